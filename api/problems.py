@@ -1,0 +1,104 @@
+"""RFC 9457 problem details for every error the API returns.
+
+Each domain error maps to a status and a ``type`` URI under ``/problems/``; the body says what was wrong
+and, for geometry, where. Anything unexpected is logged and returned as a bare 500 problem without
+internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gis.errors import SpatialInputError
+from layers.catalogue import UnknownLayerKindError
+from layers.store import LayerNotFoundError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+logger = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """An error the API reports as a problem; raised by routers and services' adapters."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail, self.extra = status, slug, title, detail, extra
+
+
+def problem_response(
+    request: Request, status: int, slug: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _spatial(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SpatialInputError)
+    extra = dict(error.extra)
+    if error.location is not None:
+        extra["location"] = list(error.location)
+    return problem_response(request, 422, error.slug, error.title, error.detail, **extra)
+
+
+def _problem(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProblemError)
+    return problem_response(request, error.status, error.slug, error.title, error.detail, **error.extra)
+
+
+def _validation(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"location": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
+        for item in error.errors()
+    ]
+    detail = "; ".join(f"{item['location']}: {item['message']}" for item in errors)
+    return problem_response(request, 422, "invalid-request", "Invalid request", detail, errors=errors)
+
+
+def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    slug = {401: "unauthorised", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}.get(
+        error.status_code, "http-error"
+    )
+    response = problem_response(request, error.status_code, slug, slug.replace("-", " ").capitalize(),
+                                str(error.detail))
+    for key, value in (error.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _not_found(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(request, 404, "not-found", "Not found", str(error))
+
+
+def _bad_value(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(request, 422, "invalid-value", "Invalid value", str(error))
+
+
+def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s", request.url.path, exc_info=error)
+    return problem_response(request, 500, "internal-error", "Internal error",
+                            "The server failed unexpectedly; the error has been logged.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SpatialInputError, _spatial)
+    app.add_exception_handler(ProblemError, _problem)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(LayerNotFoundError, _not_found)
+    app.add_exception_handler(UnknownLayerKindError, _bad_value)
+    app.add_exception_handler(Exception, _unexpected)

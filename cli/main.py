@@ -1,0 +1,156 @@
+"""``blueprint``: run the platform, its database, its samples and its layer imports."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gis.errors import SpatialInputError
+
+app = typer.Typer(help="One Blueprint (一张蓝图): investment projects planned on one map.", no_args_is_help=True)
+db_app = typer.Typer(help="The database: the local PostGIS cluster, or DATABASE_URL.", no_args_is_help=True)
+samples_app = typer.Typer(help="The Xiamen sample layers, parcels and proposals.", no_args_is_help=True)
+layers_app = typer.Typer(help="Planning layers: import and list.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(samples_app, name="samples")
+app.add_typer(layers_app, name="layers")
+
+
+def fail(error: SpatialInputError | Exception) -> None:
+    typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+    issues = getattr(error, "extra", {}).get("issues") if isinstance(error, SpatialInputError) else None
+    for issue in issues or []:
+        typer.echo(f"  feature {issue['index']}: {issue['reason']}", err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port")] = None,
+) -> None:
+    """Serve the API and the map pages."""
+    import uvicorn
+
+    from api.settings import ServerSettings
+    from gis.db import resolve_database_url
+
+    settings = ServerSettings()
+    host, port = host or settings.host, port or settings.port
+    resolve_database_url()
+    typer.echo(f"One Blueprint on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Start the local PostGIS cluster (unless DATABASE_URL is set) and print its URL."""
+    from gis.db import resolve_database_url
+
+    typer.echo(resolve_database_url())
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the local PostGIS cluster."""
+    from gis.server import LocalPostgis
+    from gis.settings import database_settings
+
+    settings = database_settings()
+    if settings.database_url:
+        typer.echo("DATABASE_URL is set: the platform does not manage that server.")
+        return
+    LocalPostgis(settings.data_dir).stop()
+    typer.echo("local PostGIS stopped")
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the database URL in use (DATABASE_URL, or the local cluster's)."""
+    from gis.db import resolve_database_url
+
+    typer.echo(resolve_database_url())
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Apply the Alembic migrations up to the latest revision."""
+    from gis.migrate import upgrade_database
+
+    upgrade_database()
+    typer.echo("schema is at the latest revision")
+
+
+@samples_app.command("load")
+def samples_load() -> None:
+    """Migrate, then load the Xiamen samples; a second run reuses what is already loaded."""
+    from data.samples.load import load_samples
+    from gis.migrate import upgrade_database
+
+    upgrade_database()
+    try:
+        for line in load_samples():
+            typer.echo(line)
+    except SpatialInputError as error:
+        fail(error)
+
+
+@layers_app.command("import")
+def layers_import(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile or zipped Shapefile")],
+    kind: Annotated[str, typer.Option(help="layer kind, e.g. ecological_red_line (see `layers kinds`)")],
+    crs: Annotated[str | None, typer.Option(help="CRS of the coordinates: EPSG:4490, EPSG:4548, GCJ02…")] = None,
+    name: Annotated[str | None, typer.Option(help="layer name (default: the file name)")] = None,
+    repair: Annotated[bool, typer.Option(help="repair invalid polygons instead of refusing the import")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Import a file as a new version of a planning layer."""
+    from tqdm import tqdm
+
+    from layers.importer import import_layer
+
+    with tqdm(unit=" features", desc=f"importing {file.name}", file=sys.stderr, disable=None) as bar:
+        try:
+            report = import_layer(file, kind, crs=crs, name=name, repair=repair, progress=bar.update)
+        except (SpatialInputError, ValueError) as error:
+            fail(error)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(
+        f"imported {report.feature_count} features into {report.layer_name!r} ({report.kind}) "
+        f"version {report.version} from {report.source_crs} in {report.seconds:.1f} s "
+        f"({report.features_per_second:,.0f} features/s)"
+    )
+    for issue in report.repaired:
+        typer.echo(f"  repaired feature {issue.index}: {issue.reason}")
+
+
+@layers_app.command("list")
+def layers_list() -> None:
+    """List stored layers with their current version, feature count and extent."""
+    from layers.store import list_layers
+
+    for layer in list_layers():
+        extent = ", ".join(f"{value:.4f}" for value in layer["extent"] or [])
+        typer.echo(
+            f"{layer['id']:>4}  {layer['kind']:<28} {layer['name']:<36} v{layer['current_version']:<3} "
+            f"{layer['feature_count']:>8} features  [{extent}]  from {layer['source_crs']}"
+        )
+
+
+@layers_app.command("kinds")
+def layers_kinds() -> None:
+    """List the layer kinds and their responsible departments."""
+    from layers.catalogue import LAYER_KINDS
+
+    for kind in LAYER_KINDS.values():
+        typer.echo(f"{kind.slug:<28} {kind.name.zh} / {kind.name.en}  — {kind.department.name_zh}")
+
+
+if __name__ == "__main__":
+    app()

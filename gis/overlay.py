@@ -1,0 +1,107 @@
+"""Overlay SQL: a proposed site against stored polygons, computed in PostGIS.
+
+The site is a query literal in WGS84; the stored geometry is never transformed, so the GiST indexes on
+``layer_feature_parts`` (the ``ST_Subdivide`` pieces) drive every lookup. A feature's overlap is the union
+of its pieces' intersections with the site; pieces of one feature never overlap, so nothing is counted
+twice. Areas are true ellipsoidal areas (``geography``, WGS84 spheroid) in m². Touching boundaries give
+an empty (zero-area) overlap and are dropped here; slivers are judged by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+GEOJSON_DECIMALS = 7
+
+_FEATURE_OVERLAPS = text(
+    """
+    WITH site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
+    pieces AS (
+        SELECT part.feature_id, ST_CollectionExtract(ST_Intersection(part.geom, site.geom), 3) AS geom
+        FROM layer_feature_parts AS part, site
+        WHERE part.version_id = ANY(:versions) AND part.geom && site.geom AND ST_Intersects(part.geom, site.geom)
+    ),
+    overlaps AS (
+        SELECT feature_id, ST_UnaryUnion(ST_Collect(geom)) AS geom
+        FROM pieces WHERE NOT ST_IsEmpty(geom) GROUP BY feature_id
+    )
+    SELECT feature.id AS feature_id, feature.version_id, feature.feature_index, feature.properties,
+           ST_Area(overlaps.geom::geography) AS area_m2,
+           ST_AsGeoJSON(overlaps.geom, :decimals)::json AS geometry
+    FROM overlaps JOIN layer_features AS feature ON feature.id = overlaps.feature_id
+    ORDER BY feature.version_id, feature.feature_index
+    """
+)
+
+_OUTSIDE = text(
+    """
+    WITH site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
+    inside AS (
+        SELECT ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_Intersection(part.geom, site.geom), 3))) AS geom
+        FROM layer_feature_parts AS part, site
+        WHERE part.version_id = ANY(:versions) AND part.geom && site.geom AND ST_Intersects(part.geom, site.geom)
+    ),
+    outside AS (
+        SELECT CASE WHEN inside.geom IS NULL THEN site.geom
+                    ELSE ST_CollectionExtract(ST_Difference(site.geom, inside.geom), 3) END AS geom
+        FROM site, inside
+    )
+    SELECT ST_Area(geom::geography) AS area_m2, ST_AsGeoJSON(geom, :decimals)::json AS geometry
+    FROM outside WHERE NOT ST_IsEmpty(geom)
+    """
+)
+
+_SITE_AREA = text("SELECT ST_Area(ST_GeomFromWKB(:site, 4326)::geography)")
+
+
+@dataclass(frozen=True)
+class FeatureOverlap:
+    """The part of a site that lies on one stored feature."""
+
+    feature_id: int
+    version_id: int
+    feature_index: int
+    properties: dict[str, Any]
+    area_m2: float
+    geometry: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutsidePart:
+    """The part of a site that lies outside every feature of some layer versions."""
+
+    area_m2: float
+    geometry: dict[str, Any]
+
+
+def site_area_m2(connection: Connection, site_wkb: bytes) -> float:
+    """True ellipsoidal area (m²) of a WGS84 site given as WKB."""
+    return float(connection.execute(_SITE_AREA, {"site": site_wkb}).scalar_one())
+
+
+def feature_overlaps(connection: Connection, site_wkb: bytes, version_ids: list[int]) -> list[FeatureOverlap]:
+    """Every feature of the given layer versions whose interior the site enters, with the overlap."""
+    if not version_ids:
+        return []
+    rows = connection.execute(
+        _FEATURE_OVERLAPS, {"site": site_wkb, "versions": version_ids, "decimals": GEOJSON_DECIMALS}
+    ).all()
+    return [
+        FeatureOverlap(row.feature_id, row.version_id, row.feature_index, row.properties, row.area_m2,
+                       row.geometry)
+        for row in rows
+        if row.area_m2 > 0
+    ]
+
+
+def outside_part(connection: Connection, site_wkb: bytes, version_ids: list[int]) -> OutsidePart | None:
+    """The part of the site outside all features of the given layer versions, or None if none is."""
+    row = connection.execute(
+        _OUTSIDE, {"site": site_wkb, "versions": version_ids, "decimals": GEOJSON_DECIMALS}
+    ).one_or_none()
+    if row is None or row.area_m2 <= 0:
+        return None
+    return OutsidePart(row.area_m2, row.geometry)

@@ -1,0 +1,337 @@
+"""The planning layer catalogue: every layer kind, its responsible department and its conflict rules.
+
+A conflict rule belongs to the layer kind it governs and is plain data: which projects it applies to,
+the spatial relation (the site overlaps a feature, or lies outside the layer), the severity, the
+responsible department, the required follow-up and a message in Chinese and English. The land-use kind
+has no fixed severity: its severity comes from the compatibility matrix in :mod:`layers.land_use`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from layers.departments import Department
+from layers.land_use import URBAN_CONSTRUCTION_CLASSES, first_level
+
+
+class Severity(StrEnum):
+    """How much a conflict matters for code assignment (赋码)."""
+
+    BLOCKING = "blocking"
+    NEEDS_REVIEW = "needs_review"
+    INFO = "info"
+
+
+class Relation(StrEnum):
+    OVERLAPS = "overlaps"
+    OUTSIDE = "outside"
+    LAND_USE = "land_use"
+
+
+POLLUTING_INDUSTRIES: frozenset[str] = frozenset(
+    # GB/T 4754-2017 divisions with heavy pollution potential (环境保护部重点行业): paper, coke and
+    # petroleum, chemicals, pharmaceuticals, chemical fibre, non-metallic minerals, ferrous and non-ferrous
+    # smelting, metal products (electroplating), leather, textiles (dyeing), power from fossil fuels.
+    {"C17", "C19", "C22", "C25", "C26", "C27", "C28", "C30", "C31", "C32", "C33", "D44"}
+)
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+    def in_language(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class ConflictRule:
+    """One rule of one layer kind. ``None`` in an ``applies_to_*`` field means every value."""
+
+    rule_id: str
+    relation: Relation
+    severity: Severity | None  # None: from the land-use compatibility matrix
+    department: Department
+    message: Text
+    follow_up: Text | None = None
+    applies_to_project_types: frozenset[str] | None = None
+    applies_to_land_uses: frozenset[str] | None = None  # first-level classes
+    applies_to_industries: frozenset[str] | None = None
+    excludes_industries: frozenset[str] = frozenset()
+    feature_filter: Mapping[str, frozenset[Any]] = field(default_factory=dict)
+
+    def applies_to(self, *, project_type: str, land_use: str, industry: str) -> bool:
+        """Whether this rule concerns a project of the given type, intended land use and industry."""
+        return (
+            (self.applies_to_project_types is None or project_type in self.applies_to_project_types)
+            and (self.applies_to_land_uses is None or first_level(land_use) in self.applies_to_land_uses)
+            and (self.applies_to_industries is None or industry in self.applies_to_industries)
+            and industry not in self.excludes_industries
+        )
+
+    def matches_feature(self, properties: Mapping[str, Any]) -> bool:
+        """Whether a feature's attributes select this rule (e.g. water-source tier 1 only)."""
+        return all(properties.get(key) in values for key, values in self.feature_filter.items())
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """A kind of planning layer (e.g. 生态保护红线 ecological protection red line)."""
+
+    slug: str
+    name: Text
+    department: Department
+    rules: tuple[ConflictRule, ...] = ()
+    colour: str = "#888888"
+
+
+_NR = Department.NATURAL_RESOURCES
+
+DISTRICT = LayerKind("district", Text("行政区划", "administrative districts"), _NR, colour="#555555")
+
+LAND_USE = LayerKind(
+    "land_use",
+    Text("国土空间规划用地", "land-use plan"),
+    _NR,
+    rules=(
+        ConflictRule(
+            "land_use.compatibility",
+            Relation.LAND_USE,
+            None,
+            _NR,
+            Text("项目拟用地性质与规划用地性质不符", "intended land use differs from the planned land use"),
+            Text("规划调整或用地性质论证", "plan amendment or land-use justification"),
+        ),
+    ),
+    colour="#f4d03f",
+)
+
+ECOLOGICAL_RED_LINE = LayerKind(
+    "ecological_red_line",
+    Text("生态保护红线", "ecological protection red line"),
+    _NR,
+    rules=(
+        ConflictRule(
+            "ecological_red_line.overlap",
+            Relation.OVERLAPS,
+            Severity.BLOCKING,
+            _NR,
+            Text("选址占用生态保护红线，原则上禁止开发建设", "site enters the ecological protection red line, "
+                 "where development is prohibited save the narrow exceptions the State allows"),
+            Text("调整选址避让生态保护红线", "move the site out of the red line"),
+        ),
+    ),
+    colour="#c0392b",
+)
+
+BASIC_FARMLAND = LayerKind(
+    "basic_farmland",
+    Text("永久基本农田", "permanent basic farmland"),
+    _NR,
+    rules=(
+        ConflictRule(
+            "basic_farmland.overlap",
+            Relation.OVERLAPS,
+            Severity.BLOCKING,
+            _NR,
+            Text("选址占用永久基本农田，除国务院批准的国家重大项目外不得占用",
+                 "site occupies permanent basic farmland, which only State Council approved national "
+                 "major projects may occupy"),
+            Text("调整选址避让永久基本农田", "move the site off the permanent basic farmland"),
+        ),
+    ),
+    colour="#27ae60",
+)
+
+URBAN_DEVELOPMENT_BOUNDARY = LayerKind(
+    "urban_development_boundary",
+    Text("城镇开发边界", "urban development boundary"),
+    _NR,
+    rules=(
+        ConflictRule(
+            "urban_development_boundary.outside",
+            Relation.OUTSIDE,
+            Severity.BLOCKING,
+            _NR,
+            Text("城镇建设项目选址位于城镇开发边界外", "urban construction site lies outside the urban "
+                 "development boundary"),
+            Text("调整选址至城镇开发边界内", "move the site inside the urban development boundary"),
+            applies_to_land_uses=URBAN_CONSTRUCTION_CLASSES,
+        ),
+    ),
+    colour="#8e44ad",
+)
+
+_WATER_SOURCE_TIER_2_MESSAGE = Text("选址位于饮用水水源二级保护区", "site lies in a tier 2 drinking-water "
+                                    "source protection zone")
+WATER_SOURCE_PROTECTION = LayerKind(
+    "water_source_protection",
+    Text("饮用水水源保护区", "drinking-water source protection zone"),
+    Department.ECOLOGY_ENVIRONMENT,
+    rules=(
+        ConflictRule(
+            "water_source_protection.tier_1",
+            Relation.OVERLAPS,
+            Severity.BLOCKING,
+            Department.ECOLOGY_ENVIRONMENT,
+            Text("选址位于饮用水水源一级保护区，禁止建设与供水设施和保护水源无关的项目",
+                 "site lies in a tier 1 drinking-water source protection zone: no construction unrelated "
+                 "to water supply"),
+            Text("调整选址避让一级保护区", "move the site out of the tier 1 zone"),
+            feature_filter={"tier": frozenset({1})},
+        ),
+        ConflictRule(
+            "water_source_protection.tier_2_polluting",
+            Relation.OVERLAPS,
+            Severity.BLOCKING,
+            Department.ECOLOGY_ENVIRONMENT,
+            Text(_WATER_SOURCE_TIER_2_MESSAGE.zh + "，禁止建设排放污染物的项目",
+                 _WATER_SOURCE_TIER_2_MESSAGE.en + ": no polluting construction"),
+            Text("调整选址避让二级保护区", "move the site out of the tier 2 zone"),
+            applies_to_industries=POLLUTING_INDUSTRIES,
+            feature_filter={"tier": frozenset({2})},
+        ),
+        ConflictRule(
+            "water_source_protection.tier_2",
+            Relation.OVERLAPS,
+            Severity.NEEDS_REVIEW,
+            Department.ECOLOGY_ENVIRONMENT,
+            _WATER_SOURCE_TIER_2_MESSAGE,
+            Text("环境影响评价及水源保护专项论证", "environmental impact assessment with a water-source "
+                 "protection study"),
+            excludes_industries=POLLUTING_INDUSTRIES,
+            feature_filter={"tier": frozenset({2})},
+        ),
+    ),
+    colour="#2e86c1",
+)
+
+RIVER_MANAGEMENT_RANGE = LayerKind(
+    "river_management_range",
+    Text("河道管理范围（蓝线）", "river management range (blue line)"),
+    Department.WATER,
+    rules=(
+        ConflictRule(
+            "river_management_range.overlap",
+            Relation.OVERLAPS,
+            Severity.BLOCKING,
+            Department.WATER,
+            Text("选址占用河道管理范围（蓝线），禁止建设建筑物", "site enters a river management range "
+                 "(blue line), where no building is allowed"),
+            Text("调整选址退让蓝线，并开展防洪评价", "set the site back from the blue line and carry out a "
+                 "flood impact assessment (防洪评价)"),
+        ),
+    ),
+    colour="#1abc9c",
+)
+
+FLOOD_RISK = LayerKind(
+    "flood_risk",
+    Text("洪涝风险区", "flood risk zone"),
+    Department.WATER,
+    rules=(
+        ConflictRule(
+            "flood_risk.overlap",
+            Relation.OVERLAPS,
+            Severity.NEEDS_REVIEW,
+            Department.WATER,
+            Text("选址位于洪涝风险区", "site lies in a flood risk zone"),
+            Text("编制防洪评价报告", "flood impact assessment (防洪评价)"),
+        ),
+    ),
+    colour="#5dade2",
+)
+
+SOIL_WATER_CONSERVATION = LayerKind(
+    "soil_water_conservation",
+    Text("水土保持区", "soil and water conservation zone"),
+    Department.WATER,
+    rules=(
+        ConflictRule(
+            "soil_water_conservation.overlap",
+            Relation.OVERLAPS,
+            Severity.NEEDS_REVIEW,
+            Department.WATER,
+            Text("选址位于水土保持重点区域", "site lies in a soil and water conservation zone"),
+            Text("编制水土保持方案", "soil and water conservation plan (水土保持方案)"),
+        ),
+    ),
+    colour="#a04000",
+)
+
+_UNFINISHED = frozenset({"not_started", "in_progress"})
+LAND_ACQUISITION = LayerKind(
+    "land_acquisition",
+    Text("征地拆迁地块", "land acquisition and demolition parcels"),
+    Department.LAND_ACQUISITION,
+    rules=(
+        ConflictRule(
+            "land_acquisition.unfinished",
+            Relation.OVERLAPS,
+            Severity.NEEDS_REVIEW,
+            Department.LAND_ACQUISITION,
+            Text("选址涉及未完成的征地", "site includes land whose acquisition is not finished"),
+            Text("征收部门确认征地进度与补偿安置", "acquisition office confirms progress and compensation"),
+            feature_filter={"acquisition_status": _UNFINISHED},
+        ),
+        ConflictRule(
+            "land_acquisition.demolition_unfinished",
+            Relation.OVERLAPS,
+            Severity.NEEDS_REVIEW,
+            Department.LAND_ACQUISITION,
+            Text("选址涉及未完成的房屋拆迁", "site includes buildings whose demolition is not finished"),
+            Text("征收部门确认拆迁进度与安置方案", "acquisition office confirms demolition and resettlement"),
+            feature_filter={"acquisition_status": frozenset({"done"}), "demolition_status": _UNFINISHED},
+        ),
+        ConflictRule(
+            "land_acquisition.done",
+            Relation.OVERLAPS,
+            Severity.INFO,
+            Department.LAND_ACQUISITION,
+            Text("选址涉及已完成征地拆迁的地块", "site includes a parcel whose acquisition and demolition are done"),
+            feature_filter={
+                "acquisition_status": frozenset({"done"}),
+                "demolition_status": frozenset({"done", "not_needed"}),
+            },
+        ),
+    ),
+    colour="#e67e22",
+)
+
+INVESTMENT_PARCEL = LayerKind(
+    "investment_parcel", Text("招商地块", "parcels open for investment"), _NR, colour="#f39c12"
+)
+
+LAYER_KINDS: dict[str, LayerKind] = {
+    kind.slug: kind
+    for kind in (
+        DISTRICT,
+        LAND_USE,
+        ECOLOGICAL_RED_LINE,
+        BASIC_FARMLAND,
+        URBAN_DEVELOPMENT_BOUNDARY,
+        WATER_SOURCE_PROTECTION,
+        RIVER_MANAGEMENT_RANGE,
+        FLOOD_RISK,
+        SOIL_WATER_CONSERVATION,
+        LAND_ACQUISITION,
+        INVESTMENT_PARCEL,
+    )
+}
+
+
+class UnknownLayerKindError(ValueError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"Unknown layer kind {slug!r}; known kinds: {', '.join(LAYER_KINDS)}")
+
+
+def layer_kind(slug: str) -> LayerKind:
+    """The layer kind with this slug, or :class:`UnknownLayerKindError`."""
+    try:
+        return LAYER_KINDS[slug]
+    except KeyError:
+        raise UnknownLayerKindError(slug) from None

@@ -1,0 +1,120 @@
+"""Land-use classes and the compatibility matrix of the land-use plan layer.
+
+Classes follow China's territorial spatial planning classification (国土空间调查、规划、用途管制用地用海分类指南,
+2023): two-digit first-level codes, four-digit second-level codes where the data has them. The matrix says
+what building a project of one intended class on a zone planned for another class means. It is a policy
+table, reviewed with the natural resources and planning bureau; rows not listed default to ``blocking``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Compatibility(StrEnum):
+    ALLOWED = "allowed"
+    NEEDS_REVIEW = "needs_review"
+    BLOCKING = "blocking"
+
+
+FIRST_LEVEL_CLASSES: dict[str, tuple[str, str]] = {
+    "01": ("耕地", "farmland"),
+    "02": ("园地", "orchard land"),
+    "03": ("林地", "forest land"),
+    "04": ("草地", "grassland"),
+    "05": ("湿地", "wetland"),
+    "06": ("农业设施建设用地", "agricultural facility land"),
+    "07": ("居住用地", "residential"),
+    "08": ("公共管理与公共服务用地", "public administration and services"),
+    "09": ("商业服务业用地", "commercial and business services"),
+    "10": ("工矿用地", "industrial and mining"),
+    "11": ("仓储用地", "warehousing"),
+    "12": ("交通运输用地", "transport"),
+    "13": ("公用设施用地", "public utilities"),
+    "14": ("绿地与开敞空间用地", "green space and open space"),
+    "15": ("特殊用地", "special use"),
+    "16": ("留白用地", "reserved land"),
+    "17": ("陆地水域", "inland water"),
+    "23": ("其他土地", "other land"),
+}
+
+SECOND_LEVEL_CLASSES: dict[str, tuple[str, str]] = {
+    "0101": ("水田", "paddy field"),
+    "0102": ("水浇地", "irrigated land"),
+    "0103": ("旱地", "dry land"),
+    "0301": ("乔木林地", "arbor forest"),
+    "0701": ("城镇住宅用地", "urban housing"),
+    "0702": ("城镇社区服务设施用地", "urban community services"),
+    "0703": ("农村宅基地", "rural homestead"),
+    "0801": ("机关团体用地", "government and organisations"),
+    "0803": ("教育用地", "education"),
+    "0806": ("医疗卫生用地", "medical and health"),
+    "0901": ("商业用地", "commercial"),
+    "0902": ("商务金融用地", "business and finance"),
+    "1001": ("工业用地", "industrial"),
+    "1101": ("物流仓储用地", "logistics and warehousing"),
+    "1201": ("铁路用地", "railway"),
+    "1207": ("城镇道路用地", "urban roads"),
+    "1301": ("供水用地", "water supply"),
+    "1303": ("供电用地", "power supply"),
+    "1401": ("公园绿地", "park"),
+    "1402": ("防护绿地", "protective green belt"),
+    "1403": ("广场用地", "public square"),
+}
+
+_AGRICULTURE = ("01", "02", "03", "04", "05", "06")
+_URBAN = ("07", "08", "09", "10", "11", "12", "13", "14", "15", "16")
+
+# intended first-level class -> planned first-level class -> compatibility; unlisted pairs are blocking.
+_MATRIX: dict[str, dict[str, Compatibility]] = {
+    "07": {"08": Compatibility.NEEDS_REVIEW, "09": Compatibility.NEEDS_REVIEW, "16": Compatibility.NEEDS_REVIEW},
+    "08": {c: Compatibility.NEEDS_REVIEW for c in ("07", "09", "13", "14", "16")},
+    "09": {c: Compatibility.NEEDS_REVIEW for c in ("07", "08", "12", "16")},
+    "10": {"11": Compatibility.NEEDS_REVIEW, "13": Compatibility.NEEDS_REVIEW, "16": Compatibility.NEEDS_REVIEW},
+    "11": {"10": Compatibility.NEEDS_REVIEW, "12": Compatibility.NEEDS_REVIEW, "16": Compatibility.NEEDS_REVIEW},
+    # Linear infrastructure crosses every kind of zone; the zone's department decides.
+    "12": {c: Compatibility.NEEDS_REVIEW for c in (*_AGRICULTURE, *_URBAN, "17", "23")},
+    # Utilities (substations, pumping stations) sit beside whatever they serve.
+    "13": {
+        **{c: Compatibility.NEEDS_REVIEW for c in (*_AGRICULTURE, *_URBAN, "17", "23")},
+        **{c: Compatibility.ALLOWED for c in ("10", "11", "12", "14", "16")},
+    },
+    "14": {c: Compatibility.NEEDS_REVIEW for c in (*_AGRICULTURE, *_URBAN, "17", "23")},
+    "06": {c: Compatibility.NEEDS_REVIEW for c in _AGRICULTURE},
+}
+
+
+def first_level(code: str) -> str:
+    """The two-digit first-level class of a land-use code such as ``"0701"`` or ``"07"``."""
+    return code[:2]
+
+
+def class_name(code: str, language: str = "zh") -> str:
+    """The Chinese (``zh``) or English (``en``) name of a first- or second-level class."""
+    names = SECOND_LEVEL_CLASSES.get(code) or FIRST_LEVEL_CLASSES.get(first_level(code))
+    if names is None:
+        return code
+    return names[0] if language == "zh" else names[1]
+
+
+def is_known_class(code: str) -> bool:
+    """True for a first-level code in the classification, or a four-digit code under one."""
+    return len(code) in (2, 4) and code.isdigit() and first_level(code) in FIRST_LEVEL_CLASSES
+
+
+def compatibility(intended: str, planned: str) -> Compatibility:
+    """What building an ``intended`` class project on a zone ``planned`` for another class means.
+
+    Same second-level class, or same first-level class when either side has no second level: allowed.
+    Same first level but different second level (e.g. urban housing 0701 on rural homestead 0703): review.
+    """
+    intended_first, planned_first = first_level(intended), first_level(planned)
+    if intended_first == planned_first:
+        if len(intended) == 4 and len(planned) == 4 and intended != planned:
+            return Compatibility.NEEDS_REVIEW
+        return Compatibility.ALLOWED
+    return _MATRIX.get(intended_first, {}).get(planned_first, Compatibility.BLOCKING)
+
+
+URBAN_CONSTRUCTION_CLASSES: frozenset[str] = frozenset(_URBAN) - {"14", "16"}
+"""First-level classes that are urban construction (城镇建设用地) and belong inside the development boundary."""

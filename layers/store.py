@@ -1,0 +1,168 @@
+"""Read side of the layer store: the catalogue of stored layers and their features as GeoJSON.
+
+GeoJSON is built in PostGIS (``ST_AsGeoJSON`` and ``json_build_object``), RFC 7946: WGS84 lon/lat,
+coordinates rounded to 7 decimals (about 1 cm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from gis.db import get_engine
+from layers.catalogue import LAYER_KINDS
+
+MAX_PAGE_SIZE = 5_000
+GEOJSON_DECIMALS = 7
+
+
+class LayerNotFoundError(LookupError):
+    def __init__(self, layer_id: int, version: int | None = None) -> None:
+        what = f"layer {layer_id}" + (f" version {version}" if version is not None else "")
+        super().__init__(f"There is no {what}.")
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A lon/lat bounding box in WGS84 degrees."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, value: str) -> BBox:
+        """Parse ``west,south,east,north``; raise ValueError with a message a person can act on."""
+        parts = value.split(",")
+        if len(parts) != 4:
+            raise ValueError("bbox must be four numbers: west,south,east,north (WGS84 degrees)")
+        try:
+            west, south, east, north = (float(part) for part in parts)
+        except ValueError:
+            raise ValueError(f"bbox {value!r} has a part that is not a number") from None
+        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+            raise ValueError("bbox must be in WGS84 degrees: longitudes in [-180, 180], latitudes in [-90, 90]")
+        if west > east or south > north:
+            raise ValueError("bbox must be west,south,east,north with west <= east and south <= north")
+        return cls(west, south, east, north)
+
+
+def list_layers(engine: Engine | None = None) -> list[dict[str, Any]]:
+    """Every stored layer with its kind, department, versions (newest last) and current extent."""
+    with (engine or get_engine()).connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT l.id, l.name, l.kind, v.id AS version_id, v.version, v.created_at, v.source_name, "
+                "v.source_crs, v.feature_count, v.repaired_count, "
+                "ST_XMin(v.extent) AS west, ST_YMin(v.extent) AS south, "
+                "ST_XMax(v.extent) AS east, ST_YMax(v.extent) AS north "
+                "FROM layers l JOIN layer_versions v ON v.layer_id = l.id ORDER BY l.id, v.version"
+            )
+        ).all()
+    layers: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        kind = LAYER_KINDS.get(row.kind)
+        entry = layers.setdefault(
+            row.id,
+            {
+                "id": row.id,
+                "name": row.name,
+                "kind": row.kind,
+                "kind_name": {"zh": kind.name.zh, "en": kind.name.en} if kind else None,
+                "department": kind.department.value if kind else None,
+                "versions": [],
+            },
+        )
+        entry["versions"].append(
+            {
+                "version": row.version,
+                "version_id": row.version_id,
+                "created_at": row.created_at.isoformat(),
+                "source_name": row.source_name,
+                "source_crs": row.source_crs,
+                "feature_count": row.feature_count,
+                "repaired_count": row.repaired_count,
+                "extent": [row.west, row.south, row.east, row.north] if row.west is not None else None,
+            }
+        )
+    for entry in layers.values():
+        current = entry["versions"][-1]
+        entry.update(
+            current_version=current["version"],
+            feature_count=current["feature_count"],
+            extent=current["extent"],
+            crs="EPSG:4326",
+            source_crs=current["source_crs"],
+        )
+    return list(layers.values())
+
+
+def resolve_version_id(layer_id: int, version: int | None, engine: Engine | None = None) -> int:
+    """The id of ``version`` of a layer, or of its current (highest) version."""
+    with (engine or get_engine()).connect() as connection:
+        version_id = connection.execute(
+            text(
+                "SELECT id FROM layer_versions WHERE layer_id = :layer "
+                "AND (CAST(:version AS integer) IS NULL OR version = :version) "
+                "ORDER BY version DESC LIMIT 1"
+            ),
+            {"layer": layer_id, "version": version},
+        ).scalar_one_or_none()
+    if version_id is None:
+        raise LayerNotFoundError(layer_id, version)
+    return version_id
+
+
+def features_geojson(
+    layer_id: int,
+    *,
+    bbox: BBox | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+    version: int | None = None,
+    engine: Engine | None = None,
+) -> dict[str, Any]:
+    """A page of a layer version's features as an RFC 7946 FeatureCollection built in PostGIS.
+
+    ``bbox`` filters by index (``&&``) and then by true intersection; ``numberMatched`` counts all
+    matches, ``numberReturned`` this page.
+    """
+    engine = engine or get_engine()
+    version_id = resolve_version_id(layer_id, version, engine)
+    limit = max(0, min(limit, MAX_PAGE_SIZE))
+    envelope = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
+    where = "f.version_id = :version_id" + (
+        f" AND f.geom && {envelope} AND ST_Intersects(f.geom, {envelope})" if bbox else ""
+    )
+    parameters: dict[str, Any] = {
+        "version_id": version_id,
+        "limit": limit,
+        "offset": offset,
+        "decimals": GEOJSON_DECIMALS,
+        **(bbox.__dict__ if bbox else {}),
+    }
+    with engine.connect() as connection:
+        matched = connection.execute(
+            text(f"SELECT count(*) FROM layer_features f WHERE {where}"), parameters
+        ).scalar_one()
+        features = connection.execute(
+            text(
+                "SELECT coalesce(json_agg(json_build_object("
+                "  'type', 'Feature', 'id', f.id,"
+                "  'geometry', ST_AsGeoJSON(f.geom, :decimals)::json,"
+                "  'properties', f.properties || jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
+                ") ORDER BY f.feature_index), '[]'::json) "
+                f"FROM (SELECT * FROM layer_features f WHERE {where} "
+                "ORDER BY f.feature_index LIMIT :limit OFFSET :offset) f"
+            ),
+            parameters,
+        ).scalar_one()
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+    }

@@ -1,0 +1,74 @@
+"""Test fixtures: a real PostGIS, never a developer's data.
+
+Without ``DATABASE_URL`` the run gets a throwaway local cluster in a temporary directory (the same
+manager the platform uses). With ``DATABASE_URL`` the run creates a throwaway database on that server and
+drops it afterwards. Either way the schema comes from the Alembic migrations, and ``DATABASE_URL`` is
+pointed at the throwaway database for the code under test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, make_url
+
+from gis.db import get_engine, normalise_url
+from gis.migrate import upgrade_database
+from gis.server import LocalPostgis
+from gis.settings import database_settings
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples" / "xiamen"
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    server_url = os.environ.get("DATABASE_URL")
+    if server_url:
+        name = f"blueprint_test_{uuid.uuid4().hex[:10]}"
+        admin = normalise_url(server_url)
+        with psycopg.connect(_libpq(admin), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+        with psycopg.connect(_libpq(url), autocommit=True) as connection:
+            connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        os.environ["DATABASE_URL"] = url
+        database_settings.cache_clear()
+        try:
+            yield url
+        finally:
+            get_engine.cache_clear()
+            with psycopg.connect(_libpq(admin), autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            os.environ["DATABASE_URL"] = server_url
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="blueprint-test-"))
+    data_dir.chmod(0o755)
+    cluster = LocalPostgis(data_dir)
+    url = cluster.start()
+    os.environ["DATABASE_URL"] = url
+    database_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        get_engine.cache_clear()
+        cluster.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+        os.environ.pop("DATABASE_URL", None)
+        database_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Engine:
+    upgrade_database(database_url)
+    return get_engine(database_url)
