@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
+from api.routers import screenings as screenings_router
 
 
 def create_app() -> FastAPI:
@@ -16,4 +17,5 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(layers_router.router)
+    app.include_router(screenings_router.router)
     return app

@@ -166,3 +166,28 @@ def features_geojson(
         "numberMatched": matched,
         "numberReturned": len(features),
     }
+
+
+@dataclass(frozen=True)
+class CurrentVersion:
+    """The current version of one stored layer."""
+
+    layer_id: int
+    layer_name: str
+    kind: str
+    version: int
+    version_id: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_CURRENT_VERSIONS = text(
+    "SELECT DISTINCT ON (l.id) l.id AS layer_id, l.name AS layer_name, l.kind, v.version, v.id AS version_id "
+    "FROM layers l JOIN layer_versions v ON v.layer_id = l.id ORDER BY l.id, v.version DESC"
+)
+
+
+def current_versions(connection: Any) -> list[CurrentVersion]:
+    """The current version of every stored layer (the highest version number)."""
+    return [CurrentVersion(*row) for row in connection.execute(_CURRENT_VERSIONS).all()]

@@ -1,0 +1,38 @@
+"""Screening API: overlay a proposed site with every planning layer; store only when asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.problems import ProblemError
+from api.schemas import ScreeningIn
+from gis.db import get_engine
+from projects.screening import Screener, ScreeningRequest, load_screening, store_screening
+from projects.sites import prepare_site
+
+router = APIRouter(prefix="/api/v1", tags=["screening"])
+
+
+@router.post("/screenings")
+def post_screening(body: ScreeningIn) -> dict[str, Any]:
+    """The conflict report of a site: each conflict, and a summary with `eligible_for_code`."""
+    site = prepare_site(body.site, body.crs)
+    request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
+                               industry=body.industry)
+    with get_engine().begin() as connection:
+        report = Screener(connection).screen(request)
+        if body.store:
+            store_screening(connection, report)
+    return report.to_dict()
+
+
+@router.get("/screenings/{screening_id}")
+def get_screening(screening_id: str) -> dict[str, Any]:
+    """A stored screening, exactly as it was reported."""
+    with get_engine().connect() as connection:
+        report = load_screening(connection, screening_id)
+    if report is None:
+        raise ProblemError(404, "not-found", "Screening not found", f"There is no stored screening {screening_id!r}.")
+    return report

@@ -1,0 +1,336 @@
+"""Conflict screening (空间冲突检测): a proposed site overlaid with every planning layer and other projects.
+
+The overlay runs in PostGIS (:mod:`gis.overlay`); this module applies the rules of each layer kind
+(:mod:`layers.catalogue`), the land-use compatibility matrix (:mod:`layers.land_use`) and the rules about
+other projects (:mod:`projects.rules`), drops slivers, and summarises what stands between the project and
+its code. A report names the layer versions it used; storing it keeps it as it was when layers change.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from gis.area import AreaFigures
+from gis.errors import SpatialInputError
+from gis.overlay import GEOJSON_DECIMALS, feature_overlaps, outside_part
+from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
+from layers.departments import Department
+from layers.land_use import Compatibility, class_name, compatibility, is_known_class
+from layers.store import CurrentVersion, current_versions
+from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
+from projects.settings import ScreeningSettings, screening_settings
+from projects.sites import Site
+
+PROJECT_TYPES = {"01": ("审批", "approval"), "02": ("核准", "verification"), "03": ("备案", "filing")}
+
+
+@dataclass(frozen=True)
+class ScreeningRequest:
+    """What is screened: the site and the project's type (01/02/03), intended land use and industry."""
+
+    site: Site
+    project_type: str
+    land_use: str
+    industry: str
+    proposal_id: int | None = None  # the proposal being screened, never a conflict with itself
+
+    def __post_init__(self) -> None:
+        if self.project_type not in PROJECT_TYPES:
+            raise SpatialInputError(
+                "invalid-project-type", "Unknown project type",
+                f"project type {self.project_type!r} is not one of 01 (审批 approval), 02 (核准 verification), "
+                "03 (备案 filing)")
+        if not is_known_class(self.land_use):
+            raise SpatialInputError(
+                "invalid-land-use", "Unknown land-use class",
+                f"land use {self.land_use!r} is not a class of the territorial spatial planning "
+                "classification; use a first-level code such as 07 or a second-level code such as 0701")
+
+
+@dataclass
+class Conflict:
+    """One conflict: which feature of which layer version, which rule, how much of the site."""
+
+    layer_id: int | None
+    layer_name: str
+    layer_kind: str
+    layer_version: int | None
+    feature_id: int | None
+    feature_index: int | None
+    attributes: dict[str, Any]
+    rule_id: str
+    relation: str
+    severity: str
+    department: str
+    department_name: dict[str, str]
+    follow_up: dict[str, str] | None
+    message: dict[str, str]
+    overlap: dict[str, float]
+    geometry: dict[str, Any]
+
+
+@dataclass
+class ScreeningReport:
+    site_area: dict[str, float]
+    parameters: dict[str, Any]
+    conflicts: list[Conflict]
+    layer_versions: list[dict[str, Any]]
+    tolerance: dict[str, float]
+    ignored_slivers: int
+    missing_layer_kinds: list[str]
+    summary: dict[str, Any] = field(default_factory=dict)
+    screening_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _figures(area_m2: float, site_m2: float) -> dict[str, float]:
+    return {**AreaFigures.from_m2(area_m2).as_dict(), "percent_of_site": round(100 * area_m2 / site_m2, 4)}
+
+
+def _conflict(
+    rule: ConflictRule,
+    severity: Severity,
+    layer: CurrentVersion | None,
+    layer_name: str,
+    kind: str,
+    area_m2: float,
+    site_m2: float,
+    geometry: dict[str, Any],
+    feature_id: int | None = None,
+    feature_index: int | None = None,
+    attributes: dict[str, Any] | None = None,
+) -> Conflict:
+    return Conflict(
+        layer_id=layer.layer_id if layer else None,
+        layer_name=layer_name,
+        layer_kind=kind,
+        layer_version=layer.version if layer else None,
+        feature_id=feature_id,
+        feature_index=feature_index,
+        attributes=attributes or {},
+        rule_id=rule.rule_id,
+        relation=rule.relation.value,
+        severity=severity.value,
+        department=rule.department.value,
+        department_name={"zh": rule.department.name_zh, "en": rule.department.name_en},
+        follow_up={"zh": rule.follow_up.zh, "en": rule.follow_up.en} if rule.follow_up else None,
+        message={"zh": rule.message.zh, "en": rule.message.en},
+        overlap=_figures(area_m2, site_m2),
+        geometry=geometry,
+    )
+
+
+def _land_use_severity(request: ScreeningRequest, properties: dict[str, Any]) -> Severity | None:
+    planned = str(properties.get("landuse_code") or "")
+    if not is_known_class(planned):
+        return Severity.NEEDS_REVIEW  # a zone without a readable class needs a person's eye
+    verdict = compatibility(request.land_use, planned)
+    return None if verdict is Compatibility.ALLOWED else Severity(verdict.value)
+
+
+class Screener:
+    """Screens sites on one connection; the current layer versions are read once per screener."""
+
+    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None) -> None:
+        self.connection = connection
+        self.settings = settings or screening_settings()
+        self.versions = current_versions(connection)
+        self.by_version_id = {version.version_id: version for version in self.versions}
+        self.versions_by_kind: dict[str, list[CurrentVersion]] = defaultdict(list)
+        for version in self.versions:
+            self.versions_by_kind[version.kind].append(version)
+
+    def is_sliver(self, area_m2: float, site_m2: float) -> bool:
+        return area_m2 < self.settings.sliver_max_m2 or 100 * area_m2 / site_m2 < self.settings.sliver_max_percent
+
+    def ensure_inside_planning_area(self, site: Site) -> None:
+        """Refuse a site that lies (beyond a small tolerance) outside the administrative districts."""
+        districts = [version.version_id for version in self.versions_by_kind.get("district", [])]
+        if not districts:
+            return
+        outside = outside_part(self.connection, site.wkb, districts)
+        if outside is None:
+            return
+        percent = 100 * outside.area_m2 / site.area_m2
+        if percent > self.settings.outside_planning_area_max_percent:
+            west, south, east, north = site.geometry.bounds
+            raise SpatialInputError(
+                "outside-planning-area",
+                "Site outside the planning area",
+                f"{outside.area_m2:,.0f} m² ({percent:.1f}%) of the site lies outside the planning area "
+                f"(the districts of layer {self.versions_by_kind['district'][0].layer_name!r}); the site's "
+                f"bounds are {west:.5f}, {south:.5f} – {east:.5f}, {north:.5f} (WGS84). Check the CRS: "
+                "coordinates copied from Chinese web maps are GCJ02.",
+                extra={"outside_m2": round(outside.area_m2, 2), "outside_percent": round(percent, 2)},
+            )
+
+    def screen(self, request: ScreeningRequest) -> ScreeningReport:
+        """Overlay the site with every current layer and every other project; apply the rules."""
+        site, site_m2 = request.site, request.site.area_m2
+        self.ensure_inside_planning_area(site)
+        applicable = {
+            slug: [rule for rule in kind.rules
+                   if rule.applies_to(project_type=request.project_type, land_use=request.land_use,
+                                      industry=request.industry)]
+            for slug, kind in LAYER_KINDS.items() if kind.rules
+        }
+        missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)
+        candidates: list[Conflict] = []
+
+        overlap_versions = [
+            version.version_id
+            for slug, rules in applicable.items()
+            if any(rule.relation is not Relation.OUTSIDE for rule in rules)
+            for version in self.versions_by_kind.get(slug, [])
+        ]
+        for overlap in feature_overlaps(self.connection, site.wkb, overlap_versions):
+            layer = self.by_version_id[overlap.version_id]
+            for rule in applicable[layer.kind]:
+                if rule.relation is Relation.LAND_USE:
+                    severity = _land_use_severity(request, overlap.properties)
+                elif rule.relation is Relation.OVERLAPS and rule.matches_feature(overlap.properties):
+                    severity = rule.severity
+                else:
+                    severity = None
+                if severity is not None:
+                    candidates.append(_conflict(
+                        rule, severity, layer, layer.layer_name, layer.kind, overlap.area_m2, site_m2,
+                        overlap.geometry, overlap.feature_id, overlap.feature_index, overlap.properties))
+
+        for slug, rules in applicable.items():
+            for rule in (rule for rule in rules if rule.relation is Relation.OUTSIDE):
+                layers = self.versions_by_kind.get(slug, [])
+                if not layers:
+                    continue
+                outside = outside_part(self.connection, site.wkb, [layer.version_id for layer in layers])
+                if outside is not None:
+                    assert rule.severity is not None
+                    candidates.append(_conflict(
+                        rule, rule.severity, layers[0], layers[0].layer_name, slug, outside.area_m2, site_m2,
+                        outside.geometry))
+
+        candidates.extend(self._project_conflicts(request))
+        conflicts = [conflict for conflict in candidates
+                     if not self.is_sliver(conflict.overlap["m2"], site_m2)]
+        for conflict in conflicts:
+            if conflict.layer_kind == "land_use":
+                code = str(conflict.attributes.get("landuse_code", ""))
+                conflict.message = {
+                    "zh": f"{conflict.message['zh']}：拟用地 {request.land_use} {class_name(request.land_use)}，"
+                          f"规划 {code} {class_name(code)}",
+                    "en": f"{conflict.message['en']}: intended {request.land_use} "
+                          f"{class_name(request.land_use, 'en')}, planned {code} {class_name(code, 'en')}",
+                }
+        conflicts.sort(key=lambda c: (
+            [Severity.BLOCKING, Severity.NEEDS_REVIEW, Severity.INFO].index(Severity(c.severity)),
+            c.layer_kind, c.feature_index or 0))
+        return ScreeningReport(
+            site_area=AreaFigures.from_m2(site_m2).as_dict(),
+            parameters={
+                "project_type": request.project_type,
+                "land_use": request.land_use,
+                "industry": request.industry,
+                "source_crs": site.source_crs,
+            },
+            conflicts=conflicts,
+            layer_versions=[version.as_dict() for version in self.versions],
+            tolerance={"sliver_max_m2": self.settings.sliver_max_m2,
+                       "sliver_max_percent": self.settings.sliver_max_percent},
+            ignored_slivers=len(candidates) - len(conflicts),
+            missing_layer_kinds=missing,
+            summary=summarise(conflicts, missing),
+        )
+
+    def _project_conflicts(self, request: ScreeningRequest) -> list[Conflict]:
+        rows = self.connection.execute(_OTHER_PROJECT_OVERLAPS, {
+            "site": request.site.wkb,
+            "states": sorted(LIVE_PROPOSAL_STATES | {CODED_STATE}),
+            "own": request.proposal_id,
+            "decimals": GEOJSON_DECIMALS,
+        }).all()
+        conflicts = []
+        for row in rows:
+            rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL
+            assert rule.severity is not None
+            conflicts.append(_conflict(
+                rule, rule.severity, None, row.name, "project_site", row.area_m2, request.site.area_m2,
+                row.geometry, attributes={"proposal_id": row.proposal_id, "name": row.name, "state": row.state,
+                                          "project_code": row.project_code, "site_revision": row.revision}))
+        return conflicts
+
+
+_OTHER_PROJECT_OVERLAPS = text(
+    """
+    WITH site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
+    overlaps AS (
+        SELECT p.id AS proposal_id, p.name, p.state, p.project_code, r.revision,
+               ST_CollectionExtract(ST_Intersection(r.geom, site.geom), 3) AS geom
+        FROM site_revisions r JOIN proposals p ON p.id = r.proposal_id, site
+        WHERE r.is_current AND p.state = ANY(:states)
+          AND (CAST(:own AS integer) IS NULL OR p.id <> :own)
+          AND r.geom && site.geom AND ST_Intersects(r.geom, site.geom)
+    )
+    SELECT proposal_id, name, state, project_code, revision, ST_Area(geom::geography) AS area_m2,
+           ST_AsGeoJSON(geom, :decimals)::json AS geometry
+    FROM overlaps WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
+    """
+)
+
+
+def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str]) -> dict[str, Any]:
+    """Counts by severity, the departments whose review is needed, and eligibility for a code.
+
+    A project is eligible for its code (赋码) only with no blocking conflict and every layer kind that
+    has rules present: a screening that could not look at a layer cannot clear it.
+    """
+    counts = {severity.value: 0 for severity in Severity}
+    for conflict in conflicts:
+        counts[conflict.severity] += 1
+    review_departments = sorted({c.department for c in conflicts if c.severity != Severity.INFO.value})
+    return {
+        "blocking_count": counts[Severity.BLOCKING.value],
+        "needs_review_count": counts[Severity.NEEDS_REVIEW.value],
+        "info_count": counts[Severity.INFO.value],
+        "departments_to_review": [
+            {"department": slug, "zh": Department(slug).name_zh, "en": Department(slug).name_en}
+            for slug in review_departments
+        ],
+        "missing_layer_kinds": missing_layer_kinds,
+        "eligible_for_code": counts[Severity.BLOCKING.value] == 0 and not missing_layer_kinds,
+    }
+
+
+def store_screening(connection: Connection, report: ScreeningReport, revision_id: int | None = None) -> str:
+    """Keep a report as it is now; a later layer version never rewrites it. Returns the screening id."""
+    screening_id = uuid.uuid4()
+    payload = report.to_dict()
+    payload["screening_id"] = str(screening_id)
+    connection.execute(
+        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report) "
+             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb))"),
+        {"id": screening_id, "revision": revision_id, "parameters": _json(report.parameters),
+         "versions": _json(report.layer_versions), "report": _json(payload)},
+    )
+    report.screening_id = str(screening_id)
+    return str(screening_id)
+
+
+def load_screening(connection: Connection, screening_id: str) -> dict[str, Any] | None:
+    """A stored report exactly as it was stored, or None."""
+    try:
+        key = uuid.UUID(screening_id)
+    except ValueError:
+        return None
+    return connection.execute(text("SELECT report FROM screenings WHERE id = :id"), {"id": key}).scalar_one_or_none()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
