@@ -71,9 +71,7 @@ REGISTRATION_AUTHORITIES: Final = MappingProxyType(
     }
 )
 
-CreditCodePart = Literal[
-    "length", "character", "registration_authority", "region", "organization_code", "check"
-]
+CreditCodePart = Literal["length", "character", "registration_authority", "region", "organization_code", "check"]
 
 
 class CreditCodeError(ValueError):
@@ -96,8 +94,7 @@ def _check_characters(code: str) -> None:
         if char not in _VALUES:
             raise CreditCodeError(
                 "character",
-                f"illegal character {char!r} at position {position}; "
-                "allowed are 0-9 and A-Z without I, O, Z, S, V",
+                f"illegal character {char!r} at position {position}; allowed are 0-9 and A-Z without I, O, Z, S, V",
                 position,
             )
 

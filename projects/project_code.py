@@ -118,9 +118,9 @@ NATIONAL_PROJECT_TYPES_EN: Final = MappingProxyType(
 )
 
 #: Central business-guidance department codes seen in published codes. Meanings are inferred, not
-#: from the standard (assumption 5): 04 was carried only by water projects (water-supply networks,
-#: irrigation sluices) owned by water bureaus; 89 by projects of many sectors (sewage, geological
-#: hazards, roads), so it is read as the general code.
+#: from the standard (assumption 5): every 04 code whose project is known belongs to a water project
+#: (a water-supply network, irrigation sluices) of a water bureau; 89 appears on projects of unrelated
+#: sectors (sewage treatment, geological hazards), so it is read as the general code.
 CENTRAL_DEPARTMENTS: Final = MappingProxyType({"04": "水利（推定）", "89": "综合/其他（推定）"})
 CENTRAL_DEPARTMENTS_EN: Final = MappingProxyType(
     {"04": "water resources (inferred)", "89": "general / other (inferred)"}
@@ -252,9 +252,7 @@ def _check_national_type(code: str) -> None:
 def _check_national_month(year: int, month: int, today: date) -> None:
     time_code = f"{year % 100:02d}{month:02d}"
     if (year, month) < _NATIONAL_FIRST_MONTH:
-        raise ProjectCodeError(
-            "time", f"time code {time_code} is {year}-{month:02d}, expected 2020-01 or later"
-        )
+        raise ProjectCodeError("time", f"time code {time_code} is {year}-{month:02d}, expected 2020-01 or later")
     if (year, month) > (today.year, today.month):
         raise ProjectCodeError(
             "time",
@@ -276,7 +274,8 @@ def parse_code(text: str, *, today: date | None = None) -> ProjectCode:
     ``today`` (default: today in Beijing time) bounds the time code or year: a code cannot come from
     the future. Raises :class:`ProjectCodeError` naming the first wrong part.
     """
-    today = today or _beijing_today()
+    if today is None:
+        today = _beijing_today()
     code = _normalise(text)
     if len(code) != LENGTH:
         raise ProjectCodeError(
@@ -340,9 +339,7 @@ def _parse_legacy(
         )
     _check_region(region)
     if not _digits(industry, 2) or int(industry) not in _INDUSTRY_DIVISIONS:
-        raise ProjectCodeError(
-            "industry", f"industry code is {industry!r}, expected a GB/T 4754 division 01-97"
-        )
+        raise ProjectCodeError("industry", f"industry code is {industry!r}, expected a GB/T 4754 division 01-97")
     if project_type not in PROJECT_TYPES:
         raise ProjectCodeError(
             "project_type",

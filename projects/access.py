@@ -1,0 +1,39 @@
+"""Who may see and do what with proposals. The public (no account) never sees a proposal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from projects.accounts import Account, Role
+
+
+class AccessDeniedError(Exception):
+    """The account's role may not do this (HTTP 403); the message says which role may."""
+
+
+class NotFoundError(LookupError):
+    """No such thing, or not one this account may see (HTTP 404: existence is not revealed)."""
+
+
+def require_role(actor: Account | None, *roles: Role, action: str) -> Account:
+    """The actor, if it has one of ``roles``; admin may do everything."""
+    if actor is None:
+        raise AccessDeniedError(f"{action} needs a login (bearer token)")
+    if actor.role is Role.ADMIN or actor.role in roles:
+        return actor
+    raise AccessDeniedError(f"{action} is for {_names(roles)}, not {actor.role.value}")
+
+
+def can_view_proposal(actor: Account | None, owner_id: int | None, state: str) -> bool:
+    """Applicants see their own; departments see proposals once submitted; NDRC and admin see all."""
+    if actor is None:
+        return False
+    if actor.role in (Role.ADMIN, Role.NDRC):
+        return True
+    if actor.role is Role.APPLICANT:
+        return owner_id == actor.id
+    return state != "draft"
+
+
+def _names(roles: Iterable[Role]) -> str:
+    return " or ".join(role.value for role in roles) + " accounts"

@@ -1,0 +1,66 @@
+"""Credit lists (信用): the blacklist (失信, joint punishment 联合惩戒) and the red list (守信)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from projects import audit
+from projects.access import require_role
+from projects.accounts import Account, Role
+from projects.credit_code import validate_credit_code
+
+
+class CreditEntryError(ValueError):
+    pass
+
+
+def add_entry(connection: Connection, actor: Account | None, *, list_kind: str, credit_code: str, entity_name: str,
+              reason: str, source: str, valid_from: date, valid_to: date | None = None) -> dict[str, Any]:
+    """Record an entity on the black or red list (admin only)."""
+    require_role(actor, action="keeping the credit lists")
+    if list_kind not in ("black", "red"):
+        raise CreditEntryError("list_kind is 'black' or 'red'")
+    if valid_to is not None and valid_to < valid_from:
+        raise CreditEntryError("valid_to is before valid_from")
+    if not (entity_name.strip() and reason.strip() and source.strip()):
+        raise CreditEntryError("entity_name, reason and source are all required")
+    code = validate_credit_code(credit_code)
+    entry_id = connection.execute(
+        text("INSERT INTO credit_list (list_kind, credit_code, entity_name, reason, source, valid_from, valid_to) "
+             "VALUES (:k, :c, :n, :r, :s, :f, :t) RETURNING id"),
+        {"k": list_kind, "c": code, "n": entity_name.strip(), "r": reason.strip(), "s": source.strip(),
+         "f": valid_from, "t": valid_to},
+    ).scalar_one()
+    audit.record(connection, actor=actor, action=f"credit_{list_kind}list_add",
+                 after={"id": entry_id, "credit_code": code, "reason": reason})
+    return {"id": entry_id, "list_kind": list_kind, "credit_code": code, "entity_name": entity_name,
+            "reason": reason, "source": source, "valid_from": valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to else None}
+
+
+def list_entries(connection: Connection, actor: Account | None, list_kind: str | None = None) -> list[dict[str, Any]]:
+    require_role(actor, Role.NDRC, action="reading the credit lists")
+    rows = connection.execute(
+        text("SELECT * FROM credit_list WHERE CAST(:k AS text) IS NULL OR list_kind = :k ORDER BY id"), {"k": list_kind}
+    ).all()
+    return [_entry(row._mapping) for row in rows]
+
+
+def active_blacklist_entries(connection: Connection, credit_code: str, on: date) -> list[dict[str, Any]]:
+    """Blacklist entries in force for a credit code on a day."""
+    rows = connection.execute(
+        text("SELECT * FROM credit_list WHERE list_kind = 'black' AND credit_code = :c AND valid_from <= :d "
+             "AND (valid_to IS NULL OR valid_to >= :d) ORDER BY valid_from"),
+        {"c": credit_code, "d": on},
+    ).all()
+    return [_entry(row._mapping) for row in rows]
+
+
+def _entry(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "list_kind": row["list_kind"], "credit_code": row["credit_code"],
+            "entity_name": row["entity_name"], "reason": row["reason"], "source": row["source"],
+            "valid_from": row["valid_from"].isoformat(),
+            "valid_to": row["valid_to"].isoformat() if row["valid_to"] else None}

@@ -1,0 +1,524 @@
+"""Proposals (项目策划生成): creation, site revisions with automatic screening, review opinions and map
+markings, NDRC decisions, and project code assignment (赋码) on approval.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from psycopg.errors import UniqueViolation
+from sqlalchemy import Connection, Row, text
+from sqlalchemy.exc import IntegrityError
+
+from gis.errors import SpatialInputError
+from gis.geometry import parse_geojson_geometry
+from layers.catalogue import Severity
+from layers.departments import Department
+from layers.land_use import is_known_class
+from projects import audit
+from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
+from projects.accounts import Account, Role
+from projects.credit import active_blacklist_entries
+from projects.credit_code import validate_credit_code
+from projects.project_code import ProjectCode, generate_code, parse_code
+from projects.review import Verdict, conflict_fingerprint, required_departments
+from projects.screening import PROJECT_TYPES, Screener, ScreeningRequest, store_screening
+from projects.sites import Site
+from projects.workflow import EDITABLE_STATES, TRANSITIONS, Action, IllegalTransitionError, State, next_state
+
+INVESTMENT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "financial": ("财政投融资", "financial investment"),
+    "general_social": ("一般社会投资", "general social investment"),
+    "small_social": ("小型社会投资", "small social investment"),
+}
+CENTRAL_DEPARTMENT_CODE = "89"
+"""Central business-guidance department code used for locally coded projects (see project_code, assumption 5)."""
+CONSTRUCTION_PROJECT_TYPE = "01"
+"""National project type 基本建设 (new construction), the type of every project a site is planned for."""
+MAX_CODE_ATTEMPTS = 20
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+class ProposalInputError(ValueError):
+    """A proposal field is wrong; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class ApprovalRefusedError(Exception):
+    """The NDRC may not approve yet; ``reasons`` lists every obstacle."""
+
+    def __init__(self, reasons: list[dict[str, Any]]) -> None:
+        super().__init__("; ".join(reason["message"] for reason in reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class ProposalInput:
+    """The attributes of a proposal, validated on construction."""
+
+    name: str
+    applicant_organisation: str
+    credit_code: str
+    district_code: str
+    industry: str
+    project_type: str
+    investment_category: str
+    total_investment_wan: Decimal
+    land_use: str
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.name.strip()) <= 200:
+            raise ProposalInputError("name", "give a project name of 2 to 200 characters")
+        if not self.applicant_organisation.strip():
+            raise ProposalInputError("applicant_organisation", "name the applicant organisation (项目单位)")
+        try:
+            object.__setattr__(self, "credit_code", validate_credit_code(self.credit_code))
+        except ValueError as error:
+            raise ProposalInputError("credit_code", f"not a valid unified social credit code: {error}") from None
+        if not re.fullmatch(r"\d{6}", self.district_code):
+            raise ProposalInputError("district_code", "give the 6-digit GB/T 2260 code of the district, e.g. 350203")
+        if not re.fullmatch(r"[A-T]\d{2}", self.industry):
+            raise ProposalInputError("industry", "give a GB/T 4754 division such as C39 or K70")
+        if self.project_type not in PROJECT_TYPES:
+            raise ProposalInputError("project_type", "one of 01 审批, 02 核准, 03 备案")
+        if self.investment_category not in INVESTMENT_CATEGORIES:
+            raise ProposalInputError("investment_category", "one of " + ", ".join(INVESTMENT_CATEGORIES))
+        try:
+            amount = Decimal(str(self.total_investment_wan))
+        except InvalidOperation:
+            raise ProposalInputError("total_investment_wan", "give the total investment in 万元 as a number") from None
+        if not (Decimal(0) < amount < Decimal("1e11")) or not amount.is_finite():
+            raise ProposalInputError("total_investment_wan", "the total investment (万元) must be positive")
+        object.__setattr__(self, "total_investment_wan", amount)
+        if not is_known_class(self.land_use):
+            raise ProposalInputError("land_use", "give a land-use class such as 07, 0701 or 1001")
+
+
+_PROPOSAL_COLUMNS = (
+    "id, name, applicant_organisation, credit_code, district_code, industry, project_type, investment_category, "
+    "total_investment_wan, land_use, state, owner_id, project_code, coded_at, created_at, updated_at"
+)
+
+
+def _load(connection: Connection, proposal_id: int, *, lock: bool = False) -> Row[Any]:
+    row = connection.execute(
+        text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals WHERE id = :id" + (" FOR UPDATE" if lock else "")),
+        {"id": proposal_id},
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"There is no proposal {proposal_id}.")
+    return row
+
+
+def _visible(connection: Connection, actor: Account | None, proposal_id: int, *, lock: bool = False) -> Row[Any]:
+    row = _load(connection, proposal_id, lock=lock)
+    if not can_view_proposal(actor, row.owner_id, row.state):
+        raise NotFoundError(f"There is no proposal {proposal_id}.")
+    return row
+
+
+def _public_fields(row: Row[Any]) -> dict[str, Any]:
+    fields = dict(row._mapping)
+    fields["total_investment_wan"] = float(fields["total_investment_wan"])
+    for key in ("coded_at", "created_at", "updated_at"):
+        fields[key] = fields[key].isoformat() if fields[key] else None
+    return fields
+
+
+def create_proposal(connection: Connection, actor: Account | None, data: ProposalInput, site: Site) -> dict[str, Any]:
+    """A new draft proposal with its first site revision, screened at once."""
+    require_role(actor, Role.APPLICANT, action="creating a proposal")
+    assert actor is not None
+    if actor.role is Role.APPLICANT and actor.credit_code != data.credit_code:
+        raise AccessDeniedError("an applicant files proposals only under its own unified social credit code")
+    proposal_id = connection.execute(
+        text(
+            "INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
+            "investment_category, total_investment_wan, land_use, state, owner_id) VALUES (:name, :org, :credit, "
+            ":district, :industry, :type, :category, :investment, :land_use, 'draft', :owner) RETURNING id"
+        ),
+        {"name": data.name.strip(), "org": data.applicant_organisation.strip(), "credit": data.credit_code,
+         "district": data.district_code, "industry": data.industry, "type": data.project_type,
+         "category": data.investment_category, "investment": data.total_investment_wan, "land_use": data.land_use,
+         "owner": actor.id},
+    ).scalar_one()
+    audit.record(connection, actor=actor, action="create", proposal_id=proposal_id,
+                 after={**asdict(data), "total_investment_wan": str(data.total_investment_wan)})
+    _add_revision(connection, actor, _load(connection, proposal_id), site)
+    return proposal_detail(connection, actor, proposal_id)
+
+
+def _add_revision(connection: Connection, actor: Account | None, proposal: Row[Any], site: Site) -> int:
+    previous = connection.execute(
+        text("SELECT coalesce(max(revision), 0) FROM site_revisions WHERE proposal_id = :p"), {"p": proposal.id}
+    ).scalar_one()
+    connection.execute(text("UPDATE site_revisions SET is_current = false WHERE proposal_id = :p"), {"p": proposal.id})
+    revision_id = connection.execute(
+        text(
+            "INSERT INTO site_revisions (proposal_id, revision, is_current, source_crs, area_m2, geom) "
+            "VALUES (:p, :r, true, :crs, :area, ST_GeomFromWKB(:wkb, 4326)) RETURNING id"
+        ),
+        {"p": proposal.id, "r": previous + 1, "crs": site.source_crs, "area": site.area_m2, "wkb": site.wkb},
+    ).scalar_one()
+    report = Screener(connection).screen(ScreeningRequest(
+        site=site, project_type=proposal.project_type, land_use=proposal.land_use, industry=proposal.industry,
+        proposal_id=proposal.id))
+    screening_id = store_screening(connection, report, revision_id)
+    audit.record(connection, actor=actor, action="revise_site", proposal_id=proposal.id,
+                 after={"revision": previous + 1, "area_m2": round(site.area_m2, 2), "screening_id": screening_id,
+                        "blocking_count": report.summary["blocking_count"]})
+    return revision_id
+
+
+def revise_site(connection: Connection, actor: Account | None, proposal_id: int, site: Site) -> dict[str, Any]:
+    """A new site revision (the old ones are kept), screened at once; reopens changed departments' reviews."""
+    proposal = _visible(connection, actor, proposal_id, lock=True)
+    require_role(actor, Role.APPLICANT, action="revising a site")
+    if State(proposal.state) not in EDITABLE_STATES:
+        raise IllegalTransitionError(State(proposal.state), "revise the site of")
+    _add_revision(connection, actor, proposal, site)
+    return proposal_detail(connection, actor, proposal_id)
+
+
+def _revisions(connection: Connection, proposal_id: int) -> list[Row[Any]]:
+    return connection.execute(
+        text(
+            "SELECT r.id, r.revision, r.is_current, r.source_crs, r.area_m2, r.created_at, "
+            "ST_AsGeoJSON(r.geom, 7)::json AS geometry, s.id AS screening_id, s.report "
+            "FROM site_revisions r LEFT JOIN screenings s ON s.revision_id = r.id "
+            "WHERE r.proposal_id = :p ORDER BY r.revision"
+        ),
+        {"p": proposal_id},
+    ).all()
+
+
+def review_status(connection: Connection, proposal: Row[Any]) -> dict[str, Any]:
+    """Required departments, the opinions that stand on the current revision, and who is outstanding.
+
+    An opinion given on revision k stands on the current revision n when the department's conflicts are
+    the same in the screenings of k and n; a department waits since the first revision of its current
+    run of unchanged conflicts (or since submission, if later).
+    """
+    revisions = _revisions(connection, proposal.id)
+    if not revisions:
+        return {"required": [], "opinions": [], "outstanding": [], "objections": []}
+    current = revisions[-1]
+    required = sorted(required_departments(current.report, proposal.project_type))
+    opinions = connection.execute(
+        text(
+            "SELECT o.id, o.department, o.verdict, o.conditions, o.reason, o.created_at, r.revision, a.username "
+            "FROM opinions o JOIN site_revisions r ON r.id = o.revision_id JOIN accounts a ON a.id = o.author_id "
+            "WHERE o.proposal_id = :p ORDER BY o.id"
+        ),
+        {"p": proposal.id},
+    ).all()
+    report_by_revision = {r.revision: r.report for r in revisions}
+    submitted_at = connection.execute(
+        text("SELECT max(at) FROM audit_log WHERE proposal_id = :p AND action = 'submit'"), {"p": proposal.id}
+    ).scalar_one()
+    standing: dict[str, dict[str, Any]] = {}
+    outstanding = []
+    now = datetime.now(UTC)
+    for department in required:
+        fingerprint = conflict_fingerprint(current.report, department)
+        since = current
+        for revision in reversed(revisions):
+            if conflict_fingerprint(revision.report, department) != fingerprint:
+                break
+            since = revision
+        valid_revisions = {r.revision for r in revisions if r.revision >= since.revision}
+        latest = next((o for o in reversed(opinions) if o.department == department and o.revision in valid_revisions),
+                      None)
+        if latest is not None:
+            standing[department] = _opinion_dict(latest)
+        else:
+            waiting_since = max(filter(None, [since.created_at, submitted_at]))
+            outstanding.append({"department": department, "zh": Department(department).name_zh,
+                                "en": Department(department).name_en, "waiting_since": waiting_since.isoformat(),
+                                "waiting_days": (now - waiting_since).days})
+    return {
+        "required": required,
+        "opinions": [_opinion_dict(o) | {"stands": standing.get(o.department, {}).get("id") == o.id}
+                     for o in opinions],
+        "outstanding": outstanding,
+        "objections": [o for o in standing.values() if o["verdict"] == Verdict.OBJECT],
+        "current_report": current.report,
+        "report_by_revision": report_by_revision,
+    }
+
+
+def _opinion_dict(row: Row[Any]) -> dict[str, Any]:
+    return {"id": row.id, "department": row.department, "verdict": row.verdict, "conditions": row.conditions,
+            "reason": row.reason, "revision": row.revision, "author": row.username,
+            "created_at": row.created_at.isoformat()}
+
+
+def proposal_detail(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
+    """Everything the review needs: fields, every site revision with its screening, opinions, status."""
+    proposal = _visible(connection, actor, proposal_id)
+    status = review_status(connection, proposal)
+    revisions = _revisions(connection, proposal_id)
+    return {
+        **_public_fields(proposal),
+        "revisions": [
+            {"revision": r.revision, "is_current": r.is_current, "source_crs": r.source_crs,
+             "area_m2": round(r.area_m2, 2), "created_at": r.created_at.isoformat(), "geometry": r.geometry,
+             "screening_id": str(r.screening_id) if r.screening_id else None,
+             "summary": r.report["summary"] if r.report else None}
+            for r in revisions
+        ],
+        "screening": status.pop("current_report", None),
+        "review": {k: v for k, v in status.items() if k != "report_by_revision"},
+        "legal_actions": [a.value for a in _legal_actions(proposal)],
+    }
+
+
+def _legal_actions(proposal: Row[Any]) -> list[Action]:
+    return list(TRANSITIONS[State(proposal.state)])
+
+
+def list_proposals(connection: Connection, actor: Account | None) -> list[dict[str, Any]]:
+    """The proposals this account may see, newest first, with their conflict and review status."""
+    require_role(actor, Role.NDRC, Role.DEPARTMENT, Role.APPLICANT, action="listing proposals")
+    rows = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals ORDER BY id DESC")).all()
+    result = []
+    for row in rows:
+        if not can_view_proposal(actor, row.owner_id, row.state):
+            continue
+        status = review_status(connection, row)
+        summary = status.get("current_report", {}).get("summary", {}) if status.get("current_report") else {}
+        result.append({
+            **_public_fields(row),
+            "conflicts": {k: summary.get(k) for k in ("blocking_count", "needs_review_count", "info_count")},
+            "required_departments": status["required"],
+            "outstanding": status["outstanding"],
+            "objections": status["objections"],
+            "opinion_count": len(status["opinions"]),
+        })
+    return result
+
+
+def act(connection: Connection, actor: Account | None, proposal_id: int, action: str,
+        reason: str | None = None) -> dict[str, Any]:
+    """Apply a workflow action: submit (applicant), start_review, return, reject or approve (NDRC)."""
+    proposal = _visible(connection, actor, proposal_id, lock=True)
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise IllegalTransitionError(State(proposal.state), action) from None
+    if chosen is Action.SUBMIT:
+        require_role(actor, Role.APPLICANT, action="submitting a proposal")
+    else:
+        require_role(actor, Role.NDRC, action=f"{chosen.value.replace('_', ' ')}")
+    if chosen in (Action.RETURN, Action.REJECT) and not (reason and reason.strip()):
+        done = "returned" if chosen is Action.RETURN else "rejected"
+        raise ProposalInputError("reason", f"say why the proposal is {done}")
+    new_state = next_state(State(proposal.state), chosen)
+    code: ProjectCode | None = None
+    if chosen is Action.APPROVE:
+        blockers = approval_blockers(connection, proposal)
+        if blockers:
+            raise ApprovalRefusedError(blockers)
+        code = _assign_code(connection, proposal)
+    else:
+        connection.execute(text("UPDATE proposals SET state = :s, updated_at = now() WHERE id = :id"),
+                           {"s": new_state.value, "id": proposal_id})
+    audit.record(connection, actor=actor, action=chosen.value, proposal_id=proposal_id,
+                 before={"state": proposal.state},
+                 after={"state": new_state.value, "reason": reason, "project_code": str(code) if code else None})
+    return proposal_detail(connection, actor, proposal_id)
+
+
+def approval_blockers(connection: Connection, proposal: Row[Any]) -> list[dict[str, Any]]:
+    """Every reason the NDRC may not approve now: blocking conflicts, objections, silence, blacklisting."""
+    status = review_status(connection, proposal)
+    reasons: list[dict[str, Any]] = []
+    report = status.get("current_report") or {"conflicts": [], "summary": {"missing_layer_kinds": []}}
+    for conflict in report["conflicts"]:
+        if conflict["severity"] == Severity.BLOCKING.value:
+            reasons.append({"kind": "blocking_conflict", "rule_id": conflict["rule_id"],
+                            "layer": conflict["layer_name"], "feature_id": conflict["feature_id"],
+                            "message": f"blocking conflict: {conflict['message']['en']} "
+                                       f"({conflict['overlap']['m2']:,.0f} m²)"})
+    for kind in report["summary"].get("missing_layer_kinds", []):
+        reasons.append({"kind": "missing_layer", "layer_kind": kind,
+                        "message": f"the screening could not check layer kind {kind}: it is not loaded"})
+    for objection in status["objections"]:
+        reasons.append({"kind": "objection", "department": objection["department"],
+                        "message": f"{Department(objection['department']).name_en} objects: {objection['reason']}"})
+    for waiting in status["outstanding"]:
+        reasons.append({"kind": "outstanding_opinion", "department": waiting["department"],
+                        "message": f"{waiting['en']} has not given its opinion "
+                                   f"(waiting {waiting['waiting_days']} days)"})
+    for entry in active_blacklist_entries(connection, proposal.credit_code, date.today()):
+        reasons.append({"kind": "blacklisted_applicant", "credit_code": proposal.credit_code,
+                        "message": f"the applicant {proposal.credit_code} is blacklisted (联合惩戒) since "
+                                   f"{entry['valid_from']}: {entry['reason']} (source: {entry['source']})"})
+    return reasons
+
+
+def _assign_code(connection: Connection, proposal: Row[Any]) -> ProjectCode:
+    """Give the proposal its code in one statement; a random-code collision is retried, never surfaced."""
+    for _ in range(MAX_CODE_ATTEMPTS):
+        code = generate_code(assigned_on=_beijing_today(), region_code=proposal.district_code,
+                             department_code=CENTRAL_DEPARTMENT_CODE, project_type=CONSTRUCTION_PROJECT_TYPE)
+        savepoint = connection.begin_nested()
+        try:
+            connection.execute(
+                text("UPDATE proposals SET state = 'approved', project_code = :code, coded_at = now(), "
+                     "updated_at = now() WHERE id = :id AND project_code IS NULL"),
+                {"code": code.text, "id": proposal.id},
+            )
+            savepoint.commit()
+            return code
+        except IntegrityError as error:
+            savepoint.rollback()
+            if not isinstance(error.orig, UniqueViolation):
+                raise
+    raise RuntimeError(f"no free project code after {MAX_CODE_ATTEMPTS} attempts")
+
+
+def _beijing_today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+def post_opinion(connection: Connection, actor: Account | None, proposal_id: int, verdict: str,
+                 conditions: list[str] | None = None, reason: str | None = None) -> dict[str, Any]:
+    """A department's opinion on the current revision: agree, agree with conditions, or object."""
+    require_role(actor, Role.DEPARTMENT, action="giving an opinion")
+    assert actor is not None
+    proposal = _visible(connection, actor, proposal_id, lock=True)
+    if actor.department is None:
+        raise AccessDeniedError("only a department account gives opinions, for its own department")
+    if proposal.state != State.UNDER_REVIEW:
+        raise IllegalTransitionError(State(proposal.state), "give an opinion on")
+    if verdict not in Verdict.ALL:
+        raise ProposalInputError("verdict", "one of " + ", ".join(Verdict.ALL))
+    conditions = [c.strip() for c in conditions or [] if c.strip()]
+    if verdict == Verdict.AGREE_WITH_CONDITIONS and not conditions:
+        raise ProposalInputError("conditions", "list the conditions of the agreement")
+    if verdict == Verdict.OBJECT and not (reason and reason.strip()):
+        raise ProposalInputError("reason", "say why the department objects")
+    status = review_status(connection, proposal)
+    if actor.department.value not in status["required"]:
+        raise AccessDeniedError(
+            f"{actor.department.name_en} is not among the departments this proposal needs "
+            f"({', '.join(status['required']) or 'none'})")
+    revision_id = connection.execute(
+        text("SELECT id FROM site_revisions WHERE proposal_id = :p AND is_current"), {"p": proposal_id}
+    ).scalar_one()
+    opinion_id = connection.execute(
+        text("INSERT INTO opinions (proposal_id, revision_id, department, author_id, verdict, conditions, reason) "
+             "VALUES (:p, :r, :d, :a, :v, CAST(:c AS jsonb), :reason) RETURNING id"),
+        {"p": proposal_id, "r": revision_id, "d": actor.department.value, "a": actor.id, "v": verdict,
+         "c": json.dumps(conditions, ensure_ascii=False), "reason": reason},
+    ).scalar_one()
+    audit.record(connection, actor=actor, action="opinion", proposal_id=proposal_id,
+                 after={"opinion_id": opinion_id, "department": actor.department.value, "verdict": verdict,
+                        "conditions": conditions, "reason": reason})
+    return proposal_detail(connection, actor, proposal_id)
+
+
+def add_marking(connection: Connection, actor: Account | None, proposal_id: int, geometry: dict[str, Any],
+                note: str) -> dict[str, Any]:
+    """A department's marking on the map (WGS84 point, line or polygon with a note)."""
+    require_role(actor, Role.DEPARTMENT, action="marking the map")
+    assert actor is not None
+    proposal = _visible(connection, actor, proposal_id)
+    if proposal.state not in (State.SUBMITTED, State.UNDER_REVIEW):
+        raise IllegalTransitionError(State(proposal.state), "mark the map of")
+    if not note or not note.strip():
+        raise ProposalInputError("note", "a marking needs a note saying what it marks")
+    shape = parse_geojson_geometry(geometry)
+    if shape.is_empty or shape.geom_type not in ("Point", "LineString", "Polygon", "MultiPoint",
+                                                  "MultiLineString", "MultiPolygon"):
+        raise SpatialInputError("invalid-marking", "Invalid marking",
+                                f"a marking is a point, line or polygon, not {shape.geom_type}")
+    minx, miny, maxx, maxy = shape.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise SpatialInputError("lat-lon-swapped", "Coordinates out of range",
+                                "marking coordinates must be WGS84 longitude, latitude (x = longitude)")
+    if not shape.is_valid:
+        raise SpatialInputError("invalid-marking", "Invalid marking", "the marking's geometry is not valid")
+    department = actor.department.value if actor.department else actor.role.value
+    marking_id = connection.execute(
+        text("INSERT INTO markings (proposal_id, revision_id, department, author_id, note, geom) "
+             "SELECT :p, r.id, :d, :a, :n, ST_GeomFromText(:wkt, 4326) FROM site_revisions r "
+             "WHERE r.proposal_id = :p AND r.is_current RETURNING id"),
+        {"p": proposal_id, "d": department, "a": actor.id, "n": note.strip(), "wkt": shape.wkt},
+    ).scalar_one()
+    audit.record(connection, actor=actor, action="marking", proposal_id=proposal_id,
+                 after={"marking_id": marking_id, "note": note.strip(), "geometry_type": shape.geom_type})
+    return {"id": marking_id, "department": department, "note": note.strip(), "geometry": geometry}
+
+
+def list_markings(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
+    """Every marking on a proposal as a GeoJSON FeatureCollection (everyone on the review sees them)."""
+    _visible(connection, actor, proposal_id)
+    rows = connection.execute(
+        text("SELECT m.id, m.department, m.note, m.created_at, a.username, r.revision, "
+             "ST_AsGeoJSON(m.geom, 7)::json AS geometry FROM markings m JOIN accounts a ON a.id = m.author_id "
+             "JOIN site_revisions r ON r.id = m.revision_id WHERE m.proposal_id = :p ORDER BY m.id"),
+        {"p": proposal_id},
+    ).all()
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": r.id, "geometry": r.geometry,
+         "properties": {"department": r.department, "note": r.note, "author": r.username, "revision": r.revision,
+                        "created_at": r.created_at.isoformat()}}
+        for r in rows]}
+
+
+def proposal_history(connection: Connection, actor: Account | None, proposal_id: int) -> list[dict[str, Any]]:
+    _visible(connection, actor, proposal_id)
+    return audit.history(connection, proposal_id)
+
+
+def find_by_code(connection: Connection, actor: Account | None, code_text: str) -> dict[str, Any]:
+    """A coded project by its code; a malformed code raises ProjectCodeError naming the wrong part."""
+    code = parse_code(code_text)
+    row = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals WHERE project_code = :c"),
+                             {"c": code.text}).one_or_none()
+    if row is None:
+        raise NotFoundError(f"No project has the code {code.text}.")
+    public = {"project_code": row.project_code, "code_layout": code.layout, "name": row.name,
+              "district_code": row.district_code, "project_type": row.project_type,
+              "coded_at": row.coded_at.isoformat() if row.coded_at else None}
+    if can_view_proposal(actor, row.owner_id, row.state):
+        return {**public, "proposal": proposal_detail(connection, actor, row.id)}
+    return public
+
+
+def register_legacy_project(connection: Connection, actor: Account | None, code_text: str, data: ProposalInput,
+                            site: Site) -> dict[str, Any]:
+    """Register a project coded before 2021 under its legacy code (YYYY-AAAAAA-II-TT-NNNNNN)."""
+    require_role(actor, Role.NDRC, action="registering a coded project")
+    code = parse_code(code_text)
+    if code.layout != "legacy":
+        raise ProposalInputError("project_code", "only pre-2021 legacy codes are registered; new codes are assigned")
+    proposal_id = connection.execute(
+        text("INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
+             "investment_category, total_investment_wan, land_use, state, project_code, coded_at) VALUES (:name, "
+             ":org, :credit, :district, :industry, :type, :category, :investment, :land_use, 'approved', :code, now()) "
+             "ON CONFLICT (project_code) DO NOTHING RETURNING id"),
+        {"name": data.name, "org": data.applicant_organisation, "credit": data.credit_code,
+         "district": data.district_code, "industry": data.industry, "type": data.project_type,
+         "category": data.investment_category, "investment": data.total_investment_wan, "land_use": data.land_use,
+         "code": code.text},
+    ).scalar_one_or_none()
+    if proposal_id is None:
+        raise ProposalInputError("project_code", f"{code.text} is already registered")
+    connection.execute(
+        text("INSERT INTO site_revisions (proposal_id, revision, is_current, source_crs, area_m2, geom) "
+             "VALUES (:p, 1, true, :crs, :area, ST_GeomFromWKB(:wkb, 4326))"),
+        {"p": proposal_id, "crs": site.source_crs, "area": site.area_m2, "wkb": site.wkb})
+    audit.record(connection, actor=actor, action="register_legacy", proposal_id=proposal_id,
+                 after={"project_code": code.text, "name": data.name})
+    return proposal_detail(connection, actor, proposal_id)

@@ -1,0 +1,72 @@
+"""True ground areas on the WGS84 ellipsoid, and m² / 亩 / hectare figures (no database)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry import LineString, MultiPolygon, Polygon, box
+from shapely.geometry.base import BaseGeometry
+
+from gis.area import M2_PER_HECTARE, M2_PER_MU, AreaFigures, geodesic_area_m2
+
+SQUARE = box(118.1, 24.5, 118.11, 24.51)  # 0.01° × 0.01° at 24.5°N, about 1.01 km × 1.11 km
+HOLE = box(118.102, 24.502, 118.104, 24.504)
+
+
+def _equal_area_m2(geom: BaseGeometry, crs: str | CRS) -> float:
+    """Independent figure: planar area after projecting to an equal-area CRS."""
+    transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    densified = shapely.segmentize(geom, 0.0005)  # follow the curved edges of the projection
+    return shapely.transform(densified, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))).area
+
+
+@pytest.mark.parametrize(
+    "crs",
+    [
+        "EPSG:6933",  # WGS 84 / NSIDC EASE-Grid 2.0 Global, cylindrical equal-area
+        CRS.from_proj4("+proj=aea +lat_1=24 +lat_2=25 +lat_0=24.5 +lon_0=118.1 +datum=WGS84 +units=m"),
+    ],
+)
+def test_square_matches_an_equal_area_projection(crs: str | CRS) -> None:
+    expected = _equal_area_m2(SQUARE, crs)
+    assert geodesic_area_m2(SQUARE) == pytest.approx(expected, rel=1e-3)
+    assert 1.10e6 < expected < 1.15e6
+
+
+def test_holes_are_subtracted() -> None:
+    with_hole = Polygon(SQUARE.exterior.coords, [HOLE.exterior.coords])
+    assert geodesic_area_m2(with_hole) == pytest.approx(geodesic_area_m2(SQUARE) - geodesic_area_m2(HOLE))
+    assert geodesic_area_m2(with_hole) == pytest.approx(_equal_area_m2(with_hole, "EPSG:6933"), rel=1e-3)
+
+
+def test_ring_orientation_does_not_matter() -> None:
+    # A clockwise shell with a clockwise hole (box() rings are counter-clockwise): the hole is still subtracted.
+    clockwise = Polygon(SQUARE.exterior.coords[::-1], [HOLE.exterior.coords[::-1]])
+    assert not shapely.is_ccw(clockwise.exterior) and not shapely.is_ccw(clockwise.interiors[0])
+    assert geodesic_area_m2(clockwise) == pytest.approx(geodesic_area_m2(SQUARE) - geodesic_area_m2(HOLE))
+
+
+def test_multipolygons_are_summed() -> None:
+    other = box(118.2, 24.5, 118.21, 24.51)
+    assert geodesic_area_m2(MultiPolygon([SQUARE, other])) == pytest.approx(
+        geodesic_area_m2(SQUARE) + geodesic_area_m2(other)
+    )
+
+
+@pytest.mark.parametrize("geom", [None, Polygon(), LineString([(118.1, 24.5), (118.2, 24.5)])])
+def test_nothing_polygonal_has_no_area(geom: BaseGeometry | None) -> None:
+    assert geodesic_area_m2(geom) == 0.0
+
+
+def test_area_figures_convert_units() -> None:
+    figures = AreaFigures.from_m2(M2_PER_HECTARE)
+    assert figures.hectares == 1.0
+    assert figures.mu == pytest.approx(15.0)  # 1 公顷 = 15 亩
+    assert AreaFigures.from_m2(M2_PER_MU).mu == pytest.approx(1.0)
+    assert round(M2_PER_MU, 2) == 666.67
+
+
+def test_area_figures_are_rounded_for_display() -> None:
+    assert AreaFigures.from_m2(1234.56789).as_dict() == {"m2": 1234.57, "mu": 1.8519, "hectares": 0.123457}
