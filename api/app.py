@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
+from api.routers import proposals as proposals_router
 from api.routers import screenings as screenings_router
 
 
@@ -18,4 +19,5 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     app.include_router(layers_router.router)
     app.include_router(screenings_router.router)
+    app.include_router(proposals_router.router)
     return app

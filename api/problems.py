@@ -18,6 +18,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gis.errors import SpatialInputError
 from layers.catalogue import UnknownLayerKindError
 from layers.store import LayerNotFoundError
+from projects.access import AccessDeniedError, NotFoundError
+from projects.accounts import AccountError
+from projects.credit import CreditEntryError
+from projects.credit_code import CreditCodeError
+from projects.project_code import ProjectCodeError
+from projects.proposals import ApprovalRefusedError, ProposalInputError
+from projects.workflow import IllegalTransitionError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -55,7 +62,38 @@ def _spatial(request: Request, error: Exception) -> JSONResponse:
 
 def _problem(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ProblemError)
-    return problem_response(request, error.status, error.slug, error.title, error.detail, **error.extra)
+    extra = dict(error.extra)
+    headers = extra.pop("headers", {})
+    response = problem_response(request, error.status, error.slug, error.title, error.detail, **extra)
+    response.headers.update(headers)
+    return response
+
+
+def _forbidden(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(request, 403, "forbidden", "Forbidden", str(error))
+
+
+def _illegal_transition(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, IllegalTransitionError)
+    return problem_response(request, 409, "illegal-transition", "Not allowed in this state", str(error),
+                            state=error.state.value, legal_actions=error.legal)
+
+
+def _approval_refused(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApprovalRefusedError)
+    return problem_response(request, 409, "approval-refused", "Approval refused",
+                            f"The proposal cannot be approved yet: {error}", reasons=error.reasons)
+
+
+def _proposal_input(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProposalInputError)
+    return problem_response(request, 422, "invalid-field", "Invalid field", str(error), field=error.field)
+
+
+def _project_code(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProjectCodeError)
+    return problem_response(request, 422, "invalid-project-code", "Invalid project code",
+                            f"{error.part} part is wrong: {error.message}", part=error.part)
 
 
 def _validation(request: Request, error: Exception) -> JSONResponse:
@@ -101,4 +139,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(LayerNotFoundError, _not_found)
     app.add_exception_handler(UnknownLayerKindError, _bad_value)
+    app.add_exception_handler(AccessDeniedError, _forbidden)
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(IllegalTransitionError, _illegal_transition)
+    app.add_exception_handler(ApprovalRefusedError, _approval_refused)
+    app.add_exception_handler(ProposalInputError, _proposal_input)
+    app.add_exception_handler(ProjectCodeError, _project_code)
+    for error_class in (AccountError, CreditEntryError, CreditCodeError):
+        app.add_exception_handler(error_class, _bad_value)
     app.add_exception_handler(Exception, _unexpected)

@@ -132,3 +132,11 @@ def account_for_token(connection: Connection, token: str) -> Account | None:
         {"h": _token_hash(token)},
     ).one_or_none()
     return _row_to_account(row) if row else None
+
+
+def account_by_username(connection: Connection, username: str) -> Account | None:
+    row = connection.execute(
+        text("SELECT id, username, role, department, organisation, credit_code FROM accounts WHERE username = :u"),
+        {"u": username},
+    ).one_or_none()
+    return _row_to_account(row) if row else None

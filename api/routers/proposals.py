@@ -1,0 +1,150 @@
+"""Proposals API: accounts' tokens, proposals and their sites, opinions, markings, decisions, codes, credit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.auth import Caller
+from api.problems import ProblemError
+from api.schemas import (
+    ActionIn,
+    CreditEntryIn,
+    LegacyProjectIn,
+    MarkingIn,
+    OpinionIn,
+    ProposalFields,
+    ProposalIn,
+    SiteIn,
+    TokenIn,
+)
+from gis.db import get_engine
+from projects import credit, proposals
+from projects.accounts import issue_token
+from projects.sites import prepare_site
+
+router = APIRouter(prefix="/api/v1")
+
+
+def _input(body: ProposalFields) -> proposals.ProposalInput:
+    fields = body.model_dump(include=set(ProposalFields.model_fields))
+    fields["total_investment_wan"] = Decimal(str(fields["total_investment_wan"]))
+    return proposals.ProposalInput(**fields)
+
+
+@router.post("/auth/token", tags=["accounts"])
+def post_token(body: TokenIn) -> dict[str, Any]:
+    """Log in: a bearer token for `Authorization: Bearer <token>`, valid 12 hours."""
+    with get_engine().begin() as connection:
+        token = issue_token(connection, body.username, body.secret)
+    if token is None:
+        raise ProblemError(401, "unauthorised", "Unauthorised", "unknown username or wrong secret")
+    return {"access_token": token, "token_type": "bearer", "expires_in": 12 * 3600}
+
+
+@router.get("/me", tags=["accounts"])
+def get_me(caller: Caller) -> dict[str, Any]:
+    """The caller's account (401 without a token)."""
+    if caller is None:
+        raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
+    return {"username": caller.username, "role": caller.role.value,
+            "department": caller.department.value if caller.department else None,
+            "organisation": caller.organisation, "credit_code": caller.credit_code}
+
+
+@router.get("/proposals", tags=["proposals"])
+def get_proposals(caller: Caller) -> list[dict[str, Any]]:
+    """Proposals the caller may see, with conflict counts, outstanding departments and waiting days."""
+    with get_engine().connect() as connection:
+        return proposals.list_proposals(connection, caller)
+
+
+@router.post("/proposals", tags=["proposals"], status_code=201)
+def post_proposal(body: ProposalIn, caller: Caller) -> dict[str, Any]:
+    """A new draft proposal (applicant); its site is screened at once."""
+    data = _input(body)
+    site = prepare_site(body.site, body.crs)
+    with get_engine().begin() as connection:
+        return proposals.create_proposal(connection, caller, data, site)
+
+
+@router.get("/proposals/{proposal_id}", tags=["proposals"])
+def get_proposal(proposal_id: int, caller: Caller) -> dict[str, Any]:
+    """A proposal with every site revision, its current screening and review status."""
+    with get_engine().connect() as connection:
+        return proposals.proposal_detail(connection, caller, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/sites", tags=["proposals"], status_code=201)
+def post_site(proposal_id: int, body: SiteIn, caller: Caller) -> dict[str, Any]:
+    """A revised site (the history is kept); screened at once."""
+    site = prepare_site(body.site, body.crs)
+    with get_engine().begin() as connection:
+        return proposals.revise_site(connection, caller, proposal_id, site)
+
+
+@router.post("/proposals/{proposal_id}/actions", tags=["proposals"])
+def post_action(proposal_id: int, body: ActionIn, caller: Caller) -> dict[str, Any]:
+    """submit (applicant); start_review, return, reject, approve (NDRC). Approval assigns the code."""
+    with get_engine().begin() as connection:
+        return proposals.act(connection, caller, proposal_id, body.action, body.reason)
+
+
+@router.post("/proposals/{proposal_id}/opinions", tags=["review"], status_code=201)
+def post_opinion(proposal_id: int, body: OpinionIn, caller: Caller) -> dict[str, Any]:
+    """A department's opinion on the current site revision."""
+    with get_engine().begin() as connection:
+        return proposals.post_opinion(connection, caller, proposal_id, body.verdict, body.conditions, body.reason)
+
+
+@router.get("/proposals/{proposal_id}/markings", tags=["review"])
+def get_markings(proposal_id: int, caller: Caller) -> dict[str, Any]:
+    """Every department's map markings on the proposal (GeoJSON)."""
+    with get_engine().connect() as connection:
+        return proposals.list_markings(connection, caller, proposal_id)
+
+
+@router.post("/proposals/{proposal_id}/markings", tags=["review"], status_code=201)
+def post_marking(proposal_id: int, body: MarkingIn, caller: Caller) -> dict[str, Any]:
+    """A department's marking: a point, line or polygon with a note."""
+    with get_engine().begin() as connection:
+        return proposals.add_marking(connection, caller, proposal_id, body.geometry, body.note)
+
+
+@router.get("/proposals/{proposal_id}/history", tags=["proposals"])
+def get_history(proposal_id: int, caller: Caller) -> list[dict[str, Any]]:
+    """The audit trail: who did what, when, before and after."""
+    with get_engine().connect() as connection:
+        return proposals.proposal_history(connection, caller, proposal_id)
+
+
+@router.get("/projects/{code}", tags=["projects"])
+def get_project(code: str, caller: Caller) -> dict[str, Any]:
+    """A coded project by its project code (national GB/T 40058 or legacy layout)."""
+    with get_engine().connect() as connection:
+        return proposals.find_by_code(connection, caller, code)
+
+
+@router.post("/projects/legacy", tags=["projects"], status_code=201)
+def post_legacy_project(body: LegacyProjectIn, caller: Caller) -> dict[str, Any]:
+    """Register a project coded before 2021 under its legacy code (NDRC)."""
+    data = _input(body)
+    site = prepare_site(body.site, body.crs)
+    with get_engine().begin() as connection:
+        return proposals.register_legacy_project(connection, caller, body.project_code, data, site)
+
+
+@router.get("/credit", tags=["credit"])
+def get_credit(caller: Caller, list_kind: str | None = None) -> list[dict[str, Any]]:
+    """The blacklist and red list (NDRC, admin)."""
+    with get_engine().connect() as connection:
+        return credit.list_entries(connection, caller, list_kind)
+
+
+@router.post("/credit", tags=["credit"], status_code=201)
+def post_credit(body: CreditEntryIn, caller: Caller) -> dict[str, Any]:
+    """Record an entity on the blacklist or red list (admin)."""
+    with get_engine().begin() as connection:
+        return credit.add_entry(connection, caller, **body.model_dump())

@@ -1,0 +1,299 @@
+"""Input coordinate reference systems: naming them, checking data against them, bringing data to WGS84.
+
+Every layer and site arrives in a CRS the user names: an EPSG code pyproj knows (Xiamen's planning data is
+usually CGCS2000, EPSG:4490, or its 3-degree Gauss-Krüger zone with central meridian 117°E, EPSG:4548) or
+GCJ-02 (国测局坐标) for coordinates copied from Amap/Tencent web maps. The platform stores WGS84 lon/lat
+(EPSG:4326); CGCS2000 and WGS84 differ by a few centimetres, which PROJ treats as a null transformation.
+
+Axis order: this module always works with x = easting/longitude and y = northing/latitude (pyproj
+``always_xy=True``), whatever order the EPSG definition lists, because GeoJSON and shapely are x-first.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+import numpy as np
+import pyproj
+import shapely
+from numpy.typing import NDArray
+from pyproj.exceptions import CRSError, ProjError
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import SpatialInputError, UnknownCrsError
+from gis.gcj02 import gcj02_to_wgs84
+from gis.geometry import format_coords
+
+WGS84 = "EPSG:4326"
+CGCS2000 = "EPSG:4490"
+CGCS2000_GK_117E = "EPSG:4548"
+
+GCJ02 = "GCJ02"
+# GCJ-02 only exists in mainland China; outside it the web maps use plain WGS84.
+_GCJ02_AREA_NAME = "mainland China"
+_GCJ02_AREA = (73.0, 18.0, 136.0, 54.0)
+# Labels whose data already is WGS84 lon/lat, so no transformation is needed.
+_WGS84_LABELS = frozenset({WGS84, "OGC:CRS84"})
+# The area-of-use check is there to catch gross mistakes (wrong CRS, swapped axes, zeros). An EPSG area of use
+# is a convention, and the maths stays exact a little beyond it: Xiamen reaches 118.5°E, the very edge of
+# EPSG:4548, so data lapping over the edge by up to this many degrees is accepted.
+AREA_OF_USE_MARGIN_DEG = 1.0
+
+GeometryInput = TypeVar("GeometryInput", BaseGeometry, NDArray[np.object_])
+
+
+@dataclass(frozen=True)
+class InputCrs:
+    """A CRS named by the user for incoming coordinates.
+
+    ``label`` is the normalised name ("EPSG:4548", "OGC:CRS84", "GCJ02", or the PROJ/WKT text of a CRS
+    without an authority code). For GCJ-02, ``crs`` is EPSG:4326, the geographic base it is offset from.
+    """
+
+    label: str
+    is_gcj02: bool
+    crs: pyproj.CRS
+
+
+@dataclass(frozen=True)
+class _AreaOfUse:
+    """Where a CRS may be used: ``lonlat`` in degrees as published, ``box`` in the CRS's own x/y units with
+    the margin added (a side without a finite limit is infinite)."""
+
+    name: str
+    lonlat: tuple[float, float, float, float]
+    box: tuple[float, float, float, float]
+
+    def describe(self) -> str:
+        west, south, east, north = self.lonlat
+        lon = f"{_deg(west, 'E', 'W')} to {_deg(east, 'E', 'W')}"
+        lat = f"{_deg(south, 'N', 'S')} to {_deg(north, 'N', 'S')}"
+        return f"{self.name.rstrip('.')} ({lon}, {lat})"
+
+
+def _deg(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):g}°{positive if value >= 0 else negative}"
+
+
+def parse_crs(text: str | None, default: str = WGS84) -> InputCrs:
+    """Parse a user-given CRS name.
+
+    Accepts "EPSG:4490", "epsg:4548", a bare code "4326", GCJ-02 spelt "GCJ02"/"GCJ-02"/"gcj_02" (any case),
+    OGC URNs/URLs such as "urn:ogc:def:crs:EPSG::4490" or "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    and anything else pyproj understands (PROJ strings, WKT). ``None`` or blank text means ``default``.
+    Raises UnknownCrsError for anything unknown, and for CRSs that are not 2D horizontal (geocentric,
+    vertical, ...).
+    """
+    raw = default if text is None or not text.strip() else text.strip()
+    squashed = raw.upper().replace("-", "").replace("_", "").replace(" ", "")
+    if squashed == GCJ02:
+        return InputCrs(label=GCJ02, is_gcj02=True, crs=pyproj.CRS.from_user_input(WGS84))
+    if squashed in {"BD09", "BD09LL", "BAIDU"}:
+        raise UnknownCrsError(raw, "Baidu BD-09 is not supported; export the data as GCJ-02 or WGS84")
+    spec = f"EPSG:{raw}" if raw.isdigit() else raw
+    try:
+        crs = pyproj.CRS.from_user_input(spec)
+    except CRSError as exc:
+        raise UnknownCrsError(raw, str(exc).split(": (")[0]) from exc
+    if crs.is_compound or not (crs.is_geographic or crs.is_projected):
+        raise UnknownCrsError(raw, f"{crs.type_name} {crs.name!r} is not a 2D horizontal CRS")
+    authority = crs.to_authority(min_confidence=100)
+    # An authority code is a faithful, short label; a CRS without one keeps its own definition as label.
+    label = f"{authority[0]}:{authority[1]}" if authority else crs.srs
+    return InputCrs(label=label, is_gcj02=False, crs=crs)
+
+
+@lru_cache(maxsize=64)
+def _to_wgs84_transformer(label: str) -> pyproj.Transformer:
+    # pyproj Transformers are thread-safe since 3.1, so one cached instance serves every request thread.
+    return pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(label), WGS84, always_xy=True)
+
+
+@lru_cache(maxsize=64)
+def _area_of_use(label: str) -> _AreaOfUse | None:
+    if label == GCJ02:
+        return _AreaOfUse(_GCJ02_AREA_NAME, _GCJ02_AREA, _with_margin(_GCJ02_AREA))
+    crs = pyproj.CRS.from_user_input(label)
+    area = crs.area_of_use
+    if area is None:
+        return None
+    lonlat = (area.west, area.south, area.east, area.north)
+    if crs.is_geographic:
+        return _AreaOfUse(area.name, lonlat, _with_margin(lonlat))
+    from_wgs84 = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
+    try:
+        box = from_wgs84.transform_bounds(*_with_margin(lonlat), densify_pts=21)
+        if not all(math.isfinite(v) for v in box):
+            # The margin can reach a pole where e.g. Mercator is infinite; fall back to the published area.
+            box = from_wgs84.transform_bounds(*lonlat, densify_pts=21)
+    except ProjError:
+        return None  # PROJ cannot project its own area of use: nothing sensible to check against
+    west, south, east, north = (v if math.isfinite(v) else math.copysign(math.inf, s)
+                                for v, s in zip(box, (-1, -1, 1, 1), strict=True))
+    return _AreaOfUse(area.name, lonlat, (west, south, east, north))
+
+
+def _with_margin(lonlat: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    west, south, east, north = lonlat
+    m = AREA_OF_USE_MARGIN_DEG
+    if west <= east:
+        west, east = max(west - m, -180.0), min(east + m, 180.0)
+    else:  # crosses the antimeridian
+        west, east = west - m, east + m
+    return west, max(south - m, -90.0), east, min(north + m, 90.0)
+
+
+def _inside(
+    area: _AreaOfUse, is_geographic: bool, xmin: NDArray, ymin: NDArray, xmax: NDArray, ymax: NDArray
+) -> NDArray[np.bool_]:
+    west, south, east, north = area.box
+    y_ok = (ymin >= south) & (ymax <= north)
+    if is_geographic and west > east:  # an area across the antimeridian
+        return y_ok & ((xmin >= west) | (xmax <= east))
+    return y_ok & (xmin >= west) & (xmax <= east)
+
+
+def _as_array(geoms: BaseGeometry | NDArray[np.object_]) -> NDArray[np.object_]:
+    return np.atleast_1d(np.asarray(geoms, dtype=object))
+
+
+def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs) -> None:
+    """Refuse coordinates that cannot be in ``crs``; ``geoms`` (one geometry or an array) are in that CRS.
+
+    Raises SpatialInputError with slug
+      - "non-finite-coordinate" for NaN or infinite coordinates,
+      - "lat-lon-swapped" when the data lies outside the area of use but would lie inside it with x and y
+        swapped (latitude/longitude, or northing/easting for a projected CRS),
+      - "outside-crs-area" when it lies outside the CRS's area of use (for GCJ-02: mainland China,
+        73–136°E, 18–54°N), widened by AREA_OF_USE_MARGIN_DEG.
+    ``extra["feature_index"]`` is the index of the first offending feature (0 for a single geometry) and
+    ``location`` its first offending coordinate (input CRS). Works on feature bounding boxes, so 200,000
+    features take one vectorised pass. Missing and empty geometries are skipped (validation reports them).
+    A CRS without a published area of use (e.g. a bare PROJ string) is only checked for finite coordinates.
+    """
+    arr = _as_array(geoms)
+    # Messages about an array name the feature; a single geometry is just "the geometry".
+    subject = "The geometry" if isinstance(geoms, BaseGeometry) else "Feature {index}"
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    bounds = shapely.bounds(arr)
+    # GEOS skips NaN when building envelopes, but a NaN vertex makes the length NaN.
+    non_finite = present & ~(np.isfinite(bounds).all(axis=1) & np.isfinite(shapely.length(arr)))
+    if non_finite.any():
+        index = int(np.argmax(non_finite))
+        coords = shapely.get_coordinates(arr[index])
+        bad = coords[~np.isfinite(coords).all(axis=1)]
+        shown = f": ({format_coords(*bad[0])})" if len(bad) else ""
+        raise SpatialInputError(
+            "non-finite-coordinate",
+            "Coordinate is not a number",
+            f"{subject.format(index=index)} has a coordinate that is not a finite number (NaN or infinity)"
+            f"{shown}. Remove or fix that vertex.",
+            extra={"feature_index": index, "crs": crs.label},
+        )
+    area = _area_of_use(crs.label)
+    if area is None:
+        return
+    is_geographic = crs.crs.is_geographic
+    xmin, ymin, xmax, ymax = bounds.T
+    outside = present & ~_inside(area, is_geographic, xmin, ymin, xmax, ymax)
+    if not outside.any():
+        return
+    index = int(np.argmax(outside))
+    coords = shapely.get_coordinates(arr[index])
+    extra = {"feature_index": index, "crs": crs.label}
+    if _inside(area, is_geographic, ymin[index], xmin[index], ymax[index], xmax[index]):
+        first = (float(coords[0, 0]), float(coords[0, 1]))
+        of = "" if isinstance(geoms, BaseGeometry) else f" of feature {index}"
+        if is_geographic:
+            title = "Latitude and longitude swapped"
+            detail = (f"Coordinates look like latitude/longitude swapped: the first point{of} is "
+                      f"({format_coords(*first)}); GeoJSON and this platform use longitude first "
+                      f"(x = longitude).")
+        else:
+            title = "Northing and easting swapped"
+            detail = (f"Coordinates look like northing/easting swapped: the first point{of} is "
+                      f"({format_coords(*first)}), but in {crs.label} this platform takes x = easting and "
+                      f"y = northing, even where the EPSG definition lists northing first. Swap the two columns.")
+        raise SpatialInputError("lat-lon-swapped", title, detail, location=first, extra=extra)
+    x, y = coords[:, 0], coords[:, 1]
+    k = int(np.argmax(~_inside(area, is_geographic, x, y, x, y)))
+    first = (float(x[k]), float(y[k]))
+    name = "GCJ-02" if crs.is_gcj02 else crs.crs.name
+    raise SpatialInputError(
+        "outside-crs-area",
+        "Coordinates outside the CRS's area of use",
+        f"{subject.format(index=index)} has a point at ({format_coords(*first)}), outside the area of use of "
+        f"{crs.label} ({name}): {area.describe()}. {_hint(first, crs)}",
+        location=first,
+        extra=extra,
+    )
+
+
+def _hint(point: tuple[float, float], crs: InputCrs) -> str:
+    """A guess at the real mistake behind out-of-area coordinates, from the size of the numbers."""
+    x, y = point
+    looks_like_degrees = abs(x) <= 180 and abs(y) <= 90
+    if not crs.crs.is_projected:
+        if not looks_like_degrees:
+            return ("These look like projected metres, not degrees; name the projected CRS, e.g. EPSG:4548 "
+                    "(CGCS2000 / 3-degree Gauss-Kruger CM 117E).")
+    elif looks_like_degrees:
+        return ("These look like longitude/latitude degrees; name a geographic CRS such as EPSG:4490 "
+                "(CGCS2000) or EPSG:4326 (WGS84).")
+    elif "Gauss-Kruger" in crs.crs.name:
+        # Gauss-Krüger eastings are written with or without the zone number in front (39500000 vs 500000).
+        if x >= 1e7:
+            return (f"The easting {format_coords(x)} looks like it carries the zone number {int(x // 1e6)} "
+                    f"in front; use the zone-numbered CRS (e.g. EPSG:4527 for zone 39) or drop the prefix.")
+        if "zone" in crs.crs.name:
+            return ("The easting has no zone number in front; use the CRS named by central meridian (e.g. "
+                    "EPSG:4548 for CM 117E) or add the prefix.")
+    return "Check that the CRS named matches the data."
+
+
+def _gcj02_xy_to_wgs84(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+    lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
+    return np.column_stack((lon, lat))
+
+
+def to_wgs84(geoms: GeometryInput, crs: InputCrs) -> GeometryInput:
+    """Reproject geometries from ``crs`` to WGS84 lon/lat (EPSG:4326, x = longitude), dropping Z.
+
+    Takes one shapely geometry or a numpy array of them (None stays None) and returns the same shape.
+    One vectorised pass over all coordinates; GCJ-02 is undone with gis.gcj02.gcj02_to_wgs84.
+    """
+    if crs.is_gcj02:
+        return shapely.transform(geoms, _gcj02_xy_to_wgs84)
+    if crs.label in _WGS84_LABELS:
+        return shapely.force_2d(geoms)
+    transformer = _to_wgs84_transformer(crs.label)
+
+    def project(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    return shapely.transform(geoms, project)
+
+
+def to_wgs84_checked(geoms: GeometryInput, crs: InputCrs) -> GeometryInput:
+    """check_area_of_use, then to_wgs84; also refuses a result with non-finite coordinates.
+
+    Raises SpatialInputError (slugs as check_area_of_use, or "transform-failed").
+    """
+    check_area_of_use(geoms, crs)
+    result = to_wgs84(geoms, crs)
+    arr = _as_array(result)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    failed = present & ~np.isfinite(shapely.bounds(arr)).all(axis=1)
+    if failed.any():
+        index = int(np.argmax(failed))
+        raise SpatialInputError(
+            "transform-failed",
+            "Coordinates could not be transformed",
+            f"Feature {index} could not be transformed from {crs.label} to WGS84 (PROJ returned no finite "
+            f"result). Check that the CRS named matches the data.",
+            extra={"feature_index": index, "crs": crs.label},
+        )
+    return result

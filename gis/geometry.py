@@ -1,0 +1,546 @@
+"""Parsing and validating polygon input (shapely 2): GeoJSON sites, imported layer features.
+
+Nothing here knows the CRS: geometries stay in whatever CRS they came in, and locations in messages are in
+that CRS (x first). Rings are numbered as given: ring 0 is a polygon's outer boundary, rings 1, 2, ... its
+holes; in a MultiPolygon, polygons are numbered from 0 too.
+
+A person must be able to fix what is refused, so every refusal says what is wrong and where, e.g.
+"polygon 1, ring 0 self-intersects at 118.1, 24.5".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.errors import GEOSException
+from shapely.geometry import (
+    GeometryCollection,
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+)
+from shapely.geometry.base import BaseGeometry
+
+from gis.errors import SpatialInputError
+
+# GEOS type ids (shapely.get_type_id)
+_POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
+
+# Example nesting of each GeoJSON geometry type's "coordinates", quoted when the nesting is wrong.
+_NESTING = {
+    "Point": "[x, y]",
+    "MultiPoint": "[[x, y], ...]",
+    "LineString": "[[x, y], [x, y], ...]",
+    "MultiLineString": "[[[x, y], ...], ...] (a list of lines)",
+    "Polygon": "[[[x, y], ...], ...] (a list of rings, the outer ring first)",
+    "MultiPolygon": "[[[[x, y], ...], ...], ...] (a list of polygons)",
+}
+_GEOMETRY_TYPES = (*_NESTING, "GeometryCollection")
+# GeometryCollections may nest; real sites never go deeper than this.
+_MAX_COLLECTION_DEPTH = 8
+
+
+def format_coords(*values: float) -> str:
+    """Coordinates for messages: up to 8 decimals (1 mm in degrees), trailing zeros dropped."""
+    return ", ".join(f"{v:.8f}".rstrip("0").rstrip(".") if math.isfinite(v) else str(v) for v in values)
+
+
+# --------------------------------------------------------------------------------------------------- GeoJSON
+
+
+def _malformed(path: str, message: str) -> SpatialInputError:
+    return SpatialInputError(
+        "malformed-geojson",
+        "Malformed GeoJSON",
+        f"{message} (at {path})" if path != "$" else message,
+        extra={"path": path},
+    )
+
+
+class _NonFiniteJsonNumber(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> float:
+    # Python's json accepts NaN/Infinity, which are not JSON and not coordinates.
+    raise _NonFiniteJsonNumber(name)
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _position(value: Any, path: str, kind: str) -> tuple[float, float]:
+    if isinstance(value, list | tuple) and len(value) >= 2 and _is_number(value[0]) and _is_number(value[1]):
+        x, y = float(value[0]), float(value[1])
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise _malformed(path, "a position has a coordinate that is not a finite number")
+        return x, y
+    if _is_number(value):
+        raise _malformed(path, f"found a number where a position [x, y] was expected; {kind} coordinates are "
+                               f"nested as {_NESTING[kind]}")
+    if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
+        raise _malformed(path, f"found a list of lists where a position [x, y] was expected; {kind} "
+                               f"coordinates are nested as {_NESTING[kind]}")
+    if isinstance(value, list | tuple) and len(value) >= 2:
+        i = 0 if not _is_number(value[0]) else 1
+        raise _malformed(f"{path}[{i}]", f"a coordinate must be a number, got {_json_kind(value[i])}")
+    raise _malformed(path, f"a position must be [x, y] with two numbers, got {_json_kind(value)}")
+
+
+def _list(value: Any, path: str, kind: str, what: str) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise _malformed(path, f"expected a list of {what} ({kind} coordinates are nested as "
+                               f"{_NESTING[kind]}), got {_json_kind(value)}")
+    return list(value)
+
+
+def _positions(value: Any, path: str, kind: str) -> list[tuple[float, float]]:
+    return [_position(v, f"{path}[{i}]", kind) for i, v in enumerate(_list(value, path, kind, "positions"))]
+
+
+def _line(value: Any, path: str, kind: str) -> list[tuple[float, float]]:
+    points = _positions(value, path, kind)
+    if len(points) == 1:
+        raise _malformed(path, "a line needs at least 2 positions, got 1")
+    return points
+
+
+def _ring(value: Any, path: str, ring: int) -> list[tuple[float, float]]:
+    points = _positions(value, path, "Polygon")
+    if len(points) < 4:
+        raise _malformed(path, f"ring {ring} has {len(points)} position(s); a closed ring needs at least 4 "
+                               f"(3 corners and the first repeated at the end)")
+    if points[0] != points[-1]:
+        raise _malformed(path, f"ring {ring} is not closed: it starts at {format_coords(*points[0])} but "
+                               f"ends at {format_coords(*points[-1])}; repeat the first position at the end")
+    return points
+
+
+def _polygon(value: Any, path: str) -> Polygon:
+    rings = [_ring(r, f"{path}[{i}]", i) for i, r in enumerate(_list(value, path, "Polygon", "rings"))]
+    return Polygon(rings[0], rings[1:]) if rings else Polygon()
+
+
+def _geometry(obj: Any, path: str, depth: int = 0) -> BaseGeometry:
+    if not isinstance(obj, dict):
+        raise _malformed(path, f"expected a GeoJSON geometry object, got {_json_kind(obj)}")
+    kind = obj.get("type")
+    if kind == "GeometryCollection":
+        if depth >= _MAX_COLLECTION_DEPTH:
+            raise _malformed(path, f"GeometryCollections nested more than {_MAX_COLLECTION_DEPTH} deep")
+        members = obj.get("geometries")
+        if not isinstance(members, list):
+            raise _malformed(path, f"a GeometryCollection needs a 'geometries' list, got "
+                                   f"{_json_kind(members)}")
+        return GeometryCollection(
+            [_geometry(m, f"{path}.geometries[{i}]", depth + 1) for i, m in enumerate(members)]
+        )
+    if not isinstance(kind, str) or kind not in _NESTING:
+        raise _unknown_type(kind, path, _GEOMETRY_TYPES)
+    if "coordinates" not in obj:
+        raise _malformed(path, f"{kind} has no 'coordinates' member")
+    coords, at = obj["coordinates"], f"{path}.coordinates"
+    match kind:
+        case "Point":
+            return Point() if coords == [] else Point(_position(coords, at, kind))
+        case "MultiPoint":
+            return MultiPoint(_positions(coords, at, kind))
+        case "LineString":
+            return LineString(_line(coords, at, kind))
+        case "MultiLineString":
+            lines = _list(coords, at, kind, "lines")
+            return MultiLineString([_line(v, f"{at}[{i}]", kind) for i, v in enumerate(lines)])
+        case "Polygon":
+            return _polygon(coords, at)
+        case _:  # MultiPolygon
+            polygons = _list(coords, at, kind, "polygons")
+            return MultiPolygon([_polygon(v, f"{at}[{i}]") for i, v in enumerate(polygons)])
+
+
+def _unknown_type(kind: Any, path: str, allowed: tuple[str, ...]) -> SpatialInputError:
+    if kind is None:
+        return _malformed(path, "the object has no 'type' member")
+    close = [t for t in allowed if isinstance(kind, str) and t.lower() == kind.lower()]
+    hint = f"; GeoJSON types are case-sensitive, did you mean {close[0]!r}?" if close else \
+        f"; expected one of {', '.join(allowed)}"
+    return _malformed(path, f"unknown type {kind!r}{hint}")
+
+
+def parse_geojson_geometry(obj: dict[str, Any] | str | bytes) -> BaseGeometry:
+    """Parse one GeoJSON geometry (RFC 7946) into a 2D shapely geometry, in the CRS it was written in.
+
+    Accepts a geometry object, a Feature, or a FeatureCollection with exactly one feature, as a dict or as
+    JSON text. Z values and further position members are dropped: plans are 2D. A foreign ``crs`` member
+    (GeoJSON 2008) is ignored; the caller names the CRS. Raises SpatialInputError slug "malformed-geojson"
+    (with the JSON path in ``extra["path"]``) for anything malformed, including unclosed rings and rings or
+    lines with too few positions, and "empty-geometry" for a Feature whose geometry is null.
+    """
+    if isinstance(obj, str | bytes):
+        try:
+            obj = json.loads(obj, parse_constant=_refuse_constant)
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise _malformed("$", f"not valid JSON: {exc.msg} at {where}") from exc
+        except _NonFiniteJsonNumber as exc:
+            raise _malformed("$", f"{exc} is not a valid JSON number") from exc
+        except RecursionError as exc:
+            raise _malformed("$", "JSON nested too deeply") from exc
+    if not isinstance(obj, dict):
+        raise _malformed("$", f"expected a GeoJSON object, got {_json_kind(obj)}")
+    path = "$"
+    if obj.get("type") == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list):
+            raise _malformed(path, f"a FeatureCollection needs a 'features' list, got {_json_kind(features)}")
+        if len(features) != 1:
+            raise _malformed(path, f"expected exactly one feature, got {len(features)}; a site is one "
+                                   f"Polygon or MultiPolygon, so put its parts into one MultiPolygon")
+        obj, path = features[0], "$.features[0]"
+        if not isinstance(obj, dict) or obj.get("type") != "Feature":
+            raise _malformed(path, f"expected a Feature, got {_json_kind(obj)}")
+    if obj.get("type") == "Feature":
+        if "geometry" not in obj:
+            raise _malformed(path, "the Feature has no 'geometry' member")
+        path = f"{path}.geometry"
+        obj = obj["geometry"]
+        if obj is None:
+            raise SpatialInputError("empty-geometry", "Empty geometry",
+                                    "The Feature's geometry is null; a site needs a Polygon or MultiPolygon.")
+    elif obj.get("type") not in _GEOMETRY_TYPES:
+        raise _unknown_type(obj.get("type"), path, ("Feature", "FeatureCollection", *_GEOMETRY_TYPES))
+    try:
+        return _geometry(obj, path)
+    except SpatialInputError:
+        raise
+    except (GEOSException, ValueError, TypeError) as exc:
+        # Structure was checked above, so this is a defect of the input we did not foresee, not a crash.
+        raise _malformed(path, f"the geometry cannot be built: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------- invalidity
+
+
+@dataclass
+class GeometryIssue:
+    """One thing wrong with one feature: its index in the input (None for a single geometry), a sentence
+    saying what and where, and the coordinate concerned in the input CRS."""
+
+    index: int | None
+    reason: str
+    location: tuple[float, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "reason": self.reason,
+            "location": list(self.location) if self.location is not None else None,
+        }
+
+
+_GEOS_REASON = re.compile(r"^(?P<kind>[^\[]*?)\s*\[(?P<coords>[^\]]*)\]\s*$")
+
+
+@dataclass(frozen=True)
+class _Ring:
+    part: int  # polygon index within a multi-geometry, 0 for a single polygon
+    ring: int  # 0 = outer ring, 1.. = holes
+
+
+@dataclass
+class _Invalidity:
+    kind: str  # GEOS's reason without the location, lower case, e.g. "self-intersection"
+    issue: GeometryIssue
+
+
+def _polygon_parts(geom: BaseGeometry) -> tuple[list[Polygon | None], str]:
+    """The polygons a geometry's rings live in (None for non-polygon parts), and the word for a part."""
+    if isinstance(geom, Polygon):
+        return [geom], ""
+    if isinstance(geom, MultiPolygon | GeometryCollection):
+        word = "polygon" if isinstance(geom, MultiPolygon) else "part"
+        return [g if isinstance(g, Polygon) else None for g in geom.geoms], word
+    return [], ""
+
+
+def _rings_at(geom: BaseGeometry, kind: str, location: tuple[float, float] | None) -> list[_Ring]:
+    """The rings GEOS's complaint is about: those through ``location`` (a finite point), or for complaints
+    about too few points or non-finite coordinates, the rings that have them."""
+    parts, _ = _polygon_parts(geom)
+    refs: list[_Ring] = []
+    rings: list[BaseGeometry] = []
+    for p, polygon in enumerate(parts):
+        if polygon is not None and not polygon.is_empty:
+            for r, ring in enumerate([polygon.exterior, *polygon.interiors]):
+                refs.append(_Ring(p, r))
+                rings.append(ring)
+    if not rings:
+        return []
+    if kind == "invalid coordinate":
+        return [ref for ref, ring in zip(refs, rings, strict=True)
+                if not np.isfinite(shapely.get_coordinates(ring)).all()]
+    if kind.startswith("too few"):
+        return [ref for ref, ring in zip(refs, rings, strict=True)
+                if len(np.unique(shapely.get_coordinates(ring), axis=0)) < 3]
+    if location is None:
+        return []
+    distances = shapely.distance(np.array(rings, dtype=object), Point(location))
+    # GEOS computes crossing points in floating point; allow a relative error far below any real feature.
+    scale = max(1.0, *(abs(v) for v in location))
+    return [ref for ref, d in zip(refs, distances, strict=True) if d <= 1e-9 * scale]
+
+
+def _name(ref: _Ring, word: str) -> str:
+    return f"{word} {ref.part}, ring {ref.ring}" if word else f"ring {ref.ring}"
+
+
+def _names(refs: list[_Ring], word: str) -> str:
+    return " and ".join(_name(ref, word) for ref in refs)
+
+
+def _message(geom: BaseGeometry, kind: str, location: tuple[float, float] | None) -> str:
+    refs = _rings_at(geom, kind, location)
+    _, word = _polygon_parts(geom)
+    at = f" at {format_coords(*location)}" if location is not None else ""
+    whole = f"the {geom.geom_type}"
+    subject = _names(refs, word) if refs else whole
+    parts = sorted({ref.part for ref in refs})
+    if kind == "self-intersection":
+        if len(parts) > 1:
+            return (f"{' and '.join(f'{word} {p}' for p in parts)} overlap{at}; the polygons of a "
+                    f"{geom.geom_type} may only touch at points")
+        if len(refs) > 1:
+            return f"{subject} cross or overlap{at}"
+        return f"{subject} self-intersects{at}"
+    if kind == "ring self-intersection":
+        return f"{subject} touches itself{at}; a ring may not pass through the same point twice"
+    if kind == "hole lies outside shell":
+        holes = [ref for ref in refs if ref.ring > 0] or refs
+        return f"{_names(holes, word) or whole} is a hole lying outside its outer ring (ring 0){at}"
+    if kind == "holes are nested":
+        holes = [ref for ref in refs if ref.ring > 0] or refs
+        return f"{_names(holes, word) or whole} is a hole inside another hole{at}; holes may not nest"
+    if kind == "interior is disconnected":
+        polygon = f"{word} {parts[0]}" if word and parts else "the polygon"
+        return f"the holes of {polygon} cut its interior into separate pieces{at}"
+    if kind == "nested shells":
+        inner = parts[0] if parts else None
+        polygons, _ = _polygon_parts(geom)
+        outer = next((p for p, poly in enumerate(polygons) if p != inner and poly is not None
+                      and location is not None and poly.covers(Point(location))), None)
+        pair = f"{word} {inner} lies inside {word} {outer}" if inner is not None and outer is not None \
+            else "one polygon lies inside another"
+        return f"{pair}{at}; the polygons of a {geom.geom_type} may not nest"
+    if kind.startswith("too few"):
+        need = " (a ring needs at least 3 distinct corners)" if refs else ""
+        return f"{subject} has too few distinct points{at}{need}"
+    if kind == "invalid coordinate":
+        return f"{subject} has a coordinate that is not a finite number (NaN or infinity)"
+    return f"{whole} is invalid ({kind}){at}"
+
+
+def _explain(geom: BaseGeometry, reason: str) -> _Invalidity:
+    """Turn GEOS's reason for an invalid ``geom`` ("Self-intersection[118.1 24.5]") into an _Invalidity."""
+    match = _GEOS_REASON.match(reason)
+    kind = (match.group("kind") if match else reason).strip().lower()
+    location: tuple[float, float] | None = None
+    if match:
+        numbers = match.group("coords").split()
+        try:
+            location = (float(numbers[0]), float(numbers[1]))
+        except (IndexError, ValueError):
+            location = None
+    if location is not None and not all(map(math.isfinite, location)):
+        location = None  # GEOS reports the NaN itself for "Invalid Coordinate"
+    return _Invalidity(kind, GeometryIssue(None, _message(geom, kind, location), location))
+
+
+def _invalidity(geom: BaseGeometry) -> _Invalidity | None:
+    reason = shapely.is_valid_reason(geom)
+    return None if reason is None or reason == "Valid Geometry" else _explain(geom, reason)
+
+
+def describe_invalidity(geom: BaseGeometry) -> GeometryIssue | None:
+    """Why ``geom`` is invalid, in words a person can act on, or None when it is valid.
+
+    Turns GEOS's ``is_valid_reason`` (e.g. "Self-intersection[118.1 24.5]") into e.g. "polygon 1, ring 0
+    self-intersects at 118.1, 24.5", naming the polygon and ring where they can be found. ``location`` is
+    the coordinate GEOS reports (input CRS), None when it is not a finite point. ``index`` is None.
+    """
+    found = _invalidity(geom)
+    return found.issue if found else None
+
+
+# ---------------------------------------------------------------------------------------------- conversion
+
+
+def _not_polygonal(geom: BaseGeometry | None) -> SpatialInputError:
+    got = geom.geom_type if geom is not None else "nothing"
+    if isinstance(geom, GeometryCollection):
+        others = sorted({g.geom_type for g in geom.geoms if not isinstance(g, Polygon | MultiPolygon)})
+        got = f"a GeometryCollection containing {', '.join(others)}"
+    return SpatialInputError("not-polygonal", "Not a polygon",
+                             f"Expected a Polygon or MultiPolygon, got {got}.", extra={"geometry_type": got})
+
+
+def to_multipolygon(geom: BaseGeometry) -> MultiPolygon:
+    """Polygon -> MultiPolygon of one; MultiPolygon unchanged; GeometryCollection of (multi)polygons ->
+    MultiPolygon of them all (not unioned, so overlapping members make it invalid). Anything else raises
+    SpatialInputError slug "not-polygonal". Same CRS as the input."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    if isinstance(geom, Polygon):
+        return MultiPolygon([geom]) if not geom.is_empty else MultiPolygon()
+    if isinstance(geom, GeometryCollection) and all(isinstance(g, Polygon | MultiPolygon) for g in geom.geoms):
+        return MultiPolygon([p for g in geom.geoms for p in to_multipolygon(g).geoms])
+    raise _not_polygonal(geom)
+
+
+def _polygonal_part(geom: BaseGeometry) -> MultiPolygon:
+    """The polygons inside a make_valid result, dropping collapsed lines and points."""
+    parts = shapely.get_parts(geom)
+    polygons = parts[np.isin(shapely.get_type_id(parts), (_POLYGON, _MULTIPOLYGON))]
+    return MultiPolygon([p for g in polygons for p in to_multipolygon(g).geoms if not p.is_empty])
+
+
+def count_vertices(geom: BaseGeometry | None) -> int:
+    """Number of coordinates, counting each ring's closing point (what GEOS stores and processes)."""
+    return 0 if geom is None else int(shapely.get_num_coordinates(geom))
+
+
+# ---------------------------------------------------------------------------------------------- validation
+
+
+@dataclass
+class ValidationReport:
+    """The result of validate_polygons.
+
+    ``geometries`` is aligned with the input: a MultiPolygon (same CRS as the input) for every feature that
+    is usable, None where the feature has an issue. ``repaired`` lists the features that were invalid and
+    were repaired, with what was wrong.
+    """
+
+    geometries: NDArray[np.object_]
+    issues: list[GeometryIssue] = field(default_factory=list)
+    repaired: list[GeometryIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def validate_polygons(geoms: NDArray[np.object_], repair: bool = False) -> ValidationReport:
+    """Check every feature of a layer or batch: present, polygonal, valid (OGC simple features).
+
+    Missing (None) and empty geometries are issues "empty geometry"; points and lines "not a polygon (got
+    LineString)". Invalid polygons are issues with describe_invalidity's reason and location, unless
+    ``repair`` is set: then they are rebuilt with ``shapely.make_valid(method="structure")`` (rings are
+    treated as area boundaries, overlapping parts unioned), keeping the polygonal part, and listed in
+    ``repaired``; a repair that leaves no polygon stays an issue. Empty and non-polygonal features are never
+    repaired. Validity is tested on the whole array at once; only invalid features are looked at one by one.
+    """
+    arr = np.asarray(geoms, dtype=object).ravel()
+    out = np.full(len(arr), None, dtype=object)
+    issues: list[GeometryIssue] = []
+    repaired: list[GeometryIssue] = []
+
+    type_ids = shapely.get_type_id(arr)
+    empty = shapely.is_missing(arr) | shapely.is_empty(arr)
+    issues += [GeometryIssue(int(i), "empty geometry") for i in np.flatnonzero(empty)]
+
+    single = np.flatnonzero(~empty & (type_ids == _POLYGON))
+    if len(single):
+        out[single] = shapely.multipolygons(arr[single], indices=np.arange(len(single)))
+    multi = np.flatnonzero(~empty & (type_ids == _MULTIPOLYGON))
+    out[multi] = arr[multi]
+    for i in np.flatnonzero(~empty & ~np.isin(type_ids, (_POLYGON, _MULTIPOLYGON))):
+        geom = arr[i]
+        try:
+            out[i] = to_multipolygon(geom)
+        except SpatialInputError as exc:
+            first = shapely.get_coordinates(geom)[:1]
+            issues.append(GeometryIssue(int(i), f"not a polygon (got {exc.extra['geometry_type']})",
+                                        (float(first[0, 0]), float(first[0, 1])) if len(first) else None))
+
+    candidates = np.flatnonzero(~shapely.is_missing(out))
+    invalid = candidates[~shapely.is_valid(out[candidates])]
+    reasons = shapely.is_valid_reason(out[invalid])
+    fixed = shapely.make_valid(out[invalid], method="structure", keep_collapsed=False) if repair else None
+    for k, i in enumerate(invalid):
+        # A lone Polygon is described as given, so the message says "ring 0", not "polygon 0, ring 0".
+        issue = _explain(arr[i] if type_ids[i] == _POLYGON else out[i], reasons[k]).issue
+        issue.index = int(i)
+        out[i] = None
+        if fixed is not None:
+            polygons = _polygonal_part(fixed[k])
+            if not polygons.is_empty:
+                out[i] = polygons
+                repaired.append(issue)
+                continue
+            issue.reason += "; repair left no polygon"
+        issues.append(issue)
+    issues.sort(key=lambda issue: issue.index if issue.index is not None else -1)
+    return ValidationReport(out, issues, repaired)
+
+
+def require_site(geom: BaseGeometry | None, max_vertices: int = 100_000) -> MultiPolygon:
+    """Accept one proposed project site (预选址) or refuse it with a reason the applicant can act on.
+
+    Returns the site as a MultiPolygon in the input CRS. Raises SpatialInputError with slug
+    "empty-geometry", "not-polygonal" (naming the type given), "too-many-vertices" (count and limit),
+    "self-intersection" or "invalid-geometry" (describe_invalidity's message, location in the input CRS).
+    """
+    if geom is None or geom.is_empty:
+        raise SpatialInputError("empty-geometry", "Empty geometry",
+                                "The site geometry is empty; draw or upload a polygon.")
+    site = to_multipolygon(geom)
+    if site.is_empty:
+        raise SpatialInputError("empty-geometry", "Empty geometry",
+                                "The site geometry has no polygon with any area; draw or upload a polygon.")
+    vertices = count_vertices(site)
+    if vertices > max_vertices:
+        raise SpatialInputError(
+            "too-many-vertices",
+            "Too many vertices",
+            f"The site has {vertices:,} vertices; the limit is {max_vertices:,}. Simplify the outline "
+            f"(a tolerance of 0.1 m keeps it accurate) and submit it again.",
+            extra={"vertices": vertices, "limit": max_vertices},
+        )
+    # A lone Polygon is described as given, so the message says "ring 0" rather than "polygon 0, ring 0".
+    problem = _invalidity(geom if isinstance(geom, Polygon) else site)
+    if problem is not None:
+        self_intersecting = problem.kind in ("self-intersection", "ring self-intersection")
+        raise SpatialInputError(
+            "self-intersection" if self_intersecting else "invalid-geometry",
+            "Self-intersecting geometry" if self_intersecting else "Invalid geometry",
+            f"The site is not a valid polygon: {problem.issue.reason}.",
+            location=problem.issue.location,
+            extra={"geos_reason": problem.kind},
+        )
+    return site

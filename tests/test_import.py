@@ -1,0 +1,196 @@
+"""Layer import on a real PostGIS: formats, CRSs (GCJ-02 included), rejections that write nothing, versions."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import LineString, Point, Polygon, mapping
+from sqlalchemy import Engine, text
+
+from gis.errors import SpatialInputError, UnknownCrsError
+from layers.importer import ImportRejectedError, MalformedFileError, import_layer
+from layers.store import features_geojson
+
+SHARED_DISTRICTS = Path(__file__).resolve().parent.parent / "data" / "samples" / "xiamen" / \
+    "xiamen_districts_cnmaps_gcj02.geojson"
+GEOD = Geod(ellps="WGS84")
+
+
+def ellipsoidal_area(geom: shapely.Geometry) -> float:
+    """Independent of the platform: pyproj's geodesic area on the coordinates as given."""
+    return abs(GEOD.geometry_area_perimeter(geom)[0])
+
+
+def counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as connection:
+        return tuple(connection.execute(text(
+            "SELECT (SELECT count(*) FROM layers), (SELECT count(*) FROM layer_versions), "
+            "(SELECT count(*) FROM layer_features)")).one())
+
+
+def stored_areas(engine: Engine, version_id: int) -> list[float]:
+    with engine.connect() as connection:
+        return [row[0] for row in connection.execute(text(
+            "SELECT area_m2 FROM layer_features WHERE version_id = :v ORDER BY feature_index"), {"v": version_id})]
+
+
+@pytest.fixture(scope="module")
+def districts_gcj02() -> gpd.GeoDataFrame:
+    return gpd.read_file(SHARED_DISTRICTS)
+
+
+def test_gcj02_districts_areas_match_an_independent_ellipsoidal_computation(engine, districts_gcj02):
+    report = import_layer(SHARED_DISTRICTS, "district", crs="GCJ02", name="districts-gcj02", engine=engine)
+    assert report.feature_count == 6 and report.source_crs == "GCJ02"
+    # GCJ-02 shifts by ~500 m but barely distorts: the true area of the raw polygons is an independent reference.
+    for stored, geom in zip(stored_areas(engine, report.version_id), districts_gcj02.geometry, strict=True):
+        assert stored == pytest.approx(ellipsoidal_area(geom), rel=0.005)
+
+
+def test_gcj02_import_moves_features_by_the_datum_offset(engine, districts_gcj02):
+    report = import_layer(SHARED_DISTRICTS, "district", crs="GCJ02", name="districts-shift", engine=engine)
+    with engine.connect() as connection:
+        lon, lat = connection.execute(text(
+            "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM layer_features "
+            "WHERE version_id = :v AND feature_index = 0"), {"v": report.version_id}).one()
+    raw = districts_gcj02.geometry.iloc[0].centroid
+    shift = GEOD.inv(raw.x, raw.y, lon, lat)[2]
+    assert 300 < shift < 700
+
+
+@pytest.mark.parametrize(
+    ("suffix", "driver", "crs", "declared"),
+    [
+        (".gpkg", "GPKG", "EPSG:4548", True),
+        (".shp.zip", "ESRI Shapefile", "EPSG:4548", True),
+        (".gpkg", "GPKG", "EPSG:4490", True),
+        (".geojson", "GeoJSON", "EPSG:4326", True),
+        (".shp.zip", "ESRI Shapefile", "EPSG:4490", False),
+    ],
+)
+def test_each_format_and_crs_gives_true_areas(engine, districts_gcj02, tmp_path, suffix, driver, crs, declared):
+    frame = districts_gcj02.set_crs("EPSG:4326", allow_override=True).to_crs(crs)
+    if not declared:
+        frame = frame.set_crs(None, allow_override=True)
+    path = tmp_path / f"districts{suffix}"
+    if suffix == ".shp.zip":
+        folder = tmp_path / "shp"
+        folder.mkdir()
+        frame.to_file(folder / "districts.shp", driver=driver)
+        with zipfile.ZipFile(path, "w") as archive:
+            for part in folder.iterdir():
+                archive.write(part, part.name)
+    else:
+        frame.to_file(path, driver=driver)
+    report = import_layer(path, "district", crs=None if declared else crs, name=f"d-{suffix}-{crs}", engine=engine)
+    assert report.source_crs == crs
+    for stored, geom in zip(stored_areas(engine, report.version_id), districts_gcj02.geometry, strict=True):
+        assert stored == pytest.approx(ellipsoidal_area(geom), rel=0.005)
+
+
+def write_geojson(path: Path, geometries: list, crs_name: str | None = None) -> Path:
+    collection = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"n": i}, "geometry": mapping(g) if g is not None else None}
+        for i, g in enumerate(geometries)]}
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    return path
+
+
+SQUARE = Polygon([(118.10, 24.50), (118.11, 24.50), (118.11, 24.51), (118.10, 24.51)])
+BOWTIE = Polygon([(118.10, 24.50), (118.11, 24.51), (118.11, 24.50), (118.10, 24.51)])
+
+
+def assert_rejected_and_nothing_written(engine: Engine, call, slug: str) -> SpatialInputError:
+    before = counts(engine)
+    with pytest.raises(SpatialInputError) as caught:
+        call()
+    assert caught.value.slug == slug, caught.value.detail
+    assert counts(engine) == before
+    return caught.value
+
+
+def test_a_line_in_a_polygon_layer_is_refused_with_its_index(engine, tmp_path):
+    path = write_geojson(tmp_path / "mixed.geojson", [SQUARE, LineString([(118.1, 24.5), (118.2, 24.6)])])
+    error = assert_rejected_and_nothing_written(engine, lambda: import_layer(path, "flood_risk", engine=engine),
+                                                "invalid-features")
+    assert error.extra["issues"][0]["index"] == 1 and "LineString" in error.extra["issues"][0]["reason"]
+
+
+def test_an_empty_geometry_is_refused(engine, tmp_path):
+    path = write_geojson(tmp_path / "empty.geojson", [SQUARE, None])
+    error = assert_rejected_and_nothing_written(engine, lambda: import_layer(path, "flood_risk", engine=engine),
+                                                "invalid-features")
+    assert error.extra["issues"][0]["index"] == 1 and "empty" in error.extra["issues"][0]["reason"]
+
+
+def test_a_self_intersection_is_refused_with_its_location_and_repaired_on_request(engine, tmp_path):
+    path = write_geojson(tmp_path / "bowtie.geojson", [SQUARE, BOWTIE])
+    error = assert_rejected_and_nothing_written(engine, lambda: import_layer(path, "flood_risk", engine=engine),
+                                                "invalid-features")
+    issue = error.extra["issues"][0]
+    assert issue["index"] == 1 and "self-intersect" in issue["reason"]
+    assert issue["location"] == pytest.approx([118.105, 24.505])
+    report = import_layer(path, "flood_risk", repair=True, name="repaired", engine=engine)
+    assert report.feature_count == 2 and [issue.index for issue in report.repaired] == [1]
+
+
+def test_an_unknown_crs_is_refused(engine, tmp_path):
+    path = write_geojson(tmp_path / "square.geojson", [SQUARE])
+    before = counts(engine)
+    with pytest.raises(UnknownCrsError):
+        import_layer(path, "flood_risk", crs="EPSG:999999", engine=engine)
+    assert counts(engine) == before
+
+
+def test_lat_lon_swapped_is_refused(engine, tmp_path):
+    swapped = shapely.transform(SQUARE, lambda xy: xy[:, ::-1])
+    path = write_geojson(tmp_path / "swapped.geojson", [swapped])
+    error = assert_rejected_and_nothing_written(
+        engine, lambda: import_layer(path, "flood_risk", engine=engine), "lat-lon-swapped")
+    assert "swapped" in error.detail
+
+
+def test_coordinates_outside_the_crs_area_are_refused(engine, tmp_path):
+    far = Polygon([(1000, 1000), (2000, 1000), (2000, 2000), (1000, 2000)])  # metres near the false origin
+    path = write_geojson(tmp_path / "far.geojson", [far])
+    assert_rejected_and_nothing_written(
+        engine, lambda: import_layer(path, "flood_risk", crs="EPSG:4548", engine=engine), "outside-crs-area")
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01 not a geopackage", b'{"type": "FeatureCollection", "features": [',
+                                     b"SQLite format 3\x00 truncated"])
+def test_a_corrupt_file_is_refused(engine, tmp_path, content):
+    path = tmp_path / "broken.gpkg"
+    path.write_bytes(content)
+    before = counts(engine)
+    with pytest.raises(MalformedFileError):
+        import_layer(path, "flood_risk", engine=engine)
+    assert counts(engine) == before
+
+
+def test_reimport_adds_a_version_and_keeps_the_old_one_queryable(engine, tmp_path):
+    first = write_geojson(tmp_path / "v1.geojson", [SQUARE])
+    second = write_geojson(tmp_path / "v2.geojson", [SQUARE, Point(118.2, 24.6).buffer(0.01)])
+    one = import_layer(first, "flood_risk", name="versioned", engine=engine)
+    two = import_layer(second, "flood_risk", name="versioned", engine=engine)
+    assert (one.layer_id, one.version) == (two.layer_id, 1) and two.version == 2
+    assert features_geojson(one.layer_id, engine=engine)["numberMatched"] == 2
+    assert features_geojson(one.layer_id, version=1, engine=engine)["numberMatched"] == 1
+
+
+def test_unchanged_file_is_reused_when_asked(engine, tmp_path):
+    path = write_geojson(tmp_path / "same.geojson", [SQUARE])
+    first = import_layer(path, "flood_risk", name="same", engine=engine, skip_if_unchanged=True)
+    again = import_layer(path, "flood_risk", name="same", engine=engine, skip_if_unchanged=True)
+    assert again.reused and again.version_id == first.version_id
+
+
+def test_import_errors_are_typed_not_raw(engine, tmp_path):
+    with pytest.raises(ImportRejectedError):
+        import_layer(write_geojson(tmp_path / "p.geojson", [Point(118.1, 24.5)]), "flood_risk", engine=engine)
