@@ -89,6 +89,7 @@ def db_migrate() -> None:
 def samples_load() -> None:
     """Migrate, then load the Xiamen samples; a second run reuses what is already loaded."""
     from data.samples.load import load_samples
+
     from gis.migrate import upgrade_database
 
     upgrade_database()
@@ -141,6 +142,68 @@ def layers_list() -> None:
             f"{layer['id']:>4}  {layer['kind']:<28} {layer['name']:<36} v{layer['current_version']:<3} "
             f"{layer['feature_count']:>8} features  [{extent}]  from {layer['source_crs']}"
         )
+
+
+@app.command()
+def screen(
+    site_file: Annotated[Path, typer.Argument(help="GeoJSON file holding the site (Polygon or MultiPolygon)")],
+    crs: Annotated[str, typer.Option(help="CRS of the site's coordinates")] = "EPSG:4326",
+    land_use: Annotated[str, typer.Option(help="intended land-use class, e.g. 1001")] = "1001",
+    project_type: Annotated[str, typer.Option("--type", help="01 审批, 02 核准, 03 备案")] = "02",
+    industry: Annotated[str, typer.Option(help="GB/T 4754 division, e.g. C39")] = "C39",
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+) -> None:
+    """Screen a proposed site against every planning layer and print the conflicts."""
+    from gis.db import get_engine
+    from projects.screening import Screener, ScreeningRequest
+    from projects.sites import prepare_site
+
+    try:
+        site = prepare_site(site_file.read_text(encoding="utf-8"), crs)
+        with get_engine().connect() as connection:
+            report = Screener(connection).screen(
+                ScreeningRequest(site=site, project_type=project_type, land_use=land_use, industry=industry)
+            )
+    except (SpatialInputError, OSError) as error:
+        fail(error)
+    for line in format_report(report.to_dict(), lang):
+        typer.echo(line)
+
+
+def format_report(report: dict, lang: str) -> list[str]:
+    """A screening report as a plain-text table in Chinese (zh) or English (en)."""
+    zh = lang == "zh"
+    summary = report["summary"]
+    area = report["site_area"]
+    lines = [
+        (f"选址面积 {area['m2']:,.0f} m²（{area['mu']:,.2f} 亩）" if zh
+         else f"site area {area['m2']:,.0f} m² ({area['mu']:,.2f} mu)"),
+        f"{'严重程度':<8}{'图层':<22}{'要素':>8}{'面积 m²':>14}{'亩':>10}{'占比%':>8}  {'部门 / 说明'}" if zh else
+        f"{'severity':<14}{'layer':<30}{'feature':>8}{'m2':>14}{'mu':>10}{'% site':>8}  department / message",
+    ]
+    for conflict in report["conflicts"]:
+        overlap = conflict["overlap"]
+        department = conflict["department_name"]["zh" if zh else "en"]
+        message = conflict["message"]["zh" if zh else "en"]
+        follow = conflict["follow_up"]["zh" if zh else "en"] if conflict["follow_up"] else ""
+        lines.append(
+            f"{conflict['severity']:<14}{conflict['layer_kind']:<30}{str(conflict['feature_index'] or '-'):>8}"
+            f"{overlap['m2']:>14,.1f}{overlap['mu']:>10,.2f}{overlap['percent_of_site']:>8.2f}  {department}: {message}"
+            + (f" → {follow}" if follow else "")
+        )
+    if not report["conflicts"]:
+        lines.append("无空间冲突" if zh else "no spatial conflict")
+    departments = ", ".join(d["zh" if zh else "en"] for d in summary["departments_to_review"]) or "-"
+    lines.append(
+        (f"阻断 {summary['blocking_count']}，需审查 {summary['needs_review_count']}，提示 {summary['info_count']}；"
+         f"需出具意见部门：{departments}；可赋码：{'是' if summary['eligible_for_code'] else '否'}") if zh else
+        (f"blocking {summary['blocking_count']}, needs review {summary['needs_review_count']}, "
+         f"info {summary['info_count']}; departments to review: {departments}; "
+         f"eligible for code: {'yes' if summary['eligible_for_code'] else 'no'}")
+    )
+    if summary["missing_layer_kinds"]:
+        lines.append(("未加载图层：" if zh else "layers not loaded: ") + ", ".join(summary["missing_layer_kinds"]))
+    return lines
 
 
 @layers_app.command("kinds")
