@@ -72,3 +72,39 @@ def database_url() -> Iterator[str]:
 def engine(database_url: str) -> Engine:
     upgrade_database(database_url)
     return get_engine(database_url)
+
+
+@pytest.fixture(scope="session")
+def loaded_samples(engine: Engine) -> list[str]:
+    """The Xiamen samples (districts, planning layers, demo accounts, proposals) loaded once per run."""
+    from data.samples.load import load_samples
+
+    return list(load_samples())
+
+
+@pytest.fixture(scope="session")
+def client(engine: Engine):
+    """An HTTP client of the app over the throwaway database."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def login(client, loaded_samples):
+    """``login(username)`` gives the Authorization headers of a demo account."""
+    from data.samples.load import DEMO_SECRET
+
+    tokens: dict[str, dict[str, str]] = {}
+
+    def headers(username: str) -> dict[str, str]:
+        if username not in tokens:
+            response = client.post("/api/v1/auth/token", json={"username": username, "secret": DEMO_SECRET})
+            assert response.status_code == 200, response.text
+            tokens[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return tokens[username]
+
+    return headers
