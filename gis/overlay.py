@@ -24,14 +24,14 @@ _FEATURE_OVERLAPS = text(
         FROM layer_feature_parts AS part, site
         WHERE part.version_id = ANY(:versions) AND part.geom && site.geom AND ST_Intersects(part.geom, site.geom)
     ),
-    overlaps AS (
+    merged AS (
         SELECT feature_id, ST_UnaryUnion(ST_Collect(geom)) AS geom
         FROM pieces WHERE NOT ST_IsEmpty(geom) GROUP BY feature_id
     )
     SELECT feature.id AS feature_id, feature.version_id, feature.feature_index, feature.properties,
-           ST_Area(overlaps.geom::geography) AS area_m2,
-           ST_AsGeoJSON(overlaps.geom, :decimals)::json AS geometry
-    FROM overlaps JOIN layer_features AS feature ON feature.id = overlaps.feature_id
+           ST_Area(merged.geom::geography) AS area_m2,
+           ST_AsGeoJSON(merged.geom, :decimals)::json AS geometry
+    FROM merged JOIN layer_features AS feature ON feature.id = merged.feature_id
     ORDER BY feature.version_id, feature.feature_index
     """
 )

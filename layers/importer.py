@@ -128,6 +128,8 @@ def _resolve_crs(frame: gpd.GeoDataFrame, crs: str | None) -> InputCrs:
 def _properties_json(frame: gpd.GeoDataFrame) -> list[str]:
     """One JSON object per row, NaN as null, in the file's column order."""
     attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if attributes.columns.empty:
+        return ["{}"] * len(frame)
     records = json.loads(attributes.to_json(orient="records", force_ascii=False, date_format="iso"))
     return [json.dumps(record, ensure_ascii=False) for record in records]
 

@@ -270,7 +270,7 @@ class Screener:
 _OTHER_PROJECT_OVERLAPS = text(
     """
     WITH site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
-    overlaps AS (
+    shared AS (
         SELECT p.id AS proposal_id, p.name, p.state, p.project_code, r.revision,
                ST_CollectionExtract(ST_Intersection(r.geom, site.geom), 3) AS geom
         FROM site_revisions r JOIN proposals p ON p.id = r.proposal_id, site
@@ -280,7 +280,7 @@ _OTHER_PROJECT_OVERLAPS = text(
     )
     SELECT proposal_id, name, state, project_code, revision, ST_Area(geom::geography) AS area_m2,
            ST_AsGeoJSON(geom, :decimals)::json AS geometry
-    FROM overlaps WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
+    FROM shared WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
     """
 )
 

@@ -74,6 +74,28 @@ def engine(database_url: str) -> Engine:
     return get_engine(database_url)
 
 
+@pytest.fixture(scope="module")
+def isolated_engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database of its own for one test module, on the same server, dropped afterwards.
+
+    For tests that need exactly the layers they build (no samples around them).
+    """
+    name = f"blueprint_iso_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(database_url), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    upgrade_database(url)
+    engine = get_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with psycopg.connect(_libpq(database_url), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def loaded_samples(engine: Engine) -> list[str]:
     """The Xiamen samples (districts, planning layers, demo accounts, proposals) loaded once per run."""

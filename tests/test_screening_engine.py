@@ -1,0 +1,185 @@
+"""The screening engine's edge cases, each on layers built for it in a database of its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from pyproj import Geod
+from shapely.geometry import MultiPolygon, Polygon, box, mapping
+
+from gis.area import M2_PER_MU
+from layers.importer import import_layer
+from projects.screening import Screener, ScreeningRequest, load_screening, store_screening
+from projects.settings import ScreeningSettings
+from projects.sites import prepare_site
+
+GEOD = Geod(ellps="WGS84")
+PLANNING_AREA = box(118.00, 24.40, 118.40, 24.80)
+RED_LINE = Polygon(box(118.10, 24.50, 118.14, 24.54).exterior.coords,
+                   [box(118.11, 24.51, 118.13, 24.53).exterior.coords])  # an enclave in the middle
+UDB = box(118.20, 24.60, 118.30, 24.70)
+ZONES = {  # a 2 x 2 grid of land-use zones
+    "0701": box(118.20, 24.60, 118.25, 24.65),
+    "1001": box(118.25, 24.60, 118.30, 24.65),
+    "0101": box(118.20, 24.65, 118.25, 24.70),
+    "0901": box(118.25, 24.65, 118.30, 24.70),
+}
+
+
+def true_area(geom: shapely.Geometry) -> float:
+    return abs(GEOD.geometry_area_perimeter(geom)[0])
+
+
+def write(path: Path, geometries: list[shapely.Geometry], properties: list[dict] | None = None) -> Path:
+    properties = properties or [{} for _ in geometries]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": p, "geometry": mapping(g)}
+        for g, p in zip(geometries, properties, strict=True)
+    ]}), encoding="utf-8")
+    return path
+
+
+def circle(lon: float, lat: float, radius_deg: float, vertices: int) -> Polygon:
+    angles = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    # a wobbly ring so that the polygon is not a simple shape ST_Subdivide could cut trivially
+    radii = radius_deg * (1 + 0.05 * np.sin(angles * 37))
+    return Polygon(np.column_stack([lon + radii * np.cos(angles), lat + radii * np.sin(angles)]))
+
+
+BIG_RED_LINE = circle(118.35, 24.45, 0.03, 60_000)
+
+
+@pytest.fixture(scope="module")
+def world(isolated_engine, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world")
+    layers = [
+        ("district", [PLANNING_AREA], [{"adcode": "350299", "name": "test district"}]),
+        ("ecological_red_line", [RED_LINE, BIG_RED_LINE], [{"name": "enclave"}, {"name": "big"}]),
+        ("urban_development_boundary", [UDB], None),
+        ("land_use", list(ZONES.values()), [{"landuse_code": code} for code in ZONES]),
+        ("water_source_protection", [box(118.05, 24.70, 118.07, 24.72),
+                                     box(118.03, 24.68, 118.09, 24.74).difference(box(118.05, 24.70, 118.07, 24.72))],
+         [{"tier": 1}, {"tier": 2}]),
+    ]
+    for kind, geometries, properties in layers:
+        import_layer(write(folder / f"{kind}.geojson", geometries, properties), kind, name=kind, engine=isolated_engine)
+    return isolated_engine
+
+
+def screen(engine, site: shapely.Geometry, land_use: str = "0701", industry: str = "K70",
+           settings: ScreeningSettings | None = None):
+    with engine.connect() as connection:
+        request = ScreeningRequest(site=prepare_site(mapping(site)), project_type="02", land_use=land_use,
+                                   industry=industry)
+        return Screener(connection, settings).screen(request)
+
+
+def by_kind(report, kind: str) -> list:
+    return [c for c in report.conflicts if c.layer_kind == kind]
+
+
+def test_overlap_with_the_red_line_is_blocking_with_true_area(world):
+    site = box(118.09, 24.49, 118.105, 24.505)  # corner of the red line
+    report = screen(world, site)
+    [conflict] = by_kind(report, "ecological_red_line")
+    expected = true_area(site.intersection(RED_LINE))
+    assert conflict.severity == "blocking" and conflict.department == "natural_resources"
+    assert conflict.overlap["m2"] == pytest.approx(expected, rel=1e-3)
+    assert conflict.overlap["mu"] == pytest.approx(expected / M2_PER_MU, rel=1e-3)
+    assert conflict.overlap["percent_of_site"] == pytest.approx(100 * expected / true_area(site), rel=1e-3)
+    assert shapely.geometry.shape(conflict.geometry).area == pytest.approx(site.intersection(RED_LINE).area, rel=1e-6)
+    assert report.summary["blocking_count"] >= 1 and report.summary["eligible_for_code"] is False
+
+
+def test_touching_boundaries_are_not_conflicts(world):
+    site = box(118.14, 24.50, 118.16, 24.52)  # shares the red line's east edge
+    assert by_kind(screen(world, site), "ecological_red_line") == []
+
+
+def test_a_site_inside_a_hole_does_not_conflict(world):
+    site = box(118.115, 24.515, 118.125, 24.525)
+    assert by_kind(screen(world, site), "ecological_red_line") == []
+
+
+def test_slivers_below_tolerance_are_ignored_and_the_tolerance_is_reported(world):
+    site = box(118.1399999, 24.50, 118.16, 24.52)  # a 1 cm strip over the red line's edge
+    report = screen(world, site)
+    assert by_kind(report, "ecological_red_line") == []
+    assert report.ignored_slivers >= 1
+    assert report.tolerance == {"sliver_max_m2": 5.0, "sliver_max_percent": 0.05}
+    strict = screen(world, site, settings=ScreeningSettings(sliver_max_m2=0, sliver_max_percent=0))
+    assert len(by_kind(strict, "ecological_red_line")) == 1
+
+
+def test_a_multipolygon_site_gets_conflicts_from_each_part(world):
+    west = box(118.09, 24.49, 118.105, 24.505)
+    east = box(118.135, 24.535, 118.15, 24.55)
+    report = screen(world, MultiPolygon([west, east]))
+    [conflict] = by_kind(report, "ecological_red_line")
+    expected = true_area(west.intersection(RED_LINE)) + true_area(east.intersection(RED_LINE))
+    assert conflict.overlap["m2"] == pytest.approx(expected, rel=1e-3)
+    assert shapely.geometry.shape(conflict.geometry).geom_type == "MultiPolygon"
+
+
+def test_a_polygon_of_60000_vertices_gives_the_right_area(world):
+    site = box(118.33, 24.43, 118.40, 24.47)
+    [conflict] = by_kind(screen(world, site), "ecological_red_line")
+    assert shapely.get_num_coordinates(BIG_RED_LINE) > 50_000
+    assert conflict.overlap["m2"] == pytest.approx(true_area(site.intersection(BIG_RED_LINE)), rel=1e-3)
+
+
+def test_a_site_across_four_zones_gets_one_conflict_per_incompatible_zone(world):
+    site = box(118.24, 24.64, 118.26, 24.66)  # the centre of the 2 x 2 grid
+    report = screen(world, site, land_use="1001", industry="C39")
+    land_use = {c.attributes["landuse_code"]: c.severity for c in by_kind(report, "land_use")}
+    # an industrial plant: allowed on industrial land, blocking on residential, commercial and farmland
+    assert land_use == {"0701": "blocking", "0101": "blocking", "0901": "blocking"}
+
+
+def test_a_public_utility_is_allowed_or_reviewed_not_blocked(world):
+    site = box(118.24, 24.64, 118.26, 24.66)
+    report = screen(world, site, land_use="13", industry="D44")
+    severities = {c.attributes["landuse_code"]: c.severity for c in by_kind(report, "land_use")}
+    assert severities == {"0701": "needs_review", "0101": "needs_review", "0901": "needs_review"}
+
+
+def test_urban_construction_outside_the_development_boundary_conflicts(world):
+    half_out = box(118.29, 24.62, 118.31, 24.63)
+    [conflict] = by_kind(screen(world, half_out, land_use="0701"), "urban_development_boundary")
+    assert conflict.relation == "outside"
+    assert conflict.overlap["m2"] == pytest.approx(true_area(half_out.difference(UDB)), rel=1e-3)
+    assert by_kind(screen(world, box(118.21, 24.61, 118.22, 24.62), land_use="0701"),
+                   "urban_development_boundary") == []
+    # farmland is not urban construction: no rule
+    assert by_kind(screen(world, half_out, land_use="0101"), "urban_development_boundary") == []
+
+
+def test_water_source_tier_1_blocks_and_tier_2_depends_on_the_industry(world):
+    tier_1 = box(118.055, 24.705, 118.065, 24.715)
+    assert [c.severity for c in by_kind(screen(world, tier_1), "water_source_protection")] == ["blocking"]
+    tier_2 = box(118.035, 24.685, 118.045, 24.695)
+    clean = by_kind(screen(world, tier_2, industry="K70"), "water_source_protection")
+    polluting = by_kind(screen(world, tier_2, industry="C26"), "water_source_protection")
+    assert [c.severity for c in clean] == ["needs_review"] and [c.severity for c in polluting] == ["blocking"]
+    assert clean[0].follow_up["en"].startswith("environmental impact assessment")
+
+
+def test_a_stored_screening_keeps_its_layer_versions_after_a_layer_update(world, tmp_path):
+    site = box(118.09, 24.49, 118.105, 24.505)
+    with world.begin() as connection:
+        report = Screener(connection).screen(ScreeningRequest(site=prepare_site(mapping(site)), project_type="02",
+                                                               land_use="0701", industry="K70"))
+        screening_id = store_screening(connection, report)
+    moved = shapely.affinity.translate(RED_LINE, xoff=0.2)
+    import_layer(write(tmp_path / "red.geojson", [moved, BIG_RED_LINE]), "ecological_red_line",
+                 name="ecological_red_line", engine=world)
+    with world.connect() as connection:
+        stored = load_screening(connection, screening_id)
+    assert [c["layer_version"] for c in stored["conflicts"] if c["layer_kind"] == "ecological_red_line"] == [1]
+    assert len(by_kind(screen(world, site), "ecological_red_line")) == 0  # re-screening sees version 2
+    import_layer(write(tmp_path / "red.geojson", [RED_LINE, BIG_RED_LINE]), "ecological_red_line",
+                 name="ecological_red_line", engine=world)
