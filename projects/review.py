@@ -30,8 +30,13 @@ class Verdict:
 
 
 def required_departments(report: dict[str, Any], project_type: str) -> set[str]:
-    """Departments that must answer: from the conflicts, plus the project type's configured ones."""
-    from_conflicts = {c["department"] for c in report["conflicts"] if c["severity"] != Severity.INFO.value}
+    """Departments that must answer: from the conflicts, plus the project type's configured ones.
+
+    The NDRC is never asked for an opinion: conflicts it is responsible for (overlapping project sites) are
+    settled by its own decision.
+    """
+    from_conflicts = {c["department"] for c in report["conflicts"]
+                      if c["severity"] != Severity.INFO.value and c["department"] != Department.NDRC.value}
     return from_conflicts | {d.value for d in DEPARTMENTS_BY_PROJECT_TYPE.get(project_type, frozenset())}
 
 

@@ -1,0 +1,210 @@
+"""Screening speed at city scale: HTTP against the SQL alone, an in-memory geopandas baseline, and batches.
+
+Run: ``.venv/bin/python -m bench.screening [--scale 100] [--sites 300] [--batch 1000]``. Loads the scale-N
+samples (≥ 200,000 land-use zones and a red line of > 50,000 vertices at scale 100) into a bench database
+once, then, in one run, on the same seeded sites:
+
+- HTTP: ``POST /api/v1/screenings`` to ``blueprint serve`` on loopback, one client, p50 and p95;
+- SQL alone: the overlay statements of the same screenings, timed inside PostgreSQL (EXPLAIN ANALYZE
+  planning + execution time);
+- geopandas/shapely: an STRtree per layer in memory (load time excluded), intersections and pyproj Geod
+  areas — what an analyst would write;
+- batch: re-screening ``--batch`` sites through the engine on one connection, sites per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import httpx
+import numpy as np
+import shapely
+from pyproj import Geod
+from shapely.geometry import box, mapping
+from sqlalchemy import text
+
+from bench.common import bench_database, describe, environment_line, generate_samples
+from data.samples.load import DISTRICTS_FILE, DISTRICTS_LAYER, SAMPLES
+from gis.db import get_engine
+from layers.catalogue import LAYER_KINDS
+from layers.importer import import_layer
+from projects.screening import Screener, ScreeningRequest
+from projects.sites import prepare_site
+
+GEOD = Geod(ellps="WGS84")
+
+
+def load_scale(url: str, samples: Path) -> None:
+    """Import the districts and the scale-N layers once; later runs reuse them."""
+    engine = get_engine(url)
+    import_layer(SAMPLES / DISTRICTS_FILE, "district", crs="GCJ02", name=DISTRICTS_LAYER, engine=engine,
+                 skip_if_unchanged=True)
+    manifest = json.loads((samples / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["layers"]:
+        report = import_layer(samples / entry["file"], entry["kind"], crs=entry["crs"], name=entry["name"],
+                              engine=engine, skip_if_unchanged=True)
+        state = "reused" if report.reused else f"imported in {report.seconds:.1f} s"
+        print(f"  {entry['kind']:<28} {report.feature_count:>9,} features, {state}")
+
+
+def random_sites(url: str, count: int, seed: int) -> list[dict]:
+    """Seeded rectangular sites of 1–30 ha lying on the land of the districts (WGS84 GeoJSON)."""
+    with get_engine(url).connect() as connection:
+        land = shapely.from_wkb(connection.execute(text(
+            "SELECT ST_AsBinary(ST_Union(f.geom)) FROM layer_features f JOIN layer_versions v ON v.id = f.version_id "
+            "JOIN layers l ON l.id = v.layer_id WHERE l.kind = 'district'")).scalar_one())
+    rng = np.random.default_rng(seed)
+    west, south, east, north = land.bounds
+    sites: list[dict] = []
+    while len(sites) < count:
+        lon, lat = rng.uniform(west, east), rng.uniform(south, north)
+        side = np.sqrt(rng.uniform(1e4, 3e5)) / 111_000  # degrees, about 100–550 m
+        site = box(lon, lat, lon + side * rng.uniform(0.6, 1.6), lat + side)
+        if land.contains(site):
+            sites.append(mapping(site))
+    return sites
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def bench_http(url: str, sites: list[dict]) -> list[float]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port), "--log-level",
+         "warning"], env={**os.environ, "DATABASE_URL": url})
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            for _ in range(100):
+                try:
+                    client.get("/api/v1/layer-kinds")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            body = {"project_type": "02", "land_use": "1001", "industry": "C39"}
+            for site in sites[:10]:  # warm the pool and the caches
+                client.post("/api/v1/screenings", json={**body, "site": site})
+            timings = []
+            for site in sites:
+                started = time.perf_counter()
+                response = client.post("/api/v1/screenings", json={**body, "site": site})
+                timings.append(time.perf_counter() - started)
+                response.raise_for_status()
+        return timings
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def bench_sql(url: str, sites: list[dict]) -> list[float]:
+    """In-database time of the overlay statements one screening runs (planning + execution)."""
+    from gis import overlay
+    from projects import screening
+
+    engine = get_engine(url)
+    timings = []
+    with engine.connect() as connection:
+        screener = Screener(connection)
+        overlap_versions = [v.version_id for v in screener.versions if LAYER_KINDS[v.kind].rules]
+        boundary = [v.version_id for v in screener.versions_by_kind["urban_development_boundary"]]
+        districts = [v.version_id for v in screener.versions_by_kind["district"]]
+        statements = [
+            (overlay._OUTSIDE, {"versions": districts}),
+            (overlay._FEATURE_OVERLAPS, {"versions": overlap_versions}),
+            (overlay._OUTSIDE, {"versions": boundary}),
+            (screening._OTHER_PROJECT_OVERLAPS, {"states": ["submitted", "under_review", "returned", "approved"],
+                                                 "own": None}),
+        ]
+        for site in sites:
+            wkb = prepare_site(site).wkb
+            total = 0.0
+            for statement, parameters in statements:
+                plan = connection.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.text),
+                                          {**parameters, "site": wkb, "decimals": 7}).scalar_one()
+                total += plan[0]["Planning Time"] + plan[0]["Execution Time"]
+            timings.append(total / 1000)
+    return timings
+
+
+def bench_geopandas(url: str, sites: list[dict]) -> list[float]:
+    """An analyst's in-memory overlay: STRtree per layer, shapely intersections, Geod areas."""
+    engine = get_engine(url)
+    with engine.connect() as connection:
+        versions = [v for v in Screener(connection).versions if LAYER_KINDS[v.kind].rules]
+    frames = []
+    for version in versions:
+        frame = gpd.read_postgis(text("SELECT geom, properties FROM layer_features WHERE version_id = :v"),
+                                 engine, params={"v": version.version_id}, geom_col="geom")
+        frames.append((version.kind, frame.geometry.values, shapely.STRtree(frame.geometry.values)))
+    timings = []
+    for site in sites:
+        geometry = shapely.geometry.shape(site)
+        started = time.perf_counter()
+        for _kind, geometries, tree in frames:
+            hits = tree.query(geometry, predicate="intersects")
+            for piece in shapely.intersection(geometries[hits], geometry):
+                if not piece.is_empty:
+                    abs(GEOD.geometry_area_perimeter(piece)[0])
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def bench_batch(url: str, sites: list[dict]) -> float:
+    prepared = [prepare_site(site) for site in sites]
+    started = time.perf_counter()
+    with get_engine(url).connect() as connection:
+        screener = Screener(connection)
+        for site in prepared:
+            screener.screen(ScreeningRequest(site=site, project_type="02", land_use="1001", industry="C39"))
+    return len(prepared) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--sites", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    print(environment_line())
+    url = bench_database(f"scale_{args.scale}")
+    print(f"loading scale-{args.scale} samples into the bench database (once)")
+    load_scale(url, generate_samples(args.scale))
+    with get_engine(url).connect() as connection:
+        zones, max_vertices = connection.execute(text(
+            "SELECT count(*) FILTER (WHERE l.kind = 'land_use'), "
+            "max(ST_NPoints(f.geom)) FILTER (WHERE l.kind = 'ecological_red_line') FROM layer_features f "
+            "JOIN layer_versions v ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id")).one()
+    print(f"land-use zones: {zones:,}; largest red-line polygon: {max_vertices:,} vertices")
+    sites = random_sites(url, max(args.sites, args.batch), args.seed)
+    measured = sites[: args.sites]
+
+    http = bench_http(url, measured)
+    sql = bench_sql(url, measured)
+    memory = bench_geopandas(url, measured)
+    throughput = bench_batch(url, sites[: args.batch])
+
+    print(describe("HTTP POST /api/v1/screenings", http))
+    print(describe("SQL alone (in PostgreSQL)", sql))
+    print(describe("geopandas/shapely STRtree (in memory)", memory))
+    print(f"batch re-screening: {throughput:,.1f} sites/s over {args.batch} sites (goal ≥ 50)")
+    http50, sql50, mem50 = (statistics.median(values) for values in (http, sql, memory))
+    print(f"ratios of p50: HTTP/SQL {http50 / sql50:.2f}x (goal ≤ 1.5x); HTTP/geopandas {http50 / mem50:.2f}x; "
+          f"SQL/geopandas {sql50 / mem50:.2f}x")
+    print(f"HTTP p95 {1000 * sorted(http)[int(0.95 * (len(http) - 1))]:.1f} ms (goal < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
