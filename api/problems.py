@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gis.errors import SpatialInputError
 from layers.catalogue import UnknownLayerKindError
 from layers.store import LayerNotFoundError
-from projects.access import AccessDeniedError, NotFoundError
+from projects.access import AccessDeniedError, LoginRequiredError, NotFoundError
 from projects.accounts import AccountError
 from projects.credit import CreditEntryError
 from projects.credit_code import CreditCodeError
@@ -71,6 +71,12 @@ def _problem(request: Request, error: Exception) -> JSONResponse:
 
 def _forbidden(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, 403, "forbidden", "Forbidden", str(error))
+
+
+def _login_required(request: Request, error: Exception) -> JSONResponse:
+    response = problem_response(request, 401, "unauthorised", "Login required", str(error))
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 def _illegal_transition(request: Request, error: Exception) -> JSONResponse:
@@ -140,6 +146,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LayerNotFoundError, _not_found)
     app.add_exception_handler(UnknownLayerKindError, _bad_value)
     app.add_exception_handler(AccessDeniedError, _forbidden)
+    app.add_exception_handler(LoginRequiredError, _login_required)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(IllegalTransitionError, _illegal_transition)
     app.add_exception_handler(ApprovalRefusedError, _approval_refused)

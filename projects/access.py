@@ -11,6 +11,10 @@ class AccessDeniedError(Exception):
     """The account's role may not do this (HTTP 403); the message says which role may."""
 
 
+class LoginRequiredError(AccessDeniedError):
+    """The public may not do this; an account must log in (HTTP 401)."""
+
+
 class NotFoundError(LookupError):
     """No such thing, or not one this account may see (HTTP 404: existence is not revealed)."""
 
@@ -18,7 +22,7 @@ class NotFoundError(LookupError):
 def require_role(actor: Account | None, *roles: Role, action: str) -> Account:
     """The actor, if it has one of ``roles``; admin may do everything."""
     if actor is None:
-        raise AccessDeniedError(f"{action} needs a login (bearer token)")
+        raise LoginRequiredError(f"{action} needs a login (bearer token from POST /api/v1/auth/token)")
     if actor.role is Role.ADMIN or actor.role in roles:
         return actor
     raise AccessDeniedError(f"{action} is for {_names(roles)}, not {actor.role.value}")
