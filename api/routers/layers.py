@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 
 from api.problems import ProblemError
 from layers.catalogue import LAYER_KINDS
@@ -43,13 +44,14 @@ def parse_bbox(bbox: str | None) -> BBox | None:
         raise ProblemError(400, "invalid-bbox", "Invalid bbox", str(error)) from None
 
 
-@router.get("/layers/{layer_id}/features", response_class=None)
+@router.get("/layers/{layer_id}/features", response_class=JSONResponse)
 def get_layer_features(
     layer_id: int,
     bbox: Annotated[str | None, Query(description="west,south,east,north in WGS84 degrees")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
     version: Annotated[int | None, Query(ge=1, description="a layer version; default the current")] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """A page of features as an RFC 7946 FeatureCollection (WGS84 lon/lat)."""
-    return features_geojson(layer_id, bbox=parse_bbox(bbox), limit=limit, offset=offset, version=version)
+    collection = features_geojson(layer_id, bbox=parse_bbox(bbox), limit=limit, offset=offset, version=version)
+    return JSONResponse(collection, media_type="application/geo+json")
