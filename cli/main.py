@@ -18,6 +18,8 @@ layers_app = typer.Typer(help="Planning layers: import and list.", no_args_is_he
 app.add_typer(db_app, name="db")
 app.add_typer(samples_app, name="samples")
 app.add_typer(layers_app, name="layers")
+users_app = typer.Typer(help="Accounts: admin, ndrc, department, applicant.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 def fail(error: SpatialInputError | Exception) -> None:
@@ -89,7 +91,6 @@ def db_migrate() -> None:
 def samples_load() -> None:
     """Migrate, then load the Xiamen samples; a second run reuses what is already loaded."""
     from data.samples.load import load_samples
-
     from gis.migrate import upgrade_database
 
     upgrade_database()
@@ -204,6 +205,29 @@ def format_report(report: dict, lang: str) -> list[str]:
     if summary["missing_layer_kinds"]:
         lines.append(("未加载图层：" if zh else "layers not loaded: ") + ", ".join(summary["missing_layer_kinds"]))
     return lines
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="admin, ndrc, department or applicant")],
+    department: Annotated[str | None, typer.Option(help="for a department account: natural_resources, water…")] = None,
+    organisation: Annotated[str | None, typer.Option(help="for an applicant: the organisation (项目单位)")] = None,
+    credit_code: Annotated[str | None, typer.Option(help="for an applicant: 统一社会信用代码")] = None,
+    secret: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                        envvar="BLUEPRINT_SECRET", help="the login secret (asked if not given)")] = "",
+) -> None:
+    """Create an account; its secret is stored hashed (Argon2id)."""
+    from gis.db import get_engine
+    from projects.accounts import AccountError, create_account
+
+    try:
+        with get_engine().begin() as connection:
+            account = create_account(connection, username=username, secret=secret, role=role, department=department,
+                                     organisation=organisation, credit_code=credit_code)
+    except (AccountError, ValueError) as error:
+        fail(error)
+    typer.echo(f"created {account.label}; log in with POST /api/v1/auth/token")
 
 
 @layers_app.command("kinds")
