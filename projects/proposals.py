@@ -41,6 +41,8 @@ CENTRAL_DEPARTMENT_CODE = "89"
 CONSTRUCTION_PROJECT_TYPE = "01"
 """National project type 基本建设 (new construction), the type of every project a site is planned for."""
 MAX_CODE_ATTEMPTS = 20
+UNSCREENED: dict[str, Any] = {"conflicts": [], "summary": {"missing_layer_kinds": []}}
+"""The report of a site registered without screening (a legacy project coded before the platform)."""
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
@@ -211,7 +213,7 @@ def review_status(connection: Connection, proposal: Row[Any]) -> dict[str, Any]:
     if not revisions:
         return {"required": [], "opinions": [], "outstanding": [], "objections": []}
     current = revisions[-1]
-    required = sorted(required_departments(current.report, proposal.project_type))
+    required = sorted(required_departments(current.report or UNSCREENED, proposal.project_type))
     opinions = connection.execute(
         text(
             "SELECT o.id, o.department, o.verdict, o.conditions, o.reason, o.created_at, r.revision, a.username "
@@ -220,7 +222,7 @@ def review_status(connection: Connection, proposal: Row[Any]) -> dict[str, Any]:
         ),
         {"p": proposal.id},
     ).all()
-    report_by_revision = {r.revision: r.report for r in revisions}
+    report_by_revision = {r.revision: r.report or UNSCREENED for r in revisions}
     submitted_at = connection.execute(
         text("SELECT max(at) FROM audit_log WHERE proposal_id = :p AND action = 'submit'"), {"p": proposal.id}
     ).scalar_one()
@@ -228,10 +230,10 @@ def review_status(connection: Connection, proposal: Row[Any]) -> dict[str, Any]:
     outstanding = []
     now = datetime.now(UTC)
     for department in required:
-        fingerprint = conflict_fingerprint(current.report, department)
+        fingerprint = conflict_fingerprint(report_by_revision[current.revision], department)
         since = current
         for revision in reversed(revisions):
-            if conflict_fingerprint(revision.report, department) != fingerprint:
+            if conflict_fingerprint(report_by_revision[revision.revision], department) != fingerprint:
                 break
             since = revision
         valid_revisions = {r.revision for r in revisions if r.revision >= since.revision}
@@ -251,7 +253,6 @@ def review_status(connection: Connection, proposal: Row[Any]) -> dict[str, Any]:
         "outstanding": outstanding,
         "objections": [o for o in standing.values() if o["verdict"] == Verdict.OBJECT],
         "current_report": current.report,
-        "report_by_revision": report_by_revision,
     }
 
 
@@ -276,7 +277,7 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
             for r in revisions
         ],
         "screening": status.pop("current_report", None),
-        "review": {k: v for k, v in status.items() if k != "report_by_revision"},
+        "review": status,
         "legal_actions": [a.value for a in _legal_actions(proposal)],
     }
 
@@ -341,7 +342,7 @@ def approval_blockers(connection: Connection, proposal: Row[Any]) -> list[dict[s
     """Every reason the NDRC may not approve now: blocking conflicts, objections, silence, blacklisting."""
     status = review_status(connection, proposal)
     reasons: list[dict[str, Any]] = []
-    report = status.get("current_report") or {"conflicts": [], "summary": {"missing_layer_kinds": []}}
+    report = status.get("current_report") or UNSCREENED
     for conflict in report["conflicts"]:
         if conflict["severity"] == Severity.BLOCKING.value:
             reasons.append({"kind": "blocking_conflict", "rule_id": conflict["rule_id"],

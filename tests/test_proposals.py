@@ -71,7 +71,7 @@ def applicant(client, login, engine):
 def proposal_body(site: shapely.Geometry, code: str, **changes) -> dict:
     return {"name": "思明区社区服务中心", "applicant_organisation": "厦门测试科技有限公司", "credit_code": code,
             "district_code": "350203", "industry": "O80", "project_type": "03", "investment_category": "small_social",
-            "total_investment_wan": 1200, "land_use": "0702", "site": mapping(site), **changes}
+            "total_investment_wan": 1200, "land_use": "07", "site": mapping(site), **changes}
 
 
 def create(client, applicant, site, **changes) -> dict:
@@ -155,6 +155,7 @@ def test_a_new_revision_reopens_only_the_departments_whose_conflicts_changed(cli
         flood, acquisition = (shapely.from_wkb(connection.execute(text(
             "SELECT ST_AsBinary(ST_PointOnSurface(f.geom)) FROM layer_features f JOIN layer_versions v "
             "ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id WHERE l.kind = :k "
+            "AND coalesce(f.properties->>'acquisition_status', 'in_progress') = 'in_progress' "
             "ORDER BY ST_Area(f.geom) DESC LIMIT 1"), {"k": kind}).scalar_one()) for kind in
             ("flood_risk", "land_acquisition"))
     first = create(client, applicant, flood.buffer(0.001, cap_style="square"), project_type="02",
