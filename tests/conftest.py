@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -31,41 +32,53 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    server_url = os.environ.get("DATABASE_URL")
-    if server_url:
-        name = f"blueprint_test_{uuid.uuid4().hex[:10]}"
-        admin = normalise_url(server_url)
-        with psycopg.connect(_libpq(admin), autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+@contextmanager
+def _throwaway_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A new database with PostGIS on the server of ``server_url``; dropped on exit. Yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
         with psycopg.connect(_libpq(url), autocommit=True) as connection:
             connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        yield url
+    finally:
+        with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _throwaway_server() -> Iterator[str]:
+    """``DATABASE_URL``'s server when set, else a local cluster in a temporary directory. Yields its URL."""
+    if os.environ.get("DATABASE_URL"):
+        yield normalise_url(os.environ["DATABASE_URL"])
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="blueprint-test-"))
+    data_dir.chmod(0o755)  # the unprivileged server user must reach it
+    cluster = LocalPostgis(data_dir)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    previous = os.environ.get("DATABASE_URL")
+    with _throwaway_server() as server, _throwaway_database(server, "blueprint_test") as url:
         os.environ["DATABASE_URL"] = url
         database_settings.cache_clear()
         try:
             yield url
         finally:
             get_engine.cache_clear()
-            with psycopg.connect(_libpq(admin), autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            os.environ["DATABASE_URL"] = server_url
-        return
-    data_dir = Path(tempfile.mkdtemp(prefix="blueprint-test-"))
-    data_dir.chmod(0o755)
-    cluster = LocalPostgis(data_dir)
-    url = cluster.start()
-    os.environ["DATABASE_URL"] = url
-    database_settings.cache_clear()
-    try:
-        yield url
-    finally:
-        get_engine.cache_clear()
-        cluster.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
-        os.environ.pop("DATABASE_URL", None)
-        database_settings.cache_clear()
+            if previous is None:
+                os.environ.pop("DATABASE_URL", None)
+            else:
+                os.environ["DATABASE_URL"] = previous
+            database_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -80,20 +93,13 @@ def isolated_engine(database_url: str) -> Iterator[Engine]:
 
     For tests that need exactly the layers they build (no samples around them).
     """
-    name = f"blueprint_iso_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(_libpq(database_url), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(_libpq(url), autocommit=True) as connection:
-        connection.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    upgrade_database(url)
-    engine = get_engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(_libpq(database_url), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _throwaway_database(database_url, "blueprint_iso") as url:
+        upgrade_database(url)
+        engine = get_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(scope="session")
