@@ -1,15 +1,14 @@
 """Import planning layers from GeoJSON, GeoPackage and Shapefile (also zipped) into a new layer version.
 
 Reading goes through geopandas/pyogrio. Every feature is validated in the input CRS (so a reported
-location can be found in the source file), then transformed to WGS84 and written with one COPY into a
-staging table; areas (true ellipsoidal m²) and the ``ST_Subdivide`` parts are computed in PostGIS in the
-same transaction. A rejected import writes nothing.
+location can be found in the source file), then transformed to WGS84 and written with one COPY into a new
+partition of ``layer_features`` for the new version; areas (true ellipsoidal m²) and the ``ST_Subdivide``
+parts are computed in PostGIS in the same transaction. A rejected import writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,11 +22,13 @@ import pyogrio
 import shapely
 from sqlalchemy import Engine, text
 
+from gis.area import equal_area_m2
 from gis.crs import InputCrs, parse_crs, to_wgs84_checked
 from gis.db import get_engine
 from gis.errors import SpatialInputError
 from gis.geometry import GeometryIssue, validate_polygons
 from layers.catalogue import layer_kind
+from layers.models import STORAGE_SRID
 
 SUBDIVIDE_MAX_VERTICES = 256
 """Vertex budget of each ``ST_Subdivide`` part: small enough that an overlay touches few vertices."""
@@ -126,12 +127,14 @@ def _resolve_crs(frame: gpd.GeoDataFrame, crs: str | None) -> InputCrs:
 
 
 def _properties_json(frame: gpd.GeoDataFrame) -> list[str]:
-    """One JSON object per row, NaN as null, in the file's column order."""
+    """One JSON object per row, NaN as null, in the file's column order (pandas' writer, not a Python loop)."""
     attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
     if attributes.columns.empty:
         return ["{}"] * len(frame)
-    records = json.loads(attributes.to_json(orient="records", force_ascii=False, date_format="iso"))
-    return [json.dumps(record, ensure_ascii=False) for record in records]
+    # JSON escapes newlines inside strings, so "\n" only ever separates records.
+    return attributes.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").split("\n")[
+        : len(frame)
+    ]
 
 
 def import_layer(
@@ -171,8 +174,8 @@ def import_layer(
     if not report.ok:
         raise ImportRejectedError(report.issues, path.name)
     wgs84 = to_wgs84_checked(report.geometries, input_crs)
-    wkb = shapely.to_wkb(wgs84, output_dimension=2)
     properties = _properties_json(frame)
+    west, south, east, north = shapely.total_bounds(wgs84)
 
     with engine.begin() as connection:
         connection.execute(
@@ -195,8 +198,8 @@ def import_layer(
         version_id = connection.execute(
             text(
                 "INSERT INTO layer_versions (layer_id, version, source_name, source_crs, source_sha256, "
-                "feature_count, repaired_count) VALUES (:layer, :version, :source, :crs, :sha, :count, "
-                ":repaired) RETURNING id"
+                "feature_count, repaired_count, extent) VALUES (:layer, :version, :source, :crs, :sha, :count, "
+                ":repaired, ST_MakeEnvelope(:west, :south, :east, :north, 4326)) RETURNING id"
             ),
             {
                 "layer": layer.id,
@@ -204,11 +207,12 @@ def import_layer(
                 "source": path.name,
                 "crs": input_crs.label,
                 "sha": checksum,
-                "count": len(wkb),
+                "count": len(wgs84),
                 "repaired": len(report.repaired),
+                "west": west, "south": south, "east": east, "north": north,
             },
         ).scalar_one()
-        _copy_features(connection, version_id, wkb, properties, progress)
+        _load_partition(connection, version_id, wgs84, properties, progress)
 
     return ImportReport(
         layer_id=layer.id,
@@ -216,63 +220,61 @@ def import_layer(
         kind=kind,
         version=version,
         version_id=version_id,
-        feature_count=len(wkb),
+        feature_count=len(wgs84),
         source_crs=input_crs.label,
         seconds=time.perf_counter() - started,
         repaired=report.repaired,
     )
 
 
-def _copy_features(
+def _load_partition(
     connection: Any,
     version_id: int,
-    wkb: np.ndarray,
+    geometries: np.ndarray,
     properties: list[str],
     progress: Callable[[int], None] | None,
 ) -> None:
-    """COPY into a staging table, then compute areas, parts and the extent in PostGIS."""
-    connection.execute(
-        text(
-            "CREATE TEMP TABLE staging_features (feature_index integer, properties text, wkb bytea) "
-            "ON COMMIT DROP"
-        )
-    )
+    """Load a version into a partition of its own: COPY, one GiST build, then attach it.
+
+    Filling a fresh table and indexing it once is far cheaper than growing the shared index row by row.
+    Areas are true ellipsoidal m² (:func:`gis.area.equal_area_m2`); features of many vertices are also cut
+    into ``layer_feature_parts``.
+    """
+    partition = f"layer_features_v{int(version_id)}"
+    ewkb = shapely.to_wkb(shapely.set_srid(geometries, STORAGE_SRID), include_srid=True, output_dimension=2)
+    subdivided = shapely.get_num_coordinates(geometries) > SUBDIVIDE_MAX_VERTICES
+    areas = equal_area_m2(geometries).tolist()
+    connection.execute(text(f"CREATE TABLE {partition} (LIKE layer_features INCLUDING DEFAULTS)"))
     cursor = connection.connection.driver_connection.cursor()
-    with cursor.copy("COPY staging_features (feature_index, properties, wkb) FROM STDIN") as copy:
-        for start in range(0, len(wkb), COPY_CHUNK):
-            for index in range(start, min(start + COPY_CHUNK, len(wkb))):
-                copy.write_row((index, properties[index], wkb[index]))
+    columns = "(version_id, feature_index, properties, geom, subdivided, area_m2)"
+    # COPY's text format treats backslash as an escape; JSON has escaped every tab and newline already.
+    escaped = [text_value.replace("\\", "\\\\") for text_value in properties]
+    flags = np.where(subdivided, "t", "f")
+    with cursor.copy(f"COPY {partition} {columns} FROM STDIN") as copy:
+        for start in range(0, len(ewkb), COPY_CHUNK):
+            stop = min(start + COPY_CHUNK, len(ewkb))
+            copy.write("".join(
+                f"{version_id}\t{index}\t{escaped[index]}\t{ewkb[index].hex()}\t{flags[index]}\t{areas[index]!r}\n"
+                for index in range(start, stop)
+            ))
             if progress:
-                progress(min(COPY_CHUNK, len(wkb) - start))
-    parameters = {"version": version_id, "parts": SUBDIVIDE_MAX_VERTICES}
+                progress(stop - start)
+    connection.execute(text(f"CREATE INDEX ON {partition} USING gist (geom)"))
+    connection.execute(text(f"ALTER TABLE {partition} ADD CHECK (version_id = {int(version_id)})"))
     connection.execute(
-        text(
-            "INSERT INTO layer_features (version_id, feature_index, properties, area_m2, geom) "
-            "SELECT :version, feature_index, properties::jsonb, ST_Area(geom::geography), geom FROM ("
-            "  SELECT feature_index, properties, ST_Multi(ST_GeomFromWKB(wkb, 4326)) AS geom"
-            "  FROM staging_features) AS staged ORDER BY feature_index"
-        ),
-        parameters,
+        text(f"ALTER TABLE layer_features ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})")
     )
     connection.execute(
         text(
-            "INSERT INTO layer_feature_parts (feature_id, version_id, geom) "
-            "SELECT feature.id, feature.version_id, part.geom "
+            "INSERT INTO layer_feature_parts (version_id, feature_id, geom) "
+            "SELECT feature.version_id, feature.id, part.geom "
             "FROM layer_features AS feature, "
             "LATERAL ST_Subdivide(feature.geom, :parts) AS piece, LATERAL ST_Dump(piece) AS part "
-            "WHERE feature.version_id = :version AND ST_Dimension(part.geom) = 2"
+            "WHERE feature.version_id = :version AND feature.subdivided AND ST_Dimension(part.geom) = 2"
         ),
-        parameters,
+        {"version": version_id, "parts": SUBDIVIDE_MAX_VERTICES},
     )
-    connection.execute(
-        text(
-            "UPDATE layer_versions SET extent = (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326) "
-            "FROM layer_features WHERE version_id = :version) WHERE id = :version"
-        ),
-        parameters,
-    )
-    for table in ("layer_features", "layer_feature_parts"):
-        connection.execute(text(f"ANALYZE {table}"))
+    connection.execute(text(f"ANALYZE {partition}"))
 
 
 def _current_version_if_same(engine: Engine, name: str, kind: str, checksum: str) -> ImportReport | None:

@@ -2,8 +2,9 @@
 
 A layer (e.g. "Xiamen ecological red line") has numbered versions; each import adds a version and makes
 it current, older versions stay queryable, nothing is overwritten. Feature geometry is stored as
-MultiPolygon in WGS84 (EPSG:4326); ``layer_feature_parts`` holds the same geometry cut by ``ST_Subdivide``
-so that overlays against polygons of tens of thousands of vertices touch only the nearby pieces.
+MultiPolygon in WGS84 (EPSG:4326), one table partition per version. Features with many vertices are also cut
+by ``ST_Subdivide`` into ``layer_feature_parts``, so that overlays against polygons of tens of thousands of
+vertices touch only the nearby pieces.
 """
 
 from __future__ import annotations
@@ -12,7 +13,18 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -53,12 +65,15 @@ class LayerVersion(Base):
 
 
 class LayerFeature(Base):
+    """A feature of one layer version; the table is partitioned by version (see migration 0001)."""
+
     __tablename__ = "layer_features"
 
+    version_id: Mapped[int] = mapped_column(ForeignKey("layer_versions.id"), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("layer_versions.id"), index=True)
     feature_index: Mapped[int] = mapped_column(Integer)
     properties: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    subdivided: Mapped[bool] = mapped_column(Boolean, default=False)
     area_m2: Mapped[float] = mapped_column(Float)
     geom: Mapped[WKBElement] = mapped_column(
         Geometry("MULTIPOLYGON", srid=STORAGE_SRID, spatial_index=False)
@@ -66,9 +81,14 @@ class LayerFeature(Base):
 
 
 class LayerFeaturePart(Base):
+    """A ``ST_Subdivide`` piece of a feature with more vertices than the overlay likes to touch at once."""
+
     __tablename__ = "layer_feature_parts"
+    __table_args__ = (
+        ForeignKeyConstraint(["version_id", "feature_id"], ["layer_features.version_id", "layer_features.id"]),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    feature_id: Mapped[int] = mapped_column(ForeignKey("layer_features.id"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("layer_versions.id"), index=True)
+    version_id: Mapped[int] = mapped_column(Integer, index=True)
+    feature_id: Mapped[int] = mapped_column(BigInteger)
     geom: Mapped[WKBElement] = mapped_column(Geometry("POLYGON", srid=STORAGE_SRID, spatial_index=False))

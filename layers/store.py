@@ -123,12 +123,13 @@ def features_geojson(
     limit: int = 1000,
     offset: int = 0,
     version: int | None = None,
+    feature_id: int | None = None,
     engine: Engine | None = None,
 ) -> dict[str, Any]:
     """A page of a layer version's features as an RFC 7946 FeatureCollection built in PostGIS.
 
-    ``bbox`` filters by index (``&&``) and then by true intersection; ``numberMatched`` counts all
-    matches, ``numberReturned`` this page.
+    ``bbox`` filters by index (``&&``) and then by true intersection; ``feature_id`` keeps only that
+    feature (an OGC API item); ``numberMatched`` counts all matches, ``numberReturned`` this page.
     """
     engine = engine or get_engine()
     version_id = resolve_version_id(layer_id, version, engine)
@@ -136,9 +137,10 @@ def features_geojson(
     envelope = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
     where = "f.version_id = :version_id" + (
         f" AND f.geom && {envelope} AND ST_Intersects(f.geom, {envelope})" if bbox else ""
-    )
+    ) + (" AND f.id = :feature_id" if feature_id is not None else "")
     parameters: dict[str, Any] = {
         "version_id": version_id,
+        "feature_id": feature_id,
         "limit": limit,
         "offset": offset,
         "decimals": GEOJSON_DECIMALS,

@@ -70,3 +70,21 @@ def test_area_figures_convert_units() -> None:
 
 def test_area_figures_are_rounded_for_display() -> None:
     assert AreaFigures.from_m2(1234.56789).as_dict() == {"m2": 1234.57, "mu": 1.8519, "hectares": 0.123457}
+
+
+def test_bulk_equal_area_matches_the_geodesic_area_of_each_polygon() -> None:
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    from gis.area import equal_area_m2
+    from gis.crs import parse_crs, to_wgs84
+
+    path = Path(__file__).resolve().parent.parent / "data/samples/xiamen/xiamen_districts_cnmaps_gcj02.geojson"
+    districts = to_wgs84(gpd.read_file(path).geometry.values, parse_crs("GCJ02"))
+    squares = np.array([Polygon([(x, 24.5), (x + 0.001, 24.5), (x + 0.001, 24.501), (x, 24.501)])
+                        for x in np.linspace(118.0, 118.4, 50)], dtype=object)
+    for geoms in (districts, squares, np.concatenate([districts, squares])):
+        bulk = equal_area_m2(geoms)
+        one_by_one = np.array([geodesic_area_m2(g) for g in geoms])
+        np.testing.assert_allclose(bulk, one_by_one, rtol=1e-5)

@@ -194,3 +194,16 @@ def test_unchanged_file_is_reused_when_asked(engine, tmp_path):
 def test_import_errors_are_typed_not_raw(engine, tmp_path):
     with pytest.raises(ImportRejectedError):
         import_layer(write_geojson(tmp_path / "p.geojson", [Point(118.1, 24.5)]), "flood_risk", engine=engine)
+
+
+def test_attributes_survive_the_copy_intact(engine, tmp_path):
+    awkward = {"名称": "思明区\t湖滨", "note": 'back\\slash "quoted"\nnew line', "n": 3, "none": None}
+    path = tmp_path / "awkward.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": awkward, "geometry": mapping(SQUARE)}]}, ensure_ascii=False),
+        encoding="utf-8")
+    report = import_layer(path, "flood_risk", name="awkward", engine=engine)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT properties FROM layer_features WHERE version_id = :v"),
+                                    {"v": report.version_id}).scalar_one()
+    assert stored == awkward

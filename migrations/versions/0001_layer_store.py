@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from geoalchemy2 import Geometry
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -44,24 +43,32 @@ def upgrade() -> None:
     op.create_geospatial_index(
         "ix_layer_versions_extent", "layer_versions", ["extent"], postgresql_using="gist"
     )
-    op.create_geospatial_table(
-        "layer_features",
-        sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("version_id", sa.Integer, sa.ForeignKey("layer_versions.id"), nullable=False, index=True),
-        sa.Column("feature_index", sa.Integer, nullable=False),
-        sa.Column("properties", JSONB, nullable=False),
-        sa.Column("area_m2", sa.Float, nullable=False),
-        sa.Column("geom", Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False),
+    # One partition per layer version: an import loads its own table, indexes it in one pass, then attaches
+    # it; queries name the version, so they only ever touch that version's rows and index.
+    op.execute("CREATE SEQUENCE layer_features_id_seq")
+    op.execute(
+        """
+        CREATE TABLE layer_features (
+            id bigint NOT NULL DEFAULT nextval('layer_features_id_seq'),
+            version_id integer NOT NULL REFERENCES layer_versions (id),
+            feature_index integer NOT NULL,
+            properties jsonb NOT NULL,
+            geom geometry(MultiPolygon, 4326) NOT NULL,
+            subdivided boolean NOT NULL DEFAULT false,
+            area_m2 double precision NOT NULL,
+            PRIMARY KEY (version_id, id)
+        ) PARTITION BY LIST (version_id)
+        """
     )
-    op.create_geospatial_index(
-        "ix_layer_features_geom", "layer_features", ["geom"], postgresql_using="gist"
-    )
+    op.execute("ALTER SEQUENCE layer_features_id_seq OWNED BY layer_features.id")
+    op.create_geospatial_index("ix_layer_features_geom", "layer_features", ["geom"], postgresql_using="gist")
     op.create_geospatial_table(
         "layer_feature_parts",
         sa.Column("id", sa.BigInteger, primary_key=True),
-        sa.Column("feature_id", sa.BigInteger, sa.ForeignKey("layer_features.id"), nullable=False, index=True),
-        sa.Column("version_id", sa.Integer, sa.ForeignKey("layer_versions.id"), nullable=False, index=True),
+        sa.Column("version_id", sa.Integer, nullable=False, index=True),
+        sa.Column("feature_id", sa.BigInteger, nullable=False),
         sa.Column("geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
+        sa.ForeignKeyConstraint(["version_id", "feature_id"], ["layer_features.version_id", "layer_features.id"]),
     )
     op.create_geospatial_index(
         "ix_layer_feature_parts_geom", "layer_feature_parts", ["geom"], postgresql_using="gist"

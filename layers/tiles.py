@@ -1,0 +1,134 @@
+"""Vector tiles of planning layers: which layer version a tile URL means, its ETag, and a tile cache.
+
+A tile URL names a layer by id (``12``) or by kind slug (``land_use``: the layer of that kind whose
+current version is the newest), optionally pinned to a version number. Versions are immutable (an import
+adds a version, nothing is overwritten), so a tile of a given version never changes: its ETag is the
+layer id, the version and the tile format revision, and rendered tiles are cached in process by version.
+A new version gets a new ETag, so no client is ever served a stale tile after revalidation.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, text
+
+from gis.db import get_engine
+from gis.tiles import TILE_FORMAT_REVISION, TileAddress, TileSettings, render_tile, tile_settings
+from layers.catalogue import LAYER_KINDS
+
+
+class TileLayerNotFoundError(LookupError):
+    """No stored layer (or version) answers to this tile URL."""
+
+
+@dataclass(frozen=True)
+class TileSource:
+    """The layer version a tile URL resolves to."""
+
+    layer_id: int
+    kind: str
+    version: int
+    version_id: int
+
+    def etag(self, settings: TileSettings | None = None) -> str:
+        """Strong ETag of every tile of this version (quoted, as HTTP sends it)."""
+        settings = settings or tile_settings()
+        limits = f"{settings.max_features}-{settings.min_feature_pixels:g}"
+        return f'"L{self.layer_id}.v{self.version}.t{TILE_FORMAT_REVISION}-{limits}"'
+
+
+_BY_ID = text(
+    "SELECT l.id, l.kind, v.version, v.id AS version_id FROM layers l JOIN layer_versions v ON v.layer_id = l.id "
+    "WHERE l.id = :layer AND (CAST(:version AS integer) IS NULL OR v.version = :version) "
+    "ORDER BY v.version DESC LIMIT 1"
+)
+# A kind means its layer whose latest import is the newest; the version is then looked up in that layer.
+_BY_KIND = text(
+    "SELECT l.id, l.kind, v.version, v.id AS version_id FROM layers l JOIN layer_versions v ON v.layer_id = l.id "
+    "WHERE l.id = (SELECT v2.layer_id FROM layer_versions v2 JOIN layers l2 ON l2.id = v2.layer_id "
+    "              WHERE l2.kind = :kind ORDER BY v2.id DESC LIMIT 1) "
+    "AND (CAST(:version AS integer) IS NULL OR v.version = :version) ORDER BY v.version DESC LIMIT 1"
+)
+_pinned: dict[tuple[int, int], TileSource] = {}
+"""(layer id, version) -> source: a pinned version never changes, so its lookup is done once."""
+
+
+def resolve_tile_source(layer: str, version: int | None = None, engine: Engine | None = None) -> TileSource:
+    """The layer version meant by ``layer`` (an id or a kind slug) and ``version`` (default: current)."""
+    if layer.isdigit() and (int(layer), version) in _pinned:
+        return _pinned[int(layer), version]
+    if layer.isdigit():
+        statement, parameters = _BY_ID, {"layer": int(layer), "version": version}
+    elif layer in LAYER_KINDS:
+        statement, parameters = _BY_KIND, {"kind": layer, "version": version}
+    else:
+        raise TileLayerNotFoundError(
+            f"{layer!r} is neither a layer id nor a layer kind; kinds: {', '.join(LAYER_KINDS)}"
+        )
+    with (engine or get_engine()).connect() as connection:
+        row = connection.execute(statement, parameters).one_or_none()
+    if row is None:
+        what = f"layer {layer}" if layer.isdigit() else f"layer of kind {layer}"
+        raise TileLayerNotFoundError(f"There is no {what}" + (f" version {version}" if version else "") + ".")
+    source = TileSource(row.id, row.kind, row.version, row.version_id)
+    if layer.isdigit() and version is not None:
+        _pinned[source.layer_id, version] = source
+    return source
+
+
+class _TileCache:
+    """A byte-bounded LRU of rendered tiles, keyed by layer version and tile address (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._tiles: OrderedDict[tuple[int, TileAddress], bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, TileAddress]) -> bytes | None:
+        with self._lock:
+            tile = self._tiles.get(key)
+            if tile is not None:
+                self._tiles.move_to_end(key)
+            return tile
+
+    def put(self, key: tuple[int, TileAddress], tile: bytes, budget_bytes: int) -> None:
+        if _cost(tile) > budget_bytes:
+            return
+        with self._lock:
+            if key in self._tiles:
+                return
+            self._tiles[key] = tile
+            self._bytes += _cost(tile)
+            while self._bytes > budget_bytes:
+                _, evicted = self._tiles.popitem(last=False)
+                self._bytes -= _cost(evicted)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tiles.clear()
+            self._bytes = 0
+
+
+def _cost(tile: bytes) -> int:
+    """Bytes a cached tile holds, counting its key and bookkeeping (so empty tiles are not free)."""
+    return len(tile) + 200
+
+
+tile_cache = _TileCache()
+
+
+def layer_tile(source: TileSource, address: TileAddress, engine: Engine | None = None) -> bytes:
+    """The MVT of ``source`` at ``address`` (one MVT layer named after the layer kind); b"" when empty."""
+    settings = tile_settings()
+    key = (source.version_id, address)
+    cached = tile_cache.get(key)
+    if cached is not None:
+        return cached
+    with (engine or get_engine()).begin() as connection:
+        tile = render_tile(connection, version_id=source.version_id, address=address, layer_name=source.kind,
+                           settings=settings)
+    tile_cache.put(key, tile, settings.cache_mb * 1024 * 1024)
+    return tile
