@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
+from api.routers import ogc as ogc_router
+from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import screenings as screenings_router
+from api.routers import supervision as supervision_router
+from api.routers import tiles as tiles_router
+from web import investment as investment_page
+from web import supervision_pages
+from web.pages import install as install_pages
 
 
 def create_app() -> FastAPI:
@@ -17,7 +25,16 @@ def create_app() -> FastAPI:
         version="0.1.0",
     )
     install_problem_handlers(app)
+    # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
     app.include_router(layers_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
+    app.include_router(parcels_router.router)
+    app.include_router(tiles_router.router)
+    app.include_router(ogc_router.router)
+    app.include_router(investment_page.router)
+    install_pages(app)
+    app.include_router(supervision_router.router)
+    app.include_router(supervision_pages.router)
     return app

@@ -24,6 +24,7 @@ from projects.credit import CreditEntryError
 from projects.credit_code import CreditCodeError
 from projects.project_code import ProjectCodeError
 from projects.proposals import ApprovalRefusedError, ProposalInputError
+from projects.supervision.errors import SupervisionError
 from projects.workflow import IllegalTransitionError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -102,6 +103,11 @@ def _project_code(request: Request, error: Exception) -> JSONResponse:
                             f"{error.part} part is wrong: {error.message}", part=error.part)
 
 
+def _supervision(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SupervisionError)
+    return problem_response(request, error.status, error.slug, error.title, str(error), **error.extra)
+
+
 def _validation(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
@@ -152,6 +158,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApprovalRefusedError, _approval_refused)
     app.add_exception_handler(ProposalInputError, _proposal_input)
     app.add_exception_handler(ProjectCodeError, _project_code)
+    app.add_exception_handler(SupervisionError, _supervision)
     for error_class in (AccountError, CreditEntryError, CreditCodeError):
         app.add_exception_handler(error_class, _bad_value)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,204 @@
+"""Mapbox vector tiles (MVT) of stored polygons, built in PostGIS with ``ST_AsMVT``.
+
+A tile is addressed by ``z/x/y`` in the Web Mercator tile grid (EPSG:3857, XYZ scheme, y down from the
+north). The query:
+
+- transforms the *tile envelope* to WGS84 (EPSG:4326, the storage CRS) and filters ``geom && envelope``,
+  so the GiST index on ``layer_features.geom`` drives it; the stored column is never transformed in the
+  filter;
+- drops features smaller than a couple of screen pixels at the tile's zoom (they would render as specks)
+  and keeps at most ``max_features`` per tile, the largest first, so a zoomed-out tile over 200,000
+  land-use zones stays small and quick;
+- clips a feature to the (buffered) envelope in WGS84 only when it reaches outside it, before
+  transforming it to Web Mercator, so a polygon of tens of thousands of vertices costs only its part in the
+  tile; below zoom 14 such a complex polygon is also simplified to a quarter pixel first (``ST_AsMVTGeom``
+  then snaps everything to the 4096 grid); small polygons skip both, which would cost more than they save;
+- carries either every stored attribute or only the named ones (a zoomed-out tile need not carry a zone's
+  every code);
+- runs under ``SET LOCAL statement_timeout``, so one pathological tile cannot hold a connection.
+
+The SQL text is built once per attribute selection (:func:`tile_query`); psycopg prepares it on the server
+after a few executions, so repeated tiles reuse one plan.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from psycopg.errors import QueryCanceled
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Connection, TextClause, text
+from sqlalchemy.exc import OperationalError
+
+MAX_ZOOM = 24
+TILE_EXTENT = 4096
+"""Integer grid of one tile in MVT coordinates (16 per screen pixel of a 256-pixel tile)."""
+TILE_BUFFER = 64
+"""Buffer around the tile, in MVT units, so strokes along tile edges join seamlessly."""
+SCREEN_TILE_PIXELS = 256
+EARTH_CIRCUMFERENCE_M = 2 * math.pi * 6_378_137.0
+"""Equatorial circumference of the Web Mercator sphere, metres."""
+SIMPLIFY_BELOW_ZOOM = 14
+"""From this zoom on, features are small against the tile and grid snapping alone is enough."""
+SIMPLIFY_ABOVE_VERTICES = 64
+"""Only polygons with more vertices than this are simplified; for smaller ones it costs more than it saves."""
+
+TILE_FORMAT_REVISION = "2"
+"""Bump when the tile SQL or its attributes change, so clients drop tiles cached from older code."""
+
+
+class TileSettings(BaseSettings):
+    """Tile limits, from ``BLUEPRINT_TILE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="BLUEPRINT_TILE_", extra="ignore")
+
+    max_features: int = 6_000
+    """Features per tile at most; the largest are kept."""
+    min_feature_pixels: float = 2.0
+    """Features whose area is below this many screen pixels (256-pixel tiles) are left out."""
+    timeout_ms: int = 5_000
+    """Statement timeout of one tile query."""
+    cache_mb: int = 64
+    """In-process cache of rendered tiles (immutable per layer version); 0 turns it off."""
+
+
+@lru_cache
+def tile_settings() -> TileSettings:
+    return TileSettings()
+
+
+class InvalidTileError(ValueError):
+    """The z/x/y address is not a tile of the Web Mercator grid."""
+
+
+class TileTimeoutError(RuntimeError):
+    """The tile query ran past the statement timeout."""
+
+
+@dataclass(frozen=True)
+class TileAddress:
+    """One tile of the XYZ Web Mercator grid; validated on construction."""
+
+    z: int
+    x: int
+    y: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.z <= MAX_ZOOM:
+            raise InvalidTileError(f"zoom {self.z} is outside 0..{MAX_ZOOM}")
+        last = 2**self.z - 1
+        if not (0 <= self.x <= last and 0 <= self.y <= last):
+            raise InvalidTileError(
+                f"tile {self.x}/{self.y} does not exist at zoom {self.z}: x and y go from 0 to {last}"
+            )
+
+    @property
+    def centre_latitude(self) -> float:
+        """Latitude of the tile's centre, degrees (WGS84)."""
+        n = math.pi * (1 - 2 * (self.y + 0.5) / 2**self.z)
+        return math.degrees(math.atan(math.sinh(n)))
+
+    @property
+    def pixel_size_m(self) -> float:
+        """Ground size of one screen pixel at the tile's centre, metres."""
+        return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(self.centre_latitude)) / (SCREEN_TILE_PIXELS * 2**self.z)
+
+    @property
+    def pixel_size_deg(self) -> float:
+        """Longitude span of one screen pixel, degrees (a latitude span is never larger at these latitudes)."""
+        return 360.0 / (SCREEN_TILE_PIXELS * 2**self.z)
+
+
+def _attributes_sql(attributes: tuple[str, ...] | None) -> str:
+    """The jsonb of a tile feature's attributes (row ``clipped``): every stored property and the true area,
+    or only the named properties (an area is unique to each feature, hence costly in a crowded tile)."""
+    if attributes is None:
+        return "clipped.properties || jsonb_build_object('area_m2', round(clipped.area_m2::numeric, 1))"
+    kept = ", ".join(f"'{key}', clipped.properties -> '{key}'" for key in attributes)
+    return f"jsonb_strip_nulls(jsonb_build_object({kept}))"
+
+
+@lru_cache
+def tile_query(attributes: tuple[str, ...] | None = None) -> TextClause:
+    """The tile SQL carrying every stored attribute and ``area_m2`` (None), or only ``attributes``."""
+    for key in attributes or ():
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"attribute name {key!r} is not a plain identifier")
+    return text(
+        f"""
+        WITH bounds AS (
+            SELECT ST_TileEnvelope(:z, :x, :y) AS tile,
+                   ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {TILE_BUFFER / TILE_EXTENT}), 4326) AS box
+        ),
+        picked AS (
+            SELECT f.id, f.properties, f.area_m2, f.geom
+            FROM layer_features AS f, bounds
+            WHERE f.version_id = :version_id AND f.geom && bounds.box AND f.area_m2 >= :min_area_m2
+            ORDER BY f.area_m2 DESC
+            LIMIT :max_features
+        ),
+        clipped AS (
+            SELECT picked.id, picked.properties, picked.area_m2, bounds.tile,
+                   CASE WHEN picked.geom @ bounds.box THEN picked.geom
+                        ELSE ST_ClipByBox2D(picked.geom, bounds.box) END AS geom
+            FROM picked, bounds
+        ),
+        shaped AS (
+            SELECT clipped.id, {_attributes_sql(attributes)} AS properties,
+                   ST_AsMVTGeom(
+                       ST_Transform(
+                           CASE WHEN :simplify_deg > 0 AND ST_NPoints(clipped.geom) > {SIMPLIFY_ABOVE_VERTICES}
+                                THEN ST_Simplify(clipped.geom, :simplify_deg, true)
+                                ELSE clipped.geom END,
+                           3857),
+                       clipped.tile, {TILE_EXTENT}, {TILE_BUFFER}, true) AS geom
+            FROM clipped
+        )
+        -- ST_AsMVT skips the NULL geometry of a feature that vanished in the grid; a WHERE on it would make
+        -- PostgreSQL compute ST_AsMVTGeom twice.
+        SELECT ST_AsMVT(shaped, :layer_name, {TILE_EXTENT}, 'geom', 'id') FROM shaped
+        """
+    )
+
+
+def render_tile(
+    connection: Connection,
+    *,
+    version_id: int,
+    address: TileAddress,
+    layer_name: str,
+    attributes: tuple[str, ...] | None = None,
+    settings: TileSettings | None = None,
+) -> bytes:
+    """The MVT of one layer version's features in one tile; empty bytes when none are in it.
+
+    ``layer_name`` names the single MVT layer of the tile (clients style by it). Attributes are the
+    feature's stored properties plus ``area_m2`` (true area, m²), or only ``attributes`` when given; the MVT
+    feature id is the feature's id.
+    Must run inside a transaction (``SET LOCAL``); raises :class:`TileTimeoutError` past the timeout.
+    """
+    settings = settings or tile_settings()
+    pixel_m = address.pixel_size_m
+    parameters = {
+        "z": address.z,
+        "x": address.x,
+        "y": address.y,
+        "version_id": version_id,
+        "min_area_m2": settings.min_feature_pixels * pixel_m * pixel_m,
+        "max_features": settings.max_features,
+        "simplify_deg": address.pixel_size_deg / 4 if address.z < SIMPLIFY_BELOW_ZOOM else 0.0,
+        "layer_name": layer_name,
+    }
+    # SET LOCAL takes no bind parameters; the value is an int from the settings, not user input.
+    connection.execute(text(f"SET LOCAL statement_timeout = {int(settings.timeout_ms)}"))
+    try:
+        tile = connection.execute(tile_query(attributes), parameters).scalar_one()
+    except OperationalError as error:
+        if isinstance(error.orig, QueryCanceled):
+            raise TileTimeoutError(
+                f"tile {address.z}/{address.x}/{address.y} took longer than {settings.timeout_ms} ms"
+            ) from None
+        raise
+    return bytes(tile or b"")

@@ -1,0 +1,93 @@
+"""The figures behind the supervision pictures: investment by district and category (万元), approval time
+against the limit (working days), overdue items per department, warnings, and one project's timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from projects.access import require_role
+from projects.accounts import Account, Role
+from projects.proposals import INVESTMENT_CATEGORIES
+from projects.supervision.clocks import ItemTimes, department_deadlines, total_clock
+from projects.supervision.items import coded_projects, item_rows, project_approvals
+from projects.supervision.progress import project_progress
+from projects.supervision.workdays import load_calendar
+
+
+def district_names(connection: Connection) -> dict[str, str]:
+    """GB/T 2260 code → district name, from the newest version of the district layer."""
+    rows = connection.execute(
+        text("SELECT DISTINCT ON (f.properties->>'adcode') f.properties->>'adcode' AS code, "
+             "f.properties->>'name' AS name FROM layer_features f JOIN layer_versions v ON v.id = f.version_id "
+             "JOIN layers l ON l.id = v.layer_id WHERE l.kind = 'district' AND f.properties ? 'adcode' "
+             "ORDER BY f.properties->>'adcode', v.version DESC"),
+    ).all()
+    return {r.code: r.name for r in rows}
+
+
+def investment_by_district(connection: Connection) -> dict[str, Any]:
+    """Coded projects' total and cumulative investment (万元) per district and investment category."""
+    rows = connection.execute(
+        text("SELECT p.district_code, p.investment_category, count(*) AS projects, "
+             "sum(p.total_investment_wan) AS total_wan, sum(coalesce(r.cumulative_wan, 0)) AS cumulative_wan "
+             "FROM proposals p LEFT JOIN LATERAL (SELECT cumulative_wan FROM progress_reports x "
+             "  WHERE x.proposal_id = p.id ORDER BY x.period DESC LIMIT 1) r ON true "
+             "WHERE p.project_code IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"),
+    ).all()
+    names = district_names(connection)
+    districts: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = districts.setdefault(row.district_code, {
+            "district_code": row.district_code, "name": names.get(row.district_code, row.district_code),
+            "by_category": {k: {"projects": 0, "total_wan": 0.0, "cumulative_wan": 0.0} for k in INVESTMENT_CATEGORIES},
+        })
+        entry["by_category"][row.investment_category] = {
+            "projects": row.projects, "total_wan": float(row.total_wan), "cumulative_wan": float(row.cumulative_wan)}
+    for entry in districts.values():
+        entry["total_wan"] = round(sum(c["total_wan"] for c in entry["by_category"].values()), 2)
+    return {"unit": "万元",
+            "categories": [{"key": k, "zh": zh, "en": en} for k, (zh, en) in INVESTMENT_CATEGORIES.items()],
+            "districts": list(districts.values())}
+
+
+def approval_times(connection: Connection, as_of: dt.date) -> list[dict[str, Any]]:
+    """Each coded project with approval items: working days used against its 50/70/90 limit."""
+    calendar = load_calendar(connection)
+    result = []
+    for project in coded_projects(connection):
+        rows = item_rows(connection, project.id)
+        if not rows:
+            continue
+        times = [ItemTimes(r.item_type, r.accepted_on, r.limit_working_days, r.decided_on, r.result) for r in rows]
+        result.append({"project_code": project.project_code, "name": project.name,
+                       **total_clock(calendar, times, project.investment_category, as_of)})
+    return result
+
+
+def dashboard(connection: Connection, actor: Account | None, as_of: dt.date) -> dict[str, Any]:
+    """Everything the supervision dashboard draws."""
+    require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading the supervision dashboard")
+    deadlines = department_deadlines(connection, actor, as_of)
+    warnings = connection.execute(
+        text("SELECT kind, status, count(*) AS n FROM anomaly_warnings GROUP BY kind, status ORDER BY kind, status")
+    ).all()
+    return {
+        "as_of": as_of.isoformat(),
+        "investment": investment_by_district(connection),
+        "approval_times": approval_times(connection, as_of),
+        "overdue_by_department": [{k: d[k] for k in ("department", "zh", "en", "overdue_count", "due_soon_count")}
+                                  for d in deadlines["departments"]],
+        "warnings": [{"kind": w.kind, "status": w.status, "count": w.n} for w in warnings],
+    }
+
+
+def project_timeline(connection: Connection, actor: Account | None, code_text: str,
+                     as_of: dt.date) -> dict[str, Any]:
+    """A project's approvals and progress on one time axis (the Gantt chart of the project page)."""
+    approvals = project_approvals(connection, actor, code_text, as_of)
+    progress = project_progress(connection, actor, code_text)
+    return {"approvals": approvals, "progress": progress}

@@ -1,0 +1,397 @@
+"""Approval items (审批事项) of coded projects: acceptance, decision, the issued document (文号 and file) and
+the earlier documents each item reuses (批文引用).
+
+Rules: no item for a project without a valid code (无码不批); the responsible department accepts and decides
+its own items; a decision never precedes its acceptance and is final; an issued document's number and file
+never change; a document already issued — same number or same file — is referenced, never uploaded again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+from psycopg.errors import UniqueViolation
+from sqlalchemy import Connection, Row, text
+from sqlalchemy.exc import IntegrityError
+
+from layers.departments import Department
+from projects import audit
+from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
+from projects.accounts import Account, Role
+from projects.supervision.clocks import ItemTimes, item_clock, total_clock
+from projects.supervision.coded import (
+    PROJECT_COLUMNS,
+    beijing_today,
+    code_start,
+    coded_project,
+    project_for_item,
+    valid_code,
+)
+from projects.supervision.errors import DocumentAlreadyIssuedError, SupervisionConflictError, SupervisionInputError
+from projects.supervision.files import DOCUMENT_TYPES, check_file
+from projects.supervision.settings import supervision_settings
+from projects.supervision.stages import ITEM_TYPES, Result, Stage, effective_limits, item_type
+from projects.supervision.workdays import WorkingCalendar, load_calendar
+
+_ITEM_COLUMNS = ("i.id, i.proposal_id, i.item_type, i.stage, i.department, i.accepted_on, i.limit_working_days, "
+                 "i.decided_on, i.result, i.note, i.created_at")
+_DOCUMENT_COLUMNS = ("d.id, d.item_id, d.proposal_id, d.document_number, d.issued_on, d.filename, d.content_type, "
+                     "d.size_bytes, d.sha256")
+
+
+def normalise_number(number: str) -> str:
+    """A document number (文号) as stored: full-width digits and letters made ASCII, spaces collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", number)).strip()
+
+
+def acts_for(actor: Account, department: str) -> bool:
+    """Whether ``actor`` accepts and decides the items of ``department`` (admin may act for any)."""
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is Role.NDRC:
+        return department == Department.NDRC.value
+    return actor.role is Role.DEPARTMENT and actor.department is not None and actor.department.value == department
+
+
+def _require_department(actor: Account | None, department: str, action: str) -> Account:
+    require_role(actor, Role.DEPARTMENT, Role.NDRC, action=action)
+    assert actor is not None
+    if not acts_for(actor, department):
+        name = Department(department)
+        raise AccessDeniedError(f"{action} is for the responsible department, {name.name_en} ({name.name_zh})")
+    return actor
+
+
+def _check_date(field: str, value: dt.date, today: dt.date) -> None:
+    if value > today:
+        raise SupervisionInputError(field, f"{value.isoformat()} is in the future (today is {today.isoformat()})")
+
+
+def open_item(connection: Connection, actor: Account | None, *, item_type_key: str, accepted_on: dt.date,
+              project_code: str | None = None, proposal_id: int | None = None, references: list[str] | None = None,
+              note: str | None = None) -> dict[str, Any]:
+    """Accept (受理) an approval item for a coded project; its earlier documents are referenced at once."""
+    kind = item_type(item_type_key)
+    require_role(actor, Role.DEPARTMENT, Role.NDRC, action="opening an approval item")
+    project = project_for_item(connection, actor, project_code=project_code, proposal_id=proposal_id)
+    _require_department(actor, kind.department.value, "opening this approval item")
+    _check_date("accepted_on", accepted_on, beijing_today())
+    code = valid_code(project.project_code, what=f"project {project.id}")
+    if accepted_on < code_start(code):
+        raise SupervisionInputError("accepted_on", f"{accepted_on.isoformat()} is before the project code "
+                                                   f"{code.text} existed (无码不批)")
+    earlier = connection.execute(
+        text("SELECT i.id, i.decided_on, i.result, d.document_number FROM approval_items i "
+             "LEFT JOIN approval_documents d ON d.item_id = i.id WHERE i.proposal_id = :p AND i.item_type = :t "
+             "AND (i.decided_on IS NULL OR i.result <> 'refused') ORDER BY i.id"),
+        {"p": project.id, "t": kind.key},
+    ).first()
+    if earlier is not None and earlier.decided_on is None:
+        raise SupervisionConflictError(f"{kind.name_en} ({kind.name_zh}) is already open for {code.text} as item "
+                                       f"{earlier.id}", item_id=earlier.id)
+    if earlier is not None:
+        raise DocumentAlreadyIssuedError(
+            f"{kind.name_en} ({kind.name_zh}) was already granted for {code.text} by item {earlier.id}"
+            + (f" with document {earlier.document_number}" if earlier.document_number else "")
+            + "; later items reference it instead of applying again", item_id=earlier.id,
+            document_number=earlier.document_number)
+    item_id = connection.execute(
+        text("INSERT INTO approval_items (proposal_id, item_type, stage, department, accepted_on, "
+             "limit_working_days, note, opened_by) VALUES (:p, :t, :s, :d, :a, :l, :n, :by) RETURNING id"),
+        {"p": project.id, "t": kind.key, "s": kind.stage.value, "d": kind.department.value, "a": accepted_on,
+         "l": effective_limits(connection)[kind.key], "n": (note or "").strip() or None, "by": actor.id},
+    ).scalar_one()
+    connection.execute(
+        text("INSERT INTO item_references (item_id, document_id, how) SELECT :i, d.id, 'automatic' "
+             "FROM approval_documents d JOIN approval_items e ON e.id = d.item_id "
+             "WHERE d.proposal_id = :p AND e.item_type = ANY(:types) AND e.result <> 'refused'"),
+        {"i": item_id, "p": project.id, "types": list(kind.reuses)},
+    )
+    for number in references or []:
+        _reference(connection, item_id, project.id, number)
+    audit.record(connection, actor=actor, action="open_item", proposal_id=project.id,
+                 after={"item_id": item_id, "item_type": kind.key, "accepted_on": accepted_on,
+                        "references": references or []})
+    return item_detail(connection, actor, item_id)
+
+
+def _reference(connection: Connection, item_id: int, proposal_id: int, number: str) -> None:
+    """Reference an issued document of the same project by its number (批文引用)."""
+    normalised = normalise_number(number)
+    document = connection.execute(
+        text("SELECT d.id, d.proposal_id, d.item_id, i.result FROM approval_documents d "
+             "JOIN approval_items i ON i.id = d.item_id WHERE d.document_number = :n"), {"n": normalised},
+    ).one_or_none()
+    if document is None:
+        raise SupervisionInputError("references", f"no issued document has the number {normalised!r}")
+    if document.proposal_id != proposal_id:
+        raise SupervisionInputError("references", f"document {normalised} was issued for another project")
+    if document.item_id == item_id:
+        raise SupervisionInputError("references", f"document {normalised} is this item's own document")
+    if not Result(document.result).grants:
+        raise SupervisionInputError("references", f"document {normalised} refuses its approval; nothing to reuse")
+    connection.execute(
+        text("INSERT INTO item_references (item_id, document_id, how) VALUES (:i, :d, 'explicit') "
+             "ON CONFLICT (item_id, document_id) DO NOTHING"), {"i": item_id, "d": document.id},
+    )
+
+
+def _load_item(connection: Connection, actor: Account | None, item_id: int, *, lock: bool = False) -> Row[Any]:
+    row = connection.execute(
+        text(f"SELECT {_ITEM_COLUMNS}, p.owner_id, p.state, p.project_code FROM approval_items i "
+             "JOIN proposals p ON p.id = i.proposal_id WHERE i.id = :id" + (" FOR UPDATE OF i" if lock else "")),
+        {"id": item_id},
+    ).one_or_none()
+    if row is None or not can_view_proposal(actor, row.owner_id, row.state):
+        raise NotFoundError(f"There is no approval item {item_id}.")
+    return row
+
+
+def add_reference(connection: Connection, actor: Account | None, item_id: int, number: str) -> dict[str, Any]:
+    """Reference one more earlier document from an item (its department, while the item is open)."""
+    item = _load_item(connection, actor, item_id, lock=True)
+    _require_department(actor, item.department, "referencing a document")
+    if item.decided_on is not None:
+        raise SupervisionConflictError(f"item {item_id} was decided on {item.decided_on}; its record is final")
+    _reference(connection, item_id, item.proposal_id, number)
+    audit.record(connection, actor=actor, action="reference_document", proposal_id=item.proposal_id,
+                 after={"item_id": item_id, "document_number": normalise_number(number)})
+    return item_detail(connection, actor, item_id)
+
+
+def _refuse_known_number(connection: Connection, number: str) -> None:
+    known = connection.execute(
+        text("SELECT d.item_id, p.project_code FROM approval_documents d JOIN proposals p ON p.id = d.proposal_id "
+             "WHERE d.document_number = :n"), {"n": number},
+    ).one_or_none()
+    if known is not None:
+        raise DocumentAlreadyIssuedError(
+            f"document {number} was already issued by item {known.item_id} of {known.project_code}; reference it "
+            "by its number instead of issuing it again", document_number=number, item_id=known.item_id)
+
+
+def decide_item(connection: Connection, actor: Account | None, item_id: int, *, decided_on: dt.date, result: str,
+                document_number: str | None = None) -> dict[str, Any]:
+    """Record the decision (办结) and its document; the number may follow later (文号待补) but never changes."""
+    item = _load_item(connection, actor, item_id, lock=True)
+    _require_department(actor, item.department, "deciding this approval item")
+    if item.decided_on is not None:
+        raise SupervisionConflictError(f"item {item_id} was decided on {item.decided_on}; decisions are final")
+    try:
+        outcome = Result(result)
+    except ValueError:
+        raise SupervisionInputError("result", "one of " + ", ".join(r.value for r in Result)) from None
+    _check_date("decided_on", decided_on, beijing_today())
+    if decided_on < item.accepted_on:
+        raise SupervisionInputError("decided_on", f"{decided_on.isoformat()} is before the item was accepted on "
+                                                  f"{item.accepted_on.isoformat()}")
+    number = normalise_number(document_number) if document_number and document_number.strip() else None
+    if number:
+        _refuse_known_number(connection, number)
+    connection.execute(
+        text("UPDATE approval_items SET decided_on = :d, result = :r, decided_by = :by, decided_at = now() "
+             "WHERE id = :id"), {"d": decided_on, "r": outcome.value, "by": actor.id if actor else None, "id": item_id},
+    )
+    document_id = _insert_document(connection, item, number, decided_on)
+    if outcome.grants:
+        # Open items already waiting for this kind of document reference it as soon as it is issued.
+        connection.execute(
+            text("INSERT INTO item_references (item_id, document_id, how) SELECT i.id, :doc, 'automatic' "
+                 "FROM approval_items i WHERE i.proposal_id = :p AND i.decided_on IS NULL AND i.item_type = ANY(:t) "
+                 "ON CONFLICT DO NOTHING"),
+            {"doc": document_id, "p": item.proposal_id,
+             "t": [k for k, t in ITEM_TYPES.items() if item.item_type in t.reuses]},
+        )
+    audit.record(connection, actor=actor, action="decide_item", proposal_id=item.proposal_id,
+                 before={"item_id": item_id, "decided_on": None},
+                 after={"item_id": item_id, "decided_on": decided_on, "result": outcome.value,
+                        "document_number": number})
+    return item_detail(connection, actor, item_id)
+
+
+def _insert_document(connection: Connection, item: Row[Any], number: str | None, issued_on: dt.date) -> int:
+    savepoint = connection.begin_nested()
+    try:
+        document_id = connection.execute(
+            text("INSERT INTO approval_documents (item_id, proposal_id, document_number, issued_on) "
+                 "VALUES (:i, :p, :n, :d) RETURNING id"),
+            {"i": item.id, "p": item.proposal_id, "n": number, "d": issued_on},
+        ).scalar_one()
+    except IntegrityError as error:
+        savepoint.rollback()
+        if isinstance(error.orig, UniqueViolation) and number:
+            _refuse_known_number(connection, number)
+        raise
+    savepoint.commit()
+    return document_id
+
+
+def _document(connection: Connection, item_id: int) -> Row[Any]:
+    document = connection.execute(
+        text(f"SELECT {_DOCUMENT_COLUMNS} FROM approval_documents d WHERE d.item_id = :i FOR UPDATE"), {"i": item_id}
+    ).one_or_none()
+    if document is None:
+        raise SupervisionConflictError(f"item {item_id} is not decided yet, so it has issued no document")
+    return document
+
+
+def set_document_number(connection: Connection, actor: Account | None, item_id: int, number: str) -> dict[str, Any]:
+    """Give a decided item's document its number (文号), once."""
+    item = _load_item(connection, actor, item_id, lock=True)
+    _require_department(actor, item.department, "numbering this document")
+    document = _document(connection, item_id)
+    if not number or not number.strip():
+        raise SupervisionInputError("document_number", "give the document number (文号), e.g. 厦资源规划许〔2026〕18号")
+    normalised = normalise_number(number)
+    if document.document_number is not None:
+        raise SupervisionConflictError(f"the document of item {item_id} is numbered {document.document_number}; "
+                                       "an issued document's number never changes")
+    _refuse_known_number(connection, normalised)
+    connection.execute(text("UPDATE approval_documents SET document_number = :n WHERE id = :id"),
+                       {"n": normalised, "id": document.id})
+    audit.record(connection, actor=actor, action="number_document", proposal_id=item.proposal_id,
+                 before={"item_id": item_id, "document_number": None},
+                 after={"item_id": item_id, "document_number": normalised})
+    return item_detail(connection, actor, item_id)
+
+
+def upload_document(connection: Connection, actor: Account | None, item_id: int, *, filename: str | None,
+                    content_type: str | None, content: bytes) -> dict[str, Any]:
+    """Attach the file of a decided item's document, once; a file issued before is referenced, not re-uploaded."""
+    item = _load_item(connection, actor, item_id, lock=True)
+    _require_department(actor, item.department, "uploading this item's document")
+    document = _document(connection, item_id)
+    if document.sha256 is not None:
+        raise SupervisionConflictError(f"the document of item {item_id} already has its file ({document.filename}); "
+                                       "an issued document never changes")
+    checked = check_file(content, content_type, filename, allowed=DOCUMENT_TYPES,
+                         max_bytes=supervision_settings().max_document_bytes, field="file")
+    same = connection.execute(
+        text("SELECT d.item_id, d.document_number, p.project_code FROM approval_documents d "
+             "JOIN proposals p ON p.id = d.proposal_id WHERE d.sha256 = :h"), {"h": checked.sha256},
+    ).one_or_none()
+    if same is not None:
+        raise DocumentAlreadyIssuedError(
+            f"this file is already issued as document {same.document_number or '(number pending)'} of item "
+            f"{same.item_id} ({same.project_code}); reference it by its number instead of uploading it again",
+            document_number=same.document_number, item_id=same.item_id)
+    connection.execute(
+        text("UPDATE approval_documents SET filename = :f, content_type = :t, size_bytes = :s, sha256 = :h, "
+             "content = :c, uploaded_by = :by, uploaded_at = now() WHERE id = :id"),
+        {"f": checked.filename, "t": checked.content_type, "s": len(checked.content), "h": checked.sha256,
+         "c": checked.content, "by": actor.id if actor else None, "id": document.id},
+    )
+    audit.record(connection, actor=actor, action="upload_document", proposal_id=item.proposal_id,
+                 after={"item_id": item_id, "filename": checked.filename, "sha256": checked.sha256,
+                        "size_bytes": len(checked.content)})
+    return item_detail(connection, actor, item_id)
+
+
+def document_file(connection: Connection, actor: Account | None, document_id: int) -> tuple[str, str, bytes]:
+    """(filename, content type, bytes) of an issued document's file, for those who may see its project."""
+    row = connection.execute(
+        text("SELECT d.filename, d.content_type, d.content, p.owner_id, p.state FROM approval_documents d "
+             "JOIN proposals p ON p.id = d.proposal_id WHERE d.id = :id"), {"id": document_id},
+    ).one_or_none()
+    if row is None or row.content is None or not can_view_proposal(actor, row.owner_id, row.state):
+        raise NotFoundError(f"Document {document_id} has no file to show.")
+    return row.filename, row.content_type, bytes(row.content)
+
+
+def _times(row: Row[Any]) -> ItemTimes:
+    return ItemTimes(row.item_type, row.accepted_on, row.limit_working_days, row.decided_on, row.result)
+
+
+def _documents_by_item(connection: Connection, proposal_id: int) -> dict[int, dict[str, Any]]:
+    rows = connection.execute(
+        text(f"SELECT {_DOCUMENT_COLUMNS} FROM approval_documents d WHERE d.proposal_id = :p"), {"p": proposal_id}
+    ).all()
+    return {r.item_id: {"id": r.id, "document_number": r.document_number, "issued_on": r.issued_on.isoformat(),
+                        "file": ({"filename": r.filename, "content_type": r.content_type, "size_bytes": r.size_bytes,
+                                  "sha256": r.sha256, "url": f"/api/v1/supervision/documents/{r.id}/file"}
+                                 if r.sha256 else None)}
+            for r in rows}
+
+
+def _references_by_item(connection: Connection, proposal_id: int) -> dict[int, list[dict[str, Any]]]:
+    rows = connection.execute(
+        text("SELECT r.item_id, r.how, d.id, d.document_number, d.issued_on, e.id AS source_item, e.item_type "
+             "FROM item_references r JOIN approval_documents d ON d.id = r.document_id "
+             "JOIN approval_items e ON e.id = d.item_id WHERE d.proposal_id = :p ORDER BY d.issued_on, d.id"),
+        {"p": proposal_id},
+    ).all()
+    result: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        kind = ITEM_TYPES[r.item_type]
+        result.setdefault(r.item_id, []).append(
+            {"document_id": r.id, "document_number": r.document_number, "issued_on": r.issued_on.isoformat(),
+             "from_item_id": r.source_item, "item_type": r.item_type, "zh": kind.name_zh, "en": kind.name_en,
+             "how": r.how})
+    return result
+
+
+def _item_dict(row: Row[Any], calendar: WorkingCalendar, as_of: dt.date, documents: dict[int, dict[str, Any]],
+               references: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+    kind = ITEM_TYPES[row.item_type]
+    reused = references.get(row.id, [])
+    reused_types = {r["item_type"] for r in reused}
+    department = Department(row.department)
+    return {
+        "id": row.id, "item_type": kind.key, "zh": kind.name_zh, "en": kind.name_en, "stage": row.stage,
+        "stage_order": Stage(row.stage).order, "department": department.value, "department_zh": department.name_zh,
+        "department_en": department.name_en, "accepted_on": row.accepted_on.isoformat(),
+        "decided_on": row.decided_on.isoformat() if row.decided_on else None, "result": row.result,
+        "note": row.note, "clock": item_clock(calendar, _times(row), as_of),
+        "document": documents.get(row.id),
+        "reuses": reused,
+        "awaiting": [{"item_type": k, "zh": ITEM_TYPES[k].name_zh, "en": ITEM_TYPES[k].name_en}
+                     for k in kind.reuses if k not in reused_types] if row.decided_on is None else [],
+    }
+
+
+def item_detail(connection: Connection, actor: Account | None, item_id: int,
+                as_of: dt.date | None = None) -> dict[str, Any]:
+    """One item with its clock, its document and the earlier documents it reuses."""
+    row = _load_item(connection, actor, item_id)
+    return {"project_code": row.project_code,
+            **_item_dict(row, load_calendar(connection), as_of or beijing_today(),
+                         _documents_by_item(connection, row.proposal_id),
+                         _references_by_item(connection, row.proposal_id))}
+
+
+def item_rows(connection: Connection, proposal_id: int) -> list[Row[Any]]:
+    """A project's items in stage order, then by acceptance."""
+    return connection.execute(
+        text(f"SELECT {_ITEM_COLUMNS} FROM approval_items i WHERE i.proposal_id = :p "
+             "ORDER BY array_position(CAST(:stages AS text[]), i.stage::text), i.accepted_on, i.id"),
+        {"p": proposal_id, "stages": [s.value for s in Stage]},
+    ).all()
+
+
+def project_approvals(connection: Connection, actor: Account | None, code_text: str,
+                      as_of: dt.date | None = None) -> dict[str, Any]:
+    """A coded project's four stages with their items, each with its clock and reuses, and the total clock."""
+    project = coded_project(connection, actor, code_text)
+    as_of = as_of or beijing_today()
+    calendar = load_calendar(connection)
+    rows = item_rows(connection, project.id)
+    documents = _documents_by_item(connection, project.id)
+    references = _references_by_item(connection, project.id)
+    items = [_item_dict(r, calendar, as_of, documents, references) for r in rows]
+    return {
+        "project_code": project.project_code, "name": project.name, "as_of": as_of.isoformat(),
+        "investment_category": project.investment_category,
+        "total": total_clock(calendar, [_times(r) for r in rows], project.investment_category, as_of),
+        "stages": [{"stage": s.value, "order": s.order, "zh": s.name_zh, "en": s.name_en,
+                    "items": [i for i in items if i["stage"] == s.value]} for s in Stage],
+    }
+
+
+def coded_projects(connection: Connection) -> list[Row[Any]]:
+    """Every project with a code, by code."""
+    return connection.execute(
+        text(f"SELECT {PROJECT_COLUMNS} FROM proposals p WHERE p.project_code IS NOT NULL ORDER BY p.project_code")
+    ).all()

@@ -1,0 +1,100 @@
+"""Headless Chromium (Debian's ``/usr/bin/chromium``) driven by Playwright against the app served by uvicorn
+on a free loopback port, over the throwaway test database with the Xiamen samples loaded."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(loaded_samples) -> Iterator[str]:
+    """The platform on http://127.0.0.1:<port>, in a thread of this process (settings and database shared)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/bootstrap --with-browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watched:
+    """A browser tab and what it saw: console errors, uncaught exceptions, responses."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+    responses: list[object] = field(default_factory=list)
+    started: int = 0
+    ended: int = 0
+
+    def settle(self, quiet_ms: int = 400, timeout_s: float = 20) -> None:
+        """Wait until no request is in flight and none has started for ``quiet_ms`` (Playwright's
+        networkidle is a load state: once reached, it no longer waits for what a click or a pan starts)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            seen = self.started
+            self.page.wait_for_timeout(quiet_ms)
+            if self.started == seen and self.ended >= self.started:
+                return
+        raise AssertionError(f"requests still in flight after {timeout_s} s")
+
+    def tile_responses(self) -> list[object]:
+        return [response for response in self.responses if "/tiles/" in response.url]
+
+    def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+@pytest.fixture
+def tab(chromium) -> Iterator[Watched]:
+    """A fresh tab (own session storage) that records console errors and responses."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    watched = Watched(page)
+    page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: watched.errors.append(f"uncaught: {error}"))
+    page.on("response", lambda response: watched.responses.append(response))
+    page.on("request", lambda request: setattr(watched, "started", watched.started + 1))
+    for done in ("requestfinished", "requestfailed"):
+        page.on(done, lambda request: setattr(watched, "ended", watched.ended + 1))
+    yield watched
+    context.close()

@@ -1,0 +1,225 @@
+"""The map pages in headless Chromium: they load without console errors, draw the planning layers from
+vector tiles (only the tiles in view), draw the proposals after login, save a marking drawn on the review
+map, show the NDRC the reasons an approval is refused, and put a GCJ-02 basemap where it belongs.
+Screenshots go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+
+import numpy as np
+import pytest
+
+from data.samples.load import DEMO_SECRET
+from gis.gcj02 import wgs84_to_gcj02
+from web.settings import map_settings
+
+pytestmark = pytest.mark.browser
+
+TILE_URL = re.compile(r"/tiles/(\d+)/(\d+)/(\d+)/(\d+)\.pbf")
+PAINTED_TILES = """() => Array.from(document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded'))
+  .filter(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                 for (let i = 3; i < d.length; i += 4) { if (d[i]) return true; } return false; }).length"""
+VISIBLE_TILE_RANGE = """(zoom) => { const b = Blueprint.map().getPixelBounds();
+  return [Math.floor(b.min.x / 256), Math.floor(b.min.y / 256), Math.floor((b.max.x - 1) / 256),
+          Math.floor((b.max.y - 1) / 256), Blueprint.map().getZoom()]; }"""
+
+
+def open_page(tab, url: str) -> None:
+    tab.page.goto(url)
+    tab.settle()
+
+
+def log_in(tab, username: str) -> None:
+    page = tab.page
+    page.fill("#login-form [name=username]", username)
+    page.fill("#login-form [name=secret]", DEMO_SECRET)
+    page.click("#login-submit")
+    page.wait_for_selector("#login-user:not(.d-none)")
+    page.wait_for_function("(name) => document.getElementById('login-name').textContent.startsWith(name)",
+                           arg=username)
+    tab.settle()
+
+
+def proposals_seen_by(client, login, username: str) -> list[dict]:
+    return client.get("/api/v1/proposals", headers=login(username)).json()
+
+
+def test_the_blueprint_map_draws_the_layers_from_tiles_and_the_proposals_after_login(tab, live_server, client, login):
+    open_page(tab, f"{live_server}/map")
+    config = tab.page.evaluate("Blueprint.config")
+    tiles = tab.tile_responses()
+    assert tiles and all(response.status in (200, 204) for response in tiles)
+    assert sum(response.status == 200 for response in tiles) >= 3
+    assert tab.page.evaluate(PAINTED_TILES) >= 3
+    shown = {layer["id"] for layer in config["layers"] if layer["shown"]}
+    requested = {int(TILE_URL.search(response.url).group(1)) for response in tiles}
+    assert requested <= shown, "a layer switched off cost tiles"
+    assert tab.page.locator("#proposal-list li").count() == 0  # the public sees no proposal
+
+    log_in(tab, "ndrc")
+    expected = proposals_seen_by(client, login, "ndrc")
+    tab.page.wait_for_function("(n) => document.querySelectorAll('#proposal-list li').length === n",
+                               arg=len(expected))
+    sites = tab.page.locator(".leaflet-overlay-pane path.leaflet-interactive").count()
+    assert sites >= len(expected)
+    tab.screenshot("blueprint-map")
+    assert tab.errors == []
+
+
+def test_a_layer_switched_on_in_the_legend_starts_loading_its_tiles(tab, live_server):
+    open_page(tab, f"{live_server}/map?lang=en")
+    hidden = next(layer for layer in tab.page.evaluate("Blueprint.config.layers") if not layer["shown"])
+    assert not [r for r in tab.tile_responses() if f"/tiles/{hidden['id']}/" in r.url]
+    tab.page.check(f"[data-layer-toggle='{hidden['variable']}']")
+    tab.settle()
+    assert [r for r in tab.tile_responses() if f"/tiles/{hidden['id']}/" in r.url]
+    assert "Layers and legend" in tab.page.inner_text("#layer-panel")
+    tab.screenshot("blueprint-map-en")
+    assert tab.errors == []
+
+
+def test_a_zoom_or_a_pan_fetches_only_the_tiles_in_view(tab, live_server):
+    open_page(tab, f"{live_server}/map")
+    shown = sum(layer["shown"] for layer in tab.page.evaluate("Blueprint.config.layers"))
+    for move in ("Blueprint.map().setView([24.48, 118.10], 15, {animate: false})",
+                 "Blueprint.map().panBy([500, 300], {animate: false})"):
+        before = len(tab.tile_responses())
+        tab.page.evaluate(move)
+        tab.settle()
+        west, north, east, south, zoom = tab.page.evaluate(VISIBLE_TILE_RANGE)
+        fetched = [tuple(map(int, TILE_URL.search(r.url).groups()[1:])) for r in tab.tile_responses()[before:]]
+        assert fetched, f"{move} fetched no tile"
+        outside = [(z, x, y) for z, x, y in fetched if z != zoom or not (west <= x <= east and north <= y <= south)]
+        assert not outside, f"tiles out of view after {move}: {outside[:5]}"
+        assert len(fetched) <= (east - west + 1) * (south - north + 1) * shown
+    assert tab.errors == []
+
+
+def test_the_blueprint_page_weighs_less_than_2_mb(tab, live_server):
+    finished: list[object] = []
+    tab.page.on("requestfinished", lambda request: finished.append(request))
+    open_page(tab, f"{live_server}/map")
+    sizes = [request.sizes() for request in finished]
+    total = sum(size["responseBodySize"] + size["responseHeadersSize"] for size in sizes)
+    assert len(sizes) > 10 and total < 2 * 1024 * 1024, f"{total:,} bytes"
+
+
+def test_a_department_draws_a_marking_on_the_review_map_and_it_is_still_there_after_reload(
+        tab, live_server, client, login):
+    proposal = next(p for p in proposals_seen_by(client, login, "ndrc")
+                    if p["state"] == "under_review" and p["conflicts"]["blocking_count"])
+    detail = client.get(f"/api/v1/proposals/{proposal['id']}", headers=login("ndrc")).json()
+    page = tab.page
+    open_page(tab, f"{live_server}/proposals/{proposal['id']}/review")
+    log_in(tab, "dept-natural_resources")
+    page.wait_for_selector("#proposal-header h1")
+    assert page.inner_text("#proposal-header h1").strip() == proposal["name"]
+
+    # The conflict overlaps are on the map, each with its popup: layer, rule, department, m² and 亩.
+    conflicts = detail["screening"]["conflicts"]
+    assert page.locator("#conflict-list li").count() == len(conflicts)
+    page.click("#conflict-list li >> nth=0")
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    first = conflicts[0]
+    for text in (first["layer_name"], first["rule_id"], first["department_name"]["zh"], "平方米", "亩"):
+        assert text in popup
+    page.keyboard.press("Escape")
+
+    # Draw a triangle with the Draw toolbar, describe it and save it.
+    note = f"请核实河道退让距离 {uuid.uuid4().hex[:6]}"
+    page.click(".leaflet-draw-draw-polygon")
+    box = page.locator(".folium-map").bounding_box()
+    cx, cy = box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3
+    for dx, dy in ((0, 0), (80, 10), (40, 90), (0, 0)):
+        page.mouse.click(cx + dx, cy + dy)
+        page.wait_for_timeout(150)
+    page.wait_for_selector("#marking-form:not(.d-none)")
+    page.fill("#marking-note", note)
+    page.click("#marking-save")
+    page.wait_for_selector(f"#marking-list li:has-text('{note}')")
+    assert "标注已保存" in page.inner_text("#marking-message")
+    tab.screenshot("review-map-marking")
+
+    saved = [f for f in client.get(f"/api/v1/proposals/{proposal['id']}/markings", headers=login("ndrc")).json()[
+        "features"] if f["properties"]["note"] == note]
+    assert len(saved) == 1 and saved[0]["geometry"]["type"] == "Polygon"
+    assert saved[0]["properties"]["department"] == "natural_resources"
+
+    page.reload()
+    page.wait_for_selector(f"#marking-list li:has-text('{note}')")
+    marked = page.locator(".leaflet-overlay-pane path[stroke='#8e24aa']").count()
+    assert marked >= 1
+    assert tab.errors == []
+
+
+def test_an_approval_the_api_refuses_shows_its_reasons_on_the_ndrc_page(tab, live_server, client, login):
+    blocked = next(p for p in proposals_seen_by(client, login, "ndrc")
+                   if p["state"] == "under_review" and p["conflicts"]["blocking_count"])
+    refusal = client.post(f"/api/v1/proposals/{blocked['id']}/actions", json={"action": "approve"},
+                          headers=login("ndrc"))
+    assert refusal.status_code == 409
+    open_page(tab, f"{live_server}/ndrc")
+    log_in(tab, "ndrc")
+    row = f"tr[data-proposal-id='{blocked['id']}']"
+    tab.page.wait_for_selector(row)
+    assert tab.page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(proposals_seen_by(client, login, "ndrc"))
+    tab.page.click(f"{row} button[data-action=approve]")
+    reasons = tab.page.locator(f"{row} + tr .refusal-reasons li")
+    reasons.first.wait_for()
+    assert reasons.count() == len(refusal.json()["reasons"])
+    shown = tab.page.inner_text(f"{row} + tr .action-feedback")
+    assert "无法批准" in shown and "禁止类冲突" in shown
+    for reason in refusal.json()["reasons"]:
+        assert reason["message"] in shown
+    tab.page.locator(f"{row} + tr .action-feedback").scroll_into_view_if_needed()
+    tab.screenshot("ndrc-refusal")
+    # The only console line allowed is the browser's own note of the refused (409) request.
+    assert [e for e in tab.errors if "409" not in e] == []
+
+
+def test_the_browser_shifts_to_gcj02_with_the_platform_formula(tab, live_server):
+    open_page(tab, f"{live_server}/map")
+    points = [(118.0894, 24.4798), (117.9, 24.7), (118.4, 24.5), (10.0, 50.0)]
+    shifted = tab.page.evaluate("(points) => points.map(p => Blueprint.wgs84ToGcj02(p[0], p[1]))", points)
+    lon, lat = wgs84_to_gcj02(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    assert np.allclose(np.array(shifted), np.column_stack([lon, lat]), atol=1e-9, rtol=0)
+
+
+@pytest.mark.parametrize("crs", ["WGS84", "GCJ02"])
+def test_a_gcj02_basemap_is_moved_onto_the_wgs84_layers(tab, live_server, monkeypatch, crs):
+    # Any same-origin image serves as the raster tiles; only where the browser puts them matters.
+    monkeypatch.setenv("BLUEPRINT_BASEMAP_URL", "/static/img/blueprint.svg?{z}/{x}/{y}")
+    monkeypatch.setenv("BLUEPRINT_BASEMAP_CRS", crs)
+    map_settings.cache_clear()
+    try:
+        open_page(tab, f"{live_server}/map")
+    finally:
+        map_settings.cache_clear()
+    tab.page.evaluate("Blueprint.map().setView([24.48, 118.10], 16, {animate: false})")
+    tab.settle()
+    # Screen offset of the basemap tiles from where an unshifted grid would put them, in pixels.
+    offset = tab.page.evaluate("""() => {
+      const map = Blueprint.map(), img = document.querySelector('.leaflet-tile-pane img.leaflet-tile-loaded');
+      const [z, x, y] = img.src.split('?')[1].split('/').map(Number);
+      const expected = map.latLngToContainerPoint(map.unproject([x * 256, y * 256], z));
+      const box = img.getBoundingClientRect(), frame = map.getContainer().getBoundingClientRect();
+      return [box.left - frame.left - expected.x, box.top - frame.top - expected.y];
+    }""")
+    centre = tab.page.evaluate("(() => { const c = Blueprint.map().getCenter(); return [c.lng, c.lat]; })()")
+    if crs == "WGS84":
+        assert offset == pytest.approx([0, 0], abs=1)
+        assert tab.page.locator(".map-note-warning").count() == 0
+        return
+    glon, glat = (float(v) for v in wgs84_to_gcj02(*centre))
+    metres_per_pixel = 2 * math.pi * 6378137 * math.cos(math.radians(centre[1])) / (256 * 2**16)
+    east_m = (glon - centre[0]) * math.pi / 180 * 6378137 * math.cos(math.radians(centre[1]))
+    north_m = (glat - centre[1]) * math.pi / 180 * 6378137
+    # The GCJ-02 content at the WGS84 centre is ~500 m away: the tiles move back by as much.
+    assert math.hypot(east_m, north_m) > 300
+    assert offset == pytest.approx([-east_m / metres_per_pixel, north_m / metres_per_pixel], abs=2)
+    assert tab.page.locator(".map-note-warning").is_visible()
+    tab.screenshot("blueprint-map-gcj02-basemap")
+    assert tab.errors == []

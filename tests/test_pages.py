@@ -1,0 +1,142 @@
+"""The map pages as served: offline (every script, stylesheet and font from the app), labelled in Chinese
+and English, with a legend for every layer, layers as vector tiles, no proposal data for the public, and a
+GCJ-02 basemap never silently misaligned. The browser tests (tests/browser/) drive the same pages."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import folium
+import pytest
+from folium.plugins import MarkerCluster
+
+from layers.catalogue import LAYER_KINDS
+from layers.land_use import FIRST_LEVEL_CLASSES
+from web.legend import LAND_USE_COLOURS
+from web.maps import UnlocalisedAssetError, base_map, render_map
+from web.settings import map_settings
+
+PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/map?lang=en", "/ndrc?lang=en", "/proposals/1/review?lang=en"]
+
+
+class Links(HTMLParser):
+    """Every src and href of a page (link, script, img, a …)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [(tag, value) for name, value in attrs if name in ("src", "href") and value is not None]
+
+
+def links_of(html: str) -> list[tuple[str, str]]:
+    parser = Links()
+    parser.feed(html)
+    return parser.urls
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-cache"
+    return response.text
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_src_and_href_is_same_origin_and_served(client, loaded_samples, path):
+    html = page(client, path)
+    urls = links_of(html)
+    assert any(tag == "script" for tag, _ in urls) and any(tag == "link" for tag, _ in urls)
+    for tag, url in urls:
+        parts = urlsplit(urljoin("http://testserver" + path, url))
+        assert parts.scheme == "http" and parts.netloc == "testserver", f"<{tag}> reaches off site: {url}"
+        if tag in ("script", "link", "img"):
+            assert client.get(parts.path).status_code == 200, f"<{tag}> {url} is not served"
+    assert not re.search(r"https?://(?!testserver)", html.replace("http://www.w3.org", "")), "a URL off site"
+
+
+def test_stylesheets_load_their_fonts_and_images_from_the_app(client, loaded_samples):
+    stylesheets = [url for tag, url in links_of(page(client, "/proposals/1/review"))
+                   if tag == "link" and url.endswith(".css")]
+    assert len(stylesheets) >= 4  # Bootstrap, Font Awesome, ours, Leaflet, Leaflet.draw
+    for sheet in stylesheets:
+        css = client.get(sheet).text
+        for reference in re.findall(r"url\(\s*['\"]?([^'\")]+)", css):
+            if reference.startswith("data:") or reference.startswith("#"):
+                continue
+            assert not re.match(r"(https?:)?//", reference), f"{sheet} loads {reference} from the web"
+            target = urlsplit(urljoin(sheet, reference)).path
+            assert client.get(target).status_code == 200, f"{sheet} needs {target}"
+
+
+def test_pages_are_chinese_by_default_and_english_on_request(client, loaded_samples):
+    chinese, english = page(client, "/map"), page(client, "/map?lang=en")
+    assert '<html lang="zh-CN">' in chinese and "一张蓝图总图" in chinese and "图层与图例" in chinese
+    assert '<html lang="en">' in english and "Blueprint map" in english and "Layers and legend" in english
+    assert "图层与图例" not in english
+    assert 'href="http://testserver/map?lang=en"' in chinese  # the language switch keeps the page
+
+
+def test_the_legend_shows_every_layer_with_its_colours_and_every_land_use_class(client, loaded_samples):
+    html = page(client, "/map")
+    layers = client.get("/api/v1/layers").json()
+    for layer in layers:
+        assert layer["name"] in html, f"{layer['name']} has no legend line"
+    for kind in {layer["kind"] for layer in layers}:
+        assert LAYER_KINDS[kind].name.zh in html
+    for code, (name_zh, _) in FIRST_LEVEL_CLASSES.items():
+        assert name_zh in html and LAND_USE_COLOURS[code] in html, f"land-use class {code} missing from the legend"
+    assert LAYER_KINDS["ecological_red_line"].colour in html
+
+
+def test_layers_come_as_versioned_vector_tiles_not_inline_geojson(client, loaded_samples):
+    html = page(client, "/map")
+    for layer in client.get("/api/v1/layers").json():
+        assert f"/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.pbf?v={layer['current_version']}" in html
+    assert "FeatureCollection" not in html and '"coordinates"' not in html
+    assert len(html.encode()) < 200_000
+
+
+def test_the_pages_carry_no_proposal_data_for_the_public(client, login, loaded_samples):
+    proposals = client.get("/api/v1/proposals", headers=login("ndrc")).json()
+    assert proposals
+    for path in ("/map", "/ndrc", f"/proposals/{proposals[0]['id']}/review"):
+        html = page(client, path)
+        leaked = [p["name"] for p in proposals if p["name"] in html or p["applicant_organisation"] in html]
+        assert not leaked, f"{path} shows {leaked[:3]} without a login"
+
+
+def test_no_basemap_by_default_and_a_gcj02_basemap_is_shifted_and_declared(client, loaded_samples, monkeypatch):
+    assert "未配置底图" in page(client, "/map")
+    monkeypatch.setenv("BLUEPRINT_BASEMAP_URL", "/basemap/{z}/{x}/{y}.png")
+    try:
+        monkeypatch.setenv("BLUEPRINT_BASEMAP_CRS", "WGS84")
+        map_settings.cache_clear()
+        wgs84 = page(client, "/map")
+        assert 'L.tileLayer("/basemap/{z}/{x}/{y}.png"' in wgs84 and "map-note-warning" not in wgs84
+        monkeypatch.setenv("BLUEPRINT_BASEMAP_CRS", "GCJ02")
+        map_settings.cache_clear()
+        gcj02 = page(client, "/map?lang=en")
+        assert 'L.tileLayer.gcj02("/basemap/{z}/{x}/{y}.png"' in gcj02
+        assert 'map-note-warning" id="basemap-note"' in gcj02 and "The basemap is GCJ-02 (AMap)" in gcj02
+    finally:
+        map_settings.cache_clear()
+
+
+def test_a_folium_element_wanting_a_cdn_script_is_refused():
+    fmap = base_map()
+    MarkerCluster().add_to(fmap)  # its scripts have no local copy
+    with pytest.raises(UnlocalisedAssetError, match="markercluster"):
+        render_map(fmap)
+
+
+def test_a_plain_folium_map_renders_with_local_assets_only():
+    fmap = base_map()
+    folium.GeoJson({"type": "Point", "coordinates": [118.1, 24.5]}).add_to(fmap)
+    parts = render_map(fmap)
+    assert "/static/vendor/leaflet/leaflet.js" in parts.header
+    assert "http" not in parts.header.replace("http-equiv", "")

@@ -1,0 +1,36 @@
+"""The supervision pages as served: every script and stylesheet from the app, in Chinese and English.
+The browser tests (tests/browser/test_supervision_browser.py) drive the same pages."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+PAGES = ["/supervision", "/supervision?lang=en", "/supervision/projects/2019-350212-47-01-000001", "/inspections",
+         "/inspections?lang=en"]
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [(tag, value) for name, value in attrs if name in ("src", "href") and value is not None]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_the_pages_are_served_with_every_asset_from_the_app(client, loaded_samples, path) -> None:
+    response = client.get(path)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    parser = Links()
+    parser.feed(response.text)
+    assert ("script", "/static/js/dashboard.js") in parser.urls
+    for tag, url in parser.urls:
+        parts = urlsplit(urljoin("http://testserver" + path, url))
+        assert parts.netloc == "testserver", f"<{tag}> reaches off site: {url}"
+        if tag in ("script", "link", "img"):
+            assert client.get(parts.path).status_code == 200, f"<{tag}> {url} is not served"
+    assert ("监管看板" if "lang=en" not in path else "Supervision") in response.text

@@ -1,0 +1,459 @@
+/*
+ * One Blueprint (一张蓝图) map pages: the shared client.
+ *
+ * Loaded in <head> after Leaflet and before folium's map script. It reads the page configuration
+ * (window.BLUEPRINT_CONFIG, written by web/pages.py) and offers, as window.Blueprint:
+ *   - labels (t), the API client with the bearer token kept in sessionStorage (api, session);
+ *   - planning layers as vector tiles styled from web/legend.py (vectorTiles, style), the layer panel
+ *     toggles and click-to-identify over every visible layer;
+ *   - proposal overlays (sites by screening result, conflict overlaps with popups);
+ *   - the GCJ-02 basemap layer (L.tileLayer.gcj02), shifted onto WGS84 with the formula of gis/gcj02.py.
+ * Coordinates are WGS84 lon/lat throughout (GeoJSON order), as the API serves them.
+ */
+(function () {
+  'use strict';
+
+  var config = window.BLUEPRINT_CONFIG;
+  var TOKEN_KEY = 'blueprint.token';
+  var M2_PER_MU = 10000 / 15;
+
+  // Leaflet 1.8 dropped DomEvent.fakeStop, which Leaflet.VectorGrid 1.3 still calls on canvas clicks.
+  if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = L.DomEvent.stopPropagation; }
+
+  function t(key, vars) {
+    var text = config.labels[key];
+    if (text === undefined) { return key; }
+    Object.keys(vars || {}).forEach(function (name) { text = text.replace('{' + name + '}', vars[name]); });
+    return text;
+  }
+
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? '' : value)
+      .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  }
+
+  function number(value, digits) {
+    return Number(value).toLocaleString(config.lang === 'en' ? 'en-GB' : 'zh-CN',
+      { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  }
+
+  /** An area in m² as planners read it: m² and 亩 (and ha when large). */
+  function formatArea(m2) {
+    var text = number(m2, 0) + ' ' + t('area.m2') + ' · ' + number(m2 / M2_PER_MU, 2) + ' ' + t('area.mu');
+    return m2 >= 10000 ? text + ' · ' + number(m2 / 10000, 2) + ' ' + t('area.ha') : text;
+  }
+
+  // ---- API client ---------------------------------------------------------------------------------
+
+  /** An error answered by the API: status and its RFC 9457 problem body. */
+  function ApiError(status, problem) {
+    this.name = 'ApiError';
+    this.status = status;
+    this.problem = problem || {};
+    this.message = this.problem.detail || this.problem.title || ('HTTP ' + status);
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+
+  function api(path, options) {
+    options = options || {};
+    var headers = { 'Accept': 'application/json' };
+    var token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) { headers.Authorization = 'Bearer ' + token; }
+    if (options.body !== undefined) { headers['Content-Type'] = 'application/json'; }
+    return fetch(config.api + path, {
+      method: options.method || 'GET',
+      headers: headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body)
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        var body = text ? JSON.parse(text) : null;
+        if (response.ok) { return body; }
+        if (response.status === 401 && token) { session.forget(); }
+        throw new ApiError(response.status, body);
+      });
+    });
+  }
+
+  // ---- session: login form, token in sessionStorage -----------------------------------------------
+
+  var session = {
+    user: null,
+    listeners: [],
+    token: function () { return sessionStorage.getItem(TOKEN_KEY); },
+    onChange: function (listener) { this.listeners.push(listener); },
+    notify: function () {
+      var user = this.user;
+      renderSession();
+      this.listeners.forEach(function (listener) { listener(user); });
+    },
+    login: function (username, secret) {
+      return api('/auth/token', { method: 'POST', body: { username: username, secret: secret } })
+        .then(function (answer) {
+          sessionStorage.setItem(TOKEN_KEY, answer.access_token);
+          return session.refresh();
+        });
+    },
+    refresh: function () {
+      if (!session.token()) { session.user = null; session.notify(); return Promise.resolve(null); }
+      return api('/me').then(function (user) {
+        session.user = user;
+        session.notify();
+        return user;
+      }, function () {
+        session.forget();
+        return null;
+      });
+    },
+    forget: function () {
+      sessionStorage.removeItem(TOKEN_KEY);
+      if (session.user) { session.user = null; session.notify(); }
+    }
+  };
+
+  /** The login form, or who is logged in; while a kept token is being checked, neither flashes. */
+  function renderSession(checking) {
+    var form = document.getElementById('login-form');
+    var who = document.getElementById('login-user');
+    if (!form || !who) { return; }
+    var loggedIn = !!session.user || !!checking;
+    form.classList.toggle('d-none', loggedIn);
+    who.classList.toggle('d-none', !loggedIn);
+    var user = session.user;
+    document.getElementById('login-name').textContent = !user ? '…' : user.username + ' · ' +
+      (user.department ? t('department.' + user.department) : user.role);
+  }
+
+  function initLogin() {
+    var form = document.getElementById('login-form');
+    if (!form) { return; }
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var message = document.getElementById('login-message');
+      message.textContent = '';
+      session.login(form.elements.username.value, form.elements.secret.value).then(function (user) {
+        if (!user) { message.textContent = t('login.failed'); }
+        form.reset();
+      }, function () { message.textContent = t('login.failed'); });
+    });
+    document.getElementById('logout').addEventListener('click', function () { session.forget(); });
+    renderSession(!!session.token());
+  }
+
+  // ---- planning layers: vector tiles, styles, toggles, identify -----------------------------------
+
+  function map() { return window[config.map]; }
+
+  /** Leaflet path options of a feature of a layer kind at a zoom, from web/legend.py's symbols. */
+  function style(kind, properties, zoom) {
+    var spec = config.styles.layers[kind];
+    if (!spec) { return { color: '#666', weight: 1, fillOpacity: 0.2, fill: true }; }
+    var symbol = spec.base;
+    if (spec.by && properties) {
+      var value = properties[spec.by];
+      if (value !== undefined && value !== null) {
+        value = String(value);
+        if (spec.prefix) { value = value.slice(0, spec.prefix); }
+        symbol = spec.variants[value] || symbol;
+      }
+    }
+    if (spec.outlineFromZoom && zoom < spec.outlineFromZoom) { symbol = L.extend({}, symbol, { stroke: false }); }
+    return symbol;
+  }
+
+  /** One planning layer as Mapbox vector tiles (canvas); identify reads its features back. */
+  function vectorTiles(url, kind, zIndex) {
+    var styles = {};
+    styles[kind] = function (properties, zoom) { return style(kind, properties, zoom); };
+    return L.vectorGrid.protobuf(url, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: true,  // gives every feature its hit test; clicks themselves go to the map (CSS)
+      getFeatureId: function (feature) { return feature.id; },
+      maxZoom: 22,
+      zIndex: zIndex
+    });
+  }
+
+  function layerEntries() {
+    return config.layers.map(function (entry) { return { entry: entry, layer: window[entry.variable] }; });
+  }
+
+  function initLayerPanel() {
+    document.querySelectorAll('[data-layer-toggle]').forEach(function (box) {
+      box.addEventListener('change', function () {
+        var layer = window[box.getAttribute('data-layer-toggle')];
+        if (box.checked) { map().addLayer(layer); } else { map().removeLayer(layer); }
+      });
+    });
+  }
+
+  /** Features of a vector tile layer under a point, from the tiles already drawn (no request). */
+  function featuresAt(layer, latlng) {
+    if (!layer._map || layer._tileZoom === undefined || !layer._vectorTiles) { return []; }
+    var zoom = layer._tileZoom;
+    var size = layer.getTileSize();
+    var pixel = map().project(latlng, zoom);
+    var coords = pixel.unscaleBy(size).floor();
+    var renderer = layer._vectorTiles[coords.x + ':' + coords.y + ':' + zoom];
+    if (!renderer || !renderer._features) { return []; }
+    var point = pixel.subtract(coords.scaleBy(size));
+    var hits = [];
+    Object.keys(renderer._features).forEach(function (id) {
+      var feature = renderer._features[id].feature;
+      if (feature._pxBounds && feature._containsPoint(point)) { hits.push(feature.properties); }
+    });
+    return hits;
+  }
+
+  var HIDDEN_PROPERTIES = { area_m2: true, landuse_name_en: true, crs_note: true };
+
+  function describeFeature(entry, properties) {
+    var rows = Object.keys(properties).filter(function (key) { return !HIDDEN_PROPERTIES[key]; })
+      .slice(0, 8).map(function (key) {
+        return '<tr><th>' + escapeHtml(key) + '</th><td>' + escapeHtml(properties[key]) + '</td></tr>';
+      }).join('');
+    var landUse = properties.landuse_code
+      ? '<div class="identify-class"><span class="swatch" style="background:' +
+        escapeHtml(style(entry.kind, properties).fillColor) + '"></span>' +
+        escapeHtml(t('landuse.' + String(properties.landuse_code).slice(0, 2))) + '</div>' : '';
+    var area = properties.area_m2 !== undefined ? '<div class="identify-area">' + formatArea(properties.area_m2) + '</div>' : '';
+    return '<div class="identify-feature"><div class="identify-layer">' + escapeHtml(t('kind.' + entry.kind)) +
+      ' <small class="text-muted">' + escapeHtml(entry.name) + '</small></div>' + landUse + area +
+      '<table class="table table-sm identify-table">' + rows + '</table></div>';
+  }
+
+  var drawing = false;
+
+  function initIdentify() {
+    map().on('draw:drawstart', function () { drawing = true; });
+    map().on('draw:drawstop', function () { drawing = false; });
+    map().on('click', function (event) {
+      if (drawing) { return; }
+      var html = '';
+      layerEntries().slice().forEach(function (item) {
+        featuresAt(item.layer, event.latlng).forEach(function (properties) {
+          html += describeFeature(item.entry, properties);
+        });
+      });
+      var summary = html && map().getZoom() < config.detailZoom ?
+        '<div class="identify-hint">' + escapeHtml(t('identify.zoom_for_details', { zoom: config.detailZoom })) + '</div>' : '';
+      L.popup({ maxWidth: 360, maxHeight: 360, className: 'identify-popup' })
+        .setLatLng(event.latlng)
+        .setContent('<div class="identify-title">' + escapeHtml(t('identify.title')) + '</div>' +
+          (html || '<div class="text-muted">' + escapeHtml(t('identify.none')) + '</div>') + summary)
+        .openOn(map());
+    });
+  }
+
+  // ---- proposals: sites and conflict overlaps ----------------------------------------------------
+
+  /** The site symbol key of a proposal (list entry or detail): approved, blocking, needs_review, clear. */
+  function siteStatus(proposal) {
+    if (proposal.state === 'approved') { return 'approved'; }
+    var counts = proposal.conflicts || (proposal.screening && proposal.screening.summary) || {};
+    if (counts.blocking_count) { return 'blocking'; }
+    if (counts.needs_review_count) { return 'needs_review'; }
+    return 'clear';
+  }
+
+  function proposalSymbol(key) { return config.styles.proposals[key]; }
+
+  function conflictPopup(conflict) {
+    var lang = config.lang;
+    var overlap = conflict.overlap || {};
+    return '<div class="conflict-popup"><div class="conflict-severity severity-' + escapeHtml(conflict.severity) + '">' +
+      escapeHtml(t('severity.' + conflict.severity)) + '</div>' +
+      '<div class="conflict-message">' + escapeHtml(conflict.message[lang]) + '</div><table class="table table-sm">' +
+      '<tr><th>' + escapeHtml(t('conflict.layer')) + '</th><td>' + escapeHtml(conflict.layer_name) +
+      (conflict.layer_version ? ' (v' + escapeHtml(conflict.layer_version) + ')' : '') + '</td></tr>' +
+      '<tr><th>' + escapeHtml(t('conflict.rule')) + '</th><td><code>' + escapeHtml(conflict.rule_id) + '</code></td></tr>' +
+      '<tr><th>' + escapeHtml(t('conflict.department')) + '</th><td>' + escapeHtml(conflict.department_name[lang]) + '</td></tr>' +
+      '<tr><th>' + escapeHtml(t('conflict.area')) + '</th><td>' + formatArea(overlap.m2 || 0) +
+      (overlap.percent_of_site !== undefined ? ' (' + number(overlap.percent_of_site, 1) + '%)' : '') + '</td></tr>' +
+      (conflict.follow_up ? '<tr><th>' + escapeHtml(t('conflict.follow_up')) + '</th><td>' +
+        escapeHtml(conflict.follow_up[lang]) + '</td></tr>' : '') +
+      '</table></div>';
+  }
+
+  var SEVERITY_RANK = { info: 0, needs_review: 1, blocking: 2 };
+
+  /**
+   * The conflict overlaps of a proposal's current screening, each with its popup; group.byConflict[i] is
+   * the layer of conflict i. Drawn from the least to the most severe, so a blocking overlap is on top.
+   */
+  function conflictLayer(detail) {
+    var group = L.featureGroup();
+    var conflicts = (detail.screening && detail.screening.conflicts) || [];
+    group.byConflict = conflicts.map(function (conflict) {
+      return conflict.geometry ? L.geoJSON(conflict.geometry, { style: proposalSymbol('conflict.' + conflict.severity) })
+        .bindPopup(conflictPopup(conflict), { maxWidth: 380 }) : null;
+    });
+    conflicts.map(function (conflict, index) { return index; })
+      .sort(function (a, b) { return SEVERITY_RANK[conflicts[a].severity] - SEVERITY_RANK[conflicts[b].severity]; })
+      .forEach(function (index) { if (group.byConflict[index]) { group.byConflict[index].addTo(group); } });
+    return group;
+  }
+
+  function proposalSummary(proposal) {
+    var counts = proposal.conflicts || (proposal.screening && proposal.screening.summary) || {};
+    return '<div class="proposal-popup"><div class="fw-bold">' + escapeHtml(proposal.name) + '</div>' +
+      '<div>' + escapeHtml(t('proposal.state')) + ': ' + escapeHtml(t('state.' + proposal.state)) +
+      (proposal.project_code ? ' · <code>' + escapeHtml(proposal.project_code) + '</code>' : '') + '</div>' +
+      '<div>' + conflictBadges(counts) + '</div>' +
+      '<a href="/proposals/' + encodeURIComponent(proposal.id) + '/review?lang=' + config.lang + '">' +
+      escapeHtml(t('proposal.review_link')) + '</a></div>';
+  }
+
+  function conflictBadges(counts) {
+    return ['blocking', 'needs_review', 'info'].map(function (severity) {
+      var count = counts[severity + '_count'] || 0;
+      return '<span class="badge severity-badge severity-' + severity + (count ? '' : ' zero') + '" title="' +
+        escapeHtml(t('severity.' + severity)) + '">' + count + '</span>';
+    }).join(' ');
+  }
+
+  /**
+   * A proposal's current site (symbol by screening result) over its conflict overlaps; with
+   * options.withEarlier its earlier sites dashed; with options.marker a dot that finds the site when the
+   * map is zoomed out (hidden from zoom 14 on, see watchSiteMarkers).
+   */
+  function proposalLayer(detail, options) {
+    options = options || {};
+    var group = L.featureGroup();
+    group.conflicts = conflictLayer(detail).addTo(group);
+    detail.revisions.forEach(function (revision) {
+      if (!revision.is_current && !options.withEarlier) { return; }
+      var key = revision.is_current ? 'site.' + siteStatus(detail) : 'site.earlier';
+      var layer = L.geoJSON(revision.geometry, { style: proposalSymbol(key) });
+      layer.bindTooltip(escapeHtml(detail.name) + ' · ' + escapeHtml(t('proposal.revision', { n: revision.revision })) +
+        ' · ' + formatArea(revision.area_m2), { sticky: true });
+      if (revision.is_current) {
+        layer.bindPopup(proposalSummary(detail));
+        group.site = layer;
+      }
+      layer.addTo(group);
+    });
+    if (options.marker && group.site) {
+      var key = 'site.' + siteStatus(detail);
+      L.circleMarker(group.site.getBounds().getCenter(), L.extend({}, proposalSymbol(key), {
+        radius: 6, weight: 2, color: '#fff', fillColor: proposalSymbol(key).color, fillOpacity: 0.95,
+        dashArray: null, className: 'site-marker'
+      })).bindPopup(proposalSummary(detail)).addTo(group);
+    }
+    return group;
+  }
+
+  var SITE_MARKER_MAX_ZOOM = 13;
+
+  /** Show the site dots only while the map is zoomed out far enough for sites to be specks. */
+  function watchSiteMarkers() {
+    var container = map().getContainer();
+    function update() { container.classList.toggle('sites-visible', map().getZoom() >= SITE_MARKER_MAX_ZOOM + 1); }
+    map().on('zoomend', update);
+    update();
+  }
+
+  /** Proposal details, fetched a few at a time (the list has no geometry). */
+  function proposalDetails(ids, concurrency) {
+    var results = [];
+    var next = 0;
+    function worker() {
+      if (next >= ids.length) { return Promise.resolve(); }
+      var index = next++;
+      return api('/proposals/' + ids[index]).then(function (detail) { results[index] = detail; }, function () {})
+        .then(worker);
+    }
+    var workers = [];
+    for (var i = 0; i < Math.min(concurrency || 6, ids.length); i++) { workers.push(worker()); }
+    return Promise.all(workers).then(function () { return results.filter(Boolean); });
+  }
+
+  function showMessage(element, kind, html) {
+    element.innerHTML = '<div class="alert alert-' + kind + ' py-2 mb-2">' + html + '</div>';
+  }
+
+  // ---- GCJ-02 basemap ---------------------------------------------------------------------------
+
+  var GCJ_A = 6378245.0;  // Krasovsky 1940 semi-major axis, metres (as gis/gcj02.py)
+  var GCJ_EE = 0.00669342162296594323;
+
+  /** WGS84 lon/lat (degrees) to GCJ-02, the published formula of gis/gcj02.py. */
+  function wgs84ToGcj02(lon, lat) {
+    if (lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271) { return [lon, lat]; }
+    var x = lon - 105.0, y = lat - 35.0, pi = Math.PI;
+    var dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) +
+      (20.0 * Math.sin(6.0 * x * pi) + 20.0 * Math.sin(2.0 * x * pi)) * 2.0 / 3.0 +
+      (20.0 * Math.sin(y * pi) + 40.0 * Math.sin(y / 3.0 * pi)) * 2.0 / 3.0 +
+      (160.0 * Math.sin(y / 12.0 * pi) + 320.0 * Math.sin(y * pi / 30.0)) * 2.0 / 3.0;
+    var dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) +
+      (20.0 * Math.sin(6.0 * x * pi) + 20.0 * Math.sin(2.0 * x * pi)) * 2.0 / 3.0 +
+      (20.0 * Math.sin(x * pi) + 40.0 * Math.sin(x / 3.0 * pi)) * 2.0 / 3.0 +
+      (150.0 * Math.sin(x / 12.0 * pi) + 300.0 * Math.sin(x / 30.0 * pi)) * 2.0 / 3.0;
+    var radLat = lat / 180.0 * pi;
+    var magic = 1.0 - GCJ_EE * Math.sin(radLat) * Math.sin(radLat);
+    var sqrtMagic = Math.sqrt(magic);
+    dlat = (dlat * 180.0) / ((GCJ_A * (1.0 - GCJ_EE)) / (magic * sqrtMagic) * pi);
+    dlon = (dlon * 180.0) / (GCJ_A / sqrtMagic * Math.cos(radLat) * pi);
+    return [lon + dlon, lat + dlat];
+  }
+
+  function toGcj(center) {
+    var shifted = wgs84ToGcj02(center.lng, center.lat);
+    return L.latLng(shifted[1], shifted[0]);
+  }
+
+  /**
+   * A raster tile layer drawn in GCJ-02 (AMap, Tencent), shown under WGS84 overlays: its tiles are
+   * placed as if the map were centred on the GCJ-02 position of the WGS84 centre, which moves the basemap
+   * by the local GCJ-02 offset (~500 m in Xiamen). Across one view the offset varies by a few metres.
+   */
+  L.TileLayer.GCJ02 = L.TileLayer.extend({
+    getEvents: function () {
+      var events = L.TileLayer.prototype.getEvents.call(this);
+      var update = events.moveend;
+      events.moveend = function () {
+        this._setZoomTransforms(this._map.getCenter(), this._map.getZoom());
+        update.call(this);
+      };
+      return events;
+    },
+    _setZoomTransform: function (level, center, zoom) {
+      L.TileLayer.prototype._setZoomTransform.call(this, level, toGcj(center), zoom);
+    },
+    _getTiledPixelBounds: function (center) {
+      return L.TileLayer.prototype._getTiledPixelBounds.call(this, toGcj(center));
+    }
+  });
+  L.tileLayer.gcj02 = function (url, options) { return new L.TileLayer.GCJ02(url, options); };
+
+  // ---- start -------------------------------------------------------------------------------------
+
+  function ready(callback) {
+    if (document.readyState === 'loading') {
+      document.addEventListener('DOMContentLoaded', callback);
+    } else {
+      callback();
+    }
+  }
+
+  ready(function () {
+    initLogin();
+    if (config.map && map()) {
+      initLayerPanel();
+      initIdentify();
+    }
+    session.refresh();
+  });
+
+  window.Blueprint = {
+    config: config, t: t, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
+    api: api, ApiError: ApiError, session: session, map: map, ready: ready,
+    style: style, vectorTiles: vectorTiles, featuresAt: featuresAt,
+    siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
+    conflictPopup: conflictPopup, conflictBadges: conflictBadges, proposalLayer: proposalLayer,
+    proposalSummary: proposalSummary, proposalDetails: proposalDetails, showMessage: showMessage,
+    watchSiteMarkers: watchSiteMarkers,
+    wgs84ToGcj02: wgs84ToGcj02
+  };
+})();

@@ -1,0 +1,55 @@
+/*
+ * 一张蓝图总图 (one-blueprint map): once logged in, every proposal the account may see is drawn over the
+ * planning layers, its current site coloured by its screening result and its conflict overlaps filled;
+ * the panel lists them (click: zoom to the site).
+ */
+(function () {
+  'use strict';
+  var B = window.Blueprint;
+  var proposals = L.featureGroup().addTo(B.map());
+  var message = document.getElementById('proposals-message');
+  var list = document.getElementById('proposal-list');
+
+  function listItem(detail, layer) {
+    var item = document.createElement('li');
+    item.className = 'proposal-item';
+    item.setAttribute('data-proposal-id', detail.id);
+    item.innerHTML = '<div class="proposal-line"><span class="status-dot status-' + B.siteStatus(detail) + '"></span>' +
+      '<span class="proposal-name">' + B.escapeHtml(detail.name) + '</span></div>' +
+      '<div class="proposal-meta">' + B.escapeHtml(B.t('state.' + detail.state)) + ' · ' +
+      B.conflictBadges(detail.screening ? detail.screening.summary : {}) + '</div>';
+    item.addEventListener('click', function () {
+      B.map().fitBounds(layer.getBounds(), { maxZoom: 16 });
+      if (layer.site) { layer.site.openPopup(); }
+    });
+    return item;
+  }
+
+  function load(user) {
+    proposals.clearLayers();
+    list.innerHTML = '';
+    if (!user) {
+      B.showMessage(message, 'secondary', B.escapeHtml(B.t('login.needed')));
+      return;
+    }
+    B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.loading')));
+    B.api('/proposals').then(function (items) {
+      if (!items.length) {
+        B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.none')));
+        return null;
+      }
+      return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
+        message.innerHTML = '';
+        details.forEach(function (detail) {
+          var layer = B.proposalLayer(detail, { marker: true }).addTo(proposals);
+          list.appendChild(listItem(detail, layer));
+        });
+      });
+    }).catch(function (error) {
+      B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));
+    });
+  }
+
+  B.watchSiteMarkers();
+  B.session.onChange(load);
+})();
