@@ -44,7 +44,11 @@ def serve(
     settings = ServerSettings()
     host, port = host or settings.host, port or settings.port
     resolve_database_url()
-    typer.echo(f"One Blueprint on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    base = f"http://{host}:{port}"
+    typer.echo(f"One Blueprint on {base}/")
+    for path, what in (("/", "one blueprint map (一张蓝图)"), ("/ndrc", "NDRC overview (发改委)"),
+                       ("/investment", "parcels open for investment (招商地块)"), ("/docs", "API documentation")):
+        typer.echo(f"  {base}{path:<12} {what}")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 

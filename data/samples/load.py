@@ -51,8 +51,8 @@ def load_samples(samples_dir: Path = SAMPLES) -> Iterator[str]:
     created = sum(_ensure_proposal(feature, accounts) for feature in proposals)
     yield f"proposals: {created} created, {len(proposals) - created} already there"
     yield "demo accounts (secret for all: {}): {}".format(DEMO_SECRET, ", ".join(sorted(accounts)))
-    yield ("log in: curl -s -X POST http://127.0.0.1:8000/api/v1/auth/token -H 'Content-Type: application/json' "
-           f"-d '{{\"username\": \"ndrc\", \"secret\": \"{DEMO_SECRET}\"}}'")
+    yield ("log in on any page, or get a bearer token: POST /api/v1/auth/token with "
+           f'{{"username": "ndrc", "secret": "{DEMO_SECRET}"}}')
 
 
 def _describe(report: Any) -> str:
