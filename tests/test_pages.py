@@ -140,3 +140,11 @@ def test_a_plain_folium_map_renders_with_local_assets_only():
     parts = render_map(fmap)
     assert "/static/vendor/leaflet/leaflet.js" in parts.header
     assert "http" not in parts.header.replace("http-equiv", "")
+
+
+def test_zoomed_out_tiles_carry_every_attribute_the_legend_colours_by():
+    from layers.tiles import SUMMARY_ATTRIBUTES
+    from web.legend import LAYER_STYLES
+
+    assert {style.by for style in LAYER_STYLES.values() if style.by} <= set(SUMMARY_ATTRIBUTES)
+    assert set(LAYER_STYLES) == set(LAYER_KINDS)  # every kind has its symbols, hence its legend

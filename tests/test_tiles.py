@@ -178,6 +178,15 @@ def test_zoomed_out_tiles_carry_what_a_feature_is_and_close_ones_every_attribute
     assert set(near["properties"]) == {"name", "risk_level", "return_period_years", "area_m2"}
 
 
+def test_tiles_travel_gzip_compressed_to_clients_that_take_it_and_plain_to_others(client, layer):
+    z, x, y = tile_of(118.105, 24.485, 15)
+    compressed = get_tile(client, layer.layer_id, z, x, y, headers={"Accept-Encoding": "gzip"})
+    plain = get_tile(client, layer.layer_id, z, x, y, headers={"Accept-Encoding": "identity"})
+    assert compressed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert compressed.headers["vary"] == "Accept-Encoding" and compressed.headers["etag"] == plain.headers["etag"]
+    assert compressed.content == plain.content and decode_mvt(plain.content)[KIND]
+
+
 def test_a_tile_with_nothing_in_it_is_204_no_content(client, layer):
     z, x, y = tile_of(119.5, 26.0, 14)
     response = get_tile(client, layer.layer_id, z, x, y)

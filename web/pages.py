@@ -36,8 +36,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from gis.tiles import tile_settings
 from layers.store import list_layers
-from layers.tiles import DETAIL_ZOOM
 from web import maps
 from web.assets import NODE_MODULES, PAGE_CSS, PAGE_JS, STATIC_DIR, STATIC_URL, VENDOR_DIRS, VENDOR_URL
 from web.i18n import labels, language_of
@@ -115,7 +115,7 @@ def render_page(
         "map": parts.variable,
         "layers": [layer.as_config() for layer in layers],
         "basemap": {"configured": bool(settings.basemap_url), "crs": settings.basemap_crs},
-        "detailZoom": DETAIL_ZOOM,
+        "detailZoom": tile_settings().detail_zoom,
         **(config or {}),
     }
     response = templates.TemplateResponse(request, template, {

@@ -54,9 +54,9 @@ def watched(client, people, engine) -> dict:  # noqa: F811
     for name in ("页面检查员甲", "页面检查员乙"):
         client.post(f"{API}/inspectors", headers=people["ndrc"],
                     json={"name": name, "department": "ecology_environment"})
-    client.post(f"{API}/inspection-draws", headers=people["ndrc"], json={
+    draw = client.post(f"{API}/inspection-draws", headers=people["ndrc"], json={
         "title": "看板页面公示测试", "target_count": 2, "inspectors_per_target": 1, "seed": "页面测试种子"})
-    return {"code": code, "overdue": overdue["id"]}
+    return {"code": code, "overdue": overdue["id"], "draw": draw.json()["id"]}
 
 
 def test_the_dashboard_draws_its_charts_after_login(tab, live_server, watched) -> None:
@@ -100,12 +100,16 @@ def test_the_project_page_shows_the_gantt_timeline_items_and_sites(tab, live_ser
     assert tab.errors == [] and offsite(tab, live_server) == []
 
 
-def test_the_public_sees_the_published_draws_with_their_seed_and_verification(tab, live_server, watched) -> None:
+def test_the_public_sees_the_published_draws_with_their_seed_and_verification(tab, live_server, client,
+                                                                            watched) -> None:
+    published = next(d for d in client.get("/api/v1/public/inspection-draws").json() if d["id"] == watched["draw"])
     open_page(tab, f"{live_server}/inspections")
     tab.page.wait_for_selector(".sv-draw")
-    draw = tab.page.locator(".sv-draw", has_text="看板页面公示测试")
+    draw = tab.page.locator(f".sv-draw[data-draw='{watched['draw']}']")
     assert draw.locator(".sv-seed").inner_text() == "页面测试种子"
     assert "重新抽取结果一致" in draw.locator(".sv-verified").inner_text()
-    assert draw.locator("tbody tr").count() == 2 and "页面检查员" in draw.locator("tbody").inner_text()
+    rows = [row.split("\t") for row in draw.locator("tbody").inner_text().splitlines()]
+    expected = [(t["project_code"], t["inspectors"][0]["name"]) for t in published["result"]]
+    assert [(r[0], r[2]) for r in rows] == expected
     tab.screenshot("supervision-inspections")
     assert tab.errors == [] and offsite(tab, live_server) == []
