@@ -8,9 +8,10 @@ at ``/tiles/{layer}/{z}/{x}/{y}.pbf?v={version}`` as its pages request it, tipg 
 ``layer_features`` rows. Each gets the same tile list (tiles under randomly chosen zones, seeded), the same
 client concurrency and one uvicorn worker. PostgreSQL's buffers are warmed for both before anything is
 timed, so "cold" means the first request of each tile at the server (the platform's tile cache empty),
-"warm" the same list once more. A third server is the platform with its pixel filter off and tipg's feature
-limit, so the SQL of both does the same work. Prints tiles/s, p50 and p95 latency and the platform/tipg
-throughput ratio.
+"warm" the same list once more. A third server is the platform with its pixel filter off, every attribute
+at every zoom and tipg's feature limit, so the SQL of both does the same work. Both compress responses
+(gzip, cramjam). Prints tiles/s, p50 and p95 latency, the tile size (decoded, and on the wire) and the
+platform/tipg throughput ratio.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     bytes: int
+    wire_bytes: int
     statuses: dict[int, int]
 
     @property
@@ -148,32 +150,34 @@ def start(name: str, command: list[str], env: dict[str, str], url_template: str,
 async def fetch_all(server: Server, tiles: list[tuple[int, int, int]], concurrency: int) -> Result:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    size = 0
+    size = wire = 0
     gate = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
 
         async def one(z: int, x: int, y: int) -> None:
-            nonlocal size
+            nonlocal size, wire
             async with gate:
                 started = time.perf_counter()
                 response = await client.get(server.url_template.format(z=z, x=x, y=y))
                 latencies.append((time.perf_counter() - started) * 1000)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 size += len(response.content)
+                wire += response.num_bytes_downloaded
 
         started = time.perf_counter()
         await asyncio.gather(*(one(*tile) for tile in tiles))
         seconds = time.perf_counter() - started
-    return Result(len(tiles), seconds, latencies, size, statuses)
+    return Result(len(tiles), seconds, latencies, size, wire, statuses)
 
 
 def report(label: str, results: dict[str, Result]) -> None:
     print(f"\n{label}")
-    print(f"  {'server':<34}{'tiles/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'KiB/tile':>10}  statuses")
+    print(f"  {'server':<30}{'tiles/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'KiB/tile':>10}{'on wire':>9}  statuses")
     for name, result in results.items():
-        print(f"  {name:<34}{result.per_second:>9.1f}{result.percentile(50):>9.1f}{result.percentile(95):>9.1f}"
-              f"{result.bytes / result.tiles / 1024:>10.1f}  {dict(sorted(result.statuses.items()))}")
+        print(f"  {name:<30}{result.per_second:>9.1f}{result.percentile(50):>9.1f}{result.percentile(95):>9.1f}"
+              f"{result.bytes / result.tiles / 1024:>10.1f}{result.wire_bytes / result.tiles / 1024:>9.1f}"
+              f"  {dict(sorted(result.statuses.items()))}")
     tipg = results["tipg"].per_second
     for name, result in results.items():
         if name != "tipg":
@@ -214,7 +218,7 @@ def main() -> None:
         port = _free_port()
         servers.append(start("platform, same work as tipg", [*uvicorn, "--port", str(port), "--factory",
                                                                "api.app:create_app"],
-                             {"BLUEPRINT_TILE_MIN_FEATURE_PIXELS": "0",
+                             {"BLUEPRINT_TILE_MIN_FEATURE_PIXELS": "0", "BLUEPRINT_TILE_DETAIL_ZOOM": "0",
                               "BLUEPRINT_TILE_MAX_FEATURES": str(TIPG_MAX_FEATURES)},
                              f"/tiles/{layer_id}/{{z}}/{{x}}/{{y}}.pbf?v={version}", port, "/ogc"))
         port = _free_port()

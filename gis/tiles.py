@@ -58,6 +58,8 @@ class TileSettings(BaseSettings):
     """Features per tile at most; the largest are kept."""
     min_feature_pixels: float = 2.0
     """Features whose area is below this many screen pixels (256-pixel tiles) are left out."""
+    detail_zoom: int = 15
+    """From this zoom on, tiles carry every stored attribute; below it, the layer's summary attributes."""
     timeout_ms: int = 5_000
     """Statement timeout of one tile query."""
     cache_mb: int = 64

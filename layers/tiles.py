@@ -3,16 +3,18 @@
 A tile URL names a layer by id (``12``) or by kind slug (``land_use``: the layer of that kind whose
 current version is the newest), optionally pinned to a version number. Versions are immutable (an import
 adds a version, nothing is overwritten), so a tile of a given version never changes: its ETag is the
-layer id, the version and the tile format revision, and rendered tiles are cached in process by version.
+layer id, the version and the tile format revision, and rendered tiles are cached in process by version,
+gzip-compressed once.
 A new version gets a new ETag, so no client is ever served a stale tile after revalidation.
 
-Below :data:`DETAIL_ZOOM` a tile carries only :data:`SUMMARY_ATTRIBUTES` (what says what a feature is),
-which halves the bytes and the time of a zoomed-out tile over 200,000 land-use zones; closer in, every
-stored attribute and the true area.
+Below the detail zoom (``BLUEPRINT_TILE_DETAIL_ZOOM``, default 15) a tile carries only
+:data:`SUMMARY_ATTRIBUTES` (what says what a feature is), which halves the bytes and the time of a
+zoomed-out tile over 200,000 land-use zones; closer in, every stored attribute and the true area.
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,8 +25,6 @@ from gis.db import get_engine
 from gis.tiles import TILE_FORMAT_REVISION, TileAddress, TileSettings, render_tile, tile_settings
 from layers.catalogue import LAYER_KINDS
 
-DETAIL_ZOOM = 15
-"""From this zoom on, tiles carry every stored attribute of their features."""
 SUMMARY_ATTRIBUTES: tuple[str, ...] = (
     "name", "landuse_code", "landuse_name", "tier", "risk_level", "acquisition_status", "demolition_status",
 )
@@ -48,7 +48,7 @@ class TileSource:
     def etag(self, settings: TileSettings | None = None) -> str:
         """Strong ETag of every tile of this version (quoted, as HTTP sends it)."""
         settings = settings or tile_settings()
-        limits = f"{settings.max_features}-{settings.min_feature_pixels:g}"
+        limits = f"{settings.max_features}-{settings.min_feature_pixels:g}-{settings.detail_zoom}"
         return f'"L{self.layer_id}.v{self.version}.t{TILE_FORMAT_REVISION}-{limits}"'
 
 
@@ -64,16 +64,26 @@ _BY_KIND = text(
     "              WHERE l2.kind = :kind ORDER BY v2.id DESC LIMIT 1) "
     "AND (CAST(:version AS integer) IS NULL OR v.version = :version) ORDER BY v.version DESC LIMIT 1"
 )
+MAX_ID = 2**31 - 1
+"""Layer ids and version numbers are PostgreSQL integers."""
 _pinned: dict[tuple[int, int], TileSource] = {}
 """(layer id, version) -> source: a pinned version never changes, so its lookup is done once."""
 
 
+def known_source(layer: str, version: int | None) -> TileSource | None:
+    """The source of a pinned layer version already looked up (no database round trip), else None."""
+    return _pinned.get((int(layer), version)) if layer.isdigit() and version is not None else None
+
+
 def resolve_tile_source(layer: str, version: int | None = None, engine: Engine | None = None) -> TileSource:
     """The layer version meant by ``layer`` (an id or a kind slug) and ``version`` (default: current)."""
-    if layer.isdigit() and (int(layer), version) in _pinned:
-        return _pinned[int(layer), version]
-    if layer.isdigit():
+    known = known_source(layer, version)
+    if known is not None:
+        return known
+    if layer.isdigit() and int(layer) <= MAX_ID:
         statement, parameters = _BY_ID, {"layer": int(layer), "version": version}
+    elif layer.isdigit():
+        raise TileLayerNotFoundError(f"There is no layer {layer}.")
     elif layer in LAYER_KINDS:
         statement, parameters = _BY_KIND, {"kind": layer, "version": version}
     else:
@@ -91,32 +101,57 @@ def resolve_tile_source(layer: str, version: int | None = None, engine: Engine |
     return source
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A rendered tile, kept gzip-compressed as tile stores keep them: every browser takes it as it is."""
+
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> Tile:
+        return cls(gzip.compress(data, compresslevel=6, mtime=0) if data else b"")
+
+    @property
+    def empty(self) -> bool:
+        return not self.gzipped
+
+    @property
+    def data(self) -> bytes:
+        """The MVT bytes, for the rare client that does not accept gzip."""
+        return gzip.decompress(self.gzipped) if self.gzipped else b""
+
+    @property
+    def cost(self) -> int:
+        """Bytes held in the cache, counting the key and bookkeeping (so empty tiles are not free)."""
+        return len(self.gzipped) + 200
+
+
 class _TileCache:
     """A byte-bounded LRU of rendered tiles, keyed by layer version and tile address (thread-safe)."""
 
     def __init__(self) -> None:
-        self._tiles: OrderedDict[tuple[int, TileAddress], bytes] = OrderedDict()
+        self._tiles: OrderedDict[tuple[int, TileAddress], Tile] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[int, TileAddress]) -> bytes | None:
+    def get(self, key: tuple[int, TileAddress]) -> Tile | None:
         with self._lock:
             tile = self._tiles.get(key)
             if tile is not None:
                 self._tiles.move_to_end(key)
             return tile
 
-    def put(self, key: tuple[int, TileAddress], tile: bytes, budget_bytes: int) -> None:
-        if _cost(tile) > budget_bytes:
+    def put(self, key: tuple[int, TileAddress], tile: Tile, budget_bytes: int) -> None:
+        if tile.cost > budget_bytes:
             return
         with self._lock:
             if key in self._tiles:
                 return
             self._tiles[key] = tile
-            self._bytes += _cost(tile)
+            self._bytes += tile.cost
             while self._bytes > budget_bytes:
                 _, evicted = self._tiles.popitem(last=False)
-                self._bytes -= _cost(evicted)
+                self._bytes -= evicted.cost
 
     def clear(self) -> None:
         with self._lock:
@@ -124,23 +159,24 @@ class _TileCache:
             self._bytes = 0
 
 
-def _cost(tile: bytes) -> int:
-    """Bytes a cached tile holds, counting its key and bookkeeping (so empty tiles are not free)."""
-    return len(tile) + 200
-
-
 tile_cache = _TileCache()
 
 
-def layer_tile(source: TileSource, address: TileAddress, engine: Engine | None = None) -> bytes:
-    """The MVT of ``source`` at ``address`` (one MVT layer named after the layer kind); b"" when empty."""
+def cached_tile(source: TileSource, address: TileAddress) -> Tile | None:
+    """The tile if it is in the cache (no database round trip), else None."""
+    return tile_cache.get((source.version_id, address))
+
+
+def layer_tile(source: TileSource, address: TileAddress, engine: Engine | None = None) -> Tile:
+    """The MVT of ``source`` at ``address`` (one MVT layer named after the layer kind), compressed once."""
     settings = tile_settings()
-    key = (source.version_id, address)
-    cached = tile_cache.get(key)
+    cached = cached_tile(source, address)
     if cached is not None:
         return cached
+    attributes = None if address.z >= settings.detail_zoom else SUMMARY_ATTRIBUTES
     with (engine or get_engine()).begin() as connection:
-        tile = render_tile(connection, version_id=source.version_id, address=address, layer_name=source.kind,
-                           attributes=None if address.z >= DETAIL_ZOOM else SUMMARY_ATTRIBUTES, settings=settings)
-    tile_cache.put(key, tile, settings.cache_mb * 1024 * 1024)
+        data = render_tile(connection, version_id=source.version_id, address=address, layer_name=source.kind,
+                           attributes=attributes, settings=settings)
+    tile = Tile.of(data)
+    tile_cache.put((source.version_id, address), tile, settings.cache_mb * 1024 * 1024)
     return tile

@@ -121,6 +121,7 @@ def test_one_item_has_its_self_and_collection_links(client, grid):
     ("limit=0", "limit"),
     ("limit=ten", "limit"),
     ("offset=-1", "offset"),
+    (f"offset={10**30}", "offset"),
     ("bbox=118.1,24.5,118.0", "bbox"),
     ("bbox=200,24,201,25", "bbox"),
     ("colour=red", "colour"),
@@ -136,6 +137,7 @@ def test_unknown_collections_and_items_are_404_problems(client, grid, loaded_sam
     assert client.get("/ogc/collections/no-such-layer").status_code == 404
     assert client.get("/ogc/collections/no-such-layer/items").status_code == 404
     assert client.get(f"/ogc/collections/{grid.layer_id}/items/abc").status_code == 404
+    assert client.get(f"/ogc/collections/{grid.layer_id}/items/{10**30}").status_code == 404
     other = next(c for c in client.get("/ogc/collections").json()["collections"] if c["id"] != str(grid.layer_id))
     foreign = client.get(f"/ogc/collections/{other['id']}/items?limit=1").json()["features"][0]["id"]
     response = client.get(f"/ogc/collections/{grid.layer_id}/items/{foreign}")  # an item of another collection

@@ -258,6 +258,8 @@ def test_a_kind_slug_means_the_newest_layer_of_that_kind(client, engine, tmp_pat
     ("{layer}/3/0/-1.pbf", 400, "invalid-tile"),
     ("{layer}/3/x/0.pbf", 422, "invalid-request"),
     ("999999/3/0/0.pbf", 404, "not-found"),
+    ("99999999999999999999/3/0/0.pbf", 404, "not-found"),
+    ("{layer}/3/0/0.pbf?v=99999999999", 422, "invalid-request"),
     ("no_such_kind/3/0/0.pbf", 404, "not-found"),
     ("{layer}/3/0/0.pbf?v=99", 404, "not-found"),
 ])

@@ -23,7 +23,7 @@ from folium.template import Template
 from markupsafe import Markup
 
 from web.assets import FOLIUM_RESOURCES
-from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, layer_legend
+from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, LegendEntry, layer_legend
 from web.settings import MapSettings, map_settings
 
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
@@ -105,7 +105,7 @@ class MapLayer:
     feature_count: int
     variable: str
     shown: bool
-    legend: list[Any]
+    legend: list[LegendEntry]
 
     def as_config(self) -> dict[str, Any]:
         return {"id": self.layer_id, "kind": self.kind, "name": self.name, "version": self.version,

@@ -8,9 +8,10 @@ decides who sees what. Planning layers are public, as in the API, and come as ve
 
 Building another map page on this infrastructure (e.g. the investment map of the parcels issue):
 
-1. In a router of your own, build the map: ``fmap = maps.base_map(extent)``, add the planning layers
-   with ``maps.add_planning_layers(fmap, list_layers(), language)`` (vector tiles, legend lines, toggles)
-   and your own folium elements (e.g. ``folium.GeoJson`` for a small layer, or a ``maps.VectorTileLayer``).
+1. In a router of your own, build the map: ``fmap, layers = planning_map(language)`` gives every planning
+   layer as vector tiles with its legend lines and toggle; or ``fmap = maps.base_map(extent)`` and
+   ``maps.add_planning_layers(fmap, some_layers, language)`` for a chosen few. Add your own folium elements
+   (e.g. ``folium.GeoJson`` for a small layer, or a ``maps.VectorTileLayer``).
 2. Write a template that ``{% extends "base.html" %}`` and fills ``panel`` (the left column; include
    ``{% from "macros.html" import layer_panel, swatch %}`` and call ``layer_panel(layers, t)`` for the
    layer legend with toggles), optionally ``map_overlay`` (HTML over the map) and ``scripts`` (your page

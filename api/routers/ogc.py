@@ -29,6 +29,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT = 100
+MAX_INTEGER = 2**62
+"""Largest limit or offset taken (PostgreSQL bigints); a larger limit is then lowered to the page size."""
 ITEMS_PARAMETERS = frozenset({"bbox", "limit", "offset", "datetime", "f"})
 
 
@@ -138,6 +140,8 @@ def _parse_int(name: str, value: str | None, default: int, minimum: int) -> int:
         raise _bad(name, f"{name} must be an integer, not {value!r}") from None
     if number < minimum:
         raise _bad(name, f"{name} must be at least {minimum}")
+    if number > MAX_INTEGER:
+        raise _bad(name, f"{name} must be at most {MAX_INTEGER}")
     return number
 
 
@@ -181,9 +185,8 @@ def items(collection_id: str, request: Request) -> JSONResponse:
 def item(collection_id: str, feature_id: str, request: Request) -> JSONResponse:
     """One feature of the collection's current version."""
     layer = _layer(collection_id)
-    features = (
-        features_geojson(layer["id"], feature_id=int(feature_id), limit=1)["features"] if feature_id.isdigit() else []
-    )
+    is_id = feature_id.isdigit() and int(feature_id) < 2**63  # feature ids are PostgreSQL bigints
+    features = features_geojson(layer["id"], feature_id=int(feature_id), limit=1)["features"] if is_id else []
     if not features:
         raise ProblemError(404, "not-found", "Feature not found",
                            f"Collection {collection_id} has no feature {feature_id!r} in its current version.")

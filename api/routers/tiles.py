@@ -9,7 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.problems import ProblemError
 from gis.tiles import InvalidTileError, TileAddress, TileTimeoutError
-from layers.tiles import TileLayerNotFoundError, cached_tile, known_source, layer_tile, resolve_tile_source
+from layers.tiles import (
+    MAX_ID,
+    TileLayerNotFoundError,
+    cached_tile,
+    known_source,
+    layer_tile,
+    resolve_tile_source,
+)
 
 router = APIRouter(tags=["tiles"])
 
@@ -41,7 +48,7 @@ async def get_tile(
     z: int,
     x: int,
     y: int,
-    v: Annotated[int | None, Query(ge=1, description="pin a layer version (cached for good); default current")] = None,
+    v: Annotated[int | None, Query(ge=1, le=MAX_ID, description="pin a layer version (cached for good)")] = None,
     if_none_match: Annotated[str | None, Header()] = None,
     accept_encoding: Annotated[str | None, Header()] = None,
 ) -> Response:

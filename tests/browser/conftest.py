@@ -43,8 +43,10 @@ def live_server(loaded_samples) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One headless Chromium per test module: Playwright's sync API allows one driver per thread at a time,
+    so a module elsewhere can start its own after this one closes."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (scripts/bootstrap --with-browser)")
     from playwright.sync_api import sync_playwright

@@ -231,7 +231,7 @@
     map().on('click', function (event) {
       if (drawing) { return; }
       var html = '';
-      layerEntries().slice().forEach(function (item) {
+      layerEntries().forEach(function (item) {
         featuresAt(item.layer, event.latlng).forEach(function (properties) {
           html += describeFeature(item.entry, properties);
         });
