@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -88,7 +88,8 @@ class ScreeningReport:
     screening_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The report as plain JSON-ready data; shares (does not copy) the conflicts' geometries."""
+        return {**vars(self), "conflicts": [vars(conflict) for conflict in self.conflicts]}
 
 
 def _figures(area_m2: float, site_m2: float) -> dict[str, float]:

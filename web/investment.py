@@ -21,7 +21,7 @@ from projects.parcels import PARCEL_FIELDS, STATUS_VALUES, parcel_map_context
 from web import maps
 from web.assets import PAGE_CSS, STATIC_URL
 from web.i18n import labels, language_of
-from web.pages import NAV_LINKS, Language, render_page
+from web.pages import Language, render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,7 +45,6 @@ SORT_CHOICES: tuple[tuple[str, Text], ...] = (
 """The sort orders the page offers (values of the API's ``sort``)."""
 
 LABELS: dict[str, Text] = {
-    "nav.investment": Text("招商地块", "Investment parcels"),
     "inv.title": Text("招商地块", "Parcels open for investment"),
     "inv.intro": Text("厦门市公开招商地块的用地性质、面积及征地拆迁进度。",
                       "Xiamen's parcels on offer: planned land use, area, land acquisition and demolition."),
@@ -133,8 +132,6 @@ def investment_page(request: Request, lang: Language = None) -> HTMLResponse:
         context={
             "t": table,
             "title": table["nav.investment"],
-            "nav_links": [*NAV_LINKS, ("investment", "/investment", "nav.investment")]
-            if all(link[0] != "investment" for link in NAV_LINKS) else NAV_LINKS,
             "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/investment.css"],
             "choices": choices,
             "sort_choices": [(value, text.in_language(language)) for value, text in SORT_CHOICES],

@@ -52,6 +52,9 @@ templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("map", "/map", "nav.map"),
     ("ndrc", "/ndrc", "nav.ndrc"),
+    ("investment", "/investment", "nav.investment"),
+    ("supervision", "/supervision", "nav.supervision"),
+    ("inspections", "/inspections", "nav.inspections"),
 ]
 """(page key, path, label key) of the navigation bar."""
 

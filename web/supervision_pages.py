@@ -21,13 +21,11 @@ from projects.supervision.stages import ITEM_TYPES, Stage
 from web import maps
 from web.assets import PAGE_CSS, STATIC_URL
 from web.i18n import labels, language_of
-from web.pages import NAV_LINKS, Language, render_page
+from web.pages import Language, render_page
 
 router = APIRouter(include_in_schema=False)
 
 LABELS: dict[str, Text] = {
-    "nav.supervision": Text("监管看板", "Supervision"),
-    "nav.inspections": Text("双随机公示", "Random inspections"),
     "sv.intro": Text("赋码后的审批时限、投资进度与异常预警。",
                      "After the code: approval deadlines, investment and warnings."),
     "sv.as_of": Text("统计日期", "As of"),
@@ -120,13 +118,11 @@ def _render(request: Request, template: str, page: str, title_key: str, language
     fmap = maps.base_map(extents[0] if extents else None)
     layers = maps.add_planning_layers(fmap, districts, language)
     table = page_labels(language)
-    own = [("supervision", "/supervision", "nav.supervision"), ("inspections", "/inspections", "nav.inspections")]
     # The shared frame looks titles up in the shared labels: give it one, and this page's title in context.
     return render_page(
         request, template, page=page, language=language, fmap=fmap, layers=layers, title_key="app.title",
         config={"labels": table, **(config or {})},
         context={"t": table, "title": table[title_key],
-                 "nav_links": [*NAV_LINKS, *(link for link in own if link not in NAV_LINKS)],
                  "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/supervision.css"]},
     )
 

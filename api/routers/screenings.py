@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from api.problems import ProblemError
 from api.schemas import ScreeningIn
@@ -15,8 +16,8 @@ from projects.sites import prepare_site
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 
 
-@router.post("/screenings")
-def post_screening(body: ScreeningIn) -> dict[str, Any]:
+@router.post("/screenings", response_model=None)
+def post_screening(body: ScreeningIn) -> JSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`."""
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
@@ -25,7 +26,8 @@ def post_screening(body: ScreeningIn) -> dict[str, Any]:
         report = Screener(connection).screen(request)
         if body.store:
             store_screening(connection, report)
-    return report.to_dict()
+    # The report is plain JSON data already; skipping FastAPI's recursive encoder matters for big overlaps.
+    return JSONResponse(report.to_dict())
 
 
 @router.get("/screenings/{screening_id}")
