@@ -8,9 +8,10 @@ from datetime import date
 
 import pytest
 import shapely
-from shapely.geometry import box, mapping
+from shapely.geometry import mapping
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from test_supervision_support import clean_sites
 
 from gis.db import get_engine
 from projects.accounts import Role, create_account
@@ -18,8 +19,6 @@ from projects.credit_code import make_credit_code, organization_code_check_chara
 from projects.project_code import compute_check_character
 
 API = "/api/v1"
-CLEAN_LAYER_KINDS = ("ecological_red_line", "basic_farmland", "water_source_protection", "river_management_range",
-                     "flood_risk", "soil_water_conservation", "land_acquisition")
 
 
 def credit_code(serial: int) -> str:
@@ -32,30 +31,7 @@ def credit_code(serial: int) -> str:
 def clean_spots(engine, loaded_samples) -> Iterator[shapely.Geometry]:
     """Disjoint 40 m squares on residential land inside the development boundary, away from every other
     layer and every sample proposal: sites that should screen with no blocking conflict."""
-    with engine.connect() as connection:
-        zone = shapely.from_wkb(connection.execute(text(f"""
-            SELECT ST_AsBinary(f.geom) FROM layer_features f
-            JOIN layer_versions v ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id
-            WHERE l.kind = 'land_use' AND f.properties->>'landuse_code' LIKE '07%'
-              AND EXISTS (SELECT 1 FROM layer_features b JOIN layer_versions bv ON bv.id = b.version_id
-                          JOIN layers bl ON bl.id = bv.layer_id
-                          WHERE bl.kind = 'urban_development_boundary' AND ST_Contains(b.geom, f.geom))
-              AND NOT EXISTS (SELECT 1 FROM layer_features o JOIN layer_versions ov ON ov.id = o.version_id
-                              JOIN layers ol ON ol.id = ov.layer_id
-                              WHERE ol.kind IN {CLEAN_LAYER_KINDS} AND ST_Intersects(o.geom, f.geom))
-              AND NOT EXISTS (SELECT 1 FROM site_revisions r WHERE ST_Intersects(r.geom, f.geom))
-            ORDER BY ST_Area(f.geom) DESC LIMIT 1""")).scalar_one())
-    inner = zone.buffer(-0.0005)
-    west, south, east, north = inner.bounds
-    step = 0.0006
-    spots = (box(x, y, x + 0.0004, y + 0.0004) for x in _frange(west, east, step) for y in _frange(south, north, step))
-    return (spot for spot in spots if inner.contains(spot))
-
-
-def _frange(start: float, stop: float, step: float) -> Iterator[float]:
-    while start < stop:
-        yield start
-        start += step
+    return (shapely.geometry.shape(site) for site in clean_sites(engine))
 
 
 @pytest.fixture(scope="module")
