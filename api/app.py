@@ -26,7 +26,7 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.include_router(layers_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
