@@ -49,12 +49,12 @@ def list_entries(connection: Connection, actor: Account | None, list_kind: str |
     return [_entry(row._mapping) for row in rows]
 
 
-def active_blacklist_entries(connection: Connection, credit_code: str, on: date) -> list[dict[str, Any]]:
-    """Blacklist entries in force for a credit code on a day."""
+def active_entries(connection: Connection, credit_code: str, on: date, list_kind: str) -> list[dict[str, Any]]:
+    """Entries of the black or red list in force for a credit code on a day."""
     rows = connection.execute(
-        text("SELECT * FROM credit_list WHERE list_kind = 'black' AND credit_code = :c AND valid_from <= :d "
+        text("SELECT * FROM credit_list WHERE list_kind = :k AND credit_code = :c AND valid_from <= :d "
              "AND (valid_to IS NULL OR valid_to >= :d) ORDER BY valid_from"),
-        {"c": credit_code, "d": on},
+        {"k": list_kind, "c": credit_code, "d": on},
     ).all()
     return [_entry(row._mapping) for row in rows]
 

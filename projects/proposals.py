@@ -23,7 +23,7 @@ from layers.land_use import is_known_class
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
 from projects.accounts import Account, Role
-from projects.credit import active_blacklist_entries
+from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
@@ -277,6 +277,8 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
             for r in revisions
         ],
         "screening": status.pop("current_report", None),
+        "applicant_credit": {kind: active_entries(connection, proposal.credit_code, date.today(), kind)
+                             for kind in ("black", "red")},
         "review": status,
         "legal_actions": [a.value for a in _legal_actions(proposal)],
     }
@@ -359,7 +361,7 @@ def approval_blockers(connection: Connection, proposal: Row[Any]) -> list[dict[s
         reasons.append({"kind": "outstanding_opinion", "department": waiting["department"],
                         "message": f"{waiting['en']} has not given its opinion "
                                    f"(waiting {waiting['waiting_days']} days)"})
-    for entry in active_blacklist_entries(connection, proposal.credit_code, date.today()):
+    for entry in active_entries(connection, proposal.credit_code, date.today(), "black"):
         reasons.append({"kind": "blacklisted_applicant", "credit_code": proposal.credit_code,
                         "message": f"the applicant {proposal.credit_code} is blacklisted (联合惩戒) since "
                                    f"{entry['valid_from']}: {entry['reason']} (source: {entry['source']})"})

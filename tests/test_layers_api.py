@@ -62,3 +62,4 @@ def test_bad_requests_are_problem_details(client, loaded_samples):
 def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     assert "/api/v1/screenings" in client.get("/openapi.json").json()["paths"]
+

@@ -287,3 +287,13 @@ def test_the_public_sees_no_proposal_field(client, loaded_samples):
 
 def test_get_engine_is_the_test_database(engine):
     assert get_engine().url.database == engine.url.database
+
+
+def test_the_red_list_is_recorded_and_shown_on_the_proposal(client, login, applicant, clean_spots):
+    proposal = create(client, applicant, next(clean_spots))
+    entry = {"list_kind": "red", "credit_code": applicant["credit_code"], "entity_name": "厦门测试科技有限公司",
+             "reason": "纳税信用A级", "source": "厦门市税务局", "valid_from": "2026-01-01"}
+    assert client.post(f"{API}/credit", headers=login("admin"), json=entry).status_code == 201
+    shown = client.get(f"{API}/proposals/{proposal['id']}", headers=login("ndrc")).json()["applicant_credit"]
+    assert [e["reason"] for e in shown["red"]] == ["纳税信用A级"]
+    assert client.get(f"{API}/credit", params={"list_kind": "red"}, headers=login("ndrc")).status_code == 200

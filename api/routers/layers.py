@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 
+from api.auth import Caller
 from api.problems import ProblemError
+from api.settings import ServerSettings
 from layers.catalogue import LAYER_KINDS
+from layers.importer import import_layer
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
+from projects.access import require_role
 
 router = APIRouter(prefix="/api/v1", tags=["layers"])
 
@@ -55,3 +61,35 @@ def get_layer_features(
     """A page of features as an RFC 7946 FeatureCollection (WGS84 lon/lat)."""
     collection = features_geojson(layer_id, bbox=parse_bbox(bbox), limit=limit, offset=offset, version=version)
     return JSONResponse(collection, media_type="application/geo+json")
+
+
+UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
+
+
+@router.post("/layers", status_code=201)
+def post_layer(
+    caller: Caller,
+    file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, or a zipped Shapefile")],
+    kind: Annotated[str, Form(description="layer kind, e.g. ecological_red_line")],
+    crs: Annotated[str | None, Form(description="CRS of the coordinates: EPSG:4490, EPSG:4548, GCJ02…")] = None,
+    name: Annotated[str | None, Form(description="layer name (default: the file name)")] = None,
+    repair: Annotated[bool, Form(description="repair invalid polygons instead of refusing")] = False,
+) -> dict[str, Any]:
+    """Import an uploaded file as a new version of a layer (admin only); the report says what was repaired."""
+    require_role(caller, action="uploading a planning layer")
+    filename = Path(file.filename or "upload").name
+    if not filename.lower().endswith(UPLOAD_SUFFIXES):
+        raise ProblemError(415, "unsupported-file", "Unsupported file",
+                           f"{filename}: upload a .geojson, .gpkg, or a .zip holding a Shapefile")
+    limit = ServerSettings().max_upload_bytes
+    with tempfile.TemporaryDirectory(prefix="blueprint-upload-") as folder:
+        path = Path(folder) / filename
+        with path.open("wb") as target:
+            copied = 0
+            while chunk := file.file.read(1 << 20):
+                copied += len(chunk)
+                if copied > limit:
+                    raise ProblemError(413, "file-too-large", "File too large",
+                                       f"{filename} is larger than the limit of {limit // (1 << 20)} MB")
+                target.write(chunk)
+        return import_layer(path, kind, crs=crs, name=name or Path(filename).stem, repair=repair).to_dict()

@@ -50,9 +50,16 @@ def load_samples(samples_dir: Path = SAMPLES) -> Iterator[str]:
     proposals = json.loads((samples_dir / manifest["proposals"]).read_text(encoding="utf-8"))["features"]
     created = sum(_ensure_proposal(feature, accounts) for feature in proposals)
     yield f"proposals: {created} created, {len(proposals) - created} already there"
-    yield "demo accounts (secret for all: {}): {}".format(DEMO_SECRET, ", ".join(sorted(accounts)))
+    applicant = _applicant_username(proposals[0]["properties"]["credit_code"])
+    yield "demo accounts (secret for all: {}): {}, and applicant {} ({})".format(
+        DEMO_SECRET, ", ".join(sorted(accounts)), applicant, proposals[0]["properties"]["applicant"])
     yield ("log in on any page, or get a bearer token: POST /api/v1/auth/token with "
            f'{{"username": "ndrc", "secret": "{DEMO_SECRET}"}}')
+
+
+def _applicant_username(credit_code: str) -> str:
+    """The demo login of a sample applicant organisation, from its unified social credit code."""
+    return f"applicant-{credit_code[-8:].lower()}"
 
 
 def _describe(report: Any) -> str:
@@ -79,7 +86,7 @@ def _ensure_proposal(feature: dict[str, Any], accounts: dict[str, Account]) -> b
         if exists:
             return False
         applicant = _ensure_account(connection, {
-            "username": f"applicant-{props['credit_code'][-8:].lower()}", "role": Role.APPLICANT,
+            "username": _applicant_username(props["credit_code"]), "role": Role.APPLICANT,
             "organisation": props["applicant"], "credit_code": props["credit_code"]})
         data = ProposalInput(
             name=props["name"], applicant_organisation=props["applicant"], credit_code=props["credit_code"],

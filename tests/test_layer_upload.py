@@ -1,0 +1,79 @@
+"""The admin-only upload endpoint, on a database of its own so that its layers touch no other test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from gis.db import get_engine
+from gis.settings import database_settings
+from projects.accounts import Role, create_account, issue_token
+
+API = "/api/v1/layers"
+SECRET = "upload-test-secret"
+SQUARE_GEOJSON = (
+    '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "上传测试"}, '
+    '"geometry": {"type": "Polygon", "coordinates": [[[118.30, 24.60], [118.301, 24.60], [118.301, 24.601], '
+    '[118.30, 24.601], [118.30, 24.60]]]}}]}'
+)
+
+
+@pytest.fixture(scope="module")
+def isolated(isolated_engine) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    """A client of the app over the isolated database, and the headers of an admin and an NDRC account."""
+    url = isolated_engine.url.render_as_string(hide_password=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        database_settings.cache_clear()
+        get_engine.cache_clear()  # the app's default engine must be the isolated database's
+        try:
+            with isolated_engine.begin() as connection:
+                headers = {}
+                for role in (Role.ADMIN, Role.NDRC):
+                    create_account(connection, username=role.value, secret=SECRET, role=role)
+                    headers[role.value] = {"Authorization": f"Bearer {issue_token(connection, role.value, SECRET)}"}
+            with TestClient(create_app()) as client:
+                yield client, headers
+        finally:
+            database_settings.cache_clear()
+            get_engine.cache_clear()
+
+
+def counts(engine) -> tuple[int, int]:
+    with engine.connect() as connection:
+        return tuple(connection.execute(text(
+            "SELECT (SELECT count(*) FROM layer_versions), (SELECT count(*) FROM layer_features)")).one())
+
+
+def upload(client, headers, content: str | bytes, filename: str = "upload-test.geojson", **form):
+    return client.post(API, headers=headers, files={"file": (filename, content)},
+                       data={"kind": "flood_risk", **form})
+
+
+def test_only_an_admin_uploads_a_layer_and_gets_a_new_version(isolated, isolated_engine):
+    client, headers = isolated
+    before = counts(isolated_engine)
+    assert upload(client, {}, SQUARE_GEOJSON).status_code == 401
+    assert upload(client, headers["ndrc"], SQUARE_GEOJSON).status_code == 403
+    assert counts(isolated_engine) == before
+    first = upload(client, headers["admin"], SQUARE_GEOJSON, name="上传测试图层")
+    assert first.status_code == 201, first.text
+    again = upload(client, headers["admin"], SQUARE_GEOJSON, name="上传测试图层").json()
+    assert (first.json()["version"], again["version"]) == (1, 2) and again["feature_count"] == 1
+    assert client.get(API).json()[0]["versions"][-1]["source_name"] == "upload-test.geojson"
+
+
+def test_a_bad_upload_is_refused_and_writes_nothing(isolated, isolated_engine):
+    client, headers = isolated
+    before = counts(isolated_engine)
+    broken = upload(client, headers["admin"], SQUARE_GEOJSON[:60], name="broken upload")
+    assert broken.status_code == 422 and broken.json()["type"] == "/problems/malformed-file"
+    assert upload(client, headers["admin"], b"PK", filename="layer.docx").status_code == 415
+    unknown_kind = client.post(API, headers=headers["admin"], files={"file": ("x.geojson", SQUARE_GEOJSON)},
+                               data={"kind": "moon_base"})
+    assert unknown_kind.status_code == 422 and "moon_base" in unknown_kind.json()["detail"]
+    assert counts(isolated_engine) == before
