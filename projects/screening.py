@@ -325,12 +325,18 @@ def store_screening(connection: Connection, report: ScreeningReport, revision_id
 
 
 def load_screening(connection: Connection, screening_id: str) -> dict[str, Any] | None:
-    """A stored report exactly as it was stored, or None."""
+    """A stored ad-hoc report exactly as it was stored, or None.
+
+    Screenings of a proposal's site revisions are part of the proposal and are read through it, with its
+    access rules; they are not found here.
+    """
     try:
         key = uuid.UUID(screening_id)
     except ValueError:
         return None
-    return connection.execute(text("SELECT report FROM screenings WHERE id = :id"), {"id": key}).scalar_one_or_none()
+    return connection.execute(
+        text("SELECT report FROM screenings WHERE id = :id AND revision_id IS NULL"), {"id": key}
+    ).scalar_one_or_none()
 
 
 def _json(value: Any) -> str:

@@ -100,3 +100,10 @@ def test_self_intersection_says_where(client, loaded_samples):
 def test_bad_project_attributes_are_refused(client, loaded_samples, field, value):
     response = client.post(API, json={**BASE, field: value, "site": mapping(ISLAND)})
     assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_proposal_screening_is_not_readable_by_its_id(client, login, loaded_samples):
+    proposal = client.get("/api/v1/proposals", headers=login("ndrc")).json()[0]
+    detail = client.get(f"/api/v1/proposals/{proposal['id']}", headers=login("ndrc")).json()
+    screening_id = detail["revisions"][-1]["screening_id"]
+    assert screening_id and client.get(f"{API}/{screening_id}").status_code == 404
