@@ -1,4 +1,4 @@
-"""PostGIS engine and sessions (SQLAlchemy 2 + GeoAlchemy2 + psycopg 3).
+"""The PostGIS engine (SQLAlchemy 2 + GeoAlchemy2 + psycopg 3).
 
 ``Base`` is the declarative base of every table; the schema itself comes from the Alembic migrations in
 ``migrations/``.
@@ -6,12 +6,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 from gis.settings import database_settings
 
@@ -53,22 +51,3 @@ def get_engine(url: str | None = None) -> Engine:
         dbapi_connection.commit()
 
     return engine
-
-
-@lru_cache
-def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    session = _session_factory(engine or get_engine())()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

@@ -65,9 +65,6 @@ _OUTSIDE = text(
     """
 )
 
-_SITE_AREA = text("SELECT ST_Area(ST_GeomFromWKB(:site, 4326)::geography)")
-
-
 @dataclass(frozen=True)
 class FeatureOverlap:
     """The part of a site that lies on one stored feature."""
@@ -86,11 +83,6 @@ class OutsidePart:
 
     area_m2: float
     geometry: dict[str, Any]
-
-
-def site_area_m2(connection: Connection, site_wkb: bytes) -> float:
-    """True ellipsoidal area (m²) of a WGS84 site given as WKB."""
-    return float(connection.execute(_SITE_AREA, {"site": site_wkb}).scalar_one())
 
 
 def feature_overlaps(connection: Connection, site_wkb: bytes, version_ids: list[int]) -> list[FeatureOverlap]:

@@ -202,14 +202,15 @@ def _revisions(connection: Connection, proposal_id: int) -> list[Row[Any]]:
     ).all()
 
 
-def review_status(connection: Connection, proposal: Row[Any]) -> dict[str, Any]:
+def review_status(connection: Connection, proposal: Row[Any],
+                  revisions: list[Row[Any]] | None = None) -> dict[str, Any]:
     """Required departments, the opinions that stand on the current revision, and who is outstanding.
 
     An opinion given on revision k stands on the current revision n when the department's conflicts are
     the same in the screenings of k and n; a department waits since the first revision of its current
     run of unchanged conflicts (or since submission, if later).
     """
-    revisions = _revisions(connection, proposal.id)
+    revisions = _revisions(connection, proposal.id) if revisions is None else revisions
     if not revisions:
         return {"required": [], "opinions": [], "outstanding": [], "objections": []}
     current = revisions[-1]
@@ -265,8 +266,8 @@ def _opinion_dict(row: Row[Any]) -> dict[str, Any]:
 def proposal_detail(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
     """Everything the review needs: fields, every site revision with its screening, opinions, status."""
     proposal = _visible(connection, actor, proposal_id)
-    status = review_status(connection, proposal)
     revisions = _revisions(connection, proposal_id)
+    status = review_status(connection, proposal, revisions)
     return {
         **_public_fields(proposal),
         "revisions": [
