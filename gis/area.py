@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry, BaseMultipartGeometry
 
@@ -48,24 +48,19 @@ def geodesic_area_m2(geom: BaseGeometry | None) -> float:
 
 
 def equal_area_m2(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
-    """Areas in m² of many WGS84 lon/lat geometries at once, for bulk imports.
+    """Areas in m² on the WGS84 ellipsoid of many WGS84 lon/lat geometries at once, for bulk imports.
 
-    Coordinates are projected with an Albers equal-area conic on the WGS84 ellipsoid, its standard parallels
-    at 1/6 and 5/6 of the data's latitude span, and the planar areas taken. The projection preserves
-    ellipsoidal area exactly, so this equals :func:`geodesic_area_m2` up to the shape of long edges (below
-    1e-5 for digitised planning data), at a hundredth of the cost.
+    Each feature's planar area in square degrees is scaled by the ellipsoid's area element at the latitude
+    of its centroid, ``M(φ)·N(φ)·cos φ`` per square radian. Because the centroid is the area-weighted mean
+    latitude, the first-order error cancels; what remains is about ``var(φ)/2`` (φ in radians over the
+    feature), below 1e-5 for features under a degree tall, which is every planning feature. This equals
+    :func:`geodesic_area_m2` to that precision at a hundredth of the cost. None and empty give 0.
     """
-    if len(geoms) == 0:
-        return np.zeros(0)
-    west, south, east, north = shapely.total_bounds(geoms)
-    span = north - south
-    albers = CRS.from_proj4(
-        f"+proj=aea +lat_1={south + span / 6} +lat_2={north - span / 6} +lat_0={(south + north) / 2} "
-        f"+lon_0={(west + east) / 2} +ellps=WGS84 +units=m +no_defs"
-    )
-    transformer = Transformer.from_crs("EPSG:4326", albers, always_xy=True)
-    projected = shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-    return shapely.area(projected)
+    planar_deg2 = np.nan_to_num(shapely.area(geoms))
+    latitude = np.radians(np.nan_to_num(shapely.get_y(shapely.centroid(geoms))))
+    a, e2 = _WGS84_GEOD.a, _WGS84_GEOD.es
+    element_m2 = a * a * (1 - e2) * np.cos(latitude) / (1 - e2 * np.sin(latitude) ** 2) ** 2
+    return planar_deg2 * np.radians(1) ** 2 * element_m2
 
 
 @dataclass(frozen=True)

@@ -160,7 +160,7 @@ def _as_array(geoms: BaseGeometry | NDArray[np.object_]) -> NDArray[np.object_]:
     return np.atleast_1d(np.asarray(geoms, dtype=object))
 
 
-def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs) -> None:
+def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs, first_index: int = 0) -> None:
     """Refuse coordinates that cannot be in ``crs``; ``geoms`` (one geometry or an array) are in that CRS.
 
     Raises SpatialInputError with slug
@@ -169,8 +169,9 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs) 
         swapped (latitude/longitude, or northing/easting for a projected CRS),
       - "outside-crs-area" when it lies outside the CRS's area of use (for GCJ-02: mainland China,
         73–136°E, 18–54°N), widened by AREA_OF_USE_MARGIN_DEG.
-    ``extra["feature_index"]`` is the index of the first offending feature (0 for a single geometry) and
-    ``location`` its first offending coordinate (input CRS). Works on feature bounding boxes, so 200,000
+    ``extra["feature_index"]`` is the index of the first offending feature (0 for a single geometry; counted
+    from ``first_index`` when ``geoms`` is a slice of a layer) and ``location`` its first offending coordinate
+    (input CRS). Works on feature bounding boxes, so 200,000
     features take one vectorised pass. Missing and empty geometries are skipped (validation reports them).
     A CRS without a published area of use (e.g. a bare PROJ string) is only checked for finite coordinates.
     """
@@ -179,19 +180,19 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs) 
     subject = "The geometry" if isinstance(geoms, BaseGeometry) else "Feature {index}"
     present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     bounds = shapely.bounds(arr)
-    # GEOS skips NaN when building envelopes, but a NaN vertex makes the length NaN.
-    non_finite = present & ~(np.isfinite(bounds).all(axis=1) & np.isfinite(shapely.length(arr)))
-    if non_finite.any():
-        index = int(np.argmax(non_finite))
+    # GEOS skips NaN when building envelopes, so the vertices themselves are looked at.
+    if not np.isfinite(shapely.get_coordinates(arr)).all():
+        non_finite = ~np.isfinite(bounds).all(axis=1) | ~np.isfinite(shapely.length(arr))
+        index = int(np.argmax(present & non_finite))
         coords = shapely.get_coordinates(arr[index])
         bad = coords[~np.isfinite(coords).all(axis=1)]
         shown = f": ({format_coords(*bad[0])})" if len(bad) else ""
         raise SpatialInputError(
             "non-finite-coordinate",
             "Coordinate is not a number",
-            f"{subject.format(index=index)} has a coordinate that is not a finite number (NaN or infinity)"
-            f"{shown}. Remove or fix that vertex.",
-            extra={"feature_index": index, "crs": crs.label},
+            f"{subject.format(index=first_index + index)} has a coordinate that is not a finite number (NaN or "
+            f"infinity){shown}. Remove or fix that vertex.",
+            extra={"feature_index": first_index + index, "crs": crs.label},
         )
     area = _area_of_use(crs.label)
     if area is None:
@@ -203,10 +204,10 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs) 
         return
     index = int(np.argmax(outside))
     coords = shapely.get_coordinates(arr[index])
-    extra = {"feature_index": index, "crs": crs.label}
+    extra = {"feature_index": first_index + index, "crs": crs.label}
     if _inside(area, is_geographic, ymin[index], xmin[index], ymax[index], xmax[index]):
         first = (float(coords[0, 0]), float(coords[0, 1]))
-        of = "" if isinstance(geoms, BaseGeometry) else f" of feature {index}"
+        of = "" if isinstance(geoms, BaseGeometry) else f" of feature {first_index + index}"
         if is_geographic:
             title = "Latitude and longitude swapped"
             detail = (f"Coordinates look like latitude/longitude swapped: the first point{of} is "
@@ -225,8 +226,8 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs) 
     raise SpatialInputError(
         "outside-crs-area",
         "Coordinates outside the CRS's area of use",
-        f"{subject.format(index=index)} has a point at ({format_coords(*first)}), outside the area of use of "
-        f"{crs.label} ({name}): {area.describe()}. {_hint(first, crs)}",
+        f"{subject.format(index=first_index + index)} has a point at ({format_coords(*first)}), outside the "
+        f"area of use of {crs.label} ({name}): {area.describe()}. {_hint(first, crs)}",
         location=first,
         extra=extra,
     )
@@ -268,7 +269,7 @@ def to_wgs84(geoms: GeometryInput, crs: InputCrs) -> GeometryInput:
     if crs.is_gcj02:
         return shapely.transform(geoms, _gcj02_xy_to_wgs84)
     if crs.label in _WGS84_LABELS:
-        return shapely.force_2d(geoms)
+        return shapely.force_2d(geoms) if shapely.has_z(geoms).any() else geoms
     transformer = _to_wgs84_transformer(crs.label)
 
     def project(xy: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -277,13 +278,16 @@ def to_wgs84(geoms: GeometryInput, crs: InputCrs) -> GeometryInput:
     return shapely.transform(geoms, project)
 
 
-def to_wgs84_checked(geoms: GeometryInput, crs: InputCrs) -> GeometryInput:
+def to_wgs84_checked(geoms: GeometryInput, crs: InputCrs, first_index: int = 0) -> GeometryInput:
     """check_area_of_use, then to_wgs84; also refuses a result with non-finite coordinates.
 
-    Raises SpatialInputError (slugs as check_area_of_use, or "transform-failed").
+    Raises SpatialInputError (slugs as check_area_of_use, or "transform-failed"); feature indexes in messages
+    count from ``first_index``.
     """
-    check_area_of_use(geoms, crs)
+    check_area_of_use(geoms, crs, first_index)
     result = to_wgs84(geoms, crs)
+    if crs.label in _WGS84_LABELS:
+        return result
     arr = _as_array(result)
     present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     failed = present & ~np.isfinite(shapely.bounds(arr)).all(axis=1)
@@ -292,8 +296,8 @@ def to_wgs84_checked(geoms: GeometryInput, crs: InputCrs) -> GeometryInput:
         raise SpatialInputError(
             "transform-failed",
             "Coordinates could not be transformed",
-            f"Feature {index} could not be transformed from {crs.label} to WGS84 (PROJ returned no finite "
-            f"result). Check that the CRS named matches the data.",
-            extra={"feature_index": index, "crs": crs.label},
+            f"Feature {first_index + index} could not be transformed from {crs.label} to WGS84 (PROJ returned "
+            f"no finite result). Check that the CRS named matches the data.",
+            extra={"feature_index": first_index + index, "crs": crs.label},
         )
     return result

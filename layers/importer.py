@@ -1,9 +1,12 @@
 """Import planning layers from GeoJSON, GeoPackage and Shapefile (also zipped) into a new layer version.
 
-Reading goes through geopandas/pyogrio. Every feature is validated in the input CRS (so a reported
-location can be found in the source file), then transformed to WGS84 and written with one COPY into a new
-partition of ``layer_features`` for the new version; areas (true ellipsoidal m²) and the ``ST_Subdivide``
-parts are computed in PostGIS in the same transaction. A rejected import writes nothing.
+The file is read through GDAL's Arrow stream (:mod:`layers.source`) and taken in slices of
+``CHUNK_FEATURES``. Each slice is validated in the input CRS (so a reported location can be found in the
+source file), checked against the CRS's area of use, transformed to WGS84, measured (true ellipsoidal m²)
+and handed to a COPY into a new partition of ``layer_features``, which the database parses while the next
+slice is prepared. The partition is indexed once and attached at the end, and features of many vertices are
+cut into ``layer_feature_parts``. It is all one transaction: a rejected import writes nothing, and its
+report lists every invalid feature, not just the first.
 """
 
 from __future__ import annotations
@@ -15,25 +18,48 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
-from sqlalchemy import Engine, text
+from numpy.typing import NDArray
+from psycopg.copy import QueuedLibpqWriter
+from shapely.errors import GEOSException
+from sqlalchemy import Connection, Engine, text
 
 from gis.area import equal_area_m2
-from gis.crs import InputCrs, parse_crs, to_wgs84_checked
+from gis.crs import WGS84, InputCrs, to_wgs84_checked
 from gis.db import get_engine
 from gis.errors import SpatialInputError
 from gis.geometry import GeometryIssue, validate_polygons
 from layers.catalogue import layer_kind
-from layers.models import STORAGE_SRID
+from layers.source import LayerFile, MalformedFileError, read_layer_file
+
+__all__ = ["ImportRejectedError", "ImportReport", "MalformedFileError", "file_sha256", "import_layer"]
 
 SUBDIVIDE_MAX_VERTICES = 256
 """Vertex budget of each ``ST_Subdivide`` part: small enough that an overlay touches few vertices."""
 
-COPY_CHUNK = 10_000
+CHUNK_FEATURES = 10_000
+"""Features prepared and sent per slice: small enough to overlap with the database, large for numpy."""
+
+# ISO WKB header of a little-endian 2D MultiPolygon, the stored type: such input is stored as read.
+_MULTIPOLYGON_WKB_HEADER = b"\x01\x06\x00\x00\x00"
+
+# COPY's binary format (PostgreSQL docs, "COPY", binary file format): a signature, then per row the field
+# count and each field as a length and its bytes, then -1. The partition's columns in COPY order:
+_COPY_COLUMNS = "(version_id, feature_index, subdivided, area_m2, properties, geom)"
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+_COPY_TRAILER = b"\xff\xff"
+# Everything of a row up to its properties' text, all of fixed size (network byte order).
+_ROW_HEAD = np.dtype([
+    ("fields", ">i2"),
+    ("version_id_size", ">i4"), ("version_id", ">i4"),
+    ("feature_index_size", ">i4"), ("feature_index", ">i4"),
+    ("subdivided_size", ">i4"), ("subdivided", "u1"),
+    ("area_m2_size", ">i4"), ("area_m2", ">f8"),
+    ("properties_size", ">i4"), ("jsonb_version", "u1"),
+])
 
 
 class ImportRejectedError(SpatialInputError):
@@ -50,15 +76,6 @@ class ImportRejectedError(SpatialInputError):
             f"{shown}. Fix them in the source, or import with --repair to let the platform repair them.",
             location=issues[0].location,
             extra={"issues": [issue.to_dict() for issue in issues]},
-        )
-
-
-class MalformedFileError(SpatialInputError):
-    def __init__(self, source: str, reason: str) -> None:
-        super().__init__(
-            "malformed-file",
-            "The file cannot be read",
-            f"{source} is not a readable GeoJSON, GeoPackage or Shapefile: {reason}",
         )
 
 
@@ -104,39 +121,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_layer_file(path: Path) -> gpd.GeoDataFrame:
-    """Read a GeoJSON, GeoPackage or Shapefile (a ``.zip`` holding one is read in place)."""
-    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    if not path.exists():
-        raise MalformedFileError(path.name, "no such file")
-    try:
-        return gpd.read_file(source, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.GeometryError,
-            pyogrio.errors.FieldError, pyogrio.errors.CRSError, ValueError, OSError) as error:
-        raise MalformedFileError(path.name, str(error).splitlines()[0]) from error
-
-
-def _resolve_crs(frame: gpd.GeoDataFrame, crs: str | None) -> InputCrs:
-    """The CRS the user named wins; else the one the file declares; else WGS84 (RFC 7946)."""
-    if crs:
-        return parse_crs(crs)
-    if frame.crs is not None:
-        epsg = frame.crs.to_epsg()
-        return parse_crs(f"EPSG:{epsg}" if epsg else frame.crs.to_wkt())
-    return parse_crs(None)
-
-
-def _properties_json(frame: gpd.GeoDataFrame) -> list[str]:
-    """One JSON object per row, NaN as null, in the file's column order (pandas' writer, not a Python loop)."""
-    attributes = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    if attributes.columns.empty:
-        return ["{}"] * len(frame)
-    # JSON escapes newlines inside strings, so "\n" only ever separates records.
-    return attributes.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").split("\n")[
-        : len(frame)
-    ]
-
-
 def import_layer(
     path: Path,
     kind: str,
@@ -152,7 +136,7 @@ def import_layer(
 
     ``crs`` names the coordinates' CRS (any EPSG code, or ``GCJ02``); it overrides what the file says.
     With ``skip_if_unchanged`` an identical file already imported as the current version is reused.
-    ``progress`` is called with the number of features written after each chunk.
+    ``progress`` is called with the number of features written after each slice.
     """
     started = time.perf_counter()
     layer_kind(kind)
@@ -165,105 +149,134 @@ def import_layer(
         if reused is not None:
             return reused
 
-    frame = read_layer_file(path)
-    input_crs = _resolve_crs(frame, crs)
-    geometries = np.asarray(frame.geometry.values, dtype=object)
-    if len(geometries) == 0:
+    layer_file = read_layer_file(path)
+    input_crs = layer_file.resolve_crs(crs)
+    if len(layer_file) == 0:
         raise SpatialInputError("empty-file", "The file has no features", f"{path.name} has no features.")
-    report = validate_polygons(geometries, repair=repair)
-    if not report.ok:
-        raise ImportRejectedError(report.issues, path.name)
-    wgs84 = to_wgs84_checked(report.geometries, input_crs)
-    properties = _properties_json(frame)
-    west, south, east, north = shapely.total_bounds(wgs84)
 
     with engine.begin() as connection:
+        layer_id = _lock_layer(connection, layer_name, kind)
+        version, version_id = _new_version(connection, layer_id, layer_file, input_crs, checksum)
+        loaded = _load_partition(connection, version_id, layer_file, input_crs, repair, progress)
         connection.execute(
-            text("INSERT INTO layers (kind, name) VALUES (:kind, :name) ON CONFLICT (name) DO NOTHING"),
-            {"kind": kind, "name": layer_name},
+            text("UPDATE layer_versions SET repaired_count = :repaired, "
+                 "extent = ST_MakeEnvelope(:west, :south, :east, :north, 4326) WHERE id = :id"),
+            {"id": version_id, "repaired": len(loaded.repaired), "west": loaded.extent[0],
+             "south": loaded.extent[1], "east": loaded.extent[2], "north": loaded.extent[3]},
         )
-        layer = connection.execute(
-            text("SELECT id, kind FROM layers WHERE name = :name FOR UPDATE"), {"name": layer_name}
-        ).one()
-        if layer.kind != kind:
-            raise SpatialInputError(
-                "kind-mismatch",
-                "Layer kind mismatch",
-                f"Layer {layer_name!r} is of kind {layer.kind!r}, not {kind!r}; choose another --name.",
-            )
-        version = connection.execute(
-            text("SELECT coalesce(max(version), 0) + 1 FROM layer_versions WHERE layer_id = :id"),
-            {"id": layer.id},
-        ).scalar_one()
-        version_id = connection.execute(
-            text(
-                "INSERT INTO layer_versions (layer_id, version, source_name, source_crs, source_sha256, "
-                "feature_count, repaired_count, extent) VALUES (:layer, :version, :source, :crs, :sha, :count, "
-                ":repaired, ST_MakeEnvelope(:west, :south, :east, :north, 4326)) RETURNING id"
-            ),
-            {
-                "layer": layer.id,
-                "version": version,
-                "source": path.name,
-                "crs": input_crs.label,
-                "sha": checksum,
-                "count": len(wgs84),
-                "repaired": len(report.repaired),
-                "west": west, "south": south, "east": east, "north": north,
-            },
-        ).scalar_one()
-        _load_partition(connection, version_id, wgs84, properties, progress)
 
     return ImportReport(
-        layer_id=layer.id,
+        layer_id=layer_id,
         layer_name=layer_name,
         kind=kind,
         version=version,
         version_id=version_id,
-        feature_count=len(wgs84),
+        feature_count=len(layer_file),
         source_crs=input_crs.label,
         seconds=time.perf_counter() - started,
-        repaired=report.repaired,
+        repaired=loaded.repaired,
     )
+
+
+def _lock_layer(connection: Connection, layer_name: str, kind: str) -> int:
+    """The id of layer ``layer_name``, created if new and locked until the import commits."""
+    connection.execute(
+        text("INSERT INTO layers (kind, name) VALUES (:kind, :name) ON CONFLICT (name) DO NOTHING"),
+        {"kind": kind, "name": layer_name},
+    )
+    layer = connection.execute(
+        text("SELECT id, kind FROM layers WHERE name = :name FOR UPDATE"), {"name": layer_name}
+    ).one()
+    if layer.kind != kind:
+        raise SpatialInputError(
+            "kind-mismatch",
+            "Layer kind mismatch",
+            f"Layer {layer_name!r} is of kind {layer.kind!r}, not {kind!r}; choose another --name.",
+        )
+    return int(layer.id)
+
+
+def _new_version(
+    connection: Connection, layer_id: int, layer_file: LayerFile, input_crs: InputCrs, checksum: str
+) -> tuple[int, int]:
+    """The next version number of the layer and the id of its new ``layer_versions`` row."""
+    version = connection.execute(
+        text("SELECT coalesce(max(version), 0) + 1 FROM layer_versions WHERE layer_id = :id"), {"id": layer_id}
+    ).scalar_one()
+    version_id = connection.execute(
+        text(
+            "INSERT INTO layer_versions (layer_id, version, source_name, source_crs, source_sha256, "
+            "feature_count) VALUES (:layer, :version, :source, :crs, :sha, :count) RETURNING id"
+        ),
+        {"layer": layer_id, "version": version, "source": layer_file.name, "crs": input_crs.label,
+         "sha": checksum, "count": len(layer_file)},
+    ).scalar_one()
+    return int(version), int(version_id)
+
+
+@dataclass
+class _Loaded:
+    """What loading a partition found: the repaired features and the WGS84 extent (west, south, east, north)."""
+
+    repaired: list[GeometryIssue]
+    extent: tuple[float, float, float, float]
 
 
 def _load_partition(
-    connection: Any,
+    connection: Connection,
     version_id: int,
-    geometries: np.ndarray,
-    properties: list[str],
+    layer_file: LayerFile,
+    input_crs: InputCrs,
+    repair: bool,
     progress: Callable[[int], None] | None,
-) -> None:
-    """Load a version into a partition of its own: COPY, one GiST build, then attach it.
+) -> _Loaded:
+    """Load a version into a partition of its own: COPY slice by slice, one GiST build, then attach it.
 
     Filling a fresh table and indexing it once is far cheaper than growing the shared index row by row.
-    Areas are true ellipsoidal m² (:func:`gis.area.equal_area_m2`); features of many vertices are also cut
-    into ``layer_feature_parts``.
+    Once a slice has an invalid feature nothing more is sent, but the remaining slices are still validated
+    so that the rejection lists every invalid feature.
     """
     partition = f"layer_features_v{int(version_id)}"
-    ewkb = shapely.to_wkb(shapely.set_srid(geometries, STORAGE_SRID), include_srid=True, output_dimension=2)
-    subdivided = shapely.get_num_coordinates(geometries) > SUBDIVIDE_MAX_VERTICES
-    areas = equal_area_m2(geometries).tolist()
     connection.execute(text(f"CREATE TABLE {partition} (LIKE layer_features INCLUDING DEFAULTS)"))
+    connection.execute(text(f"ALTER TABLE {partition} ADD CHECK (version_id = {int(version_id)})"))
+    issues: list[GeometryIssue] = []
+    repaired: list[GeometryIssue] = []
+    extents: list[NDArray[np.float64]] = []
     cursor = connection.connection.driver_connection.cursor()
-    columns = "(version_id, feature_index, properties, geom, subdivided, area_m2)"
-    # COPY's text format treats backslash as an escape; JSON has escaped every tab and newline already.
-    escaped = [text_value.replace("\\", "\\\\") for text_value in properties]
-    flags = np.where(subdivided, "t", "f")
-    with cursor.copy(f"COPY {partition} {columns} FROM STDIN") as copy:
-        for start in range(0, len(ewkb), COPY_CHUNK):
-            stop = min(start + COPY_CHUNK, len(ewkb))
-            copy.write("".join(
-                f"{version_id}\t{index}\t{escaped[index]}\t{ewkb[index].hex()}\t{flags[index]}\t{areas[index]!r}\n"
-                for index in range(start, stop)
-            ))
+    subdivided = 0
+    # FREEZE: the table is new in this transaction, so its rows need no later visibility bookkeeping.
+    statement = f"COPY {partition} {_COPY_COLUMNS} FROM STDIN WITH (FORMAT binary, FREEZE)"
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+        copy.write(_COPY_SIGNATURE)
+        for start in range(0, len(layer_file), CHUNK_FEATURES):
+            stop = min(start + CHUNK_FEATURES, len(layer_file))
+            prepared = _prepare_slice(layer_file, start, stop, input_crs, repair, version_id, bool(issues))
+            issues += prepared.issues
+            if issues:
+                continue
+            copy.write(prepared.rows)
+            subdivided += prepared.subdivided
+            repaired += prepared.repaired
+            extents.append(prepared.extent)
             if progress:
                 progress(stop - start)
+        if issues:
+            raise ImportRejectedError(issues, layer_file.name)
+        copy.write(_COPY_TRAILER)
     connection.execute(text(f"CREATE INDEX ON {partition} USING gist (geom)"))
-    connection.execute(text(f"ALTER TABLE {partition} ADD CHECK (version_id = {int(version_id)})"))
     connection.execute(
         text(f"ALTER TABLE layer_features ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})")
     )
+    if subdivided:
+        _insert_parts(connection, version_id)
+    connection.execute(text(f"ANALYZE {partition}"))
+    corners = np.array(extents)
+    extent = (corners[:, 0].min(), corners[:, 1].min(), corners[:, 2].max(), corners[:, 3].max())
+    return _Loaded(repaired, tuple(float(value) for value in extent))  # type: ignore[arg-type]
+
+
+def _insert_parts(connection: Connection, version_id: int) -> None:
+    """Cut the version's features of many vertices into ``ST_Subdivide`` parts."""
     connection.execute(
         text(
             "INSERT INTO layer_feature_parts (version_id, feature_id, geom) "
@@ -274,7 +287,97 @@ def _load_partition(
         ),
         {"version": version_id, "parts": SUBDIVIDE_MAX_VERTICES},
     )
-    connection.execute(text(f"ANALYZE {partition}"))
+
+
+@dataclass
+class _Slice:
+    """One slice of features: its COPY rows (binary format), or the issues that keep it out."""
+
+    rows: bytes = b""
+    subdivided: int = 0
+    issues: list[GeometryIssue] = field(default_factory=list)
+    repaired: list[GeometryIssue] = field(default_factory=list)
+    extent: NDArray[np.float64] = field(default_factory=lambda: np.full(4, np.nan))
+
+
+def _prepare_slice(
+    layer_file: LayerFile,
+    start: int,
+    stop: int,
+    input_crs: InputCrs,
+    repair: bool,
+    version_id: int,
+    validate_only: bool,
+) -> _Slice:
+    """Validate features ``start`` to ``stop`` and, unless ``validate_only``, format them as COPY rows.
+
+    Raises SpatialInputError for coordinates outside the CRS's area of use (feature indexes in the file).
+    """
+    wkb_column = layer_file.wkb(start, stop)
+    wkb = wkb_column.to_numpy(zero_copy_only=False)
+    geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+    unreadable = {int(k) for k in np.flatnonzero(shapely.is_missing(geometries) & (wkb != None))}  # noqa: E711
+    report = validate_polygons(geometries, repair=repair)
+    issues = [_unreadable_issue(start + k, wkb[k]) for k in sorted(unreadable)]
+    for issue in report.issues:
+        if issue.index not in unreadable:
+            issue.index = start + (issue.index or 0)
+            issues.append(issue)
+    if issues or validate_only:
+        return _Slice(issues=sorted(issues, key=lambda issue: issue.index or 0))
+    for issue in report.repaired:
+        issue.index = start + (issue.index or 0)
+
+    wgs84 = to_wgs84_checked(report.geometries, input_crs, first_index=start)
+    as_read = input_crs.label == WGS84 and not report.repaired and pc.all(
+        pc.equal(pc.binary_slice(wkb_column, 0, len(_MULTIPOLYGON_WKB_HEADER)), _MULTIPOLYGON_WKB_HEADER)).as_py()
+    # The partition's geometry(MultiPolygon, 4326) column gives SRID-less WKB its SRID.
+    stored = wkb_column if as_read else pa.array(shapely.to_wkb(wgs84, output_dimension=2), pa.binary())
+    stored = pc.cast(stored, pa.large_binary())
+    properties = pc.cast(layer_file.properties_json(start, stop), pa.large_binary())
+    head = np.zeros(stop - start, dtype=_ROW_HEAD)
+    head["fields"] = 6
+    head["version_id_size"] = head["feature_index_size"] = 4
+    head["version_id"] = version_id
+    head["feature_index"] = np.arange(start, stop)
+    head["subdivided_size"] = 1
+    head["subdivided"] = shapely.get_num_coordinates(wgs84) > SUBDIVIDE_MAX_VERTICES
+    head["area_m2_size"] = 8
+    head["area_m2"] = equal_area_m2(wgs84)
+    head["properties_size"] = np.asarray(pc.binary_length(properties)) + 1
+    head["jsonb_version"] = 1
+    geometry_size = np.asarray(pc.binary_length(stored)).astype(">i4")
+    # Arrow concatenates each row's pieces; the rows' bytes then lie back to back, ready for COPY.
+    rows = pc.binary_join_element_wise(_fixed_size(head), properties, _fixed_size(geometry_size), stored,
+                                       pa.scalar(b"", pa.large_binary()))
+    return _Slice(rows=_contiguous_bytes(rows), subdivided=int(head["subdivided"].sum()),
+                  repaired=report.repaired, extent=shapely.total_bounds(wgs84))
+
+
+def _fixed_size(values: NDArray[Any]) -> pa.Array:
+    """Each element of ``values`` as its raw bytes, one binary value per element (no copy)."""
+    offsets = np.arange(len(values) + 1, dtype=np.int64) * values.dtype.itemsize
+    return pa.Array.from_buffers(pa.large_binary(), len(values), [None, pa.py_buffer(offsets),
+                                                                  pa.py_buffer(values)])
+
+
+def _contiguous_bytes(values: pa.Array | pa.ChunkedArray) -> bytes:
+    """The bytes of all values of a binary array, concatenated."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    pieces = []
+    for chunk in chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        pieces.append(chunk.buffers()[2][int(offsets[0]):int(offsets[-1])])
+    return b"".join(pieces)
+
+
+def _unreadable_issue(index: int, wkb: bytes) -> GeometryIssue:
+    try:
+        shapely.from_wkb(wkb)
+        reason = "the geometry cannot be read"
+    except GEOSException as error:
+        reason = f"the geometry cannot be read ({str(error).split(': ', 1)[-1]})"
+    return GeometryIssue(index, reason)
 
 
 def _current_version_if_same(engine: Engine, name: str, kind: str, checksum: str) -> ImportReport | None:
