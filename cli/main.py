@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -118,6 +119,10 @@ def layers_import(
     from tqdm import tqdm
 
     from layers.importer import import_layer
+
+    # The libraries just loaded live until exit: keeping their objects out of garbage collection spares the
+    # collections during the import and the full one at exit.
+    gc.freeze()
 
     with tqdm(unit=" features", desc=f"importing {file.name}", file=sys.stderr, disable=None) as bar:
         try:

@@ -1,21 +1,12 @@
-"""The PostGIS engine (SQLAlchemy 2 + GeoAlchemy2 + psycopg 3).
-
-``Base`` is the declarative base of every table; the schema itself comes from the Alembic migrations in
-``migrations/``.
-"""
+"""The PostGIS engine (SQLAlchemy 2 + GeoAlchemy2 + psycopg 3): ``DATABASE_URL``, or the local cluster."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import DeclarativeBase
 
 from gis.settings import database_settings
-
-
-class Base(DeclarativeBase):
-    """Declarative base of all platform tables."""
 
 
 def resolve_database_url() -> str:

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +46,11 @@ SUBDIVIDE_MAX_VERTICES = 256
 CHUNK_FEATURES = 10_000
 """Features prepared and sent per slice: small enough to overlap with the database, large for numpy."""
 
+PREPARE_THREADS = 2
+"""Threads preparing slices while the database parses the previous ones."""
+
+_Result = TypeVar("_Result")
+
 # ISO WKB header of a little-endian 2D MultiPolygon, the stored type: such input is stored as read.
 _MULTIPOLYGON_WKB_HEADER = b"\x01\x06\x00\x00\x00"
 
@@ -58,7 +66,7 @@ _ROW_HEAD = np.dtype([
     ("feature_index_size", ">i4"), ("feature_index", ">i4"),
     ("subdivided_size", ">i4"), ("subdivided", "u1"),
     ("area_m2_size", ">i4"), ("area_m2", ">f8"),
-    ("properties_size", ">i4"), ("jsonb_version", "u1"),
+    ("properties_size", ">i4"),
 ])
 
 
@@ -233,8 +241,9 @@ def _load_partition(
     """Load a version into a partition of its own: COPY slice by slice, one GiST build, then attach it.
 
     Filling a fresh table and indexing it once is far cheaper than growing the shared index row by row.
-    Once a slice has an invalid feature nothing more is sent, but the remaining slices are still validated
-    so that the rejection lists every invalid feature.
+    Slices are prepared by ``PREPARE_THREADS`` threads a few ahead of the COPY (GEOS and Arrow release the
+    GIL). Once a slice has an invalid feature nothing more is sent, but the remaining slices are still
+    validated so that the rejection lists every invalid feature.
     """
     partition = f"layer_features_v{int(version_id)}"
     connection.execute(text(f"CREATE TABLE {partition} (LIKE layer_features INCLUDING DEFAULTS)"))
@@ -246,11 +255,14 @@ def _load_partition(
     subdivided = 0
     # FREEZE: the table is new in this transaction, so its rows need no later visibility bookkeeping.
     statement = f"COPY {partition} {_COPY_COLUMNS} FROM STDIN WITH (FORMAT binary, FREEZE)"
+    slices = [
+        partial(_prepare_slice, layer_file, start, min(start + CHUNK_FEATURES, len(layer_file)), input_crs,
+                repair, version_id)
+        for start in range(0, len(layer_file), CHUNK_FEATURES)
+    ]
     with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         copy.write(_COPY_SIGNATURE)
-        for start in range(0, len(layer_file), CHUNK_FEATURES):
-            stop = min(start + CHUNK_FEATURES, len(layer_file))
-            prepared = _prepare_slice(layer_file, start, stop, input_crs, repair, version_id, bool(issues))
+        for prepared in _in_order(slices, PREPARE_THREADS):
             issues += prepared.issues
             if issues:
                 continue
@@ -259,7 +271,7 @@ def _load_partition(
             repaired += prepared.repaired
             extents.append(prepared.extent)
             if progress:
-                progress(stop - start)
+                progress(prepared.count)
         if issues:
             raise ImportRejectedError(issues, layer_file.name)
         copy.write(_COPY_TRAILER)
@@ -273,6 +285,22 @@ def _load_partition(
     corners = np.array(extents)
     extent = (corners[:, 0].min(), corners[:, 1].min(), corners[:, 2].max(), corners[:, 3].max())
     return _Loaded(repaired, tuple(float(value) for value in extent))  # type: ignore[arg-type]
+
+
+def _in_order(tasks: list[Callable[[], _Result]], threads: int) -> Iterator[_Result]:
+    """The results of ``tasks`` in order, computed by ``threads`` threads at most ``threads`` tasks ahead."""
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="import") as pool:
+        pending: deque[Future[_Result]] = deque()
+        try:
+            for task in tasks:
+                pending.append(pool.submit(task))
+                if len(pending) > threads:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _insert_parts(connection: Connection, version_id: int) -> None:
@@ -293,6 +321,7 @@ def _insert_parts(connection: Connection, version_id: int) -> None:
 class _Slice:
     """One slice of features: its COPY rows (binary format), or the issues that keep it out."""
 
+    count: int = 0
     rows: bytes = b""
     subdivided: int = 0
     issues: list[GeometryIssue] = field(default_factory=list)
@@ -307,9 +336,8 @@ def _prepare_slice(
     input_crs: InputCrs,
     repair: bool,
     version_id: int,
-    validate_only: bool,
 ) -> _Slice:
-    """Validate features ``start`` to ``stop`` and, unless ``validate_only``, format them as COPY rows.
+    """Validate features ``start`` to ``stop`` and, when all are valid, format them as COPY rows.
 
     Raises SpatialInputError for coordinates outside the CRS's area of use (feature indexes in the file).
     """
@@ -323,7 +351,7 @@ def _prepare_slice(
         if issue.index not in unreadable:
             issue.index = start + (issue.index or 0)
             issues.append(issue)
-    if issues or validate_only:
+    if issues:
         return _Slice(issues=sorted(issues, key=lambda issue: issue.index or 0))
     for issue in report.repaired:
         issue.index = start + (issue.index or 0)
@@ -344,13 +372,12 @@ def _prepare_slice(
     head["subdivided"] = shapely.get_num_coordinates(wgs84) > SUBDIVIDE_MAX_VERTICES
     head["area_m2_size"] = 8
     head["area_m2"] = equal_area_m2(wgs84)
-    head["properties_size"] = np.asarray(pc.binary_length(properties)) + 1
-    head["jsonb_version"] = 1
+    head["properties_size"] = pc.binary_length(properties)
     geometry_size = np.asarray(pc.binary_length(stored)).astype(">i4")
     # Arrow concatenates each row's pieces; the rows' bytes then lie back to back, ready for COPY.
     rows = pc.binary_join_element_wise(_fixed_size(head), properties, _fixed_size(geometry_size), stored,
                                        pa.scalar(b"", pa.large_binary()))
-    return _Slice(rows=_contiguous_bytes(rows), subdivided=int(head["subdivided"].sum()),
+    return _Slice(count=stop - start, rows=_contiguous_bytes(rows), subdivided=int(head["subdivided"].sum()),
                   repaired=report.repaired, extent=shapely.total_bounds(wgs84))
 
 

@@ -7,7 +7,8 @@ from geoalchemy2 import alembic_helpers
 
 import layers.models  # noqa: F401  (registers the tables on Base.metadata)
 import projects.models  # noqa: F401
-from gis.db import Base, get_engine
+from gis.db import get_engine
+from gis.orm import Base
 
 config = context.config
 
