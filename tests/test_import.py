@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from pyproj import Geod
@@ -14,6 +18,7 @@ from shapely.geometry import LineString, Point, Polygon, mapping
 from sqlalchemy import Engine, text
 
 from gis.errors import SpatialInputError, UnknownCrsError
+from layers import importer
 from layers.importer import ImportRejectedError, MalformedFileError, import_layer
 from layers.store import features_geojson
 
@@ -207,3 +212,86 @@ def test_attributes_survive_the_copy_intact(engine, tmp_path):
         stored = connection.execute(text("SELECT properties FROM layer_features WHERE version_id = :v"),
                                     {"v": report.version_id}).scalar_one()
     assert stored == awkward
+
+
+def test_every_invalid_feature_is_listed_across_slices_and_nothing_is_written(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK_FEATURES", 2)
+    squares = [Polygon([(118.1 + i / 100, 24.5), (118.105 + i / 100, 24.5), (118.105 + i / 100, 24.505),
+                        (118.1 + i / 100, 24.505)]) for i in range(7)]
+    geometries = [*squares[:1], BOWTIE, *squares[1:4], BOWTIE, *squares[4:]]
+    path = write_geojson(tmp_path / "sliced.geojson", geometries)
+    error = assert_rejected_and_nothing_written(engine, lambda: import_layer(path, "flood_risk", engine=engine),
+                                                "invalid-features")
+    assert [issue["index"] for issue in error.extra["issues"]] == [1, 5]
+
+
+def test_a_sliced_import_stores_every_feature_once_in_file_order(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK_FEATURES", 3)
+    squares = [Polygon([(118.1 + i / 100, 24.5), (118.105 + i / 100, 24.5), (118.105 + i / 100, 24.505),
+                        (118.1 + i / 100, 24.505)]) for i in range(8)]
+    report = import_layer(write_geojson(tmp_path / "eight.geojson", squares), "flood_risk", name="eight",
+                          engine=engine)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT feature_index, properties ->> 'n', ST_XMin(geom), area_m2 FROM layer_features "
+            "WHERE version_id = :v ORDER BY feature_index"), {"v": report.version_id}).all()
+        extent = connection.execute(text("SELECT ST_XMin(extent), ST_XMax(extent) FROM layer_versions "
+                                         "WHERE id = :v"), {"v": report.version_id}).one()
+    assert [(row[0], row[1]) for row in rows] == [(i, str(i)) for i in range(8)]
+    assert [row[2] for row in rows] == pytest.approx([118.1 + i / 100 for i in range(8)])
+    assert [row[3] for row in rows] == pytest.approx([ellipsoidal_area(square) for square in squares], rel=1e-5)
+    assert extent == pytest.approx((118.1, 118.175))
+
+
+def test_a_ring_that_is_not_closed_is_refused_with_what_is_wrong(engine, tmp_path):
+    path = tmp_path / "unclosed.geojson"
+    open_ring = [[118.1, 24.5], [118.11, 24.5], [118.11, 24.51], [118.1, 24.51]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": mapping(SQUARE)},
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [open_ring]}}]}))
+    error = assert_rejected_and_nothing_written(engine, lambda: import_layer(path, "flood_risk", engine=engine),
+                                                "invalid-features")
+    issue = error.extra["issues"][0]
+    assert issue["index"] == 1 and "closed" in issue["reason"]
+
+
+def test_typed_attributes_keep_their_json_types(engine, tmp_path):
+    frame = gpd.GeoDataFrame({
+        "name": ["思明", None], "count": [3, 4], "ratio": [0.25, float("nan")], "open": [True, False],
+        "approved": pd.to_datetime(["2024-05-01", "2025-01-31"]).date,
+    }, geometry=[SQUARE, Point(118.2, 24.6).buffer(0.01)], crs="EPSG:4326")
+    path = tmp_path / "typed.gpkg"
+    frame.to_file(path, driver="GPKG")
+    report = import_layer(path, "flood_risk", name="typed", engine=engine)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT properties FROM layer_features WHERE version_id = :v "
+                                         "ORDER BY feature_index"), {"v": report.version_id}).scalars().all()
+    assert stored == [
+        {"name": "思明", "count": 3, "ratio": 0.25, "open": True, "approved": "2024-05-01"},
+        {"name": None, "count": 4, "ratio": None, "open": False, "approved": "2025-01-31"},
+    ]
+
+
+def _blueprint(*arguments: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cli.main", *arguments], capture_output=True, text=True,
+                          env={**os.environ, "DATABASE_URL": database_url}, cwd=Path(__file__).parent.parent,
+                          timeout=120)
+
+
+def test_the_import_command_reports_the_new_version(engine, database_url, tmp_path):
+    path = write_geojson(tmp_path / "cli.geojson", [SQUARE, Point(118.2, 24.6).buffer(0.01)])
+    result = _blueprint("layers", "import", str(path), "--kind", "flood_risk", "--name", "cli import", "--json",
+                        database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["feature_count"] == 2 and report["layer_name"] == "cli import" and report["version"] == 1
+    assert features_geojson(report["layer_id"], engine=engine)["numberMatched"] == 2
+
+
+def test_the_import_command_lists_invalid_features_and_fails(engine, database_url, tmp_path):
+    path = write_geojson(tmp_path / "bad.geojson", [SQUARE, BOWTIE])
+    before = counts(engine)
+    result = _blueprint("layers", "import", str(path), "--kind", "flood_risk", database_url=database_url)
+    assert result.returncode == 2
+    assert "feature 1: ring 0 self-intersects at 118.105, 24.505" in result.stderr
+    assert counts(engine) == before
