@@ -109,30 +109,16 @@ def bench_http(url: str, sites: list[dict]) -> list[float]:
 
 
 def bench_sql(url: str, sites: list[dict]) -> list[float]:
-    """In-database time of the overlay statements one screening runs (planning + execution)."""
-    from gis import overlay
-    from projects import screening
-
-    engine = get_engine(url)
+    """In-database time of the statements one screening runs (planning + execution)."""
     timings = []
-    with engine.connect() as connection:
+    with get_engine(url).connect() as connection:
         screener = Screener(connection)
-        overlap_versions = [v.version_id for v in screener.versions if LAYER_KINDS[v.kind].rules]
-        boundary = [v.version_id for v in screener.versions_by_kind["urban_development_boundary"]]
-        districts = [v.version_id for v in screener.versions_by_kind["district"]]
-        statements = [
-            (overlay._OUTSIDE, {"versions": districts}),
-            (overlay._FEATURE_OVERLAPS, {"versions": overlap_versions}),
-            (overlay._OUTSIDE, {"versions": boundary}),
-            (screening._OTHER_PROJECT_OVERLAPS, {"states": ["submitted", "under_review", "returned", "approved"],
-                                                 "own": None}),
-        ]
         for site in sites:
-            wkb = prepare_site(site).wkb
+            request = ScreeningRequest(site=prepare_site(site), project_type="02", land_use="1001", industry="C39")
             total = 0.0
-            for statement, parameters in statements:
+            for statement, parameters in screener.statements(request):
                 plan = connection.execute(text("EXPLAIN (ANALYZE, FORMAT JSON) " + statement.text),
-                                          {**parameters, "site": wkb, "decimals": 7}).scalar_one()
+                                          parameters).scalar_one()
                 total += plan[0]["Planning Time"] + plan[0]["Execution Time"]
             timings.append(total / 1000)
     return timings

@@ -14,11 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from gis.area import AreaFigures
 from gis.errors import SpatialInputError
-from gis.overlay import GEOJSON_DECIMALS, feature_overlaps, outside_part
+from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
 from layers.land_use import Compatibility, class_name, compatibility, is_known_class
@@ -26,6 +26,9 @@ from layers.store import CurrentVersion, current_versions
 from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
 from projects.settings import ScreeningSettings, screening_settings
 from projects.sites import Site
+
+_PLANNING_AREA = "planning_area"
+"""The overlay's name for the part of a site outside every district (the planning area, 规划范围)."""
 
 PROJECT_TYPES = {"01": ("审批", "approval"), "02": ("核准", "verification"), "03": ("备案", "filing")}
 
@@ -152,12 +155,8 @@ class Screener:
     def is_sliver(self, area_m2: float, site_m2: float) -> bool:
         return area_m2 < self.settings.sliver_max_m2 or 100 * area_m2 / site_m2 < self.settings.sliver_max_percent
 
-    def ensure_inside_planning_area(self, site: Site) -> None:
+    def _refuse_outside_planning_area(self, site: Site, outside: OutsidePart | None) -> None:
         """Refuse a site that lies (beyond a small tolerance) outside the administrative districts."""
-        districts = [version.version_id for version in self.versions_by_kind.get("district", [])]
-        if not districts:
-            return
-        outside = outside_part(self.connection, site.wkb, districts)
         if outside is None:
             return
         percent = 100 * outside.area_m2 / site.area_m2
@@ -173,26 +172,45 @@ class Screener:
                 extra={"outside_m2": round(outside.area_m2, 2), "outside_percent": round(percent, 2)},
             )
 
-    def screen(self, request: ScreeningRequest) -> ScreeningReport:
-        """Overlay the site with every current layer and every other project; apply the rules."""
-        site, site_m2 = request.site, request.site.area_m2
-        self.ensure_inside_planning_area(site)
-        applicable = {
+    def _applicable_rules(self, request: ScreeningRequest) -> dict[str, list[ConflictRule]]:
+        """The rules of each layer kind that apply to the project (by type, land use and industry)."""
+        return {
             slug: [rule for rule in kind.rules
                    if rule.applies_to(project_type=request.project_type, land_use=request.land_use,
                                       industry=request.industry)]
             for slug, kind in LAYER_KINDS.items() if kind.rules
         }
-        missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)
-        candidates: list[Conflict] = []
 
+    def _overlay_versions(self, applicable: dict[str, list[ConflictRule]]) -> tuple[list[int], dict[str, list[int]]]:
+        """The versions whose features the site is overlaid with, and the named sets it must lie inside:
+        the districts (as the planning area) and every layer an applicable outside-rule reads."""
         overlap_versions = [
             version.version_id
             for slug, rules in applicable.items()
             if any(rule.relation is not Relation.OUTSIDE for rule in rules)
             for version in self.versions_by_kind.get(slug, [])
         ]
-        for overlap in feature_overlaps(self.connection, site.wkb, overlap_versions):
+        outside_of = {_PLANNING_AREA: [version.version_id for version in self.versions_by_kind.get("district", [])]}
+        for slug, rules in applicable.items():
+            if any(rule.relation is Relation.OUTSIDE for rule in rules):
+                outside_of[slug] = [version.version_id for version in self.versions_by_kind.get(slug, [])]
+        return overlap_versions, outside_of
+
+    def statements(self, request: ScreeningRequest) -> list[tuple[TextClause, dict[str, Any]]]:
+        """The SQL a screening of ``request`` runs, with its parameters, to time the database's part alone."""
+        return [overlay_statement(request.site.wkb, *self._overlay_versions(self._applicable_rules(request))),
+                self._project_statement(request)]
+
+    def screen(self, request: ScreeningRequest) -> ScreeningReport:
+        """Overlay the site with every current layer and every other project; apply the rules."""
+        site, site_m2 = request.site, request.site.area_m2
+        applicable = self._applicable_rules(request)
+        missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)
+        overlay = overlay_site(self.connection, site.wkb, *self._overlay_versions(applicable))
+        self._refuse_outside_planning_area(site, overlay.outside.get(_PLANNING_AREA))
+        candidates: list[Conflict] = []
+
+        for overlap in overlay.overlaps:
             layer = self.by_version_id[overlap.version_id]
             for rule in applicable[layer.kind]:
                 if rule.relation is Relation.LAND_USE:
@@ -207,17 +225,15 @@ class Screener:
                         overlap.geometry, overlap.feature_id, overlap.feature_index, overlap.properties))
 
         for slug, rules in applicable.items():
+            outside = overlay.outside.get(slug)
+            if outside is None:
+                continue
+            layers = self.versions_by_kind[slug]
             for rule in (rule for rule in rules if rule.relation is Relation.OUTSIDE):
-                layers = self.versions_by_kind.get(slug, [])
-                if not layers:
-                    continue
-                outside = outside_part(self.connection, site.wkb, [layer.version_id for layer in layers])
-                if outside is not None:
-                    assert rule.severity is not None
-                    candidates.append(_conflict(
-                        rule, rule.severity, layers[0], layers[0].layer_name, slug, outside.area_m2, site_m2,
-                        outside.geometry))
-
+                assert rule.severity is not None
+                candidates.append(_conflict(
+                    rule, rule.severity, layers[0], layers[0].layer_name, slug, outside.area_m2, site_m2,
+                    outside.geometry))
         candidates.extend(self._project_conflicts(request))
         conflicts = [conflict for conflict in candidates
                      if not self.is_sliver(conflict.overlap["m2"], site_m2)]
@@ -250,13 +266,17 @@ class Screener:
             summary=summarise(conflicts, missing),
         )
 
-    def _project_conflicts(self, request: ScreeningRequest) -> list[Conflict]:
-        rows = self.connection.execute(_OTHER_PROJECT_OVERLAPS, {
+    @staticmethod
+    def _project_statement(request: ScreeningRequest) -> tuple[TextClause, dict[str, Any]]:
+        return _OTHER_PROJECT_OVERLAPS, {
             "site": request.site.wkb,
             "states": sorted(LIVE_PROPOSAL_STATES | {CODED_STATE}),
             "own": request.proposal_id,
             "decimals": GEOJSON_DECIMALS,
-        }).all()
+        }
+
+    def _project_conflicts(self, request: ScreeningRequest) -> list[Conflict]:
+        rows = self.connection.execute(*self._project_statement(request)).all()
         conflicts = []
         for row in rows:
             rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL

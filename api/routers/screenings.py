@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from api.problems import ProblemError
+from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
-from gis.db import get_engine
+from gis.db import get_engine, read_only
 from projects.screening import Screener, ScreeningRequest, load_screening, store_screening
 from projects.sites import prepare_site
 
@@ -17,17 +17,17 @@ router = APIRouter(prefix="/api/v1", tags=["screening"])
 
 
 @router.post("/screenings", response_model=None)
-def post_screening(body: ScreeningIn) -> JSONResponse:
+def post_screening(body: ScreeningIn) -> FastJSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`."""
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
-    with get_engine().begin() as connection:
+    with get_engine().begin() if body.store else read_only(get_engine()) as connection:
         report = Screener(connection).screen(request)
         if body.store:
             store_screening(connection, report)
     # The report is plain JSON data already; skipping FastAPI's recursive encoder matters for big overlaps.
-    return JSONResponse(report.to_dict())
+    return FastJSONResponse(report.to_dict())
 
 
 @router.get("/screenings/{screening_id}")
