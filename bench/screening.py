@@ -5,8 +5,8 @@ samples (≥ 200,000 land-use zones and a red line of > 50,000 vertices at scale
 once, then, in one run, on the same seeded sites:
 
 - HTTP: ``POST /api/v1/screenings`` to ``blueprint serve`` on loopback, one client, p50 and p95;
-- SQL alone: the overlay statements of the same screenings, timed inside PostgreSQL (EXPLAIN ANALYZE
-  planning + execution time);
+- SQL alone: the statements the same screenings run (the overlay with every layer, and the check against
+  other projects), timed inside PostgreSQL (EXPLAIN ANALYZE planning + execution time);
 - geopandas/shapely: an STRtree per layer in memory (load time excluded), intersections and pyproj Geod
   areas — what an analyst would write;
 - batch: re-screening ``--batch`` sites through the engine on one connection, sites per second.

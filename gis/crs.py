@@ -78,8 +78,10 @@ def _deg(value: float, positive: str, negative: str) -> str:
     return f"{abs(value):g}°{positive if value >= 0 else negative}"
 
 
+@lru_cache(maxsize=128)
 def parse_crs(text: str | None, default: str = WGS84) -> InputCrs:
-    """Parse a user-given CRS name.
+    """Parse a user-given CRS name (results are cached: building a pyproj CRS costs more than a screening's
+    Python work).
 
     Accepts "EPSG:4490", "epsg:4548", a bare code "4326", GCJ-02 spelt "GCJ02"/"GCJ-02"/"gcj_02" (any case),
     OGC URNs/URLs such as "urn:ogc:def:crs:EPSG::4490" or "http://www.opengis.net/def/crs/OGC/1.3/CRS84",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import shapely
@@ -22,7 +23,7 @@ class Site:
     source_crs: str
     area_m2: float
 
-    @property
+    @cached_property
     def wkb(self) -> bytes:
         return shapely.to_wkb(self.geometry, output_dimension=2)
 

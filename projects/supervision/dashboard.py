@@ -23,7 +23,7 @@ def district_names(connection: Connection) -> dict[str, str]:
     rows = connection.execute(
         text("SELECT DISTINCT ON (f.properties->>'adcode') f.properties->>'adcode' AS code, "
              "f.properties->>'name' AS name FROM layer_features f JOIN layer_versions v ON v.id = f.version_id "
-             "JOIN layers l ON l.id = v.layer_id WHERE l.kind = 'district' AND f.properties ? 'adcode' "
+             "JOIN layers l ON l.id = v.layer_id WHERE l.kind = 'district' AND f.properties ->> 'adcode' IS NOT NULL "
              "ORDER BY f.properties->>'adcode', v.version DESC"),
     ).all()
     return {r.code: r.name for r in rows}
