@@ -7,6 +7,7 @@ is needed.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -120,7 +121,10 @@ def read_layer_file(path: Path) -> LayerFile:
         raise MalformedFileError(path.name, "no such file")
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
-        meta, table = pyogrio.raw.read_arrow(source)
+        with warnings.catch_warnings():
+            # GDAL reads unclosed rings and warns; validation then refuses them, naming the feature.
+            warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
+            meta, table = pyogrio.raw.read_arrow(source)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.GeometryError,
             pyogrio.errors.FieldError, pyogrio.errors.CRSError, ValueError, OSError) as error:
         raise MalformedFileError(path.name, str(error).splitlines()[0]) from error
