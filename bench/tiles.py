@@ -97,7 +97,7 @@ def prepare_view(engine, version_id: int) -> None:
     with engine.begin() as connection:
         connection.execute(text(f"DROP VIEW IF EXISTS {VIEW}"))
         connection.execute(text(
-            f"CREATE VIEW {VIEW} AS SELECT id, properties::jsonb AS properties, area_m2, geom FROM layer_features "
+            f"CREATE VIEW {VIEW} AS SELECT id, properties, area_m2, geom FROM layer_features "
             f"WHERE version_id = {int(version_id)}"))
 
 

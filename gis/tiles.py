@@ -117,7 +117,7 @@ def _attributes_sql(attributes: tuple[str, ...] | None) -> str:
     """The jsonb of a tile feature's attributes (row ``clipped``): every stored property and the true area,
     or only the named properties (an area is unique to each feature, hence costly in a crowded tile)."""
     if attributes is None:
-        return "clipped.properties::jsonb || jsonb_build_object('area_m2', round(clipped.area_m2::numeric, 1))"
+        return "clipped.properties || jsonb_build_object('area_m2', round(clipped.area_m2::numeric, 1))"
     kept = ", ".join(f"'{key}', clipped.properties -> '{key}'" for key in attributes)
     return f"jsonb_strip_nulls(jsonb_build_object({kept}))"
 

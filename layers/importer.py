@@ -66,7 +66,7 @@ _ROW_HEAD = np.dtype([
     ("feature_index_size", ">i4"), ("feature_index", ">i4"),
     ("subdivided_size", ">i4"), ("subdivided", "u1"),
     ("area_m2_size", ">i4"), ("area_m2", ">f8"),
-    ("properties_size", ">i4"),
+    ("properties_size", ">i4"), ("jsonb_version", "u1"),
 ])
 
 
@@ -372,7 +372,8 @@ def _prepare_slice(
     head["subdivided"] = shapely.get_num_coordinates(wgs84) > SUBDIVIDE_MAX_VERTICES
     head["area_m2_size"] = 8
     head["area_m2"] = equal_area_m2(wgs84)
-    head["properties_size"] = pc.binary_length(properties)
+    head["properties_size"] = np.asarray(pc.binary_length(properties)) + 1
+    head["jsonb_version"] = 1
     geometry_size = np.asarray(pc.binary_length(stored)).astype(">i4")
     # Arrow concatenates each row's pieces; the rows' bytes then lie back to back, ready for COPY.
     rows = pc.binary_join_element_wise(_fixed_size(head), properties, _fixed_size(geometry_size), stored,

@@ -25,7 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSON
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gis.orm import Base
@@ -72,7 +72,7 @@ class LayerFeature(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("layer_versions.id"), primary_key=True)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     feature_index: Mapped[int] = mapped_column(Integer)
-    properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONB)
     subdivided: Mapped[bool] = mapped_column(Boolean, default=False)
     area_m2: Mapped[float] = mapped_column(Float)
     geom: Mapped[WKBElement] = mapped_column(

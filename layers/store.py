@@ -155,7 +155,7 @@ def features_geojson(
                 "SELECT coalesce(json_agg(json_build_object("
                 "  'type', 'Feature', 'id', f.id,"
                 "  'geometry', ST_AsGeoJSON(f.geom, :decimals)::json,"
-                "  'properties', f.properties::jsonb || jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
+                "  'properties', f.properties || jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
                 ") ORDER BY f.feature_index), '[]'::json) "
                 f"FROM (SELECT * FROM layer_features f WHERE {where} "
                 "ORDER BY f.feature_index LIMIT :limit OFFSET :offset) f"
