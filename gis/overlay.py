@@ -59,7 +59,7 @@ _SITE_OVERLAY = text(
     ),
     outside_parts AS (
         SELECT outside_sets.name AS outside_of, CAST(NULL AS bigint), CAST(NULL AS integer), CAST(NULL AS integer),
-               CAST(NULL AS json),
+               CAST(NULL AS jsonb),
                CASE WHEN inside.geom IS NULL THEN site.geom
                     ELSE ST_CollectionExtract(ST_Difference(site.geom, inside.geom), 3) END
         FROM outside_sets CROSS JOIN site

@@ -283,8 +283,9 @@ def _load_partition(
         _insert_parts(connection, version_id)
     connection.execute(text(f"ANALYZE {partition}"))
     corners = np.array(extents)
-    extent = (corners[:, 0].min(), corners[:, 1].min(), corners[:, 2].max(), corners[:, 3].max())
-    return _Loaded(repaired, tuple(float(value) for value in extent))  # type: ignore[arg-type]
+    west, south = (float(value) for value in corners[:, :2].min(axis=0))
+    east, north = (float(value) for value in corners[:, 2:].max(axis=0))
+    return _Loaded(repaired, (west, south, east, north))
 
 
 def _in_order(tasks: list[Callable[[], _Result]], threads: int) -> Iterator[_Result]:
