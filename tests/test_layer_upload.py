@@ -77,3 +77,15 @@ def test_a_bad_upload_is_refused_and_writes_nothing(isolated, isolated_engine):
                                data={"kind": "moon_base"})
     assert unknown_kind.status_code == 422 and "moon_base" in unknown_kind.json()["detail"]
     assert counts(isolated_engine) == before
+
+
+def test_an_unclosed_ring_is_a_problem_naming_the_feature_not_a_server_error(isolated, isolated_engine):
+    client, headers = isolated
+    before = counts(isolated_engine)
+    unclosed = SQUARE_GEOJSON.replace(", [118.30, 24.60]]]", "]]")
+    response = upload(client, headers["admin"], unclosed, name="unclosed upload")
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/invalid-features" and "feature 0" in problem["detail"]
+    assert "closed" in problem["issues"][0]["reason"]
+    assert counts(isolated_engine) == before
