@@ -213,6 +213,14 @@ def format_report(report: dict, lang: str) -> list[str]:
     )
     if summary["missing_layer_kinds"]:
         lines.append(("未加载图层：" if zh else "layers not loaded: ") + ", ".join(summary["missing_layer_kinds"]))
+    if summary["no_data_layer_kinds"]:
+        lines.append(("选址范围内无数据的图层（需部门核实）：" if zh else "layers with no data under the site "
+                      "(their departments check): ") + ", ".join(summary["no_data_layer_kinds"]))
+    for sliver in report["ignored_slivers"]:
+        lines.append((f"忽略的碎片：{sliver['layer_kind']} 要素 {sliver['feature_index']}，"
+                      f"{sliver['overlap']['m2']:,.2f} m²，{sliver['reason']['zh']}") if zh else
+                     (f"ignored sliver: {sliver['layer_kind']} feature {sliver['feature_index']}, "
+                      f"{sliver['overlap']['m2']:,.2f} m², {sliver['reason']['en']}"))
     return lines
 
 

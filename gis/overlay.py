@@ -3,9 +3,15 @@
 The site is a query literal in WGS84; the stored geometry is never transformed, so the GiST indexes of
 the version's partition of ``layer_features`` and of ``layer_feature_parts`` (the ``ST_Subdivide`` pieces of
 features with many vertices) drive every lookup. A feature's overlap is the union of its pieces'
-intersections with the site; pieces of one feature never overlap, so nothing is counted twice.
-Areas are true ellipsoidal areas (``geography``, WGS84 spheroid) in m². Touching boundaries give
-an empty (zero-area) overlap and are dropped here; slivers are judged by the caller.
+intersections with the site; pieces of one feature never overlap, so nothing is counted twice. The part
+of a site outside a set of layers is the site minus the stored pieces themselves, never minus their
+intersections with the site: those share the site's edges, and subtracting them leaves zero-width dust
+along every edge.
+
+Areas are ellipsoidal areas in m² with edges straight in lon/lat, as the overlay cuts them
+(:func:`gis.area.area_m2_sql`), so the overlaps and the outside part of a site add up to the site.
+Anything below :data:`MIN_AREA_M2` is a touch, not an overlap, and is dropped here; slivers are judged by
+the caller.
 """
 
 from __future__ import annotations
@@ -15,35 +21,42 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
+from gis.area import area_m2_sql
+
 GEOJSON_DECIMALS = 7
 
-# The pieces of stored polygons under the site: whole features of few vertices, and the ST_Subdivide parts
-# of the rest. Each branch is filtered by version first, then by the GiST index (&&), then exactly.
-_PIECES = """
+MIN_AREA_M2 = 0.005
+"""Half the 0.01 m² to which reports round areas: a smaller overlap is a shared boundary, not an overlap."""
+
+# The stored pieces under the site: whole features of few vertices, and the ST_Subdivide parts of the
+# rest. Each branch is filtered by version first, then by the GiST index (&&), then exactly.
+_CANDIDATES = """
     site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
-    pieces AS (
-        SELECT feature.version_id, feature.id AS feature_id,
-               ST_CollectionExtract(ST_Intersection(feature.geom, site.geom), 3) AS geom
+    candidates AS (
+        SELECT feature.version_id, feature.id AS feature_id, feature.geom
         FROM layer_features AS feature, site
         WHERE feature.version_id = ANY(:versions) AND NOT feature.subdivided
           AND feature.geom && site.geom AND ST_Intersects(feature.geom, site.geom)
         UNION ALL
-        SELECT part.version_id, part.feature_id, ST_CollectionExtract(ST_Intersection(part.geom, site.geom), 3)
+        SELECT part.version_id, part.feature_id, part.geom
         FROM layer_feature_parts AS part, site
         WHERE part.version_id = ANY(:versions) AND part.geom && site.geom AND ST_Intersects(part.geom, site.geom)
     )
 """
 
-# One statement for a whole overlay: the pieces are cut once, then merged per feature for the overlaps and
-# unioned per named set of versions for the parts outside. Each outside set is given as parallel arrays
-# (set name, version id) so that any number of sets fits one prepared statement.
+# One statement for a whole overlay: the pieces of the overlap versions are cut once and merged per
+# feature; for each named set of versions the site minus that set's pieces is its part outside. Each
+# outside set is given as parallel arrays (set name, version id) so that any number of sets fits one
+# prepared statement.
 _SITE_OVERLAY = text(
     f"""
-    WITH {_PIECES},
+    WITH {_CANDIDATES},
     merged AS (
-        SELECT version_id, feature_id, ST_UnaryUnion(ST_Collect(geom)) AS geom
-        FROM pieces WHERE NOT ST_IsEmpty(geom) AND version_id = ANY(:overlap_versions)
-        GROUP BY version_id, feature_id
+        SELECT candidates.version_id, candidates.feature_id,
+               ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_Intersection(candidates.geom, site.geom), 3)))
+                   AS geom
+        FROM candidates, site WHERE candidates.version_id = ANY(:overlap_versions)
+        GROUP BY candidates.version_id, candidates.feature_id
     ),
     feature_overlaps AS (
         SELECT CAST(NULL AS text) AS outside_of, feature.id AS feature_id, feature.version_id,
@@ -64,11 +77,11 @@ _SITE_OVERLAY = text(
                     ELSE ST_CollectionExtract(ST_Difference(site.geom, inside.geom), 3) END
         FROM outside_sets CROSS JOIN site
         LEFT JOIN LATERAL (
-            SELECT ST_UnaryUnion(ST_Collect(pieces.geom)) AS geom FROM pieces
-            WHERE NOT ST_IsEmpty(pieces.geom) AND pieces.version_id = ANY(outside_sets.versions)
+            SELECT ST_UnaryUnion(ST_Collect(candidates.geom)) AS geom FROM candidates
+            WHERE candidates.version_id = ANY(outside_sets.versions)
         ) AS inside ON true
     )
-    SELECT outside_of, feature_id, version_id, feature_index, properties, ST_Area(geom::geography) AS area_m2,
+    SELECT outside_of, feature_id, version_id, feature_index, properties, {area_m2_sql("found.geom")} AS area_m2,
            ST_AsGeoJSON(geom, :decimals)::json AS geometry
     FROM (SELECT * FROM feature_overlaps UNION ALL SELECT * FROM outside_parts) AS found
     WHERE NOT ST_IsEmpty(geom)
@@ -139,8 +152,8 @@ def overlay_site(
         FeatureOverlap(row.feature_id, row.version_id, row.feature_index, row.properties, row.area_m2,
                        row.geometry)
         for row in rows
-        if row.outside_of is None and row.area_m2 > 0
+        if row.outside_of is None and row.area_m2 >= MIN_AREA_M2
     ]
     outside = {row.outside_of: OutsidePart(row.area_m2, row.geometry)
-               for row in rows if row.outside_of is not None and row.area_m2 > 0}
+               for row in rows if row.outside_of is not None and row.area_m2 >= MIN_AREA_M2}
     return SiteOverlay(overlaps, outside)

@@ -63,6 +63,9 @@ class ConflictRule:
     applies_to_industries: frozenset[str] | None = None
     excludes_industries: frozenset[str] = frozenset()
     feature_filter: Mapping[str, frozenset[Any]] = field(default_factory=dict)
+    protected: bool = False
+    """Guards protected land (生态保护红线, 永久基本农田, 饮用水水源一级保护区, 河道管理范围): only the
+    absolute sliver tolerance applies, so a large site cannot hide a real incursion behind its size."""
 
     def applies_to(self, *, project_type: str, land_use: str, industry: str) -> bool:
         """Whether this rule concerns a project of the given type, intended land use and industry."""
@@ -87,15 +90,37 @@ class LayerKind:
     department: Department
     rules: tuple[ConflictRule, ...] = ()
     colour: str = "#888888"
+    covers_planning_area: bool = False
+    """Wall-to-wall (全域覆盖): every point of the planning area lies on a feature, so a part of a site on
+    none is missing data. Other kinds mark where a constraint exists: a site on none of their features is
+    clear of them."""
+
+
+def no_data_rule(slug: str, name: Text, department: Department) -> ConflictRule:
+    """The rule for a site (or part of one) where a layer kind has no data: its department must look.
+
+    "No data" is never read as "clear": a screening cannot clear a site of a layer that says nothing there.
+    """
+    return ConflictRule(
+        f"{slug}.no_data",
+        Relation.OUTSIDE,
+        Severity.NEEDS_REVIEW,
+        department,
+        Text(f"选址范围内有部分没有{name.zh}数据，无法据此判断是否冲突",
+             f"part of the site has no {name.en} data, so the screening cannot clear it there"),
+        Text(f"{department.name_zh}核实该处{name.zh}情况", f"{department.name_en} checks the {name.en} there"),
+    )
 
 
 _NR = Department.NATURAL_RESOURCES
 
-DISTRICT = LayerKind("district", Text("行政区划", "administrative districts"), _NR, colour="#555555")
+DISTRICT = LayerKind("district", Text("行政区划", "administrative districts"), _NR, colour="#555555",
+                     covers_planning_area=True)
 
+_LAND_USE_NAME = Text("国土空间规划用地", "land-use plan")
 LAND_USE = LayerKind(
     "land_use",
-    Text("国土空间规划用地", "land-use plan"),
+    _LAND_USE_NAME,
     _NR,
     rules=(
         ConflictRule(
@@ -106,8 +131,10 @@ LAND_USE = LayerKind(
             Text("项目拟用地性质与规划用地性质不符", "intended land use differs from the planned land use"),
             Text("规划调整或用地性质论证", "plan amendment or land-use justification"),
         ),
+        no_data_rule("land_use", _LAND_USE_NAME, _NR),
     ),
     colour="#f4d03f",
+    covers_planning_area=True,
 )
 
 ECOLOGICAL_RED_LINE = LayerKind(
@@ -123,6 +150,7 @@ ECOLOGICAL_RED_LINE = LayerKind(
             Text("选址占用生态保护红线，原则上禁止开发建设", "site enters the ecological protection red line, "
                  "where development is prohibited save the narrow exceptions the State allows"),
             Text("调整选址避让生态保护红线", "move the site out of the red line"),
+            protected=True,
         ),
     ),
     colour="#c0392b",
@@ -142,6 +170,7 @@ BASIC_FARMLAND = LayerKind(
                  "site occupies permanent basic farmland, which only State Council approved national "
                  "major projects may occupy"),
             Text("调整选址避让永久基本农田", "move the site off the permanent basic farmland"),
+            protected=True,
         ),
     ),
     colour="#27ae60",
@@ -183,6 +212,7 @@ WATER_SOURCE_PROTECTION = LayerKind(
                  "to water supply"),
             Text("调整选址避让一级保护区", "move the site out of the tier 1 zone"),
             feature_filter={"tier": frozenset({1})},
+            protected=True,
         ),
         ConflictRule(
             "water_source_protection.tier_2_polluting",
@@ -224,6 +254,7 @@ RIVER_MANAGEMENT_RANGE = LayerKind(
                  "(blue line), where no building is allowed"),
             Text("调整选址退让蓝线，并开展防洪评价", "set the site back from the blue line and carry out a "
                  "flood impact assessment (防洪评价)"),
+            protected=True,
         ),
     ),
     colour="#1abc9c",

@@ -30,7 +30,7 @@ from psycopg.copy import QueuedLibpqWriter
 from shapely.errors import GEOSException
 from sqlalchemy import Connection, Engine, text
 
-from gis.area import equal_area_m2
+from gis.area import ellipsoidal_areas_m2
 from gis.crs import WGS84, InputCrs, to_wgs84_checked
 from gis.db import get_engine
 from gis.errors import SpatialInputError
@@ -372,7 +372,7 @@ def _prepare_slice(
     head["subdivided_size"] = 1
     head["subdivided"] = shapely.get_num_coordinates(wgs84) > SUBDIVIDE_MAX_VERTICES
     head["area_m2_size"] = 8
-    head["area_m2"] = equal_area_m2(wgs84)
+    head["area_m2"] = ellipsoidal_areas_m2(wgs84)
     head["properties_size"] = np.asarray(pc.binary_length(properties)) + 1
     head["jsonb_version"] = 1
     geometry_size = np.asarray(pc.binary_length(stored)).astype(">i4")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
-from gis.area import AreaFigures
+from gis.area import AreaFigures, area_m2_sql
 from gis.errors import SpatialInputError
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
@@ -85,8 +85,9 @@ class ScreeningReport:
     conflicts: list[Conflict]
     layer_versions: list[dict[str, Any]]
     tolerance: dict[str, float]
-    ignored_slivers: int
+    ignored_slivers: list[dict[str, Any]]
     missing_layer_kinds: list[str]
+    layer_status: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     screening_id: str | None = None
 
@@ -132,6 +133,34 @@ def _conflict(
     )
 
 
+def _sliver(conflict: Conflict, reason: dict[str, str]) -> dict[str, Any]:
+    """What an official needs to see of an overlap dropped as digitising noise."""
+    return {
+        "layer_id": conflict.layer_id, "layer_name": conflict.layer_name, "layer_kind": conflict.layer_kind,
+        "layer_version": conflict.layer_version, "feature_id": conflict.feature_id,
+        "feature_index": conflict.feature_index, "rule_id": conflict.rule_id, "severity": conflict.severity,
+        "overlap": conflict.overlap, "reason": reason,
+    }
+
+
+_OTHER_PROJECTS_NAME = {"zh": "其他项目选址", "en": "other projects' sites"}
+
+
+def _status_entry(slug: str, layer: CurrentVersion | None, status: str, findings: int,
+                  ignored_slivers: int) -> dict[str, Any]:
+    kind = LAYER_KINDS.get(slug)
+    return {
+        "layer_kind": slug,
+        "kind_name": {"zh": kind.name.zh, "en": kind.name.en} if kind else _OTHER_PROJECTS_NAME,
+        "layer_id": layer.layer_id if layer else None,
+        "layer_name": layer.layer_name if layer else None,
+        "layer_version": layer.version if layer else None,
+        "status": status,
+        "findings": findings,
+        "ignored_slivers": ignored_slivers,
+    }
+
+
 def _land_use_severity(request: ScreeningRequest, properties: dict[str, Any]) -> Severity | None:
     planned = str(properties.get("landuse_code") or "")
     if not is_known_class(planned):
@@ -152,8 +181,19 @@ class Screener:
         for version in self.versions:
             self.versions_by_kind[version.kind].append(version)
 
-    def is_sliver(self, area_m2: float, site_m2: float) -> bool:
-        return area_m2 < self.settings.sliver_max_m2 or 100 * area_m2 / site_m2 < self.settings.sliver_max_percent
+    def sliver_reason(self, rule: ConflictRule, area_m2: float, site_m2: float) -> dict[str, str] | None:
+        """Why an overlap of ``area_m2`` is digitising noise rather than a conflict, or None if it is real.
+
+        Every overlap below the absolute tolerance is noise; below the relative one only where the rule
+        does not guard protected land (:attr:`layers.catalogue.ConflictRule.protected`).
+        """
+        limit_m2, limit_percent = self.settings.sliver_max_m2, self.settings.sliver_max_percent
+        if area_m2 < limit_m2:
+            return {"zh": f"小于 {limit_m2:g} m² 的绝对容差", "en": f"below the absolute tolerance of {limit_m2:g} m²"}
+        if 100 * area_m2 / site_m2 < limit_percent and not rule.protected:
+            return {"zh": f"小于选址面积 {limit_percent:g}% 的相对容差",
+                    "en": f"below the relative tolerance of {limit_percent:g}% of the site"}
+        return None
 
     def _refuse_outside_planning_area(self, site: Site, outside: OutsidePart | None) -> None:
         """Refuse a site that lies (beyond a small tolerance) outside the administrative districts."""
@@ -208,7 +248,7 @@ class Screener:
         missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)
         overlay = overlay_site(self.connection, site.wkb, *self._overlay_versions(applicable))
         self._refuse_outside_planning_area(site, overlay.outside.get(_PLANNING_AREA))
-        candidates: list[Conflict] = []
+        candidates: list[tuple[ConflictRule, Conflict]] = []
 
         for overlap in overlay.overlaps:
             layer = self.by_version_id[overlap.version_id]
@@ -220,9 +260,9 @@ class Screener:
                 else:
                     severity = None
                 if severity is not None:
-                    candidates.append(_conflict(
+                    candidates.append((rule, _conflict(
                         rule, severity, layer, layer.layer_name, layer.kind, overlap.area_m2, site_m2,
-                        overlap.geometry, overlap.feature_id, overlap.feature_index, overlap.properties))
+                        overlap.geometry, overlap.feature_id, overlap.feature_index, overlap.properties)))
 
         for slug, rules in applicable.items():
             outside = overlay.outside.get(slug)
@@ -231,14 +271,20 @@ class Screener:
             layers = self.versions_by_kind[slug]
             for rule in (rule for rule in rules if rule.relation is Relation.OUTSIDE):
                 assert rule.severity is not None
-                candidates.append(_conflict(
+                candidates.append((rule, _conflict(
                     rule, rule.severity, layers[0], layers[0].layer_name, slug, outside.area_m2, site_m2,
-                    outside.geometry))
+                    outside.geometry)))
         candidates.extend(self._project_conflicts(request))
-        conflicts = [conflict for conflict in candidates
-                     if not self.is_sliver(conflict.overlap["m2"], site_m2)]
+        conflicts: list[Conflict] = []
+        slivers: list[dict[str, Any]] = []
+        for rule, conflict in candidates:
+            reason = self.sliver_reason(rule, conflict.overlap["m2"], site_m2)
+            if reason is None:
+                conflicts.append(conflict)
+            else:
+                slivers.append(_sliver(conflict, reason))
         for conflict in conflicts:
-            if conflict.layer_kind == "land_use":
+            if conflict.rule_id == "land_use.compatibility":
                 code = str(conflict.attributes.get("landuse_code", ""))
                 conflict.message = {
                     "zh": f"{conflict.message['zh']}：拟用地 {request.land_use} {class_name(request.land_use)}，"
@@ -249,6 +295,7 @@ class Screener:
         conflicts.sort(key=lambda c: (
             [Severity.BLOCKING, Severity.NEEDS_REVIEW, Severity.INFO].index(Severity(c.severity)),
             c.layer_kind, c.feature_index or 0))
+        status = self._layer_status(applicable, conflicts, slivers, missing)
         return ScreeningReport(
             site_area=AreaFigures.from_m2(site_m2).as_dict(),
             parameters={
@@ -261,10 +308,44 @@ class Screener:
             layer_versions=[version.as_dict() for version in self.versions],
             tolerance={"sliver_max_m2": self.settings.sliver_max_m2,
                        "sliver_max_percent": self.settings.sliver_max_percent},
-            ignored_slivers=len(candidates) - len(conflicts),
+            ignored_slivers=slivers,
             missing_layer_kinds=missing,
-            summary=summarise(conflicts, missing),
+            layer_status=status,
+            summary=summarise(conflicts, missing, status),
         )
+
+    def _layer_status(self, applicable: dict[str, list[ConflictRule]], conflicts: list[Conflict],
+                      slivers: list[dict[str, Any]], missing: list[str]) -> list[dict[str, Any]]:
+        """Each planning layer's status for this site: conflict, no_data, clear, or missing (not loaded).
+
+        A layer whose kind has no rule for this project is ``not_applicable``.
+        """
+        findings: dict[tuple[str, int | None], list[str]] = defaultdict(list)
+        for conflict in conflicts:
+            findings[(conflict.layer_kind, conflict.layer_id)].append(conflict.rule_id)
+        dropped: dict[tuple[str, int | None], int] = defaultdict(int)
+        for sliver in slivers:
+            dropped[(sliver["layer_kind"], sliver["layer_id"])] += 1
+        status = []
+        for slug, kind in LAYER_KINDS.items():
+            if not kind.rules:
+                continue
+            if slug in missing:
+                status.append(_status_entry(slug, None, "missing", 0, 0))
+                continue
+            for layer in self.versions_by_kind[slug]:
+                rules = findings[(slug, layer.layer_id)]
+                if not applicable.get(slug):
+                    state = "not_applicable"
+                elif any(not rule.endswith(".no_data") for rule in rules):
+                    state = "conflict"
+                else:
+                    state = "no_data" if rules else "clear"
+                status.append(_status_entry(slug, layer, state, len(rules), dropped[(slug, layer.layer_id)]))
+        projects = findings[("project_site", None)]
+        status.append(_status_entry("project_site", None, "conflict" if projects else "clear", len(projects),
+                                    dropped[("project_site", None)]))
+        return status
 
     @staticmethod
     def _project_statement(request: ScreeningRequest) -> tuple[TextClause, dict[str, Any]]:
@@ -275,21 +356,21 @@ class Screener:
             "decimals": GEOJSON_DECIMALS,
         }
 
-    def _project_conflicts(self, request: ScreeningRequest) -> list[Conflict]:
+    def _project_conflicts(self, request: ScreeningRequest) -> list[tuple[ConflictRule, Conflict]]:
         rows = self.connection.execute(*self._project_statement(request)).all()
         conflicts = []
         for row in rows:
             rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL
             assert rule.severity is not None
-            conflicts.append(_conflict(
+            conflicts.append((rule, _conflict(
                 rule, rule.severity, None, row.name, "project_site", row.area_m2, request.site.area_m2,
                 row.geometry, attributes={"proposal_id": row.proposal_id, "name": row.name, "state": row.state,
-                                          "project_code": row.project_code, "site_revision": row.revision}))
+                                          "project_code": row.project_code, "site_revision": row.revision})))
         return conflicts
 
 
 _OTHER_PROJECT_OVERLAPS = text(
-    """
+    f"""
     WITH site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
     shared AS (
         SELECT p.id AS proposal_id, p.name, p.state, p.project_code, r.revision,
@@ -299,18 +380,20 @@ _OTHER_PROJECT_OVERLAPS = text(
           AND (CAST(:own AS integer) IS NULL OR p.id <> :own)
           AND r.geom && site.geom AND ST_Intersects(r.geom, site.geom)
     )
-    SELECT proposal_id, name, state, project_code, revision, ST_Area(geom::geography) AS area_m2,
+    SELECT proposal_id, name, state, project_code, revision, {area_m2_sql("shared.geom")} AS area_m2,
            ST_AsGeoJSON(geom, :decimals)::json AS geometry
     FROM shared WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
     """
 )
 
 
-def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str]) -> dict[str, Any]:
+def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str],
+              layer_status: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts by severity, the departments whose review is needed, and eligibility for a code.
 
     A project is eligible for its code (赋码) only with no blocking conflict and every layer kind that
-    has rules present: a screening that could not look at a layer cannot clear it.
+    has rules present: a screening that could not look at a layer cannot clear it. Where a layer has no
+    data under the site, its department's review is needed (a no-data finding) and the kind is named.
     """
     counts = {severity.value: 0 for severity in Severity}
     for conflict in conflicts:
@@ -325,6 +408,7 @@ def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str]) -> dict
             for slug in review_departments
         ],
         "missing_layer_kinds": missing_layer_kinds,
+        "no_data_layer_kinds": sorted({entry["layer_kind"] for entry in layer_status if entry["status"] == "no_data"}),
         "eligible_for_code": counts[Severity.BLOCKING.value] == 0 and not missing_layer_kinds,
     }
 

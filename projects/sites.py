@@ -9,7 +9,7 @@ from typing import Any
 import shapely
 from shapely.geometry import MultiPolygon
 
-from gis.area import geodesic_area_m2
+from gis.area import ellipsoidal_area_m2
 from gis.crs import check_area_of_use, parse_crs, to_wgs84
 from gis.geometry import parse_geojson_geometry, require_site
 from projects.settings import screening_settings
@@ -41,4 +41,4 @@ def prepare_site(geojson: dict[str, Any] | str, crs: str | None = None) -> Site:
         check_area_of_use(geometry, input_crs)
     site = require_site(geometry, max_vertices=screening_settings().max_site_vertices)
     wgs84 = to_wgs84(site, input_crs)
-    return Site(geometry=wgs84, source_crs=input_crs.label, area_m2=geodesic_area_m2(wgs84))
+    return Site(geometry=wgs84, source_crs=input_crs.label, area_m2=ellipsoidal_area_m2(wgs84))

@@ -105,14 +105,62 @@ def test_a_site_inside_a_hole_does_not_conflict(world):
     assert by_kind(screen(world, site), "ecological_red_line") == []
 
 
-def test_slivers_below_tolerance_are_ignored_and_the_tolerance_is_reported(world):
-    site = box(118.1399999, 24.50, 118.16, 24.52)  # a 1 cm strip over the red line's edge
+def test_slivers_below_tolerance_are_ignored_and_each_is_listed(world):
+    site = box(118.13999999, 24.50, 118.16, 24.52)  # a 1 mm strip (about 2 m²) over the red line's edge
     report = screen(world, site)
     assert by_kind(report, "ecological_red_line") == []
-    assert report.ignored_slivers >= 1
+    [sliver] = report.ignored_slivers
+    assert (sliver["layer_kind"], sliver["feature_index"], sliver["rule_id"]) == (
+        "ecological_red_line", 0, "ecological_red_line.overlap")
+    assert 1 < sliver["overlap"]["m2"] < 5 and sliver["reason"]["en"] == "below the absolute tolerance of 5 m²"
     assert report.tolerance == {"sliver_max_m2": 5.0, "sliver_max_percent": 0.05}
     strict = screen(world, site, settings=ScreeningSettings(sliver_max_m2=0, sliver_max_percent=0))
-    assert len(by_kind(strict, "ecological_red_line")) == 1
+    assert len(by_kind(strict, "ecological_red_line")) == 1 and strict.ignored_slivers == []
+
+
+def test_a_strip_of_protected_land_on_a_big_site_is_a_conflict_however_small_a_share(world):
+    # 3 亩 (about 2,000 m²) of red line on a 5 km² site: 0.04% of it, under the relative tolerance
+    site = box(118.0782, 24.50, 118.100009, 24.52)
+    report = screen(world, site)
+    [conflict] = by_kind(report, "ecological_red_line")
+    assert conflict.severity == "blocking" and 1_900 < conflict.overlap["m2"] < 2_100
+    assert conflict.overlap["percent_of_site"] < 0.05
+    assert report.summary["eligible_for_code"] is False
+
+
+def test_the_relative_tolerance_still_drops_noise_on_unprotected_layers_and_lists_it(world):
+    site = box(118.20, 24.60, 118.250009, 24.65)  # all of zone 0701 and a 1 m strip of industrial zone 1001
+    report = screen(world, site, land_use="0701")
+    assert by_kind(report, "land_use") == []
+    [sliver] = report.ignored_slivers
+    assert sliver["layer_kind"] == "land_use" and sliver["overlap"]["m2"] > 1_000
+    assert sliver["reason"]["en"] == "below the relative tolerance of 0.05% of the site"
+
+
+def test_every_layer_has_a_status(world):
+    report = screen(world, box(118.09, 24.49, 118.105, 24.505))
+    status = {entry["layer_kind"]: entry["status"] for entry in report.layer_status}
+    assert status["ecological_red_line"] == "conflict"
+    assert status["water_source_protection"] == "clear"
+    assert status["flood_risk"] == status["basic_farmland"] == "missing"  # not loaded in this world
+    assert status["project_site"] == "clear"
+    red_line = next(e for e in report.layer_status if e["layer_kind"] == "ecological_red_line")
+    assert red_line["layer_version"] == 1 and red_line["kind_name"]["zh"] == "生态保护红线"
+
+
+def test_a_site_with_no_land_use_zone_under_it_needs_the_planning_department(world):
+    site = box(118.16, 24.45, 118.18, 24.47)  # in the planning area, on no land-use zone
+    report = screen(world, site)
+    [finding] = by_kind(report, "land_use")
+    assert (finding.rule_id, finding.severity, finding.department) == (
+        "land_use.no_data", "needs_review", "natural_resources")
+    assert finding.overlap["percent_of_site"] == pytest.approx(100)
+    assert next(e for e in report.layer_status if e["layer_kind"] == "land_use")["status"] == "no_data"
+    assert report.summary["no_data_layer_kinds"] == ["land_use"]
+    assert "natural_resources" in [d["department"] for d in report.summary["departments_to_review"]]
+    half = screen(world, box(118.19, 24.60, 118.21, 24.62))  # half on zone 0701, half on nothing
+    [gap] = [c for c in by_kind(half, "land_use") if c.rule_id == "land_use.no_data"]
+    assert gap.overlap["m2"] == pytest.approx(true_area(box(118.19, 24.60, 118.20, 24.62)), rel=1e-3)
 
 
 def test_a_multipolygon_site_gets_conflicts_from_each_part(world):
