@@ -29,7 +29,7 @@ from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
-from projects.screening import PROJECT_TYPES, Screener, ScreeningRequest, store_screening
+from projects.screening import PROJECT_TYPES, Screener, ScreeningRequest, report_for, store_screening
 from projects.sites import Site
 from projects.workflow import EDITABLE_STATES, TRANSITIONS, Action, IllegalTransitionError, State, next_state
 
@@ -278,7 +278,8 @@ def _opinion_dict(row: Row[Any]) -> dict[str, Any]:
 
 def proposal_detail(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
     """Everything the review needs: fields, every site revision with its screening, opinions, status, and
-    for an approved proposal the screening its code was assigned on."""
+    for an approved proposal the screening its code was assigned on. Other projects in the screening are
+    named only for officials (:func:`projects.screening.report_for`)."""
     proposal = _visible(connection, actor, proposal_id)
     revisions = _revisions(connection, proposal_id)
     status = review_status(connection, proposal, revisions)
@@ -292,7 +293,7 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
              "summary": r.report["summary"] if r.report else None}
             for r in revisions
         ],
-        "screening": current_report,
+        "screening": report_for(actor, current_report) if current_report else None,
         "approval_screening_id": connection.execute(
             text("SELECT after->>'screening_id' FROM audit_log WHERE proposal_id = :p AND action = 'approve'"),
             {"p": proposal_id}).scalar_one_or_none(),

@@ -23,10 +23,14 @@ from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
 from layers.land_use import Compatibility, class_name, compatibility, is_known_class
 from layers.store import CurrentVersion, current_versions
+from projects.access import sees_other_projects
+from projects.accounts import Account
 from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
 from projects.settings import ScreeningSettings, screening_settings
 from projects.sites import Site
 
+_PROJECT_SITE = "project_site"
+"""The layer kind of conflicts with other projects' sites."""
 _PLANNING_AREA = "planning_area"
 """The overlay's name for the part of a site outside every district (the planning area, 规划范围)."""
 
@@ -282,7 +286,7 @@ class Screener:
             rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL
             assert rule.severity is not None
             conflicts.append(_conflict(
-                rule, rule.severity, None, row.name, "project_site", row.area_m2, request.site.area_m2,
+                rule, rule.severity, None, row.name, _PROJECT_SITE, row.area_m2, request.site.area_m2,
                 row.geometry, attributes={"proposal_id": row.proposal_id, "name": row.name, "state": row.state,
                                           "project_code": row.project_code, "site_revision": row.revision}))
         return conflicts
@@ -327,6 +331,22 @@ def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str]) -> dict
         "missing_layer_kinds": missing_layer_kinds,
         "eligible_for_code": counts[Severity.BLOCKING.value] == 0 and not missing_layer_kinds,
     }
+
+
+def report_for(actor: Account | None, report: dict[str, Any]) -> dict[str, Any]:
+    """The report as ``actor`` may see it, at the point where it leaves for a caller.
+
+    Officials see everything. The public and applicants learn that the site overlaps another project, with
+    the overlap's area and severity, but not that project's name, id, state, code, revision or geometry:
+    the public never sees a proposal, and an applicant sees only its own. Only those conflicts are rebuilt;
+    the rest of the report is shared, not copied.
+    """
+    if sees_other_projects(actor):
+        return report
+    return {**report, "conflicts": [
+        {**conflict, "layer_name": None, "attributes": {}, "geometry": None}
+        if conflict["layer_kind"] == _PROJECT_SITE else conflict
+        for conflict in report["conflicts"]]}
 
 
 def store_screening(connection: Connection, report: ScreeningReport, revision_id: int | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The code is assigned on a fresh answer (赋码 on a screening made inside the approval)."""
+"""The code is assigned on a fresh answer (赋码 on a screening made inside the approval), and the public and
+applicants are told that a site overlaps another project, never which one."""
 
 from __future__ import annotations
 
@@ -166,3 +167,60 @@ def test_a_red_line_imported_after_the_screening_stops_the_approval(
     # the red line is natural resources' to review: its opinion is now wanted too
     assert any(r["kind"] == "outstanding_opinion" and r["department"] == "natural_resources" for r in reasons)
     assert coded(engine, [proposal["id"]]) == []
+
+
+def overlapping(client, login, applicant, spots) -> tuple[dict, shapely.Geometry]:
+    """A submitted (live) proposal of ``applicant`` with a name no other test uses, and its site."""
+    land = next(spots)
+    proposal = create(client, applicant, land, name=f"保密测试项目 {uuid.uuid4().hex[:8]}")
+    assert client.post(f"{API}/proposals/{proposal['id']}/actions", json={"action": "submit"},
+                       headers=applicant["headers"]).status_code == 200
+    return proposal, land
+
+
+def project_conflicts(report: dict) -> list[dict]:
+    return [c for c in report["conflicts"] if c["layer_kind"] == "project_site"]
+
+
+def assert_anonymous(report: dict, text_seen: str, other: dict) -> None:
+    """The report says the site overlaps another project, how much and how badly, but not which or where."""
+    [conflict] = project_conflicts(report)
+    assert conflict["severity"] == "needs_review" and conflict["overlap"]["m2"] > 1000
+    assert conflict["layer_name"] is None and conflict["attributes"] == {} and conflict["geometry"] is None
+    assert other["name"] not in text_seen and "proposal_id" not in text_seen and "site_revision" not in text_seen
+
+
+def assert_named(report: dict, other: dict) -> None:
+    [conflict] = project_conflicts(report)
+    assert conflict["layer_name"] == other["name"] and conflict["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert conflict["attributes"]["proposal_id"] == other["id"] and conflict["attributes"]["state"] == "submitted"
+
+
+def test_a_screening_names_the_overlapping_project_only_for_officials(
+        client, login, applicant, other_applicant, spots):
+    other, land = overlapping(client, login, applicant, spots)
+    body = {"site": mapping(land), "project_type": "03", "land_use": "07", "industry": "O80"}
+    for headers in ({}, other_applicant["headers"]):
+        response = client.post(f"{API}/screenings", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        assert_anonymous(response.json(), response.text, other)
+    for official in ("ndrc", "dept-natural_resources", "admin"):
+        assert_named(client.post(f"{API}/screenings", json=body, headers=login(official)).json(), other)
+
+    stored = client.post(f"{API}/screenings", json={**body, "store": True}).json()
+    again = client.get(f"{API}/screenings/{stored['screening_id']}")
+    assert_anonymous(again.json(), again.text, other)
+    assert_named(client.get(f"{API}/screenings/{stored['screening_id']}", headers=login("ndrc")).json(), other)
+
+
+def test_an_applicants_own_proposal_does_not_name_the_project_it_overlaps(
+        client, login, applicant, other_applicant, spots):
+    other, land = overlapping(client, login, applicant, spots)
+    mine = create(client, other_applicant, land)
+    assert_anonymous(mine["screening"], json.dumps(mine, ensure_ascii=False), other)
+    seen = client.get(f"{API}/proposals/{mine['id']}", headers=other_applicant["headers"])
+    assert_anonymous(seen.json()["screening"], seen.text, other)
+    assert client.post(f"{API}/proposals/{mine['id']}/actions", json={"action": "submit"},
+                       headers=other_applicant["headers"]).status_code == 200
+    for official in ("ndrc", "dept-natural_resources"):
+        assert_named(client.get(f"{API}/proposals/{mine['id']}", headers=login(official)).json()["screening"], other)
