@@ -39,5 +39,11 @@ def can_view_proposal(actor: Account | None, owner_id: int | None, state: str) -
     return state != "draft"
 
 
+def sees_other_projects(actor: Account | None) -> bool:
+    """Officials (department, NDRC, admin) see which other project a site overlaps; the public and
+    applicants only learn that it overlaps one."""
+    return actor is not None and actor.role in (Role.ADMIN, Role.NDRC, Role.DEPARTMENT)
+
+
 def _names(roles: Iterable[Role]) -> str:
     return " or ".join(role.value for role in roles) + " accounts"

@@ -5,12 +5,14 @@ markings, NDRC decisions, and project code assignment (赋码) on approval.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import shapely
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, Row, text
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +29,7 @@ from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
-from projects.screening import PROJECT_TYPES, Screener, ScreeningRequest, store_screening
+from projects.screening import PROJECT_TYPES, Screener, ScreeningRequest, report_for, store_screening
 from projects.sites import Site
 from projects.workflow import EDITABLE_STATES, TRANSITIONS, Action, IllegalTransitionError, State, next_state
 
@@ -44,6 +46,15 @@ MAX_CODE_ATTEMPTS = 20
 UNSCREENED: dict[str, Any] = {"conflicts": [], "summary": {"missing_layer_kinds": []}}
 """The report of a site registered without screening (a legacy project coded before the platform)."""
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+APPROVAL_LOCK_NAMESPACE = 0x0B1E
+"""First key of the transaction advisory locks that serialise approvals of overlapping sites."""
+APPROVAL_LOCK_CELL_DEGREES = 0.05
+"""Approvals lock the grid cells (0.05° WGS84, about 5 km) their site's bounding box touches: two sites
+that overlap share a point, hence a cell."""
+APPROVAL_LOCK_MAX_CELLS = 64
+"""A site touching more cells than this locks the whole map instead."""
+_WHOLE_MAP = 2**31 - 1
+"""Second key of the whole-map lock: no cell has it (cell keys stay within ±15 million)."""
 
 
 class ProposalInputError(ValueError):
@@ -195,7 +206,9 @@ def _revisions(connection: Connection, proposal_id: int) -> list[Row[Any]]:
         text(
             "SELECT r.id, r.revision, r.is_current, r.source_crs, r.area_m2, r.created_at, "
             "ST_AsGeoJSON(r.geom, 7)::json AS geometry, s.id AS screening_id, s.report "
-            "FROM site_revisions r LEFT JOIN screenings s ON s.revision_id = r.id "
+            # the newest screening of each revision: the approval's own, once there is one
+            "FROM site_revisions r LEFT JOIN LATERAL (SELECT id, report FROM screenings "
+            "WHERE revision_id = r.id ORDER BY created_at DESC LIMIT 1) s ON true "
             "WHERE r.proposal_id = :p ORDER BY r.revision"
         ),
         {"p": proposal_id},
@@ -264,10 +277,13 @@ def _opinion_dict(row: Row[Any]) -> dict[str, Any]:
 
 
 def proposal_detail(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
-    """Everything the review needs: fields, every site revision with its screening, opinions, status."""
+    """Everything the review needs: fields, every site revision with its screening, opinions, status, and
+    for an approved proposal the screening its code was assigned on. Other projects in the screening are
+    named only for officials (:func:`projects.screening.report_for`)."""
     proposal = _visible(connection, actor, proposal_id)
     revisions = _revisions(connection, proposal_id)
     status = review_status(connection, proposal, revisions)
+    current_report = status.pop("current_report", None)
     return {
         **_public_fields(proposal),
         "revisions": [
@@ -277,7 +293,10 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
              "summary": r.report["summary"] if r.report else None}
             for r in revisions
         ],
-        "screening": status.pop("current_report", None),
+        "screening": report_for(actor, current_report) if current_report else None,
+        "approval_screening_id": connection.execute(
+            text("SELECT after->>'screening_id' FROM audit_log WHERE proposal_id = :p AND action = 'approve'"),
+            {"p": proposal_id}).scalar_one_or_none(),
         "applicant_credit": {kind: active_entries(connection, proposal.credit_code, date.today(), kind)
                              for kind in ("black", "red")},
         "review": status,
@@ -327,22 +346,65 @@ def act(connection: Connection, actor: Account | None, proposal_id: int, action:
         raise ProposalInputError("reason", f"say why the proposal is {done}")
     new_state = next_state(State(proposal.state), chosen)
     code: ProjectCode | None = None
+    decision: dict[str, Any] = {}
     if chosen is Action.APPROVE:
+        decision["screening_id"] = _screen_for_approval(connection, proposal)
         blockers = approval_blockers(connection, proposal)
         if blockers:
-            raise ApprovalRefusedError(blockers)
+            raise ApprovalRefusedError(blockers)  # the transaction rolls back: the screening is not kept
         code = _assign_code(connection, proposal)
     else:
         connection.execute(text("UPDATE proposals SET state = :s, updated_at = now() WHERE id = :id"),
                            {"s": new_state.value, "id": proposal_id})
     audit.record(connection, actor=actor, action=chosen.value, proposal_id=proposal_id,
                  before={"state": proposal.state},
-                 after={"state": new_state.value, "reason": reason, "project_code": str(code) if code else None})
+                 after={"state": new_state.value, "reason": reason, "project_code": str(code) if code else None,
+                        **decision})
     return proposal_detail(connection, actor, proposal_id)
 
 
+def _screen_for_approval(connection: Connection, proposal: Row[Any]) -> str:
+    """Screen the current site again, inside the approval's transaction, and keep that screening on the
+    current revision; returns its id. The approval decides on this answer, never on an older one.
+
+    Taken first, the approval lock waits for any approval of an overlapping site; under READ COMMITTED the
+    screening's statements, which start after the lock, then see that approval's code and the current
+    layer versions.
+    """
+    revision = connection.execute(
+        text("SELECT id, source_crs, area_m2, ST_AsBinary(geom) AS wkb FROM site_revisions "
+             "WHERE proposal_id = :p AND is_current"), {"p": proposal.id}).one()
+    site = Site(geometry=shapely.from_wkb(revision.wkb), source_crs=revision.source_crs, area_m2=revision.area_m2)
+    _lock_approval_area(connection, site)
+    report = Screener(connection).screen(ScreeningRequest(
+        site=site, project_type=proposal.project_type, land_use=proposal.land_use, industry=proposal.industry,
+        proposal_id=proposal.id))
+    return store_screening(connection, report, revision.id)
+
+
+def _lock_approval_area(connection: Connection, site: Site) -> None:
+    """Serialise approvals of overlapping sites until this transaction ends (not others: they run side by side).
+
+    Each approval locks, in one order (so never a deadlock), the cells its site's bounding box touches,
+    under a shared whole-map lock; a site touching too many cells takes the whole map exclusively instead.
+    """
+    west, south, east, north = site.geometry.bounds
+    columns = range(math.floor(west / APPROVAL_LOCK_CELL_DEGREES), math.floor(east / APPROVAL_LOCK_CELL_DEGREES) + 1)
+    rows = range(math.floor(south / APPROVAL_LOCK_CELL_DEGREES), math.floor(north / APPROVAL_LOCK_CELL_DEGREES) + 1)
+    lock = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
+    if len(columns) * len(rows) > APPROVAL_LOCK_MAX_CELLS:
+        connection.execute(lock, {"namespace": APPROVAL_LOCK_NAMESPACE, "key": _WHOLE_MAP})
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:namespace, :key)"),
+                       {"namespace": APPROVAL_LOCK_NAMESPACE, "key": _WHOLE_MAP})
+    for key in sorted(column * 4000 + row for column in columns for row in rows):  # rows stay within ±1,800
+        connection.execute(lock, {"namespace": APPROVAL_LOCK_NAMESPACE, "key": key})
+
+
 def approval_blockers(connection: Connection, proposal: Row[Any]) -> list[dict[str, Any]]:
-    """Every reason the NDRC may not approve now: blocking conflicts, objections, silence, blacklisting."""
+    """Every reason the NDRC may not approve now: blocking conflicts, objections, silence, blacklisting.
+
+    Read from the newest screening of the current revision: in an approval, the one it has just made."""
     status = review_status(connection, proposal)
     reasons: list[dict[str, Any]] = []
     report = status.get("current_report") or UNSCREENED

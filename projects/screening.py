@@ -23,10 +23,14 @@ from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
 from layers.land_use import Compatibility, class_name, compatibility, is_known_class
 from layers.store import CurrentVersion, current_versions
+from projects.access import sees_other_projects
+from projects.accounts import Account
 from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
 from projects.settings import ScreeningSettings, screening_settings
 from projects.sites import Site
 
+_PROJECT_SITE = "project_site"
+"""The layer kind of conflicts with other projects' sites."""
 _PLANNING_AREA = "planning_area"
 """The overlay's name for the part of a site outside every district (the planning area, 规划范围)."""
 
@@ -342,9 +346,9 @@ class Screener:
                 else:
                     state = "no_data" if rules else "clear"
                 status.append(_status_entry(slug, layer, state, len(rules), dropped[(slug, layer.layer_id)]))
-        projects = findings[("project_site", None)]
-        status.append(_status_entry("project_site", None, "conflict" if projects else "clear", len(projects),
-                                    dropped[("project_site", None)]))
+        projects = findings[(_PROJECT_SITE, None)]
+        status.append(_status_entry(_PROJECT_SITE, None, "conflict" if projects else "clear", len(projects),
+                                    dropped[(_PROJECT_SITE, None)]))
         return status
 
     @staticmethod
@@ -363,7 +367,7 @@ class Screener:
             rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL
             assert rule.severity is not None
             conflicts.append((rule, _conflict(
-                rule, rule.severity, None, row.name, "project_site", row.area_m2, request.site.area_m2,
+                rule, rule.severity, None, row.name, _PROJECT_SITE, row.area_m2, request.site.area_m2,
                 row.geometry, attributes={"proposal_id": row.proposal_id, "name": row.name, "state": row.state,
                                           "project_code": row.project_code, "site_revision": row.revision})))
         return conflicts
@@ -411,6 +415,26 @@ def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str],
         "no_data_layer_kinds": sorted({entry["layer_kind"] for entry in layer_status if entry["status"] == "no_data"}),
         "eligible_for_code": counts[Severity.BLOCKING.value] == 0 and not missing_layer_kinds,
     }
+
+
+def report_for(actor: Account | None, report: dict[str, Any]) -> dict[str, Any]:
+    """The report as ``actor`` may see it, at the point where it leaves for a caller.
+
+    Officials see everything. The public and applicants learn that the site overlaps another project, with
+    the overlap's area and severity, but not that project's name, id, state, code, revision or geometry:
+    the public never sees a proposal, and an applicant sees only its own. Only those conflicts are rebuilt;
+    the rest of the report is shared, not copied.
+    """
+    if sees_other_projects(actor):
+        return report
+    redacted = {**report, "conflicts": [
+        {**conflict, "layer_name": None, "attributes": {}, "geometry": None}
+        if conflict["layer_kind"] == _PROJECT_SITE else conflict
+        for conflict in report["conflicts"]]}
+    if isinstance(report.get("ignored_slivers"), list):  # reports stored before slivers were listed count them
+        redacted["ignored_slivers"] = [{**sliver, "layer_name": None} if sliver["layer_kind"] == _PROJECT_SITE
+                                       else sliver for sliver in report["ignored_slivers"]]
+    return redacted
 
 
 def store_screening(connection: Connection, report: ScreeningReport, revision_id: int | None = None) -> str:

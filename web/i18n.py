@@ -76,6 +76,7 @@ LABELS: dict[str, Text] = {
     "conflict.area": Text("重叠面积", "Overlap"),
     "conflict.follow_up": Text("处理要求", "Follow-up"),
     "conflict.none": Text("选址未发现空间冲突", "The site has no spatial conflict"),
+    "conflict.other_project": Text("其他项目选址", "another project's site"),
     "conflict.title": Text("空间冲突", "Spatial conflicts"),
     "opinions.title": Text("部门审查意见", "Department opinions"),
     "opinions.none": Text("尚无意见", "No opinion yet"),

@@ -6,19 +6,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from api.auth import Caller
 from api.problems import ProblemError
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
 from gis.db import get_engine, read_only
-from projects.screening import Screener, ScreeningRequest, load_screening, store_screening
+from projects.screening import Screener, ScreeningRequest, load_screening, report_for, store_screening
 from projects.sites import prepare_site
 
 router = APIRouter(prefix="/api/v1", tags=["screening"])
 
 
 @router.post("/screenings", response_model=None)
-def post_screening(body: ScreeningIn) -> FastJSONResponse:
-    """The conflict report of a site: each conflict, and a summary with `eligible_for_code`."""
+def post_screening(body: ScreeningIn, caller: Caller) -> FastJSONResponse:
+    """The conflict report of a site: each conflict, and a summary with `eligible_for_code`.
+
+    Overlaps with other projects name the project only for officials (department, NDRC, admin)."""
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
@@ -27,14 +30,14 @@ def post_screening(body: ScreeningIn) -> FastJSONResponse:
         if body.store:
             store_screening(connection, report)
     # The report is plain JSON data already; skipping FastAPI's recursive encoder matters for big overlaps.
-    return FastJSONResponse(report.to_dict())
+    return FastJSONResponse(report_for(caller, report.to_dict()))
 
 
 @router.get("/screenings/{screening_id}")
-def get_screening(screening_id: str) -> dict[str, Any]:
-    """A stored screening, exactly as it was reported."""
+def get_screening(screening_id: str, caller: Caller) -> dict[str, Any]:
+    """A stored screening, exactly as it was reported (other projects named only for officials)."""
     with get_engine().connect() as connection:
         report = load_screening(connection, screening_id)
     if report is None:
         raise ProblemError(404, "not-found", "Screening not found", f"There is no stored screening {screening_id!r}.")
-    return report
+    return report_for(caller, report)

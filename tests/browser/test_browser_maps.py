@@ -1,6 +1,7 @@
 """The map pages in headless Chromium: they load without console errors, draw the planning layers from
 vector tiles (only the tiles in view), draw the proposals after login, save a marking drawn on the review
-map, show the NDRC the reasons an approval is refused, and put a GCJ-02 basemap where it belongs.
+map, show the NDRC the reasons an approval is refused, name another project a site overlaps only for
+officials, and put a GCJ-02 basemap where it belongs.
 Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import uuid
 
 import numpy as np
 import pytest
+import shapely
+from test_proposals import credit_code, proposal_body
+from test_supervision_support import clean_sites
 
 from data.samples.load import DEMO_SECRET
 from gis.gcj02 import wgs84_to_gcj02
+from projects.accounts import Role, create_account
 from web.settings import map_settings
 
 pytestmark = pytest.mark.browser
@@ -222,4 +227,48 @@ def test_a_gcj02_basemap_is_moved_onto_the_wgs84_layers(tab, live_server, monkey
     assert offset == pytest.approx([-east_m / metres_per_pixel, north_m / metres_per_pixel], abs=2)
     assert tab.page.locator(".map-note-warning").is_visible()
     tab.screenshot("blueprint-map-gcj02-basemap")
+    assert tab.errors == []
+
+
+@pytest.fixture(scope="module")
+def overlapping_pair(client, login, engine) -> dict:
+    """Applicant A's submitted proposal, and applicant B's proposal on the same land (submitted too)."""
+    site = shapely.geometry.shape(next(clean_sites(engine)))
+    made = {}
+    for key, serial in (("a", 70031), ("b", 70032)):
+        username = f"browser-applicant-{key}"
+        code = credit_code(serial)
+        with engine.begin() as connection:
+            create_account(connection, username=username, secret=DEMO_SECRET, role=Role.APPLICANT,
+                           organisation=f"{username} 有限公司", credit_code=code)
+        body = proposal_body(site, code, name=f"浏览器保密测试 {key} {uuid.uuid4().hex[:6]}")
+        proposal = client.post("/api/v1/proposals", json=body, headers=login(username))
+        assert proposal.status_code == 201, proposal.text
+        assert client.post(f"/api/v1/proposals/{proposal.json()['id']}/actions", json={"action": "submit"},
+                           headers=login(username)).status_code == 200
+        made[key] = {"username": username, **proposal.json()}
+    return made
+
+
+def test_the_review_page_tells_an_applicant_of_an_overlap_without_naming_the_other_project(
+        tab, live_server, overlapping_pair):
+    mine, other = overlapping_pair["b"], overlapping_pair["a"]
+    open_page(tab, f"{live_server}/proposals/{mine['id']}/review")
+    log_in(tab, mine["username"])
+    item = tab.page.locator("#conflict-list li:has-text('其他项目选址')")
+    item.wait_for()
+    item.click()
+    assert other["name"] not in tab.page.inner_text("body")
+    tab.screenshot("review-overlap-applicant")
+    assert tab.errors == []
+
+
+def test_the_review_page_names_the_other_project_for_a_department(tab, live_server, overlapping_pair):
+    mine, other = overlapping_pair["b"], overlapping_pair["a"]
+    open_page(tab, f"{live_server}/proposals/{mine['id']}/review")
+    log_in(tab, "dept-natural_resources")
+    item = tab.page.locator(f"#conflict-list li:has-text('{other['name']}')")
+    item.wait_for()
+    item.click()
+    assert other["name"] in tab.page.locator(".leaflet-popup-content").inner_text()
     assert tab.errors == []

@@ -259,13 +259,18 @@
 
   function proposalSymbol(key) { return config.styles.proposals[key]; }
 
+  /** What a conflict overlaps; the public and applicants are not told which other project it is. */
+  function conflictLayerName(conflict) {
+    return conflict.layer_name === null ? t('conflict.other_project') : conflict.layer_name;
+  }
+
   function conflictPopup(conflict) {
     var lang = config.lang;
     var overlap = conflict.overlap || {};
     return '<div class="conflict-popup"><div class="conflict-severity severity-' + escapeHtml(conflict.severity) + '">' +
       escapeHtml(t('severity.' + conflict.severity)) + '</div>' +
       '<div class="conflict-message">' + escapeHtml(conflict.message[lang]) + '</div><table class="table table-sm">' +
-      '<tr><th>' + escapeHtml(t('conflict.layer')) + '</th><td>' + escapeHtml(conflict.layer_name) +
+      '<tr><th>' + escapeHtml(t('conflict.layer')) + '</th><td>' + escapeHtml(conflictLayerName(conflict)) +
       (conflict.layer_version ? ' (v' + escapeHtml(conflict.layer_version) + ')' : '') + '</td></tr>' +
       '<tr><th>' + escapeHtml(t('conflict.rule')) + '</th><td><code>' + escapeHtml(conflict.rule_id) + '</code></td></tr>' +
       '<tr><th>' + escapeHtml(t('conflict.department')) + '</th><td>' + escapeHtml(conflict.department_name[lang]) + '</td></tr>' +
@@ -451,7 +456,8 @@
     api: api, ApiError: ApiError, session: session, map: map, ready: ready,
     style: style, vectorTiles: vectorTiles, featuresAt: featuresAt,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
-    conflictPopup: conflictPopup, conflictBadges: conflictBadges, proposalLayer: proposalLayer,
+    conflictPopup: conflictPopup, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
+    proposalLayer: proposalLayer,
     proposalSummary: proposalSummary, proposalDetails: proposalDetails, showMessage: showMessage,
     watchSiteMarkers: watchSiteMarkers,
     wgs84ToGcj02: wgs84ToGcj02

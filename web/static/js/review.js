@@ -47,7 +47,7 @@
       var item = document.createElement('li');
       item.className = 'conflict-item severity-border-' + conflict.severity;
       item.innerHTML = '<span class="badge severity-badge severity-' + conflict.severity + '">' +
-        B.escapeHtml(B.t('severity.' + conflict.severity)) + '</span> <strong>' + B.escapeHtml(conflict.layer_name) +
+        B.escapeHtml(B.t('severity.' + conflict.severity)) + '</span> <strong>' + B.escapeHtml(B.conflictLayerName(conflict)) +
         '</strong><div class="small">' + B.escapeHtml(conflict.message[cfg.lang]) + '</div><div class="small text-muted">' +
         B.escapeHtml(conflict.department_name[cfg.lang]) + ' · ' + B.formatArea(conflict.overlap.m2) + '</div>';
       var layer = conflictGroup.byConflict[index];
