@@ -224,3 +224,17 @@ def test_an_applicants_own_proposal_does_not_name_the_project_it_overlaps(
                        headers=other_applicant["headers"]).status_code == 200
     for official in ("ndrc", "dept-natural_resources"):
         assert_named(client.get(f"{API}/proposals/{mine['id']}", headers=login(official)).json()["screening"], other)
+
+
+def test_a_sliver_of_another_project_is_listed_without_its_name_for_the_public(
+        client, login, applicant, spots):
+    other, land = overlapping(client, login, applicant, spots)
+    west, south, east, north = land.bounds
+    strip = shapely.geometry.box(east - 1e-8, south, east + 0.0004, north)  # 1 mm of the other site
+    body = {"site": mapping(strip), "project_type": "03", "land_use": "07", "industry": "O80"}
+    public = client.post(f"{API}/screenings", json=body)
+    [sliver] = [s for s in public.json()["ignored_slivers"] if s["layer_kind"] == "project_site"]
+    assert sliver["layer_name"] is None and other["name"] not in public.text
+    official = client.post(f"{API}/screenings", json=body, headers=login("ndrc")).json()
+    assert [s["layer_name"] for s in official["ignored_slivers"] if s["layer_kind"] == "project_site"] == [
+        other["name"]]
