@@ -29,7 +29,14 @@ from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
-from projects.screening import PROJECT_TYPES, Screener, ScreeningRequest, report_for, store_screening
+from projects.screening import (
+    PROJECT_TYPES,
+    Screener,
+    ScreeningReport,
+    ScreeningRequest,
+    report_for,
+    store_screening,
+)
 from projects.sites import Site
 from projects.workflow import EDITABLE_STATES, TRANSITIONS, Action, IllegalTransitionError, State, next_state
 
@@ -363,6 +370,24 @@ def act(connection: Connection, actor: Account | None, proposal_id: int, action:
     return proposal_detail(connection, actor, proposal_id)
 
 
+def _current_site(connection: Connection, proposal: Row[Any]) -> tuple[int, Site]:
+    """The id of the current site revision and its site."""
+    revision = connection.execute(
+        text("SELECT id, source_crs, area_m2, ST_AsBinary(geom) AS wkb FROM site_revisions "
+             "WHERE proposal_id = :p AND is_current"), {"p": proposal.id}).one()
+    return revision.id, Site(geometry=shapely.from_wkb(revision.wkb), source_crs=revision.source_crs,
+                             area_m2=revision.area_m2)
+
+
+def _screen_current_site(connection: Connection, proposal: Row[Any], site: Site, revision_id: int) -> ScreeningReport:
+    """Screen the current site against the current layers and projects and keep it on its revision."""
+    report = Screener(connection).screen(ScreeningRequest(
+        site=site, project_type=proposal.project_type, land_use=proposal.land_use, industry=proposal.industry,
+        proposal_id=proposal.id))
+    store_screening(connection, report, revision_id)
+    return report
+
+
 def _screen_for_approval(connection: Connection, proposal: Row[Any]) -> str:
     """Screen the current site again, inside the approval's transaction, and keep that screening on the
     current revision; returns its id. The approval decides on this answer, never on an older one.
@@ -371,15 +396,30 @@ def _screen_for_approval(connection: Connection, proposal: Row[Any]) -> str:
     screening's statements, which start after the lock, then see that approval's code and the current
     layer versions.
     """
-    revision = connection.execute(
-        text("SELECT id, source_crs, area_m2, ST_AsBinary(geom) AS wkb FROM site_revisions "
-             "WHERE proposal_id = :p AND is_current"), {"p": proposal.id}).one()
-    site = Site(geometry=shapely.from_wkb(revision.wkb), source_crs=revision.source_crs, area_m2=revision.area_m2)
+    revision_id, site = _current_site(connection, proposal)
     _lock_approval_area(connection, site)
-    report = Screener(connection).screen(ScreeningRequest(
-        site=site, project_type=proposal.project_type, land_use=proposal.land_use, industry=proposal.industry,
-        proposal_id=proposal.id))
-    return store_screening(connection, report, revision.id)
+    report = _screen_current_site(connection, proposal, site, revision_id)
+    assert report.screening_id is not None
+    return report.screening_id
+
+
+def rescreen(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
+    """Screen the current site again against today's layers and projects (重新检测), audited.
+
+    The NDRC does this when layers changed after the site was screened (a refused approval names the
+    departments a fresh screening now needs, and they can answer only once the proposal carries that
+    screening); the applicant may too. Older screenings are kept as they were.
+    """
+    proposal = _visible(connection, actor, proposal_id, lock=True)
+    require_role(actor, Role.NDRC, Role.APPLICANT, action="re-screening a proposal")
+    if State(proposal.state) not in EDITABLE_STATES:
+        raise IllegalTransitionError(State(proposal.state), "re-screen")
+    revision_id, site = _current_site(connection, proposal)
+    report = _screen_current_site(connection, proposal, site, revision_id)
+    audit.record(connection, actor=actor, action="rescreen", proposal_id=proposal_id,
+                 after={"screening_id": report.screening_id, "blocking_count": report.summary["blocking_count"],
+                        "layer_versions": [[v["layer_id"], v["version"]] for v in report.layer_versions]})
+    return proposal_detail(connection, actor, proposal_id)
 
 
 def _lock_approval_area(connection: Connection, site: Site) -> None:

@@ -238,3 +238,31 @@ def test_a_sliver_of_another_project_is_listed_without_its_name_for_the_public(
     official = client.post(f"{API}/screenings", json=body, headers=login("ndrc")).json()
     assert [s["layer_name"] for s in official["ignored_slivers"] if s["layer_kind"] == "project_site"] == [
         other["name"]]
+
+
+def test_a_department_a_fresh_screening_calls_for_answers_after_the_ndrc_re_screens(
+        client, login, applicant, spots, engine, tmp_path: Path):
+    land = next(spots)
+    proposal = create(client, applicant, land)
+    open_review(client, login, applicant, proposal["id"])
+    flood = tmp_path / "flood.geojson"
+    flood.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "复核测试洪涝区", "risk_level": "high"},
+         "geometry": mapping(land.buffer(0.00003))}]}))
+    import_layer(flood, "flood_risk", name=f"复核测试洪涝区 {uuid.uuid4().hex[:6]}", engine=engine)
+    refused = approve(client, login, proposal["id"])
+    assert any(r["kind"] == "outstanding_opinion" and r["department"] == "water" for r in refused.json()["reasons"])
+    opinion = {"verdict": "agree"}
+    water = login("dept-water")
+    assert client.post(f"{API}/proposals/{proposal['id']}/opinions", json=opinion, headers=water).status_code == 403
+
+    assert client.post(f"{API}/proposals/{proposal['id']}/rescreen", headers=applicant["headers"]).status_code \
+        == 201  # the applicant may re-screen its own proposal
+    rescreened = client.post(f"{API}/proposals/{proposal['id']}/rescreen", headers=login("ndrc"))
+    assert rescreened.status_code == 201, rescreened.text
+    assert "water" in rescreened.json()["review"]["required"]
+    assert client.post(f"{API}/proposals/{proposal['id']}/opinions", json=opinion, headers=water).status_code == 201
+    assert approve(client, login, proposal["id"]).status_code == 200
+    history = client.get(f"{API}/proposals/{proposal['id']}/history", headers=login("ndrc")).json()
+    assert [entry["action"] for entry in history].count("rescreen") == 2
+    assert client.post(f"{API}/proposals/{proposal['id']}/rescreen", headers=login("dept-water")).status_code == 403

@@ -92,6 +92,13 @@ def post_action(proposal_id: int, body: ActionIn, caller: Caller) -> dict[str, A
         return proposals.act(connection, caller, proposal_id, body.action, body.reason)
 
 
+@router.post("/proposals/{proposal_id}/rescreen", tags=["proposals"], status_code=201)
+def post_rescreen(proposal_id: int, caller: Caller) -> dict[str, Any]:
+    """Screen the current site again against today's layers and projects (NDRC or the applicant), audited."""
+    with get_engine().begin() as connection:
+        return proposals.rescreen(connection, caller, proposal_id)
+
+
 @router.post("/proposals/{proposal_id}/opinions", tags=["review"], status_code=201)
 def post_opinion(proposal_id: int, body: OpinionIn, caller: Caller) -> dict[str, Any]:
     """A department's opinion on the current site revision."""
