@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.errors import SpatialInputError
 from layers.catalogue import UnknownLayerKindError
+from layers.importer import ImportBusyError
 from layers.store import LayerNotFoundError
 from projects.access import AccessDeniedError, LoginRequiredError, NotFoundError
 from projects.accounts import AccountError
@@ -67,6 +68,13 @@ def _problem(request: Request, error: Exception) -> JSONResponse:
     headers = extra.pop("headers", {})
     response = problem_response(request, error.status, error.slug, error.title, error.detail, **extra)
     response.headers.update(headers)
+    return response
+
+
+def _import_busy(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ImportBusyError)
+    response = problem_response(request, 409, "import-busy", "Another import is running", str(error))
+    response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
 
 
@@ -150,6 +158,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(LayerNotFoundError, _not_found)
+    app.add_exception_handler(ImportBusyError, _import_busy)
     app.add_exception_handler(UnknownLayerKindError, _bad_value)
     app.add_exception_handler(AccessDeniedError, _forbidden)
     app.add_exception_handler(LoginRequiredError, _login_required)

@@ -118,7 +118,7 @@ def layers_import(
     """Import a file as a new version of a planning layer."""
     from tqdm import tqdm
 
-    from layers.importer import import_layer
+    from layers.importer import ImportBusyError, import_layer
 
     # The libraries just loaded live until exit: keeping their objects out of garbage collection spares the
     # collections during the import and the full one at exit.
@@ -127,7 +127,7 @@ def layers_import(
     with tqdm(unit=" features", desc=f"importing {file.name}", file=sys.stderr, disable=None) as bar:
         try:
             report = import_layer(file, kind, crs=crs, name=name, repair=repair, progress=bar.update)
-        except (SpatialInputError, ValueError) as error:
+        except (SpatialInputError, ValueError, ImportBusyError) as error:
             fail(error)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -139,6 +139,9 @@ def layers_import(
     )
     for issue in report.repaired:
         typer.echo(f"  repaired feature {issue.index}: {issue.reason}")
+    for change in report.normalised:
+        typer.echo(f"  normalised {change.attribute} {change.value!r} -> {change.normalised!r} "
+                   f"({change.count} features)")
 
 
 @layers_app.command("list")

@@ -13,8 +13,24 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from layers.attributes import (
+    ACQUISITION_STATUSES,
+    AVAILABILITIES,
+    DEMOLITION_ALIASES,
+    DEMOLITION_STATUSES,
+    FLOOD_RISK_ALIASES,
+    FLOOD_RISK_LEVELS,
+    RED_LINE_CATEGORIES,
+    SOIL_WATER_ZONE_TYPES,
+    STATUS_ALIASES,
+    WATER_SOURCE_TIER_ALIASES,
+    WATER_SOURCE_TIERS,
+    Attribute,
+    AttributeType,
+)
 from layers.departments import Department
 from layers.land_use import URBAN_CONSTRUCTION_CLASSES, first_level
+from layers.text import Text
 
 
 class Severity(StrEnum):
@@ -37,15 +53,6 @@ POLLUTING_INDUSTRIES: frozenset[str] = frozenset(
     # smelting, metal products (electroplating), leather, textiles (dyeing), power from fossil fuels.
     {"C17", "C19", "C22", "C25", "C26", "C27", "C28", "C30", "C31", "C32", "C33", "D44"}
 )
-
-
-@dataclass(frozen=True)
-class Text:
-    zh: str
-    en: str
-
-    def in_language(self, language: str) -> str:
-        return self.zh if language == "zh" else self.en
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,7 @@ class LayerKind:
     none is missing data. Other kinds mark where a constraint exists: a site on none of their features is
     clear of them."""
 
+    attributes: tuple[Attribute, ...] = ()  # what its rules and public pages read, checked at import
 
 def no_data_rule(slug: str, name: Text, department: Department) -> ConflictRule:
     """The rule for a site (or part of one) where a layer kind has no data: its department must look.
@@ -133,6 +141,9 @@ LAND_USE = LayerKind(
         ),
         no_data_rule("land_use", _LAND_USE_NAME, _NR),
     ),
+    attributes=(
+        Attribute("landuse_code", Text("规划用地代码", "land-use code"), AttributeType.LAND_USE_CODE, required=True),
+    ),
     colour="#f4d03f",
     covers_planning_area=True,
 )
@@ -153,6 +164,9 @@ ECOLOGICAL_RED_LINE = LayerKind(
             protected=True,
         ),
     ),
+    attributes=(
+        Attribute("category", Text("生态保护红线类型", "red-line type"), AttributeType.CODE, RED_LINE_CATEGORIES),
+    ),
     colour="#c0392b",
 )
 
@@ -172,6 +186,11 @@ BASIC_FARMLAND = LayerKind(
             Text("调整选址避让永久基本农田", "move the site off the permanent basic farmland"),
             protected=True,
         ),
+    ),
+    attributes=(
+        # 耕地质量等别: 15 grades, 1 the best (GB/T 28407-2012 农用地质量分等规程).
+        Attribute("grade", Text("耕地质量等别", "farmland quality grade"), AttributeType.INTEGER, minimum=1,
+                  maximum=15),
     ),
     colour="#27ae60",
 )
@@ -237,6 +256,10 @@ WATER_SOURCE_PROTECTION = LayerKind(
             feature_filter={"tier": frozenset({2})},
         ),
     ),
+    attributes=(
+        Attribute("tier", Text("保护区级别", "protection tier"), AttributeType.CODE, WATER_SOURCE_TIERS,
+                  WATER_SOURCE_TIER_ALIASES, required=True),
+    ),
     colour="#2e86c1",
 )
 
@@ -257,6 +280,9 @@ RIVER_MANAGEMENT_RANGE = LayerKind(
             protected=True,
         ),
     ),
+    attributes=(
+        Attribute("width_m", Text("管理范围宽度（米）", "management width (m)"), AttributeType.NUMBER, minimum=0),
+    ),
     colour="#1abc9c",
 )
 
@@ -273,6 +299,12 @@ FLOOD_RISK = LayerKind(
             Text("选址位于洪涝风险区", "site lies in a flood risk zone"),
             Text("编制防洪评价报告", "flood impact assessment (防洪评价)"),
         ),
+    ),
+    attributes=(
+        Attribute("risk_level", Text("风险等级", "risk level"), AttributeType.CODE, FLOOD_RISK_LEVELS,
+                  FLOOD_RISK_ALIASES),
+        Attribute("return_period_years", Text("重现期（年）", "return period (years)"), AttributeType.INTEGER,
+                  minimum=1),
     ),
     colour="#5dade2",
 )
@@ -291,10 +323,15 @@ SOIL_WATER_CONSERVATION = LayerKind(
             Text("编制水土保持方案", "soil and water conservation plan (水土保持方案)"),
         ),
     ),
+    attributes=(
+        Attribute("zone_type", Text("水土流失重点区类型", "zone type"), AttributeType.CODE, SOIL_WATER_ZONE_TYPES),
+    ),
     colour="#a04000",
 )
 
 _UNFINISHED = frozenset({"not_started", "in_progress"})
+_ACQUISITION_STATUS = Text("征地状态", "land acquisition")
+_DEMOLITION_STATUS = Text("拆迁状态", "demolition")
 LAND_ACQUISITION = LayerKind(
     "land_acquisition",
     Text("征地拆迁地块", "land acquisition and demolition parcels"),
@@ -330,11 +367,34 @@ LAND_ACQUISITION = LayerKind(
             },
         ),
     ),
+    attributes=(
+        Attribute("acquisition_status", _ACQUISITION_STATUS, AttributeType.CODE, ACQUISITION_STATUSES,
+                  STATUS_ALIASES, required=True),
+        Attribute("demolition_status", _DEMOLITION_STATUS, AttributeType.CODE, DEMOLITION_STATUSES,
+                  DEMOLITION_ALIASES, required=True),
+        Attribute("acquisition_percent", Text("征地进度（%）", "acquisition progress (%)"), AttributeType.NUMBER,
+                  minimum=0, maximum=100),
+        Attribute("households_remaining", Text("待拆迁户数", "households remaining"), AttributeType.INTEGER,
+                  minimum=0),
+        Attribute("buildings_remaining", Text("待拆除房屋（栋）", "buildings remaining"), AttributeType.INTEGER,
+                  minimum=0),
+    ),
     colour="#e67e22",
 )
 
 INVESTMENT_PARCEL = LayerKind(
-    "investment_parcel", Text("招商地块", "parcels open for investment"), _NR, colour="#f39c12"
+    "investment_parcel",
+    Text("招商地块", "parcels open for investment"),
+    _NR,
+    colour="#f39c12",
+    # Investors filter by these; the parcel page reads the other columns leniently (see layers.parcels).
+    attributes=(
+        Attribute("acquisition_status", _ACQUISITION_STATUS, AttributeType.CODE, ACQUISITION_STATUSES,
+                  STATUS_ALIASES),
+        Attribute("demolition_status", _DEMOLITION_STATUS, AttributeType.CODE, DEMOLITION_STATUSES,
+                  DEMOLITION_ALIASES),
+        Attribute("availability", Text("供应状态", "availability"), AttributeType.CODE, AVAILABILITIES),
+    ),
 )
 
 LAYER_KINDS: dict[str, LayerKind] = {

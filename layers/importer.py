@@ -7,6 +7,10 @@ and handed to a COPY into a new partition of ``layer_features``, which the datab
 slice is prepared. The partition is indexed once and attached at the end, and features of many vertices are
 cut into ``layer_feature_parts``. It is all one transaction: a rejected import writes nothing, and its
 report lists every invalid feature, not just the first.
+
+Before any of it, the attributes the layer kind's rules read are checked and normalised column by column
+(:mod:`layers.attributes`). Imports run one at a time (a transaction-level advisory lock taken before the
+DDL): two partitions attached at once deadlock in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -27,18 +31,22 @@ import pyarrow.compute as pc
 import shapely
 from numpy.typing import NDArray
 from psycopg.copy import QueuedLibpqWriter
+from psycopg.errors import LockNotAvailable, QueryCanceled
 from shapely.errors import GEOSException
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import OperationalError
 
 from gis.area import ellipsoidal_areas_m2
 from gis.crs import WGS84, InputCrs, to_wgs84_checked
 from gis.db import get_engine
 from gis.errors import SpatialInputError
 from gis.geometry import GeometryIssue, validate_polygons
+from layers.attributes import AttributeRejectedError, Normalisation, check_attributes
 from layers.catalogue import layer_kind
 from layers.source import LayerFile, MalformedFileError, read_layer_file
 
-__all__ = ["ImportRejectedError", "ImportReport", "MalformedFileError", "file_sha256", "import_layer"]
+__all__ = ["AttributeRejectedError", "ImportBusyError", "ImportRejectedError", "ImportReport", "MalformedFileError",
+           "file_sha256", "import_layer"]
 
 SUBDIVIDE_MAX_VERTICES = 256
 """Vertex budget of each ``ST_Subdivide`` part: small enough that an overlay touches few vertices."""
@@ -48,6 +56,11 @@ CHUNK_FEATURES = 10_000
 
 PREPARE_THREADS = 2
 """Threads preparing slices while the database parses the previous ones."""
+
+IMPORT_WAIT_SECONDS = 120
+"""How long an import waits for the one before it to finish; then it is refused as busy."""
+
+_IMPORT_LOCK = 0x6C61796572  # the advisory lock key of layer imports ("layer")
 
 _Result = TypeVar("_Result")
 
@@ -68,6 +81,18 @@ _ROW_HEAD = np.dtype([
     ("area_m2_size", ">i4"), ("area_m2", ">f8"),
     ("properties_size", ">i4"), ("jsonb_version", "u1"),
 ])
+
+
+class ImportBusyError(RuntimeError):
+    """Another import held the import lock for longer than ``IMPORT_WAIT_SECONDS``. Nothing was written."""
+
+    retry_after_seconds = 30
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"Another layer import has been running for over {IMPORT_WAIT_SECONDS} s; imports run one at a "
+            "time. Nothing was imported: try again when it has finished."
+        )
 
 
 class ImportRejectedError(SpatialInputError):
@@ -100,6 +125,7 @@ class ImportReport:
     source_crs: str
     seconds: float
     repaired: list[GeometryIssue] = field(default_factory=list)
+    normalised: list[Normalisation] = field(default_factory=list)
     reused: bool = False
 
     @property
@@ -117,6 +143,7 @@ class ImportReport:
             "seconds": round(self.seconds, 3),
             "features_per_second": round(self.features_per_second, 1),
             "repaired": [issue.to_dict() for issue in self.repaired],
+            "normalised": [change.to_dict() for change in self.normalised],
             "reused": self.reused,
         }
 
@@ -147,7 +174,7 @@ def import_layer(
     ``progress`` is called with the number of features written after each slice.
     """
     started = time.perf_counter()
-    layer_kind(kind)
+    attributes = layer_kind(kind).attributes
     engine = engine or get_engine()
     layer_name = name or path.stem
     checksum = file_sha256(path) if path.exists() else ""
@@ -161,8 +188,10 @@ def import_layer(
     input_crs = layer_file.resolve_crs(crs)
     if len(layer_file) == 0:
         raise SpatialInputError("empty-file", "The file has no features", f"{path.name} has no features.")
+    layer_file, normalised = check_attributes(layer_file, attributes, kind)
 
     with engine.begin() as connection:
+        _wait_for_other_imports(connection)
         layer_id = _lock_layer(connection, layer_name, kind)
         version, version_id = _new_version(connection, layer_id, layer_file, input_crs, checksum)
         loaded = _load_partition(connection, version_id, layer_file, input_crs, repair, progress)
@@ -183,7 +212,28 @@ def import_layer(
         source_crs=input_crs.label,
         seconds=time.perf_counter() - started,
         repaired=loaded.repaired,
+        normalised=normalised,
     )
+
+
+def _wait_for_other_imports(connection: Connection) -> None:
+    """Hold the import lock until this transaction ends, waiting at most ``IMPORT_WAIT_SECONDS`` for it.
+
+    Two imports creating and attaching partitions of ``layer_features`` at once deadlock; one after the
+    other they cannot. Raises :class:`ImportBusyError` when the wait is over.
+    """
+    timeout = connection.execute(text("SELECT current_setting('statement_timeout')")).scalar_one()
+    wait = f"{IMPORT_WAIT_SECONDS}s"
+    connection.execute(text("SELECT set_config('lock_timeout', :wait, true), "
+                            "set_config('statement_timeout', :wait, true)"), {"wait": wait})
+    try:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
+    except OperationalError as error:
+        if isinstance(error.orig, LockNotAvailable | QueryCanceled):
+            raise ImportBusyError() from None
+        raise
+    connection.execute(text("SELECT set_config('lock_timeout', '0', true), "
+                            "set_config('statement_timeout', :timeout, true)"), {"timeout": timeout})
 
 
 def _lock_layer(connection: Connection, layer_name: str, kind: str) -> int:

@@ -63,12 +63,19 @@ SECOND_LEVEL_CLASSES: dict[str, tuple[str, str]] = {
     "1102": ("储备库用地", "reserve depots"),
     "1201": ("铁路用地", "railway"),
     "1202": ("公路用地", "highway"),
+    "1203": ("机场用地", "airport"),
+    "1204": ("港口码头用地", "port and wharf"),
+    "1205": ("管道运输用地", "pipeline transport"),
     "1206": ("城市轨道交通用地", "urban rail transit"),
     "1207": ("城镇村道路用地", "urban and village roads"),
     "1208": ("交通场站用地", "transport stations"),
     "1301": ("供水用地", "water supply"),
     "1302": ("排水用地", "drainage"),
     "1303": ("供电用地", "power supply"),
+    "1304": ("供燃气用地", "gas supply"),
+    "1306": ("通信用地", "telecommunications"),
+    "1311": ("干渠", "main canal"),
+    "1312": ("水工设施用地", "hydraulic works"),
     "1401": ("公园绿地", "park"),
     "1402": ("防护绿地", "protective green belt"),
     "1403": ("广场用地", "public square"),
@@ -130,3 +137,4 @@ def compatibility(intended: str, planned: str) -> Compatibility:
 
 URBAN_CONSTRUCTION_CLASSES: frozenset[str] = frozenset(_URBAN) - {"14", "16"}
 """First-level classes that are urban construction (城镇建设用地) and belong inside the development boundary."""
+

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU
+from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
 from layers.catalogue import DISTRICT, INVESTMENT_PARCEL, Text
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES, is_known_class
 from layers.store import GEOJSON_DECIMALS, BBox
@@ -33,28 +34,6 @@ MAX_EXPORT_FEATURES = 5_000
 MAX_FILTER_VALUES = 20
 """At most this many comma-separated values per filter."""
 MAX_SORT_KEYS = 3
-
-ACQUISITION_STATUSES: dict[str, Text] = {
-    "not_started": Text("未启动", "not started"),
-    "in_progress": Text("进行中", "in progress"),
-    "done": Text("已完成", "done"),
-}
-"""Land acquisition (征地) status of a parcel, in the order progress goes."""
-
-DEMOLITION_STATUSES: dict[str, Text] = {
-    "not_started": Text("未启动", "not started"),
-    "in_progress": Text("进行中", "in progress"),
-    "done": Text("已完成", "done"),
-    "not_needed": Text("无需拆迁", "not needed"),
-}
-"""Demolition (拆迁) status of a parcel; ``not_needed`` is as good as ``done`` for an investor."""
-
-AVAILABILITIES: dict[str, Text] = {
-    "open": Text("可供应", "open"),
-    "reserved": Text("已预留", "reserved"),
-    "transferred": Text("已出让", "transferred"),
-}
-"""Whether a parcel is on offer (open), held for an investor in negotiation (reserved) or gone (transferred)."""
 
 STATUS_VALUES: dict[str, dict[str, Text]] = {
     "acquisition_status": ACQUISITION_STATUSES,

@@ -295,3 +295,18 @@ def test_the_import_command_lists_invalid_features_and_fails(engine, database_ur
     assert result.returncode == 2
     assert "feature 1: ring 0 self-intersects at 118.105, 24.505" in result.stderr
     assert counts(engine) == before
+
+
+def test_parallel_import_commands_run_one_after_another(engine, database_url, tmp_path):
+    squares = [shapely.box(118.2 + 2e-4 * (k % 100), 24.5 + 2e-4 * (k // 100), 118.2001 + 2e-4 * (k % 100),
+                           24.5001 + 2e-4 * (k // 100)) for k in range(20_000)]
+    path = write_geojson(tmp_path / "parallel.geojson", squares)
+    before = counts(engine)
+    command = [sys.executable, "-m", "cli.main", "layers", "import", str(path), "--kind", "flood_risk", "--json"]
+    runs = [subprocess.Popen([*command, "--name", f"parallel {k}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "DATABASE_URL": database_url},
+                             cwd=Path(__file__).parent.parent) for k in range(3)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], [stderr for _, stderr in outputs]
+    assert {json.loads(stdout)["feature_count"] for stdout, _ in outputs} == {20_000}
+    assert counts(engine) == (before[0] + 3, before[1] + 3, before[2] + 60_000)

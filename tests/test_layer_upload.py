@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import box, mapping
 from sqlalchemy import text
 
 from api.app import create_app
 from gis.db import get_engine
 from gis.settings import database_settings
+from layers import importer
 from projects.accounts import Role, create_account, issue_token
 
 API = "/api/v1/layers"
@@ -88,4 +94,50 @@ def test_an_unclosed_ring_is_a_problem_naming_the_feature_not_a_server_error(iso
     problem = response.json()
     assert problem["type"] == "/problems/invalid-features" and "feature 0" in problem["detail"]
     assert "closed" in problem["issues"][0]["reason"]
+    assert counts(isolated_engine) == before
+
+
+def test_an_upload_with_an_unreadable_attribute_is_a_problem_listing_it(isolated, isolated_engine):
+    client, headers = isolated
+    before = counts(isolated_engine)
+    untiered = SQUARE_GEOJSON.replace('"name": "上传测试"', '"tier": "三级"')
+    response = client.post(API, headers=headers["admin"], files={"file": ("water.geojson", untiered)},
+                           data={"kind": "water_source_protection"})
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/invalid-attributes"
+    assert problem["issues"][0] | {"index": 0, "attribute": "tier", "value": "三级"} == problem["issues"][0]
+    assert "一级保护区" in problem["issues"][0]["allowed"]
+    assert counts(isolated_engine) == before
+
+
+def test_four_uploads_at_once_all_import_one_after_another(isolated, isolated_engine):
+    client, headers = isolated
+    before = counts(isolated_engine)
+    # A few thousand squares each, so that the imports' transactions overlap.
+    squares = [{"type": "Feature", "properties": {}, "geometry": mapping(box(x, y, x + 1e-4, y + 1e-4))}
+               for x, y in ((118.2 + 2e-4 * (k % 60), 24.5 + 2e-4 * (k // 60)) for k in range(3000))]
+    content = json.dumps({"type": "FeatureCollection", "features": squares})
+    start = threading.Barrier(4)
+
+    def post(k: int) -> httpx.Response:
+        start.wait()
+        return upload(client, headers["admin"], content, filename=f"concurrent-{k}.geojson")
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(post, range(4)))
+    assert [response.status_code for response in responses] == [201] * 4, [r.text for r in responses]
+    assert counts(isolated_engine) == (before[0] + 4, before[1] + 4 * 3000)
+
+
+def test_an_upload_that_waits_too_long_for_another_import_is_a_409_and_writes_nothing(isolated, isolated_engine,
+                                                                                      monkeypatch):
+    client, headers = isolated
+    before = counts(isolated_engine)
+    monkeypatch.setattr(importer, "IMPORT_WAIT_SECONDS", 1)
+    with isolated_engine.begin() as other_import:
+        other_import.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": importer._IMPORT_LOCK})
+        response = upload(client, headers["admin"], SQUARE_GEOJSON, name="waiting upload")
+    assert response.status_code == 409, response.text
+    assert response.json()["type"] == "/problems/import-busy" and response.headers["Retry-After"] == "30"
     assert counts(isolated_engine) == before

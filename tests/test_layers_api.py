@@ -63,3 +63,18 @@ def test_openapi_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     assert "/api/v1/screenings" in client.get("/openapi.json").json()["paths"]
 
+
+
+def test_layer_kinds_publish_the_attributes_their_rules_read(client):
+    kinds = {kind["kind"]: kind for kind in client.get("/api/v1/layer-kinds").json()}
+    [tier] = kinds["water_source_protection"]["attributes"]
+    assert tier["name"] == "tier" and tier["type"] == "code" and tier["required"] is True
+    assert [value["value"] for value in tier["values"]] == [1, 2] and tier["aliases"]["一级"] == 1
+    statuses = {attribute["name"]: attribute for attribute in kinds["land_acquisition"]["attributes"]}
+    assert {"value": "in_progress", "zh": "进行中", "en": "in progress"} in statuses["acquisition_status"]["values"]
+    assert statuses["demolition_status"]["aliases"]["无需"] == "not_needed"
+    [land_use] = kinds["land_use"]["attributes"]
+    assert land_use["type"] == "land_use_code" and {"value": "0701", "zh": "城镇住宅用地", "en": "urban housing"} \
+        in land_use["values"]
+    [grade] = kinds["basic_farmland"]["attributes"]
+    assert (grade["type"], grade["minimum"], grade["maximum"]) == ("integer", 1, 15)

@@ -22,7 +22,8 @@ router = APIRouter(prefix="/api/v1", tags=["layers"])
 
 @router.get("/layer-kinds")
 def get_layer_kinds() -> list[dict[str, Any]]:
-    """The layer kinds of the catalogue, each with its responsible department and conflict rules."""
+    """The layer kinds of the catalogue: responsible department, conflict rules, and the attributes the rules
+    read with their types and allowed values (what an import checks)."""
     return [
         {
             "kind": kind.slug,
@@ -30,6 +31,7 @@ def get_layer_kinds() -> list[dict[str, Any]]:
             "department": kind.department.value,
             "colour": kind.colour,
             "rules": [rule.rule_id for rule in kind.rules],
+            "attributes": [attribute.as_dict() for attribute in kind.attributes],
         }
         for kind in LAYER_KINDS.values()
     ]
