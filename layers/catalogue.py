@@ -29,7 +29,7 @@ from layers.attributes import (
     AttributeType,
 )
 from layers.departments import Department
-from layers.land_use import URBAN_CONSTRUCTION_CLASSES, first_level
+from layers.land_use import URBAN_CONSTRUCTION_CLASSES, first_level, is_linear_infrastructure
 from layers.text import Text
 
 
@@ -47,12 +47,28 @@ class Relation(StrEnum):
     LAND_USE = "land_use"
 
 
-POLLUTING_INDUSTRIES: frozenset[str] = frozenset(
-    # GB/T 4754-2017 divisions with heavy pollution potential (环境保护部重点行业): paper, coke and
-    # petroleum, chemicals, pharmaceuticals, chemical fibre, non-metallic minerals, ferrous and non-ferrous
-    # smelting, metal products (electroplating), leather, textiles (dyeing), power from fossil fuels.
-    {"C17", "C19", "C22", "C25", "C26", "C27", "C28", "C30", "C31", "C32", "C33", "D44"}
-)
+POLLUTING_INDUSTRIES: frozenset[str] = frozenset({
+    # The heavily polluting industries (重污染行业) of the Ministry of Environmental Protection: 火电、钢铁、
+    # 水泥、电解铝、煤炭、冶金、化工、石化、建材、造纸、酿造、制药、发酵、纺织、制革和采矿业, as listed in
+    # 《上市公司环保核查行业分类管理名录》(环办函〔2008〕373号, repealed in 2016 but still the reference list)
+    # and 《上市公司环境信息披露指南》(征求意见稿, 环境保护部 2010). As GB/T 4754-2017 divisions (行业大类), the
+    # finest level a proposal states, so a division stands for its polluting classes:
+    "B06", "B07", "B08", "B09", "B10", "B11", "B12",  # 采矿业 mining (B06 also 煤炭 coal, B07 石化 oil and gas)
+    "C14",  # 发酵 fermentation: C146 调味品、发酵制品制造 (MSG, yeast, vinegar, soy sauce)
+    "C15",  # 酿造 brewing: C151 酒的制造 (liquor, beer, wine, alcohol)
+    "C17",  # 纺织 textiles (dyeing and finishing)
+    "C19",  # 制革 leather tanning (C191)
+    "C22",  # 造纸 paper (pulp, paper)
+    "C25",  # 石化 petroleum refining, 煤炭 coking (C252)
+    "C26",  # 化工 chemicals
+    "C27",  # 制药 pharmaceuticals
+    "C28",  # 化工 chemical fibres
+    "C30",  # 水泥、建材 cement (C3011) and building materials
+    "C31",  # 钢铁、冶金 iron and steel
+    "C32",  # 电解铝、冶金 aluminium electrolysis (C3216) and non-ferrous smelting
+    "D44",  # 火电 thermal power (D4411)
+})
+"""GB/T 4754-2017 divisions barred from a tier 2 drinking-water source protection zone as polluting."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,7 @@ class ConflictRule:
     protected: bool = False
     """Guards protected land (生态保护红线, 永久基本农田, 饮用水水源一级保护区, 河道管理范围): only the
     absolute sliver tolerance applies, so a large site cannot hide a real incursion behind its size."""
+    linear_infrastructure: bool | None = None  # only linear infrastructure (True), none of it (False)
 
     def applies_to(self, *, project_type: str, land_use: str, industry: str) -> bool:
         """Whether this rule concerns a project of the given type, intended land use and industry."""
@@ -81,6 +98,8 @@ class ConflictRule:
             and (self.applies_to_land_uses is None or first_level(land_use) in self.applies_to_land_uses)
             and (self.applies_to_industries is None or industry in self.applies_to_industries)
             and industry not in self.excludes_industries
+            and (self.linear_infrastructure is None
+                 or self.linear_infrastructure == is_linear_infrastructure(land_use, industry))
         )
 
     def matches_feature(self, properties: Mapping[str, Any]) -> bool:
@@ -101,8 +120,8 @@ class LayerKind:
     """Wall-to-wall (全域覆盖): every point of the planning area lies on a feature, so a part of a site on
     none is missing data. Other kinds mark where a constraint exists: a site on none of their features is
     clear of them."""
-
     attributes: tuple[Attribute, ...] = ()  # what its rules and public pages read, checked at import
+
 
 def no_data_rule(slug: str, name: Text, department: Department) -> ConflictRule:
     """The rule for a site (or part of one) where a layer kind has no data: its department must look.
@@ -209,6 +228,22 @@ URBAN_DEVELOPMENT_BOUNDARY = LayerKind(
                  "development boundary"),
             Text("调整选址至城镇开发边界内", "move the site inside the urban development boundary"),
             applies_to_land_uses=URBAN_CONSTRUCTION_CLASSES,
+            linear_infrastructure=False,
+        ),
+        # 《关于做好城镇开发边界管理的通知（试行）》(自然资源部, 自然资发〔2023〕193号) allows linear
+        # infrastructure (交通、能源、水利等线性基础设施) outside the boundary, within the plan's land-use
+        # controls: a department's review, not a refusal.
+        ConflictRule(
+            "urban_development_boundary.outside_linear",
+            Relation.OUTSIDE,
+            Severity.NEEDS_REVIEW,
+            _NR,
+            Text("线性基础设施选址位于城镇开发边界外", "linear infrastructure lies outside the urban "
+                 "development boundary"),
+            Text("核实符合国土空间规划和用途管制要求（自然资发〔2023〕193号）", "confirm the route follows the "
+                 "territorial spatial plan and its land-use controls (自然资发〔2023〕193号)"),
+            applies_to_land_uses=URBAN_CONSTRUCTION_CLASSES,
+            linear_infrastructure=True,
         ),
     ),
     colour="#8e44ad",

@@ -138,3 +138,24 @@ def compatibility(intended: str, planned: str) -> Compatibility:
 URBAN_CONSTRUCTION_CLASSES: frozenset[str] = frozenset(_URBAN) - {"14", "16"}
 """First-level classes that are urban construction (城镇建设用地) and belong inside the development boundary."""
 
+
+LINEAR_INFRASTRUCTURE_CLASSES: frozenset[str] = frozenset({"1201", "1202", "1205", "1206", "1207", "1311", "1312"})
+"""Second-level classes of linear works (线性工程): railway, highway, pipeline, urban rail, road, main canal
+(干渠) and hydraulic works (水工设施: embankments, levees). Airports, ports, stations and the utilities' plants
+(substations, waterworks) are sites, not lines."""
+
+LINEAR_INFRASTRUCTURE_INDUSTRIES: frozenset[str] = frozenset({"G53", "G54", "G57", "D44", "D45", "D46", "E48", "N76"})
+"""GB/T 4754-2017 divisions whose works are laid as lines: rail, road and pipeline transport (铁路、道路、管道运输),
+power, gas and water supply (电力、燃气、水的生产和供应: lines and mains), civil engineering (土木工程建筑: roads,
+railways, water works, pipelines) and water management (水利管理)."""
+
+
+def is_linear_infrastructure(land_use: str, industry: str) -> bool:
+    """Whether a project is linear infrastructure (交通、能源、水利等线性基础设施).
+
+    A second-level class says it by itself; a project given only the transport (12) or public utilities (13)
+    first-level class is linear when its industry (GB/T 4754 division) builds lines.
+    """
+    if len(land_use) == 4:
+        return land_use in LINEAR_INFRASTRUCTURE_CLASSES
+    return first_level(land_use) in ("12", "13") and industry in LINEAR_INFRASTRUCTURE_INDUSTRIES

@@ -206,6 +206,31 @@ def test_urban_construction_outside_the_development_boundary_conflicts(world):
     assert by_kind(screen(world, half_out, land_use="0101"), "urban_development_boundary") == []
 
 
+def test_linear_infrastructure_outside_the_development_boundary_needs_review_not_blocking(world):
+    half_out = box(118.29, 24.62, 118.31, 24.63)
+    for land_use, industry in (("1202", "E48"), ("12", "G54"), ("1205", "G57"), ("13", "D44"), ("1311", "N76")):
+        report = screen(world, half_out, land_use=land_use, industry=industry)
+        [conflict] = by_kind(report, "urban_development_boundary")
+        assert (conflict.rule_id, conflict.severity) == ("urban_development_boundary.outside_linear", "needs_review")
+        assert "193号" in conflict.follow_up["zh"] and report.summary["blocking_count"] == 0, land_use
+    # Stations, plants and a transport site without a linear industry are sites, not lines: still blocking.
+    for land_use, industry in (("1208", "G54"), ("1303", "D44"), ("12", "K70"), ("1001", "C39")):
+        report = screen(world, half_out, land_use=land_use, industry=industry)
+        [conflict] = by_kind(report, "urban_development_boundary")
+        assert (conflict.rule_id, conflict.severity) == ("urban_development_boundary.outside", "blocking"), land_use
+
+
+def test_every_heavily_polluting_industry_is_barred_from_a_tier_2_water_source_zone(world):
+    tier_2 = box(118.035, 24.685, 118.045, 24.695)
+    # mining, coal, brewing, fermentation, tanning, cement and thermal power (环办函〔2008〕373号)
+    for industry in ("B06", "B09", "B10", "C15", "C14", "C19", "C30", "D44"):
+        assert [c.severity for c in by_kind(screen(world, tier_2, industry=industry), "water_source_protection")] \
+            == ["blocking"], industry
+    # metal products are not on the list: the ecology department reviews them
+    assert [c.severity for c in by_kind(screen(world, tier_2, industry="C33"), "water_source_protection")] \
+        == ["needs_review"]
+
+
 def test_water_source_tier_1_blocks_and_tier_2_depends_on_the_industry(world):
     tier_1 = box(118.055, 24.705, 118.065, 24.715)
     assert [c.severity for c in by_kind(screen(world, tier_1), "water_source_protection")] == ["blocking"]
