@@ -252,11 +252,13 @@ def users_create(
 
 @layers_app.command("kinds")
 def layers_kinds() -> None:
-    """List the layer kinds and their responsible departments."""
+    """List the layer kinds, their responsible departments and the attributes an import checks."""
     from layers.catalogue import LAYER_KINDS
 
     for kind in LAYER_KINDS.values():
         typer.echo(f"{kind.slug:<28} {kind.name.zh} / {kind.name.en}  — {kind.department.name_zh}")
+        for attribute in kind.attributes:
+            typer.echo(f"    {attribute.name}{' (required)' if attribute.required else ''}: {attribute.allowed()}")
 
 
 if __name__ == "__main__":

@@ -164,8 +164,9 @@ class Attribute:
         if isinstance(value, bool):
             return _INVALID
         if self.type is AttributeType.CODE:
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
+            number = _number(value)
+            if number is not None and number.is_integer():
+                value = int(number)  # 1.0 and "1.0" (a number column written as text) are 1
             if not isinstance(value, int | str):
                 return _INVALID
             return self._spellings.get(_spelling(str(value)), _INVALID)
@@ -182,7 +183,9 @@ class Attribute:
     def allowed(self) -> str:
         """The allowed values in words, for messages."""
         if self.type is AttributeType.CODE:
-            return "one of " + ", ".join(f"{value!r} ({names.zh}, {names.en})" for value, names in self.values.items())
+            return "one of " + ", ".join(
+                f"{value!r} ({names.en if names.zh == value else f'{names.zh}, {names.en}'})"
+                for value, names in self.values.items())
         if self.type is AttributeType.LAND_USE_CODE:
             return ("a class of the territorial spatial planning classification (a first-level code such as 07 "
                     "or a second-level code such as 0701, or its Chinese name)")

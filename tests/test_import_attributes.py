@@ -6,6 +6,9 @@ On a database of its own: a district, then each import under test, then a screen
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +143,18 @@ def test_every_attribute_a_rule_reads_is_declared_with_the_values_the_rule_expec
                 assert attribute.required and attribute.type is AttributeType.CODE, (kind.slug, name)
                 assert values <= set(attribute.values), (rule.rule_id, values - set(attribute.values))
     assert LAYER_KINDS["land_use"].attributes[0].type is AttributeType.LAND_USE_CODE
+
+
+def test_the_import_command_says_what_it_normalised_and_lists_what_it_refuses(world, tmp_path):
+    url = world.url.render_as_string(hide_password=False)
+    run = [sys.executable, "-m", "cli.main", "layers", "import", "--kind", "land_acquisition"]
+    zone = [box(118.36, 24.60, 118.37, 24.61)]
+    good = write(tmp_path / "cli.geojson", zone, [{"acquisition_status": "进行中", "demolition_status": "未启动"}])
+    bad = write(tmp_path / "cli-bad.geojson", zone, [{"acquisition_status": "征收完毕", "demolition_status": "done"}])
+    results = [subprocess.run([*run, str(path)], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "DATABASE_URL": url}, cwd=Path(__file__).parent.parent)
+               for path in (good, bad)]
+    assert results[0].returncode == 0, results[0].stderr
+    assert "normalised acquisition_status '进行中' -> 'in_progress' (1 features)" in results[0].stdout
+    assert results[1].returncode == 2
+    assert "feature 0: acquisition_status = '征收完毕' is not allowed" in results[1].stderr
