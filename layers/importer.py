@@ -222,18 +222,18 @@ def _wait_for_other_imports(connection: Connection) -> None:
     Two imports creating and attaching partitions of ``layer_features`` at once deadlock; one after the
     other they cannot. Raises :class:`ImportBusyError` when the wait is over.
     """
-    timeout = connection.execute(text("SELECT current_setting('statement_timeout')")).scalar_one()
+    settings = "SELECT set_config('lock_timeout', :lock, true), set_config('statement_timeout', :statement, true)"
+    before = connection.execute(text("SELECT current_setting('lock_timeout') AS lock, "
+                                     "current_setting('statement_timeout') AS statement")).one()
     wait = f"{IMPORT_WAIT_SECONDS}s"
-    connection.execute(text("SELECT set_config('lock_timeout', :wait, true), "
-                            "set_config('statement_timeout', :wait, true)"), {"wait": wait})
+    connection.execute(text(settings), {"lock": wait, "statement": wait})
     try:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IMPORT_LOCK})
     except OperationalError as error:
         if isinstance(error.orig, LockNotAvailable | QueryCanceled):
             raise ImportBusyError() from None
         raise
-    connection.execute(text("SELECT set_config('lock_timeout', '0', true), "
-                            "set_config('statement_timeout', :timeout, true)"), {"timeout": timeout})
+    connection.execute(text(settings), {"lock": before.lock, "statement": before.statement})
 
 
 def _lock_layer(connection: Connection, layer_name: str, kind: str) -> int:
