@@ -46,6 +46,18 @@ def stored_areas(engine: Engine, version_id: int) -> list[float]:
 
 
 @pytest.fixture(scope="module")
+def engine(isolated_engine: Engine) -> Engine:
+    """A database of this module's own: its test layers over Xiamen stay out of the samples' screenings."""
+    return isolated_engine
+
+
+@pytest.fixture(scope="module")
+def module_url(isolated_engine: Engine) -> str:
+    """The URL of the module's database, for the command line."""
+    return isolated_engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="module")
 def districts_gcj02() -> gpd.GeoDataFrame:
     return gpd.read_file(SHARED_DISTRICTS)
 
@@ -278,33 +290,33 @@ def _blueprint(*arguments: str, database_url: str) -> subprocess.CompletedProces
                           timeout=120)
 
 
-def test_the_import_command_reports_the_new_version(engine, database_url, tmp_path):
+def test_the_import_command_reports_the_new_version(engine, module_url, tmp_path):
     path = write_geojson(tmp_path / "cli.geojson", [SQUARE, Point(118.2, 24.6).buffer(0.01)])
     result = _blueprint("layers", "import", str(path), "--kind", "flood_risk", "--name", "cli import", "--json",
-                        database_url=database_url)
+                        database_url=module_url)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["feature_count"] == 2 and report["layer_name"] == "cli import" and report["version"] == 1
     assert features_geojson(report["layer_id"], engine=engine)["numberMatched"] == 2
 
 
-def test_the_import_command_lists_invalid_features_and_fails(engine, database_url, tmp_path):
+def test_the_import_command_lists_invalid_features_and_fails(engine, module_url, tmp_path):
     path = write_geojson(tmp_path / "bad.geojson", [SQUARE, BOWTIE])
     before = counts(engine)
-    result = _blueprint("layers", "import", str(path), "--kind", "flood_risk", database_url=database_url)
+    result = _blueprint("layers", "import", str(path), "--kind", "flood_risk", database_url=module_url)
     assert result.returncode == 2
     assert "feature 1: ring 0 self-intersects at 118.105, 24.505" in result.stderr
     assert counts(engine) == before
 
 
-def test_parallel_import_commands_run_one_after_another(engine, database_url, tmp_path):
+def test_parallel_import_commands_run_one_after_another(engine, module_url, tmp_path):
     squares = [shapely.box(118.2 + 2e-4 * (k % 100), 24.5 + 2e-4 * (k // 100), 118.2001 + 2e-4 * (k % 100),
                            24.5001 + 2e-4 * (k // 100)) for k in range(20_000)]
     path = write_geojson(tmp_path / "parallel.geojson", squares)
     before = counts(engine)
     command = [sys.executable, "-m", "cli.main", "layers", "import", str(path), "--kind", "flood_risk", "--json"]
     runs = [subprocess.Popen([*command, "--name", f"parallel {k}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env={**os.environ, "DATABASE_URL": database_url},
+                             text=True, env={**os.environ, "DATABASE_URL": module_url},
                              cwd=Path(__file__).parent.parent) for k in range(3)]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], [stderr for _, stderr in outputs]
