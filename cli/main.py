@@ -21,6 +21,8 @@ app.add_typer(samples_app, name="samples")
 app.add_typer(layers_app, name="layers")
 users_app = typer.Typer(help="Accounts: admin, ndrc, department, applicant.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="The audit trail and its hash chain.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 def fail(error: SpatialInputError | Exception) -> None:
@@ -40,11 +42,16 @@ def serve(
     import uvicorn
 
     from api.settings import ServerSettings
-    from gis.db import resolve_database_url
+    from gis.db import get_engine
+    from gis.roles import PrivilegedRoleError
 
     settings = ServerSettings()
     host, port = host or settings.host, port or settings.port
-    resolve_database_url()
+    try:  # the engine refuses a superuser or the schema's owner: better now than on the first request
+        with get_engine().connect():
+            pass
+    except PrivilegedRoleError as error:
+        fail(error)
     base = f"http://{host}:{port}"
     typer.echo(f"One Blueprint on {base}/")
     for path, what in (("/", "one blueprint map (一张蓝图)"), ("/ndrc", "NDRC overview (发改委)"),
@@ -126,7 +133,8 @@ def layers_import(
 
     with tqdm(unit=" features", desc=f"importing {file.name}", file=sys.stderr, disable=None) as bar:
         try:
-            report = import_layer(file, kind, crs=crs, name=name, repair=repair, progress=bar.update)
+            report = import_layer(file, kind, crs=crs, name=name, repair=repair, progress=bar.update,
+                                  actor=_operator())
         except (SpatialInputError, ValueError, ImportBusyError) as error:
             fail(error)
     if as_json:
@@ -234,20 +242,63 @@ def users_create(
     department: Annotated[str | None, typer.Option(help="for a department account: natural_resources, water…")] = None,
     organisation: Annotated[str | None, typer.Option(help="for an applicant: the organisation (项目单位)")] = None,
     credit_code: Annotated[str | None, typer.Option(help="for an applicant: 统一社会信用代码")] = None,
+    also: Annotated[list[str] | None, typer.Option(help="an extra role the account holds: admin or ndrc")] = None,
     secret: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
                                         envvar="BLUEPRINT_SECRET", help="the login secret (asked if not given)")] = "",
 ) -> None:
-    """Create an account; its secret is stored hashed (Argon2id)."""
+    """Create an account; its secret is stored hashed (Argon2id). The audit trail records it."""
     from gis.db import get_engine
     from projects.accounts import AccountError, create_account
 
     try:
         with get_engine().begin() as connection:
             account = create_account(connection, username=username, secret=secret, role=role, department=department,
-                                     organisation=organisation, credit_code=credit_code)
+                                     organisation=organisation, credit_code=credit_code,
+                                     extra_roles=tuple(also or ()), by=_operator())
     except (AccountError, ValueError) as error:
         fail(error)
     typer.echo(f"created {account.label}; log in with POST /api/v1/auth/token")
+
+
+@users_app.command("grant")
+def users_grant(
+    username: Annotated[str, typer.Argument(help="login name")],
+    role: Annotated[str, typer.Option(help="the extra role: ndrc (lets an admin decide for the NDRC) or admin")],
+) -> None:
+    """Give an account an extra role; the audit trail records it."""
+    from gis.db import get_engine
+    from projects.accounts import AccountError, grant_role
+
+    try:
+        with get_engine().begin() as connection:
+            account = grant_role(connection, username, role, by=_operator())
+    except (AccountError, ValueError) as error:
+        fail(error)
+    typer.echo(f"{account.label} now also holds {', '.join(sorted(r.value for r in account.extra_roles))}")
+
+
+def _operator() -> str:
+    """Who runs this command, for the audit trail: the operating-system user."""
+    import getpass
+
+    return f"command line ({getpass.getuser()})"
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit trail's hash chain; name the first broken entry (exit 1) or print the head hash."""
+    from gis.audit import verify_chain
+    from gis.db import get_engine
+
+    with get_engine().connect() as connection:
+        report = verify_chain(connection)
+    if not report.intact:
+        typer.secho(f"audit trail broken at entry {report.broken_id}: {report.reason} "
+                    f"({report.entries} entries before it hold)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"audit trail intact: {report.entries} entries, head {report.head}")
+    typer.echo("keep the head hash somewhere else: a later verify that still shows it proves nothing before it "
+               "was rewritten")
 
 
 @layers_app.command("kinds")

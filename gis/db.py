@@ -1,4 +1,9 @@
-"""The PostGIS engine (SQLAlchemy 2 + GeoAlchemy2 + psycopg 3): ``DATABASE_URL``, or the local cluster."""
+"""The PostGIS engine (SQLAlchemy 2 + GeoAlchemy2 + psycopg 3): ``DATABASE_URL``, or the local cluster.
+
+The engine is the server's: it connects as the role that owns nothing (:mod:`gis.roles`) and refuses a
+superuser or the schema's owner unless ``BLUEPRINT_ALLOW_PRIVILEGED_ROLE`` is set. Migrations connect as
+the owner (:func:`resolve_owner_url`).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,29 @@ import orjson
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event
 
+from gis.roles import refuse_privileged
 from gis.settings import database_settings
 
 
 def resolve_database_url() -> str:
-    """``DATABASE_URL`` when set, else the URL of the local cluster, started on demand."""
+    """The server's URL: ``DATABASE_URL`` when set, else the local cluster's (started on demand) as the
+    role that owns nothing."""
     settings = database_settings()
     if settings.database_url:
         return normalise_url(settings.database_url)
+    from gis.server import LocalPostgis
+
+    cluster = LocalPostgis(settings.data_dir)
+    cluster.start()
+    return cluster.server_url()
+
+
+def resolve_owner_url() -> str:
+    """The owner's URL, for migrations: ``BLUEPRINT_MIGRATION_URL``, else ``DATABASE_URL`` (one URL for
+    both), else the local cluster's owner."""
+    settings = database_settings()
+    if settings.migration_url or settings.database_url:
+        return normalise_url(settings.migration_url or settings.database_url or "")
     from gis.server import LocalPostgis
 
     return LocalPostgis(settings.data_dir).start()
@@ -48,6 +68,8 @@ def get_engine(url: str | None = None) -> Engine:
             # and planning was a third of a screening's overlay; a generic plan prunes at execution.
             cursor.execute("SET plan_cache_mode = force_generic_plan")
         dbapi_connection.commit()
+        # Every new session is checked, so no code path of the server can run with the owner's powers.
+        refuse_privileged(dbapi_connection, allowed=settings.allow_privileged_role)
 
     return engine
 

@@ -12,8 +12,12 @@ One data directory holds one cluster and everything needed to find it again::
 
 Connections: local (Unix socket) connections are trusted; the socket and its directory are mode 0700, so
 only the OS user running the server (and root) can use them. The server also listens on 127.0.0.1, where
-``scram-sha-256`` applies: the ``blueprint`` role has no password until an administrator sets one, so
-TCP is closed by default while the port stays reserved and stable for tools that need it later.
+``scram-sha-256`` applies: the roles have no password until an administrator sets one, so TCP is closed by
+default while the port stays reserved and stable for tools that need it later.
+
+Roles: ``blueprint``, the cluster's superuser, owns the schema and runs the migrations; the platform's
+server connects as ``blueprint_app``, a login role that owns nothing, member of the ``blueprint_server``
+group that holds its grants (:mod:`gis.roles`). ``start()`` creates both.
 
 Root: PostgreSQL refuses to run as root. When this process is root, every PostgreSQL program runs as an
 unprivileged OS user — the owner of an existing cluster, else ``postgres``, else a system user
@@ -51,6 +55,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
+
+from gis.roles import LOCAL_SERVER_ROLE, SERVER_GROUP
 
 SUPERUSER = "blueprint"
 DEFAULT_DATABASE = "blueprint"
@@ -145,11 +151,15 @@ class LocalPostgis:
             raise LocalPostgisError(f"The local PostGIS cluster in {self.data_dir} was never started.")
         return int(recorded)
 
-    def url(self, database: str = DEFAULT_DATABASE) -> str:
-        """SQLAlchemy URL of ``database`` over the Unix socket, e.g.
+    def url(self, database: str = DEFAULT_DATABASE, role: str = SUPERUSER) -> str:
+        """SQLAlchemy URL of ``database`` over the Unix socket as ``role`` (default the owner), e.g.
         ``postgresql+psycopg://blueprint@/blueprint?host=/srv/data/sock&port=23456``."""
         query = urlencode({"host": str(self.socket_dir), "port": self.port}, quote_via=quote, safe="/")
-        return f"postgresql+psycopg://{SUPERUSER}@/{quote(database, safe='')}?{query}"
+        return f"postgresql+psycopg://{quote(role, safe='')}@/{quote(database, safe='')}?{query}"
+
+    def server_url(self, database: str = DEFAULT_DATABASE) -> str:
+        """SQLAlchemy URL of ``database`` as the server's role ``blueprint_app``, which owns nothing."""
+        return self.url(database, LOCAL_SERVER_ROLE)
 
     def conninfo(self, database: str = DEFAULT_DATABASE) -> str:
         """libpq connection string of ``database`` over the Unix socket (for psycopg, psql)."""
@@ -211,7 +221,8 @@ class LocalPostgis:
 
     def start(self) -> str:
         """Create the cluster if needed, start it unless it runs, ensure the ``blueprint`` database has
-        PostGIS, and return its URL. Safe to call again, from several processes, and after a crash."""
+        PostGIS and the server's roles exist, and return the owner's URL of that database. Safe to call
+        again, from several processes, and after a crash."""
         bindir = self.find_binaries()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self._locked():
@@ -225,6 +236,7 @@ class LocalPostgis:
             # template1 first, so every later CREATE DATABASE copies PostGIS instead of installing it.
             self._ensure_postgis("template1")
             self._create_if_missing(DEFAULT_DATABASE)
+            self._ensure_server_roles()
         return self.url()
 
     def stop(self) -> None:
@@ -412,6 +424,15 @@ class LocalPostgis:
         pid_file.unlink()
         for lock in self.socket_dir.glob(".s.PGSQL.*.lock"):
             lock.unlink()
+
+    def _ensure_server_roles(self) -> None:
+        """The server's group (its grants come with migration 0005) and its login role, a member of it."""
+        with self._connect("postgres") as conn:
+            for role, options in ((SERVER_GROUP, "NOLOGIN"), (LOCAL_SERVER_ROLE, f"LOGIN IN ROLE {SERVER_GROUP}")):
+                if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                    with suppress(psycopg.errors.DuplicateObject):  # another process got there first
+                        conn.execute(sql.SQL("CREATE ROLE {} NOSUPERUSER NOCREATEDB NOCREATEROLE " + options)
+                                     .format(sql.Identifier(role)))
 
     def _ensure_postgis(self, database: str) -> None:
         with self._connect(database) as conn:

@@ -1,7 +1,11 @@
-"""Database settings (one concern: where the data lives).
+"""Database settings (one concern: where the data lives, and as whom the platform connects).
 
 ``DATABASE_URL`` always wins. Without it the platform runs its own PostgreSQL+PostGIS cluster in
 ``BLUEPRINT_DATA_DIR`` (default ``.blueprint-data`` at the repository root).
+
+Two roles: the server connects as a login role that owns nothing (``DATABASE_URL``); migrations and the
+DDL of layer imports belong to the owner role (``BLUEPRINT_MIGRATION_URL``, which defaults to
+``DATABASE_URL`` when only one URL is given). The local cluster makes both roles itself.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ class DatabaseSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BLUEPRINT_", extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    migration_url: str | None = None
+    # The server refuses a superuser or the schema's owner (they can rewrite append-only history) unless set.
+    allow_privileged_role: bool = False
     data_dir: Path = REPOSITORY_ROOT / ".blueprint-data"
     statement_timeout_ms: int = 30_000
     pool_size: int = 8

@@ -11,6 +11,11 @@ report lists every invalid feature, not just the first.
 Before any of it, the attributes the layer kind's rules read are checked and normalised column by column
 (:mod:`layers.attributes`). Imports run one at a time (a transaction-level advisory lock taken before the
 DDL): two partitions attached at once deadlock in PostgreSQL.
+
+The server's database role owns nothing and may run no DDL: the partition is created, and later indexed and
+attached, by the owner's ``SECURITY DEFINER`` functions ``layer_partition_create`` and
+``layer_partition_attach`` (migration 0005), which take a version id and nothing else. Every import is
+recorded in the audit trail with the file's SHA-256, its feature count and the new version.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from shapely.errors import GEOSException
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
+from gis import audit
 from gis.area import ellipsoidal_areas_m2
 from gis.crs import WGS84, InputCrs, to_wgs84_checked
 from gis.db import get_engine
@@ -166,12 +172,15 @@ def import_layer(
     engine: Engine | None = None,
     skip_if_unchanged: bool = False,
     progress: Callable[[int], None] | None = None,
+    actor: str = "command line",
+    actor_id: int | None = None,
 ) -> ImportReport:
     """Import ``path`` as a new version of layer ``name`` (default: the file's stem) of ``kind``.
 
     ``crs`` names the coordinates' CRS (any EPSG code, or ``GCJ02``); it overrides what the file says.
     With ``skip_if_unchanged`` an identical file already imported as the current version is reused.
-    ``progress`` is called with the number of features written after each slice.
+    ``progress`` is called with the number of features written after each slice. ``actor`` (and the
+    account's ``actor_id``) names who imports, in the audit trail.
     """
     started = time.perf_counter()
     attributes = layer_kind(kind).attributes
@@ -201,6 +210,11 @@ def import_layer(
             {"id": version_id, "repaired": len(loaded.repaired), "west": loaded.extent[0],
              "south": loaded.extent[1], "east": loaded.extent[2], "north": loaded.extent[3]},
         )
+        # Every later screening depends on this version: who loaded which file is part of the record.
+        audit.append(connection, actor=actor, actor_id=actor_id, action="layer_import", after={
+            "layer_id": layer_id, "layer": layer_name, "kind": kind, "version": version, "source": layer_file.name,
+            "source_sha256": checksum, "feature_count": len(layer_file), "repaired_count": len(loaded.repaired),
+            "source_crs": input_crs.label})
 
     return ImportReport(
         layer_id=layer_id,
@@ -295,9 +309,7 @@ def _load_partition(
     GIL). Once a slice has an invalid feature nothing more is sent, but the remaining slices are still
     validated so that the rejection lists every invalid feature.
     """
-    partition = f"layer_features_v{int(version_id)}"
-    connection.execute(text(f"CREATE TABLE {partition} (LIKE layer_features INCLUDING DEFAULTS)"))
-    connection.execute(text(f"ALTER TABLE {partition} ADD CHECK (version_id = {int(version_id)})"))
+    partition = connection.execute(text("SELECT layer_partition_create(:v)"), {"v": version_id}).scalar_one()
     issues: list[GeometryIssue] = []
     repaired: list[GeometryIssue] = []
     extents: list[NDArray[np.float64]] = []
@@ -325,13 +337,10 @@ def _load_partition(
         if issues:
             raise ImportRejectedError(issues, layer_file.name)
         copy.write(_COPY_TRAILER)
-    connection.execute(text(f"CREATE INDEX ON {partition} USING gist (geom)"))
-    connection.execute(
-        text(f"ALTER TABLE layer_features ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})")
-    )
+    # Indexed once, attached (read-only for the server from then on) and analysed, as the owner.
+    connection.execute(text("SELECT layer_partition_attach(:v)"), {"v": version_id})
     if subdivided:
         _insert_parts(connection, version_id)
-    connection.execute(text(f"ANALYZE {partition}"))
     corners = np.array(extents)
     west, south = (float(value) for value in corners[:, :2].min(axis=0))
     east, north = (float(value) for value in corners[:, 2:].max(axis=0))

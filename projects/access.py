@@ -19,11 +19,15 @@ class NotFoundError(LookupError):
     """No such thing, or not one this account may see (HTTP 404: existence is not revealed)."""
 
 
-def require_role(actor: Account | None, *roles: Role, action: str) -> Account:
-    """The actor, if it has one of ``roles``; admin may do everything."""
+def require_role(actor: Account | None, *roles: Role, action: str, admin_may: bool = True) -> Account:
+    """The actor, if it holds one of ``roles``; an admin may too, unless ``admin_may`` is False.
+
+    ``admin_may=False`` keeps a decision with the role it belongs to: an admin manages accounts and layers,
+    but decides for the NDRC only when it also holds the NDRC role.
+    """
     if actor is None:
         raise LoginRequiredError(f"{action} needs a login (bearer token from POST /api/v1/auth/token)")
-    if actor.role is Role.ADMIN or actor.role in roles:
+    if any(actor.holds(role) for role in roles) or (admin_may and actor.holds(Role.ADMIN)):
         return actor
     raise AccessDeniedError(f"{action} is for {_names(roles)}, not {actor.role.value}")
 

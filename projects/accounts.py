@@ -2,7 +2,9 @@
 
 Secrets are hashed with Argon2id; a bearer token is 32 random bytes shown once, stored as its SHA-256.
 Roles: ``admin``, ``ndrc`` (发改委), ``department`` (one department of :class:`layers.departments.Department`),
-``applicant`` (项目单位). The public has no account.
+``applicant`` (项目单位). The public has no account. An account has one role and may hold extra ones
+(``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC. Creating an account,
+granting a role, logging in and failing to log in are all recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Row, text
 
+from gis import audit
 from layers.departments import Department
 from projects.credit_code import validate_credit_code
 
@@ -44,6 +47,11 @@ class Account:
     department: Department | None
     organisation: str | None
     credit_code: str | None
+    extra_roles: frozenset[Role] = frozenset()
+
+    def holds(self, role: Role) -> bool:
+        """Whether the account has ``role``, as its own or as an extra role."""
+        return role is self.role or role in self.extra_roles
 
     @property
     def label(self) -> str:
@@ -58,7 +66,13 @@ def _row_to_account(row: Row[Any]) -> Account:
         department=Department(row.department) if row.department else None,
         organisation=row.organisation,
         credit_code=row.credit_code,
+        extra_roles=frozenset(Role(extra) for extra in row.extra_roles),
     )
+
+
+_COLUMNS = "id, username, role, department, organisation, credit_code, extra_roles"
+EXTRA_ROLES = (Role.ADMIN, Role.NDRC)
+"""The roles an account can hold besides its own (a department or an applicant stays what it is)."""
 
 
 def create_account(
@@ -70,8 +84,13 @@ def create_account(
     department: Department | str | None = None,
     organisation: str | None = None,
     credit_code: str | None = None,
+    extra_roles: tuple[Role | str, ...] = (),
+    by: str = "command line",
 ) -> Account:
-    """Create an account. A department account names its department; an applicant its credit code."""
+    """Create an account. A department account names its department; an applicant its credit code.
+
+    ``by`` names who creates it, in the audit trail.
+    """
     role = Role(role)
     department = Department(department) if department else None
     if (role is Role.DEPARTMENT) != (department is not None):
@@ -80,6 +99,9 @@ def create_account(
         if not (organisation and credit_code):
             raise AccountError("an applicant account needs its organisation and unified social credit code")
         credit_code = validate_credit_code(credit_code)
+    extras = sorted({Role(extra) for extra in extra_roles} - {role})
+    if any(extra not in EXTRA_ROLES for extra in extras):
+        raise AccountError("an account can hold only the admin or NDRC role besides its own")
     if len(secret) < 8:
         raise AccountError("the secret must have at least 8 characters")
     exists = connection.execute(text("SELECT 1 FROM accounts WHERE username = :u"), {"u": username}).first()
@@ -87,14 +109,65 @@ def create_account(
         raise AccountError(f"an account named {username!r} already exists")
     row = connection.execute(
         text(
-            "INSERT INTO accounts (username, role, department, organisation, credit_code, secret_hash) "
-            "VALUES (:username, :role, :department, :organisation, :credit, :hash) "
-            "RETURNING id, username, role, department, organisation, credit_code"
+            "INSERT INTO accounts (username, role, department, organisation, credit_code, secret_hash, "
+            "extra_roles) VALUES (:username, :role, :department, :organisation, :credit, :hash, :extras) "
+            f"RETURNING {_COLUMNS}"
         ),
         {"username": username, "role": role.value, "department": department.value if department else None,
-         "organisation": organisation, "credit": credit_code, "hash": _HASHER.hash(secret)},
+         "organisation": organisation, "credit": credit_code, "hash": _HASHER.hash(secret),
+         "extras": [extra.value for extra in extras]},
     ).one()
-    return _row_to_account(row)
+    account = _row_to_account(row)
+    audit.append(connection, actor=by, action="account_create", after=_described(account))
+    return account
+
+
+def grant_role(connection: Connection, username: str, role: Role | str, *, by: str = "command line") -> Account:
+    """Give an account an extra role (admin or NDRC); recorded in the audit trail."""
+    role = Role(role)
+    if role not in EXTRA_ROLES:
+        raise AccountError("an account can hold only the admin or NDRC role besides its own")
+    before = account_by_username(connection, username)
+    if before is None:
+        raise AccountError(f"there is no account named {username!r}")
+    if before.holds(role):
+        return before
+    row = connection.execute(
+        text(f"UPDATE accounts SET extra_roles = array_append(extra_roles, :r) WHERE id = :id RETURNING {_COLUMNS}"),
+        {"r": role.value, "id": before.id},
+    ).one()
+    after = _row_to_account(row)
+    audit.append(connection, actor=by, action="account_grant", before=_described(before), after=_described(after))
+    return after
+
+
+def secret_matches(connection: Connection, username: str, secret: str) -> bool:
+    """Whether ``secret`` is the account's secret (no token, no audit entry: for maintenance only)."""
+    stored = connection.execute(text("SELECT secret_hash FROM accounts WHERE username = :u"),
+                                {"u": username}).scalar_one_or_none()
+    try:
+        return stored is not None and _HASHER.verify(stored, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def reset_secret(connection: Connection, username: str, secret: str, *, by: str = "command line") -> None:
+    """Give the account a new secret; its tokens stay valid until they expire. Recorded in the audit trail."""
+    if len(secret) < 8:
+        raise AccountError("the secret must have at least 8 characters")
+    account = account_by_username(connection, username)
+    if account is None:
+        raise AccountError(f"there is no account named {username!r}")
+    connection.execute(text("UPDATE accounts SET secret_hash = :h WHERE id = :id"),
+                       {"h": _HASHER.hash(secret), "id": account.id})
+    audit.append(connection, actor=by, action="account_secret_reset", after=_described(account))
+
+
+def _described(account: Account) -> dict[str, Any]:
+    """What the audit trail keeps of an account (never its secret)."""
+    return {"account_id": account.id, "username": account.username, "role": account.role.value,
+            "department": account.department.value if account.department else None,
+            "organisation": account.organisation, "extra_roles": sorted(r.value for r in account.extra_roles)}
 
 
 def _token_hash(token: str) -> str:
@@ -102,17 +175,23 @@ def _token_hash(token: str) -> str:
 
 
 def issue_token(connection: Connection, username: str, secret: str) -> str | None:
-    """A new bearer token for valid credentials, or None. The token itself is never stored."""
+    """A new bearer token for valid credentials, or None. The token itself is never stored.
+
+    Both outcomes are audited; the caller commits the failed attempt's entry too.
+    """
     row = connection.execute(
         text("SELECT id, secret_hash FROM accounts WHERE username = :u"), {"u": username}
     ).one_or_none()
     if row is None:
         _HASHER.hash(secret)  # same work as a real check, so timing does not reveal which usernames exist
+        audit.append(connection, actor="anonymous", action="login_failed", after={"username": username})
         return None
     try:
         _HASHER.verify(row.secret_hash, secret)
     except (VerificationError, InvalidHashError):
+        audit.append(connection, actor="anonymous", action="login_failed", after={"username": username})
         return None
+    audit.append(connection, actor=username, actor_id=row.id, action="login")
     token = secrets.token_urlsafe(32)
     connection.execute(
         text("INSERT INTO access_tokens (token_hash, account_id, expires_at) VALUES (:h, :a, :e)"),
@@ -125,7 +204,7 @@ def account_for_token(connection: Connection, token: str) -> Account | None:
     """The account of a valid, unexpired bearer token, or None."""
     row = connection.execute(
         text(
-            "SELECT a.id, a.username, a.role, a.department, a.organisation, a.credit_code "
+            "SELECT a.id, a.username, a.role, a.department, a.organisation, a.credit_code, a.extra_roles "
             "FROM access_tokens t JOIN accounts a ON a.id = t.account_id "
             "WHERE t.token_hash = :h AND t.expires_at > now()"
         ),
@@ -136,7 +215,7 @@ def account_for_token(connection: Connection, token: str) -> Account | None:
 
 def account_by_username(connection: Connection, username: str) -> Account | None:
     row = connection.execute(
-        text("SELECT id, username, role, department, organisation, credit_code FROM accounts WHERE username = :u"),
+        text(f"SELECT {_COLUMNS} FROM accounts WHERE username = :u"),
         {"u": username},
     ).one_or_none()
     return _row_to_account(row) if row else None

@@ -1,12 +1,13 @@
-"""The audit trail: every state change with who, when, what, and before/after (append-only in the database)."""
+"""The audit trail: every state change with who, when, what, and before/after (append-only in the database,
+each entry chained to the one before by its hash: :mod:`gis.audit`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis import audit as trail
 from projects.accounts import Account
 
 
@@ -19,21 +20,9 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Append one entry; the table's triggers refuse any later UPDATE or DELETE."""
-    connection.execute(
-        text(
-            "INSERT INTO audit_log (proposal_id, actor_id, actor, action, before, after) "
-            "VALUES (:proposal, :actor_id, :actor, :action, CAST(:before AS jsonb), CAST(:after AS jsonb))"
-        ),
-        {
-            "proposal": proposal_id,
-            "actor_id": actor.id if actor else None,
-            "actor": actor.label if actor else "system",
-            "action": action,
-            "before": json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
-            "after": json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
-        },
-    )
+    """Append one entry; the table's triggers chain it and refuse any later UPDATE or DELETE."""
+    trail.append(connection, actor=actor.label if actor else "system", actor_id=actor.id if actor else None,
+                 action=action, proposal_id=proposal_id, before=before, after=after)
 
 
 def history(connection: Connection, proposal_id: int) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from typing import Any
 import shapely
 from sqlalchemy import Connection, text
 
+from gis import audit
 from gis.area import AreaFigures
 from gis.errors import SpatialInputError
 from layers.catalogue import DISTRICT, LAYER_KINDS, Relation, Severity, Text
@@ -344,6 +345,9 @@ def register_interest(connection: Connection, code: str, data: InterestInput) ->
          "contact_name": data.contact_name, "phone": data.phone, "email": data.email,
          "intended_use": data.intended_use},
     ).one()
+    # The contact details stay in parcel_interests (personal data); the trail records that it happened.
+    audit.append(connection, actor="public", action="parcel_interest", after={
+        "interest_id": row.id, "parcel_code": record.properties["parcel_code"], "organisation": data.organisation})
     return {
         "id": row.id,
         "parcel_code": record.properties["parcel_code"],

@@ -347,7 +347,7 @@ def act(connection: Connection, actor: Account | None, proposal_id: int, action:
     if chosen is Action.SUBMIT:
         require_role(actor, Role.APPLICANT, action="submitting a proposal")
     else:
-        require_role(actor, Role.NDRC, action=f"{chosen.value.replace('_', ' ')}")
+        require_role(actor, Role.NDRC, action=f"{chosen.value.replace('_', ' ')}", admin_may=False)
     if chosen in (Action.RETURN, Action.REJECT) and not (reason and reason.strip()):
         done = "returned" if chosen is Action.RETURN else "rejected"
         raise ProposalInputError("reason", f"say why the proposal is {done}")
@@ -605,7 +605,7 @@ def find_by_code(connection: Connection, actor: Account | None, code_text: str) 
 def register_legacy_project(connection: Connection, actor: Account | None, code_text: str, data: ProposalInput,
                             site: Site) -> dict[str, Any]:
     """Register a project coded before 2021 under its legacy code (YYYY-AAAAAA-II-TT-NNNNNN)."""
-    require_role(actor, Role.NDRC, action="registering a coded project")
+    require_role(actor, Role.NDRC, action="registering a coded project", admin_may=False)
     code = parse_code(code_text)
     if code.layout != "legacy":
         raise ProposalInputError("project_code", "only pre-2021 legacy codes are registered; new codes are assigned")

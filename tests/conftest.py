@@ -1,27 +1,36 @@
-"""Test fixtures: a real PostGIS, never a developer's data.
+"""Test fixtures: a real PostGIS, never a developer's data, and the same two roles as in production.
 
 Without ``DATABASE_URL`` the run gets a throwaway local cluster in a temporary directory (the same
-manager the platform uses). With ``DATABASE_URL`` the run creates a throwaway database on that server and
-drops it afterwards. Either way the schema comes from the Alembic migrations, and ``DATABASE_URL`` is
-pointed at the throwaway database for the code under test.
+manager the platform uses), whose owner and server roles it makes itself. With ``DATABASE_URL`` (a role
+that may create databases and roles) the run creates a throwaway database on that server and a throwaway
+login role in the server group, and drops both afterwards. Either way the schema comes from the Alembic
+migrations, run as the owner, and the code under test connects as the server's role that owns nothing:
+``DATABASE_URL`` is pointed at the throwaway database as that role and ``BLUEPRINT_MIGRATION_URL`` at it as
+the owner. Tests that must act behind the platform's back (tamper with the audit trail, clean up what
+they planted) use ``owner_engine``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, make_url
+from psycopg import sql
+from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy.pool import NullPool
 
 from gis.db import get_engine, normalise_url
 from gis.migrate import upgrade_database
+from gis.roles import LOCAL_SERVER_ROLE, SERVER_GROUP
 from gis.server import LocalPostgis
 from gis.settings import database_settings
 
@@ -30,6 +39,19 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples" / "xiamen"
 
 def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Server:
+    """A PostgreSQL server for the run: its owner's URL and the server role's login."""
+
+    owner_url: str
+    login: str
+    password: str | None = None
+
+    def as_server_role(self, url: str) -> str:
+        """``url`` (a database of this server) as the server's role."""
+        return make_url(url).set(username=self.login, password=self.password).render_as_string(hide_password=False)
 
 
 @contextmanager
@@ -49,53 +71,94 @@ def _throwaway_database(server_url: str, prefix: str) -> Iterator[str]:
 
 
 @contextmanager
-def _throwaway_server() -> Iterator[str]:
-    """``DATABASE_URL``'s server when set, else a local cluster in a temporary directory. Yields its URL."""
+def _throwaway_login(server_url: str) -> Iterator[Server]:
+    """A login role with a random password in the server group, on ``DATABASE_URL``'s server."""
+    login, password = f"blueprint_test_{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(16)
+    with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (SERVER_GROUP,)).fetchone():
+            connection.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(SERVER_GROUP)))
+        connection.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            sql.Identifier(login), sql.Literal(password), sql.Identifier(SERVER_GROUP)))
+    try:
+        yield Server(server_url, login, password)
+    finally:
+        with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
+
+
+@contextmanager
+def _throwaway_server() -> Iterator[Server]:
+    """``DATABASE_URL``'s server when set, else a local cluster in a temporary directory."""
     if os.environ.get("DATABASE_URL"):
-        yield normalise_url(os.environ["DATABASE_URL"])
+        with _throwaway_login(normalise_url(os.environ["DATABASE_URL"])) as server:
+            yield server
         return
     data_dir = Path(tempfile.mkdtemp(prefix="blueprint-test-"))
     data_dir.chmod(0o755)  # the unprivileged server user must reach it
     cluster = LocalPostgis(data_dir)
     try:
-        yield cluster.start()
+        yield Server(cluster.start(), LOCAL_SERVER_ROLE)
     finally:
         cluster.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    previous = os.environ.get("DATABASE_URL")
-    with _throwaway_server() as server, _throwaway_database(server, "blueprint_test") as url:
-        os.environ["DATABASE_URL"] = url
-        database_settings.cache_clear()
-        try:
-            yield url
-        finally:
-            get_engine.cache_clear()
-            if previous is None:
-                os.environ.pop("DATABASE_URL", None)
-            else:
-                os.environ["DATABASE_URL"] = previous
-            database_settings.cache_clear()
+def server() -> Iterator[Server]:
+    with _throwaway_server() as found:
+        yield found
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Engine:
-    upgrade_database(database_url)
+def owner_url(server: Server) -> Iterator[str]:
+    """The run's throwaway database, as its owner (migrations, and tests acting behind the platform's back)."""
+    with _throwaway_database(server.owner_url, "blueprint_test") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def database_url(server: Server, owner_url: str) -> Iterator[str]:
+    """The run's throwaway database as the server's role; ``DATABASE_URL`` points there during the run."""
+    previous = {name: os.environ.get(name) for name in ("DATABASE_URL", "BLUEPRINT_MIGRATION_URL")}
+    url = server.as_server_role(owner_url)
+    os.environ["DATABASE_URL"] = url
+    os.environ["BLUEPRINT_MIGRATION_URL"] = owner_url
+    database_settings.cache_clear()
+    try:
+        yield url
+    finally:
+        get_engine.cache_clear()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        database_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str, owner_url: str) -> Engine:
+    upgrade_database(owner_url)
     return get_engine(database_url)
 
 
+@pytest.fixture(scope="session")
+def owner_engine(engine: Engine, owner_url: str) -> Iterator[Engine]:
+    """The schema's owner, which the server refuses to be: for tampering and clean-up only."""
+    owner = create_engine(owner_url, poolclass=NullPool)
+    yield owner
+    owner.dispose()
+
+
 @pytest.fixture(scope="module")
-def isolated_engine(database_url: str) -> Iterator[Engine]:
+def isolated_engine(server: Server, database_url: str) -> Iterator[Engine]:
     """A migrated database of its own for one test module, on the same server, dropped afterwards.
 
     For tests that need exactly the layers they build (no samples around them).
     """
-    with _throwaway_database(database_url, "blueprint_iso") as url:
+    with _throwaway_database(server.owner_url, "blueprint_iso") as url:
         upgrade_database(url)
-        engine = get_engine(url)
+        engine = get_engine(server.as_server_role(url))
         try:
             yield engine
         finally:
@@ -103,11 +166,26 @@ def isolated_engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def loaded_samples(engine: Engine) -> list[str]:
+def demo_secrets_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this run's sample load keeps the demo accounts' secrets (never the developer's file)."""
+    return tmp_path_factory.mktemp("demo") / "demo-accounts.json"
+
+
+@pytest.fixture(scope="session")
+def loaded_samples(engine: Engine, demo_secrets_file: Path) -> list[str]:
     """The Xiamen samples (districts, planning layers, demo accounts, proposals) loaded once per run."""
     from data.samples.load import load_samples
 
-    return list(load_samples())
+    return list(load_samples(secrets_file=demo_secrets_file))
+
+
+@pytest.fixture(scope="session")
+def demo_secret(loaded_samples: list[str], demo_secrets_file: Path):
+    """``demo_secret(username)``: a demo account's secret, read the supported way (the load's secrets file)."""
+    from data.samples.load import demo_secrets
+
+    kept = demo_secrets(demo_secrets_file)
+    return kept.__getitem__
 
 
 @pytest.fixture(scope="session")
@@ -122,15 +200,15 @@ def client(engine: Engine):
 
 
 @pytest.fixture(scope="session")
-def login(client, loaded_samples):
-    """``login(username)`` gives the Authorization headers of a demo account."""
-    from data.samples.load import DEMO_SECRET
-
+def login(client, demo_secret):
+    """``login(username)`` gives the Authorization headers of a demo account; ``login(username, secret)``
+    those of an account a test made."""
     tokens: dict[str, dict[str, str]] = {}
 
-    def headers(username: str) -> dict[str, str]:
+    def headers(username: str, secret: str | None = None) -> dict[str, str]:
         if username not in tokens:
-            response = client.post("/api/v1/auth/token", json={"username": username, "secret": DEMO_SECRET})
+            response = client.post("/api/v1/auth/token",
+                                   json={"username": username, "secret": secret or demo_secret(username)})
             assert response.status_code == 200, response.text
             tokens[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
         return tokens[username]

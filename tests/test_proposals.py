@@ -14,11 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from test_supervision_support import clean_sites
 
 from gis.db import get_engine
-from projects.accounts import Role, create_account
+from projects.accounts import Role, create_account, grant_role
 from projects.credit_code import make_credit_code, organization_code_check_character
 from projects.project_code import compute_check_character
 
 API = "/api/v1"
+TEST_SECRET = "proposals-test-secret"
 
 
 def credit_code(serial: int) -> str:
@@ -39,9 +40,9 @@ def applicant(client, login, engine):
     """An applicant account of its own (its credit code is its identity) and its headers."""
     code = credit_code(70001)
     with engine.begin() as connection:
-        create_account(connection, username="applicant-tests", secret="blueprint-demo", role=Role.APPLICANT,
+        create_account(connection, username="applicant-tests", secret=TEST_SECRET, role=Role.APPLICANT,
                        organisation="厦门测试科技有限公司", credit_code=code)
-    return {"headers": login("applicant-tests"), "credit_code": code}
+    return {"headers": login("applicant-tests", TEST_SECRET), "credit_code": code}
 
 
 def proposal_body(site: shapely.Geometry, code: str, **changes) -> dict:
@@ -81,7 +82,7 @@ def test_a_clean_proposal_goes_from_draft_to_a_national_code(client, login, appl
     assert client.get(f"{API}/projects/2017-35020-47-01-01234").json()["part"] in {"length", "layout"}
 
 
-def test_approval_is_refused_with_every_reason(client, login, applicant, clean_spots, engine):
+def test_approval_is_refused_with_every_reason(client, login, applicant, clean_spots, owner_engine):
     # type 01 (审批) always needs natural resources and construction; the applicant is blacklisted
     proposal = create(client, applicant, next(clean_spots), project_type="01", investment_category="financial")
     open_review(client, login, applicant, proposal["id"])
@@ -98,7 +99,7 @@ def test_approval_is_refused_with_every_reason(client, login, applicant, clean_s
     assert ("outstanding_opinion", "natural_resources") in kinds
     assert ("blacklisted_applicant", None) in kinds
     assert "拖欠农民工工资" in response.json()["detail"]
-    with engine.begin() as connection:  # lift the blacklist for the other tests: it ended yesterday
+    with owner_engine.begin() as connection:  # lift the blacklist for the other tests: it ended yesterday
         connection.execute(text("UPDATE credit_list SET valid_to = :d WHERE credit_code = :c"),
                            {"d": date(2026, 1, 2), "c": applicant["credit_code"]})
 
@@ -167,22 +168,46 @@ def test_markings_are_shared_on_the_review_and_hidden_from_the_public(client, lo
                        headers=login("ndrc")).status_code == 403
 
 
-def test_the_audit_log_is_append_only_in_the_database(client, login, loaded_samples, engine):
+def test_admin_decides_only_with_the_ndrc_role(client, login, applicant, clean_spots, engine):
+    proposal = create(client, applicant, next(clean_spots))
+    open_review(client, login, applicant, proposal["id"])
+    approve = {"action": "approve"}
+    with engine.begin() as connection:
+        create_account(connection, username="admin-tests", secret=TEST_SECRET, role=Role.ADMIN)
+    admin = login("admin-tests", TEST_SECRET)
+    refused = client.post(f"{API}/proposals/{proposal['id']}/actions", json=approve, headers=admin)
+    assert refused.status_code == 403 and "ndrc" in refused.json()["detail"]
+    assert client.post(f"{API}/proposals/{proposal['id']}/actions", json={"action": "return", "reason": "x"},
+                       headers=admin).status_code == 403
+    assert client.get(f"{API}/proposals/{proposal['id']}", headers=admin).json()["state"] == "under_review"
+    # The admin still manages layers (test_layer_upload) and the credit lists; given the NDRC role, it decides.
+    with engine.begin() as connection:
+        grant_role(connection, "admin-tests", Role.NDRC, by="tests")
+    approved = client.post(f"{API}/proposals/{proposal['id']}/actions", json=approve, headers=admin)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["project_code"]
+
+
+def test_the_audit_log_is_append_only_in_the_database(client, login, loaded_samples, owner_engine):
     proposal = client.get(f"{API}/proposals", headers=login("ndrc")).json()[0]
     history = client.get(f"{API}/proposals/{proposal['id']}/history", headers=login("ndrc")).json()
     assert [entry["action"] for entry in history][:3] == ["create", "revise_site", "submit"]
     assert all(entry["actor"] and entry["at"] for entry in history)
+    # Even the owner, who has every grant, is stopped by the triggers.
     for statement in ("UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
-        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+        with pytest.raises(DBAPIError, match="append-only"), owner_engine.begin() as connection:
             connection.execute(text(statement))
 
 
-def test_a_code_never_changes(client, login, engine, loaded_samples):
+def test_a_code_never_changes(client, login, engine, owner_engine, loaded_samples):
     with engine.connect() as connection:
         coded = connection.execute(text("SELECT id FROM proposals WHERE project_code IS NOT NULL LIMIT 1")).scalar_one()
-    with pytest.raises(DBAPIError, match="never changes"), engine.begin() as connection:
-        connection.execute(text("UPDATE proposals SET project_code = '2611-350203-89-01-000000' WHERE id = :i"),
-                           {"i": coded})
+    for database in (engine, owner_engine):
+        with pytest.raises(DBAPIError, match="never changes"), database.begin() as connection:
+            connection.execute(text("UPDATE proposals SET project_code = '2611-350203-89-01-000000' WHERE id = :i"),
+                               {"i": coded})
+        with pytest.raises(DBAPIError, match="permission denied|never changes"), database.begin() as connection:
+            connection.execute(text("DELETE FROM proposals WHERE id = :i"), {"i": coded})
 
 
 def test_legacy_codes_are_registered_and_looked_up(client, login, clean_spots):
@@ -237,14 +262,14 @@ def matrix_proposal(client, login, applicant, clean_spots, engine):
     proposal = create(client, applicant, next(clean_spots), project_type="01", investment_category="financial")
     open_review(client, login, applicant, proposal["id"])
     with engine.begin() as connection:
-        create_account(connection, username="applicant-other", secret="blueprint-demo", role=Role.APPLICANT,
+        create_account(connection, username="applicant-other", secret=TEST_SECRET, role=Role.APPLICANT,
                        organisation="另一家公司", credit_code=credit_code(70003))
     return proposal["id"]
 
 
 def role_headers(login, applicant, role: str) -> dict[str, str]:
     return {PUBLIC: {}, ADMIN: login("admin"), NDRC: login("ndrc"), DEPT: login("dept-natural_resources"),
-            APPLICANT_OWN: applicant["headers"], APPLICANT_OTHER: login("applicant-other")}[role]
+            APPLICANT_OWN: applicant["headers"], APPLICANT_OTHER: login("applicant-other", TEST_SECRET)}[role]
 
 
 MATRIX = [
@@ -256,7 +281,8 @@ MATRIX = [
     ("POST", "/proposals/{id}/markings", {"geometry": {"type": "Point", "coordinates": [118.1, 24.5]},
                                           "note": "矩阵测试"}, {ADMIN, DEPT}),
     ("POST", "/proposals/{id}/opinions", {"verdict": "agree"}, {DEPT}),
-    ("POST", "/proposals/{id}/actions", {"action": "return", "reason": "矩阵测试"}, {NDRC, ADMIN}),
+    # An admin manages accounts and layers; deciding is the NDRC's (test_admin_decides_only_with_the_ndrc_role).
+    ("POST", "/proposals/{id}/actions", {"action": "return", "reason": "矩阵测试"}, {NDRC}),
     ("GET", "/credit", None, {ADMIN, NDRC}),
     ("POST", "/credit", {"list_kind": "red", "credit_code": credit_code(70009), "entity_name": "x",
                          "reason": "守信", "source": "市信用办", "valid_from": "2026-01-01"}, {ADMIN}),

@@ -78,7 +78,7 @@ def post_layer(
     repair: Annotated[bool, Form(description="repair invalid polygons instead of refusing")] = False,
 ) -> dict[str, Any]:
     """Import an uploaded file as a new version of a layer (admin only); the report says what was repaired."""
-    require_role(caller, action="uploading a planning layer")
+    admin = require_role(caller, action="uploading a planning layer")
     filename = Path(file.filename or "upload").name
     if not filename.lower().endswith(UPLOAD_SUFFIXES):
         raise ProblemError(415, "unsupported-file", "Unsupported file",
@@ -94,4 +94,5 @@ def post_layer(
                     raise ProblemError(413, "file-too-large", "File too large",
                                        f"{filename} is larger than the limit of {limit // (1 << 20)} MB")
                 target.write(chunk)
-        return import_layer(path, kind, crs=crs, name=name or Path(filename).stem, repair=repair).to_dict()
+        return import_layer(path, kind, crs=crs, name=name or Path(filename).stem, repair=repair,
+                            actor=admin.label, actor_id=admin.id).to_dict()

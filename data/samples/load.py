@@ -1,12 +1,17 @@
 """Load the Xiamen samples: the real districts, the generated planning layers, demo accounts and proposals.
 
 Idempotent: a layer file already imported unchanged is reused, an account or proposal that exists is left
-as it is. Demo accounts get fixed, printed secrets: they are for a local demonstration only.
+as it is. No secret is fixed or published: each demo account gets a random secret on first load, kept in
+``demo-accounts.json`` in the data directory, readable only by the user who loaded the samples (mode
+0600); the load prints where it is, and :func:`demo_secrets` reads it back. An account still holding the
+secret that older versions published (``blueprint-demo``) gets a new one.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +20,10 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.db import get_engine
+from gis.settings import database_settings
 from layers.departments import Department
 from layers.importer import import_layer
-from projects.accounts import Account, Role, account_by_username, create_account
+from projects.accounts import Account, Role, account_by_username, create_account, reset_secret, secret_matches
 from projects.proposals import ProposalInput, act, create_proposal, post_opinion, proposal_detail
 from projects.review import Verdict
 from projects.sites import prepare_site
@@ -25,7 +31,10 @@ from projects.sites import prepare_site
 SAMPLES = Path(__file__).resolve().parent / "xiamen"
 DISTRICTS_FILE = "xiamen_districts_cnmaps_gcj02.geojson"
 DISTRICTS_LAYER = "厦门市行政区划 Xiamen districts"
-DEMO_SECRET = "blueprint-demo"
+SECRETS_FILE = "demo-accounts.json"
+PUBLISHED_SECRET = "blueprint-demo"
+"""The one secret earlier versions gave every demo account, and printed: replaced wherever it is found."""
+LOADED_BY = "blueprint samples load"
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"username": "admin", "role": Role.ADMIN},
@@ -35,26 +44,48 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
 ]
 
 
-def load_samples(samples_dir: Path = SAMPLES) -> Iterator[str]:
-    """Load everything; yields one line of progress per step."""
+def default_secrets_file() -> Path:
+    """Where the demo accounts' secrets are kept: ``demo-accounts.json`` in the data directory."""
+    return database_settings().data_dir / SECRETS_FILE
+
+
+def demo_secrets(path: Path | None = None) -> dict[str, str]:
+    """The demo accounts' secrets by username, as the last load kept them (empty before the first)."""
+    try:
+        return json.loads((path or default_secrets_file()).read_text(encoding="utf-8"))["secrets"]
+    except FileNotFoundError:
+        return {}
+
+
+def load_samples(samples_dir: Path = SAMPLES, secrets_file: Path | None = None) -> Iterator[str]:
+    """Load everything; yields one line of progress per step. ``secrets_file`` (default in the data
+    directory) keeps the demo accounts' secrets."""
     report = import_layer(samples_dir / DISTRICTS_FILE, "district", crs="GCJ02", name=DISTRICTS_LAYER,
-                          skip_if_unchanged=True)
+                          skip_if_unchanged=True, actor=LOADED_BY)
     yield _describe(report)
     manifest = json.loads((samples_dir / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["layers"]:
         report = import_layer(samples_dir / entry["file"], entry["kind"], crs=entry["crs"], name=entry["name"],
-                              skip_if_unchanged=True)
+                              skip_if_unchanged=True, actor=LOADED_BY)
         yield _describe(report)
-    with get_engine().begin() as connection:
-        accounts = {spec["username"]: _ensure_account(connection, spec) for spec in DEMO_ACCOUNTS}
     proposals = json.loads((samples_dir / manifest["proposals"]).read_text(encoding="utf-8"))["features"]
+    applicants = [{"username": _applicant_username(props["credit_code"]), "role": Role.APPLICANT,
+                   "organisation": props["applicant"], "credit_code": props["credit_code"]}
+                  for props in (feature["properties"] for feature in proposals)]
+    specs = {spec["username"]: spec for spec in [*DEMO_ACCOUNTS, *applicants]}
+    secrets_file = secrets_file or default_secrets_file()
+    kept = demo_secrets(secrets_file)
+    with get_engine().begin() as connection:
+        accounts = {name: _ensure_account(connection, spec, kept) for name, spec in specs.items()}
+    # Written once the accounts are committed, so the file never names a secret the database lacks.
+    _write_secrets(secrets_file, kept)
     created = sum(_ensure_proposal(feature, accounts) for feature in proposals)
     yield f"proposals: {created} created, {len(proposals) - created} already there"
-    applicant = _applicant_username(proposals[0]["properties"]["credit_code"])
-    yield "demo accounts (secret for all: {}): {}, and applicant {} ({})".format(
-        DEMO_SECRET, ", ".join(sorted(accounts)), applicant, proposals[0]["properties"]["applicant"])
-    yield ("log in on any page, or get a bearer token: POST /api/v1/auth/token with "
-           f'{{"username": "ndrc", "secret": "{DEMO_SECRET}"}}')
+    yield "demo accounts: {}, and applicant {} ({})".format(
+        ", ".join(sorted(spec["username"] for spec in DEMO_ACCOUNTS)), applicants[0]["username"],
+        applicants[0]["organisation"])
+    yield (f"their secrets are in {secrets_file} (readable only by you); log in on any page, or get a bearer "
+           "token with POST /api/v1/auth/token")
 
 
 def _applicant_username(credit_code: str) -> str:
@@ -67,11 +98,28 @@ def _describe(report: Any) -> str:
     return f"{report.kind:<28} {report.layer_name}: v{report.version}, {report.feature_count} features, {action}"
 
 
-def _ensure_account(connection: Connection, spec: dict[str, Any]) -> Account:
-    existing = account_by_username(connection, spec["username"])
+def _ensure_account(connection: Connection, spec: dict[str, Any], kept: dict[str, str]) -> Account:
+    """The demo account of ``spec``, created with a new random secret (added to ``kept``) if missing."""
+    username = spec["username"]
+    existing = account_by_username(connection, username)
+    if existing is not None and username not in kept and secret_matches(connection, username, PUBLISHED_SECRET):
+        kept[username] = secrets.token_urlsafe(12)
+        reset_secret(connection, username, kept[username], by=LOADED_BY)
     if existing is not None:
         return existing
-    return create_account(connection, secret=DEMO_SECRET, **spec)
+    kept.setdefault(username, secrets.token_urlsafe(12))
+    return create_account(connection, secret=kept[username], by=LOADED_BY, **spec)
+
+
+def _write_secrets(path: Path, kept: dict[str, str]) -> None:
+    """Replace ``path`` by a file readable and writable by this user alone (0600) holding ``kept``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an existing staging file keeps its mode otherwise
+        json.dump({"secrets": dict(sorted(kept.items()))}, handle, ensure_ascii=False, indent=2)
+    staging.replace(path)
 
 
 def _ensure_proposal(feature: dict[str, Any], accounts: dict[str, Account]) -> bool:
@@ -85,9 +133,7 @@ def _ensure_proposal(feature: dict[str, Any], accounts: dict[str, Account]) -> b
         ).first()
         if exists:
             return False
-        applicant = _ensure_account(connection, {
-            "username": _applicant_username(props["credit_code"]), "role": Role.APPLICANT,
-            "organisation": props["applicant"], "credit_code": props["credit_code"]})
+        applicant = accounts[_applicant_username(props["credit_code"])]
         data = ProposalInput(
             name=props["name"], applicant_organisation=props["applicant"], credit_code=props["credit_code"],
             district_code=props["district_code"], industry=props["industry"], project_type=props["project_type"],

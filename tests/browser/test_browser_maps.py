@@ -16,7 +16,6 @@ import shapely
 from test_proposals import credit_code, proposal_body
 from test_supervision_support import clean_sites
 
-from data.samples.load import DEMO_SECRET
 from gis.gcj02 import wgs84_to_gcj02
 from projects.accounts import Role, create_account
 from web.settings import map_settings
@@ -37,10 +36,10 @@ def open_page(tab, url: str) -> None:
     tab.settle()
 
 
-def log_in(tab, username: str) -> None:
+def log_in(tab, username: str, secret: str) -> None:
     page = tab.page
     page.fill("#login-form [name=username]", username)
-    page.fill("#login-form [name=secret]", DEMO_SECRET)
+    page.fill("#login-form [name=secret]", secret)
     page.click("#login-submit")
     page.wait_for_selector("#login-user:not(.d-none)")
     page.wait_for_function("(name) => document.getElementById('login-name').textContent.startsWith(name)",
@@ -52,7 +51,8 @@ def proposals_seen_by(client, login, username: str) -> list[dict]:
     return client.get("/api/v1/proposals", headers=login(username)).json()
 
 
-def test_the_blueprint_map_draws_the_layers_from_tiles_and_the_proposals_after_login(tab, live_server, client, login):
+def test_the_blueprint_map_draws_the_layers_from_tiles_and_the_proposals_after_login(
+        tab, live_server, client, login, demo_secret):
     open_page(tab, f"{live_server}/map")
     config = tab.page.evaluate("Blueprint.config")
     tiles = tab.tile_responses()
@@ -64,7 +64,7 @@ def test_the_blueprint_map_draws_the_layers_from_tiles_and_the_proposals_after_l
     assert requested <= shown, "a layer switched off cost tiles"
     assert tab.page.locator("#proposal-list li").count() == 0  # the public sees no proposal
 
-    log_in(tab, "ndrc")
+    log_in(tab, "ndrc", demo_secret("ndrc"))
     expected = proposals_seen_by(client, login, "ndrc")
     tab.page.wait_for_function("(n) => document.querySelectorAll('#proposal-list li').length === n",
                                arg=len(expected))
@@ -113,13 +113,13 @@ def test_the_blueprint_page_weighs_less_than_2_mb(tab, live_server):
 
 
 def test_a_department_draws_a_marking_on_the_review_map_and_it_is_still_there_after_reload(
-        tab, live_server, client, login):
+        tab, live_server, client, login, demo_secret):
     proposal = next(p for p in proposals_seen_by(client, login, "ndrc")
                     if p["state"] == "under_review" and p["conflicts"]["blocking_count"])
     detail = client.get(f"/api/v1/proposals/{proposal['id']}", headers=login("ndrc")).json()
     page = tab.page
     open_page(tab, f"{live_server}/proposals/{proposal['id']}/review")
-    log_in(tab, "dept-natural_resources")
+    log_in(tab, "dept-natural_resources", demo_secret("dept-natural_resources"))
     page.wait_for_selector("#proposal-header h1")
     assert page.inner_text("#proposal-header h1").strip() == proposal["name"]
 
@@ -160,14 +160,15 @@ def test_a_department_draws_a_marking_on_the_review_map_and_it_is_still_there_af
     assert tab.errors == []
 
 
-def test_an_approval_the_api_refuses_shows_its_reasons_on_the_ndrc_page(tab, live_server, client, login):
+def test_an_approval_the_api_refuses_shows_its_reasons_on_the_ndrc_page(
+        tab, live_server, client, login, demo_secret):
     blocked = next(p for p in proposals_seen_by(client, login, "ndrc")
                    if p["state"] == "under_review" and p["conflicts"]["blocking_count"])
     refusal = client.post(f"/api/v1/proposals/{blocked['id']}/actions", json={"action": "approve"},
                           headers=login("ndrc"))
     assert refusal.status_code == 409
     open_page(tab, f"{live_server}/ndrc")
-    log_in(tab, "ndrc")
+    log_in(tab, "ndrc", demo_secret("ndrc"))
     row = f"tr[data-proposal-id='{blocked['id']}']"
     tab.page.wait_for_selector(row)
     assert tab.page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(proposals_seen_by(client, login, "ndrc"))
