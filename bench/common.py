@@ -2,6 +2,9 @@
 
 Benchmarks never use the demo database: each works in ``blueprint_bench_*`` databases of the local cluster
 (or of ``DATABASE_URL``'s server), which they reuse across runs so that big sample sets are built once.
+They create those databases (and views), so they connect as the owner, which the platform's engine refuses
+unless ``BLUEPRINT_ALLOW_PRIVILEGED_ROLE`` is set: importing this module sets it for the run and the servers
+it starts. The statements measured are the same whichever role runs them.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import make_url
 
-from gis.db import normalise_url, resolve_database_url
+from gis.db import normalise_url, resolve_owner_url
 from gis.migrate import upgrade_database
 from gis.settings import database_settings
 
+os.environ.setdefault("BLUEPRINT_ALLOW_PRIVILEGED_ROLE", "1")
+database_settings.cache_clear()
 BENCH_DIR = database_settings().data_dir / "bench"
 
 
@@ -32,7 +37,7 @@ def libpq(url: str) -> str:
 
 def bench_database(name: str, *, fresh: bool = False) -> str:
     """The URL of database ``blueprint_bench_<name>`` on the platform's server, migrated."""
-    server = normalise_url(resolve_database_url())
+    server = normalise_url(resolve_owner_url())
     database = f"blueprint_bench_{name}"
     with psycopg.connect(libpq(server), autocommit=True) as connection:
         if fresh:

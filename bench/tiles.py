@@ -33,7 +33,8 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import make_url, text
 
-from gis.db import get_engine, resolve_database_url
+import bench.common  # noqa: F401  (runs as the owner: it creates a view for tipg)
+from gis.db import get_engine, resolve_owner_url
 
 VIEW = "bench_tipg_land_use"
 TIPG_MAX_FEATURES = 10_000  # tipg's default TIPG_MAX_FEATURES_PER_TILE
@@ -194,7 +195,7 @@ def main() -> None:
     args = parser.parse_args()
     low, high = (int(part) for part in args.zooms.split("-"))
 
-    url = resolve_database_url()
+    url = resolve_owner_url()
     os.environ["DATABASE_URL"] = url  # the servers and this process use the same database
     engine = get_engine(url)
     if args.samples:

@@ -184,8 +184,7 @@ def demo_secret(loaded_samples: list[str], demo_secrets_file: Path):
     """``demo_secret(username)``: a demo account's secret, read the supported way (the load's secrets file)."""
     from data.samples.load import demo_secrets
 
-    kept = demo_secrets(demo_secrets_file)
-    return kept.__getitem__
+    return lambda username: demo_secrets(demo_secrets_file)[username]
 
 
 @pytest.fixture(scope="session")

@@ -114,9 +114,8 @@ def test_an_imported_layer_version_is_read_only_for_the_server(engine: Engine, l
 
 
 def test_the_engine_refuses_a_privileged_role_unless_told_to(owner_url: str, monkeypatch) -> None:
-    with pytest.raises(PrivilegedRoleError, match="superuser|owns the schema"):
-        with get_engine(owner_url).connect():
-            pass
+    with pytest.raises(PrivilegedRoleError, match="superuser|owns the schema"), get_engine(owner_url).connect():
+        pass
     get_engine.cache_clear()
     monkeypatch.setenv("BLUEPRINT_ALLOW_PRIVILEGED_ROLE", "1")
     database_settings.cache_clear()

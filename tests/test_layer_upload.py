@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -141,3 +142,15 @@ def test_an_upload_that_waits_too_long_for_another_import_is_a_409_and_writes_no
     assert response.status_code == 409, response.text
     assert response.json()["type"] == "/problems/import-busy" and response.headers["Retry-After"] == "30"
     assert counts(isolated_engine) == before
+
+
+def test_an_upload_is_recorded_with_its_file_hash_feature_count_and_version(isolated, isolated_engine):
+    client, headers = isolated
+    report = upload(client, headers["admin"], SQUARE_GEOJSON, name="审计测试图层").json()
+    with isolated_engine.connect() as connection:
+        entry = connection.execute(text(
+            "SELECT actor, actor_id, after FROM audit_log WHERE action = 'layer_import' "
+            "AND after->>'layer' = '审计测试图层'")).one()
+    assert entry.actor.startswith("admin") and entry.actor_id is not None
+    assert entry.after["source_sha256"] == hashlib.sha256(SQUARE_GEOJSON.encode()).hexdigest()
+    assert (entry.after["feature_count"], entry.after["version"]) == (1, report["version"])
