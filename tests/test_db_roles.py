@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from gis.db import get_engine
-from gis.roles import PrivilegedRoleError
+from gis.roles import LOCAL_SERVER_ROLE, SERVER_GROUP, PrivilegedRoleError
 from gis.settings import database_settings
 
 # Each is what the issue did from the application's own session; each must now fail.
@@ -30,14 +30,17 @@ BYPASSES = [
 HISTORY = ["audit_log", "opinions", "markings", "site_revisions", "screenings"]
 
 
-def test_the_server_role_is_no_superuser_and_owns_nothing(engine: Engine) -> None:
+def test_the_server_role_is_no_superuser_and_owns_nothing(engine: Engine, server) -> None:
     with engine.connect() as connection:
-        role = connection.execute(text("SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles "
-                                       "WHERE rolname = current_user")).one()
+        role = connection.execute(text(
+            "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, pg_has_role(current_user, :group, 'MEMBER') "
+            "AS in_group FROM pg_roles WHERE rolname = current_user"), {"group": SERVER_GROUP}).one()
         owned = connection.execute(text(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND pg_has_role(current_user, c.relowner, 'USAGE')")).scalar_one()
-    assert (role.rolsuper, role.rolcreaterole, role.rolcreatedb) == (False, False, False)
+    assert (role.rolsuper, role.rolcreaterole, role.rolcreatedb, role.in_group) == (False, False, False, True)
+    if server.password is None:  # the embedded cluster's own server role, made by LocalPostgis.start()
+        assert role.rolname == LOCAL_SERVER_ROLE
     assert owned == 0, f"{role.rolname} owns {owned} relations"
 
 
