@@ -180,7 +180,7 @@ def issue_token(connection: Connection, username: str, secret: str) -> str | Non
     Both outcomes are audited; the caller commits the failed attempt's entry too.
     """
     row = connection.execute(
-        text("SELECT id, secret_hash FROM accounts WHERE username = :u"), {"u": username}
+        text(f"SELECT {_COLUMNS}, secret_hash FROM accounts WHERE username = :u"), {"u": username}
     ).one_or_none()
     if row is None:
         _HASHER.hash(secret)  # same work as a real check, so timing does not reveal which usernames exist
@@ -191,7 +191,7 @@ def issue_token(connection: Connection, username: str, secret: str) -> str | Non
     except (VerificationError, InvalidHashError):
         audit.append(connection, actor="anonymous", action="login_failed", after={"username": username})
         return None
-    audit.append(connection, actor=username, actor_id=row.id, action="login")
+    audit.append(connection, actor=_row_to_account(row).label, actor_id=row.id, action="login")
     token = secrets.token_urlsafe(32)
     connection.execute(
         text("INSERT INTO access_tokens (token_hash, account_id, expires_at) VALUES (:h, :a, :e)"),

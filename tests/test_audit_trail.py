@@ -108,7 +108,7 @@ def test_logins_and_failed_logins_are_recorded(client, engine, demo_secret):
     assert right.status_code == 200
     assert _entry(engine, "login_failed", username="ndrc")
     assert _entry(engine, "login_failed", username="nobody-here")
-    assert any(entry["actor"] == "ndrc" and entry["actor_id"] for entry in _entry(engine, "login"))
+    assert any(entry["actor"] == "ndrc (ndrc)" and entry["actor_id"] for entry in _entry(engine, "login"))
 
 
 def test_an_interest_registration_is_recorded_without_the_contact(client, engine, loaded_samples):

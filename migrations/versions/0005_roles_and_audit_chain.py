@@ -52,7 +52,8 @@ GRANTS: dict[str, tuple[str, ...]] = {
     "audit_log": ("SELECT", "INSERT"),
     "audit_chain_head": ("SELECT",),
     "parcel_interests": ("SELECT", "INSERT"),
-    "calendar_notices": ("SELECT", "INSERT", "DELETE"),  # a year's notice is replaced as a whole
+    # A year's notice is replaced as a whole (UPDATE: it is locked FOR UPDATE while replaced).
+    "calendar_notices": ("SELECT", "INSERT", "DELETE", "UPDATE"),
     "calendar_days": ("SELECT", "INSERT", "DELETE"),
     "item_limits": ("SELECT", "INSERT", "UPDATE"),
     "approval_items": ("SELECT", "INSERT", "UPDATE"),
@@ -173,10 +174,11 @@ def _append_only() -> None:
         )
     op.execute(
         """
-        -- A new revision makes the old one no longer current; nothing else of a revision ever changes.
+        -- A new revision makes the old ones no longer current (a no-op for those already not current);
+        -- nothing else of a revision ever changes, and a revision never becomes current again.
         CREATE FUNCTION refuse_site_revision_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'UPDATE' AND OLD.is_current AND NOT NEW.is_current
+            IF TG_OP = 'UPDATE' AND (OLD.is_current OR NOT NEW.is_current)
                AND (NEW.id, NEW.proposal_id, NEW.revision, NEW.source_crs, NEW.area_m2, NEW.created_at,
                     ST_AsEWKB(NEW.geom))
                    IS NOT DISTINCT FROM (OLD.id, OLD.proposal_id, OLD.revision, OLD.source_crs, OLD.area_m2,
