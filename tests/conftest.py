@@ -150,6 +150,12 @@ def owner_engine(engine: Engine, owner_url: str) -> Iterator[Engine]:
     owner.dispose()
 
 
+@pytest.fixture(scope="session")
+def empty_database(server: Server):
+    """``with empty_database() as url``: a database of its own with PostGIS and no schema (as the owner)."""
+    return lambda: _throwaway_database(server.owner_url, "blueprint_empty")
+
+
 @pytest.fixture(scope="module")
 def isolated_engine(server: Server, database_url: str) -> Iterator[Engine]:
     """A migrated database of its own for one test module, on the same server, dropped afterwards.

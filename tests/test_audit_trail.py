@@ -11,10 +11,12 @@ import sys
 import threading
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from gis import audit
 from gis.audit import verify_chain
+from gis.migrate import upgrade_database
 from projects.accounts import Role, create_account, grant_role
 
 
@@ -133,3 +135,22 @@ def test_account_changes_are_recorded(engine):
     assert "secret" not in str(created["after"]).replace("extra_roles", "")
     [granted] = _entry(engine, "account_grant", username="audit-tests-admin")
     assert granted["after"]["extra_roles"] == ["ndrc"]
+
+
+def test_entries_written_before_the_chain_existed_are_chained_by_the_migration(empty_database):
+    with empty_database() as url:
+        upgrade_database(url, "0004")
+        owner = create_engine(url, poolclass=NullPool)
+        try:
+            with owner.begin() as connection:
+                for n in range(3):
+                    connection.execute(text("INSERT INTO audit_log (actor, action, after) VALUES "
+                                            "('before 0005', 'old', CAST(:a AS jsonb))"), {"a": json.dumps({"n": n})})
+            upgrade_database(url)
+            with owner.connect() as connection:
+                report = verify_chain(connection)
+                assert report.intact and report.entries == 3
+                connection.execute(text("INSERT INTO audit_log (actor, action) VALUES ('after 0005', 'new')"))
+                assert verify_chain(connection).entries == 4
+        finally:
+            owner.dispose()

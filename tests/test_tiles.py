@@ -271,13 +271,15 @@ def test_a_wrong_tile_address_is_a_problem_saying_what_is_wrong(client, layer, p
     assert problem["type"] == f"/problems/{slug}" and problem["detail"]
 
 
-def test_a_tile_that_takes_too_long_is_cut_off_by_the_statement_timeout(client, engine, layer, fresh_settings):
+def test_a_tile_that_takes_too_long_is_cut_off_by_the_statement_timeout(
+        client, engine, owner_engine, layer, fresh_settings):
     fresh_settings.setenv("BLUEPRINT_TILE_TIMEOUT_MS", "300")
     tile_settings.cache_clear()
     locked, release = threading.Event(), threading.Event()
 
-    def hold_the_table() -> None:  # a long write elsewhere (e.g. an import) holds the features table
-        with engine.begin() as connection:
+    # A long write elsewhere (e.g. an import attaching a partition, as the owner) holds the features table.
+    def hold_the_table() -> None:
+        with owner_engine.begin() as connection:
             connection.execute(text("LOCK TABLE layer_features IN ACCESS EXCLUSIVE MODE"))
             locked.set()
             release.wait(10)
