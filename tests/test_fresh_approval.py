@@ -21,6 +21,7 @@ from projects import proposals
 from projects.accounts import Role, account_by_username, create_account
 
 API = "/api/v1"
+SECRET = "fresh-approval-secret"
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +33,9 @@ def spots(engine, loaded_samples) -> Iterator[shapely.Geometry]:
 def applicant_account(client, login, engine, username: str, serial: int) -> dict:
     code = credit_code(serial)
     with engine.begin() as connection:
-        create_account(connection, username=username, secret="blueprint-demo", role=Role.APPLICANT,
+        create_account(connection, username=username, secret=SECRET, role=Role.APPLICANT,
                        organisation=f"{username} 有限公司", credit_code=code)
-    return {"headers": login(username), "credit_code": code}
+    return {"headers": login(username, SECRET), "credit_code": code}
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from web.settings import map_settings
 
 pytestmark = pytest.mark.browser
 
+APPLICANT_SECRET = "browser-applicant-secret"
 TILE_URL = re.compile(r"/tiles/(\d+)/(\d+)/(\d+)/(\d+)\.pbf")
 PAINTED_TILES = """() => Array.from(document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded'))
   .filter(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -240,13 +241,13 @@ def overlapping_pair(client, login, engine) -> dict:
         username = f"browser-applicant-{key}"
         code = credit_code(serial)
         with engine.begin() as connection:
-            create_account(connection, username=username, secret=DEMO_SECRET, role=Role.APPLICANT,
+            create_account(connection, username=username, secret=APPLICANT_SECRET, role=Role.APPLICANT,
                            organisation=f"{username} 有限公司", credit_code=code)
         body = proposal_body(site, code, name=f"浏览器保密测试 {key} {uuid.uuid4().hex[:6]}")
-        proposal = client.post("/api/v1/proposals", json=body, headers=login(username))
+        proposal = client.post("/api/v1/proposals", json=body, headers=login(username, APPLICANT_SECRET))
         assert proposal.status_code == 201, proposal.text
         assert client.post(f"/api/v1/proposals/{proposal.json()['id']}/actions", json={"action": "submit"},
-                           headers=login(username)).status_code == 200
+                           headers=login(username, APPLICANT_SECRET)).status_code == 200
         made[key] = {"username": username, **proposal.json()}
     return made
 
@@ -255,7 +256,7 @@ def test_the_review_page_tells_an_applicant_of_an_overlap_without_naming_the_oth
         tab, live_server, overlapping_pair):
     mine, other = overlapping_pair["b"], overlapping_pair["a"]
     open_page(tab, f"{live_server}/proposals/{mine['id']}/review")
-    log_in(tab, mine["username"])
+    log_in(tab, mine["username"], APPLICANT_SECRET)
     item = tab.page.locator("#conflict-list li:has-text('其他项目选址')")
     item.wait_for()
     item.click()
@@ -264,10 +265,10 @@ def test_the_review_page_tells_an_applicant_of_an_overlap_without_naming_the_oth
     assert tab.errors == []
 
 
-def test_the_review_page_names_the_other_project_for_a_department(tab, live_server, overlapping_pair):
+def test_the_review_page_names_the_other_project_for_a_department(tab, live_server, overlapping_pair, demo_secret):
     mine, other = overlapping_pair["b"], overlapping_pair["a"]
     open_page(tab, f"{live_server}/proposals/{mine['id']}/review")
-    log_in(tab, "dept-natural_resources")
+    log_in(tab, "dept-natural_resources", demo_secret("dept-natural_resources"))
     item = tab.page.locator(f"#conflict-list li:has-text('{other['name']}')")
     item.wait_for()
     item.click()
