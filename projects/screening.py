@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
+from gis import audit
 from gis.area import AreaFigures, area_m2_sql
 from gis.errors import SpatialInputError
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
@@ -437,8 +438,13 @@ def report_for(actor: Account | None, report: dict[str, Any]) -> dict[str, Any]:
     return redacted
 
 
-def store_screening(connection: Connection, report: ScreeningReport, revision_id: int | None = None) -> str:
-    """Keep a report as it is now; a later layer version never rewrites it. Returns the screening id."""
+def store_screening(connection: Connection, report: ScreeningReport, revision_id: int | None = None,
+                    actor: str = "public") -> str:
+    """Keep a report as it is now; a later layer version never rewrites it. Returns the screening id.
+
+    A report stored on its own (no site revision) is recorded in the audit trail as ``actor``'s; those of a
+    proposal's revisions are part of the proposal's own entries.
+    """
     screening_id = uuid.uuid4()
     payload = report.to_dict()
     payload["screening_id"] = str(screening_id)
@@ -449,6 +455,9 @@ def store_screening(connection: Connection, report: ScreeningReport, revision_id
          "versions": _json(report.layer_versions), "report": _json(payload)},
     )
     report.screening_id = str(screening_id)
+    if revision_id is None:
+        audit.append(connection, actor=actor, action="screening_stored",
+                     after={"screening_id": str(screening_id), "layer_versions": report.layer_versions})
     return str(screening_id)
 
 

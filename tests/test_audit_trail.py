@@ -154,3 +154,13 @@ def test_entries_written_before_the_chain_existed_are_chained_by_the_migration(e
                 assert verify_chain(connection).entries == 4
         finally:
             owner.dispose()
+
+
+def test_a_screening_stored_on_its_own_is_recorded(client, engine, loaded_samples):
+    site = {"type": "Polygon", "coordinates": [[[118.10, 24.50], [118.101, 24.50], [118.101, 24.501],
+                                                [118.10, 24.501], [118.10, 24.50]]]}
+    response = client.post("/api/v1/screenings", json={"site": site, "store": True, "project_type": "02",
+                                                       "land_use": "1001", "industry": "C39"})
+    assert response.status_code == 200, response.text
+    [entry] = _entry(engine, "screening_stored", screening_id=response.json()["screening_id"])
+    assert entry["actor"] == "public" and entry["after"]["layer_versions"]

@@ -28,7 +28,7 @@ def post_screening(body: ScreeningIn, caller: Caller) -> FastJSONResponse:
     with get_engine().begin() if body.store else read_only(get_engine()) as connection:
         report = Screener(connection).screen(request)
         if body.store:
-            store_screening(connection, report)
+            store_screening(connection, report, actor=caller.label if caller else "public")
     # The report is plain JSON data already; skipping FastAPI's recursive encoder matters for big overlaps.
     return FastJSONResponse(report_for(caller, report.to_dict()))
 
