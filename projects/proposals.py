@@ -411,7 +411,7 @@ def rescreen(connection: Connection, actor: Account | None, proposal_id: int) ->
     screening); the applicant may too. Older screenings are kept as they were.
     """
     proposal = _visible(connection, actor, proposal_id, lock=True)
-    require_role(actor, Role.NDRC, Role.APPLICANT, action="re-screening a proposal")
+    require_role(actor, Role.NDRC, Role.APPLICANT, action="re-screening a proposal", admin_may=False)
     if State(proposal.state) not in EDITABLE_STATES:
         raise IllegalTransitionError(State(proposal.state), "re-screen")
     revision_id, site = _current_site(connection, proposal)
