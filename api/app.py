@@ -13,6 +13,7 @@ from api.routers import proposals as proposals_router
 from api.routers import screenings as screenings_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
+from api.settings import ServerSettings
 from web import investment as investment_page
 from web import supervision_pages
 from web.pages import install as install_pages
@@ -23,6 +24,9 @@ def create_app() -> FastAPI:
         title="One Blueprint (一张蓝图)",
         description="Planning layers, conflict screening and joint review of investment projects on one map.",
         version="0.1.0",
+        # The largest body of all, a file upload, streamed to disk; JSON bodies have a lower limit of their
+        # own (api.boundary).
+        max_body_size=ServerSettings().max_upload_bytes,
     )
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.auth import Caller
+from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from api.schemas import (
     ActionIn,
@@ -25,7 +26,7 @@ from projects import credit, proposals
 from projects.accounts import issue_token
 from projects.sites import prepare_site
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=BoundaryRoute)
 
 
 def _input(body: ProposalFields) -> proposals.ProposalInput:
