@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
@@ -13,6 +15,7 @@ from api.routers import proposals as proposals_router
 from api.routers import screenings as screenings_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
+from api.security import SecurityHeaders
 from api.settings import ServerSettings
 from web import investment as investment_page
 from web import supervision_pages
@@ -27,6 +30,7 @@ def create_app() -> FastAPI:
         # The largest body of all, a file upload, streamed to disk; JSON bodies have a lower limit of their
         # own (api.boundary).
         max_body_size=ServerSettings().max_upload_bytes,
+        docs_url=None,  # served below, its inline script carrying the page's CSP nonce
     )
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
@@ -41,4 +45,13 @@ def create_app() -> FastAPI:
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
+    # Outermost, so that every response, problems and 404s included, carries the security headers.
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API")
+        nonce = request.state.csp_nonce
+        return HTMLResponse(bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">'))
+
     return app

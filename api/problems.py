@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import QueryCanceled
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.errors import SpatialInputError
@@ -29,6 +32,8 @@ from projects.supervision.errors import SupervisionError
 from projects.workflow import IllegalTransitionError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER_S = 10
+"""What a client is told to wait when the database cannot be reached (a restart takes a few seconds)."""
 logger = logging.getLogger(__name__)
 
 
@@ -149,6 +154,18 @@ def _bad_value(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, 422, "invalid-value", "Invalid value", str(error))
 
 
+def _database(request: Request, error: Exception) -> JSONResponse:
+    """The database cannot be reached (down, restarting, refusing connections): 503, come back shortly."""
+    assert isinstance(error, DBAPIError)
+    if not isinstance(error.orig, psycopg.OperationalError) or isinstance(error.orig, QueryCanceled):
+        return _unexpected(request, error)
+    logger.warning("database unavailable on %s: %s", request.url.path, error.orig)
+    response = problem_response(request, 503, "database-unavailable", "Service unavailable",
+                                "The database cannot be reached at the moment; try again shortly.")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    return response
+
+
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s", request.url.path, exc_info=error)
     return problem_response(request, 500, "internal-error", "Internal error",
@@ -173,4 +190,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SupervisionError, _supervision)
     for error_class in (AccountError, CreditEntryError, CreditCodeError):
         app.add_exception_handler(error_class, _bad_value)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import socket
 import time
 from typing import Any
@@ -174,3 +175,47 @@ def test_a_client_that_sends_its_headers_too_slowly_is_cut_off(live_server, monk
             except TimeoutError:
                 pass
     assert closed, "the server kept waiting for the rest of the headers"
+
+
+# --- headers and failures -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/map", "/investment", "/ndrc", "/docs", "/api/v1/layers", "/no/such/page"])
+def test_every_response_carries_the_security_headers(client, loaded_samples, path):
+    response = client.get(path)
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    if response.headers["content-type"].startswith("text/html"):
+        nonce = policy.split("'nonce-")[1].split("'")[0]
+        inline = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.text)
+        assert inline and all(f'nonce="{nonce}"' in attributes for attributes in inline), inline
+
+
+def test_each_page_gets_a_fresh_nonce(client, loaded_samples):
+    nonces = {client.get("/map").headers["Content-Security-Policy"].split("'nonce-")[1][:22] for _ in range(2)}
+    assert len(nonces) == 2
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(client, loaded_samples, monkeypatch):
+    from gis.db import get_engine
+    from gis.settings import database_settings
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://nobody@127.0.0.1:{free_port()}/nothing")
+    database_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        for path in ("/api/v1/layers", "/api/v1/parcels", "/api/v1/parcels/X-1"):
+            response = client.get(path)
+            assert response.status_code == 503, response.text
+            assert response.headers["Retry-After"] == "10"
+            assert response.json()["type"] == "/problems/database-unavailable"
+    finally:
+        monkeypatch.undo()
+        database_settings.cache_clear()
+        get_engine.cache_clear()
+    assert client.get("/api/v1/layers").status_code == 200

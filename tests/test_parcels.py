@@ -664,7 +664,7 @@ def test_investment_page_colours_filters_and_links_list_and_map(client, browser_
     page.locator("#filter-apply").click()
     expected = client.get("/api/v1/parcels", params={"availability": "reserved", "area_max": 60000,
                                                      "page_size": 1}).json()["total"]
-    page.wait_for_function(f"document.querySelectorAll('path.parcel-shape').length === {expected}")
+    page.wait_for_function("(n) => document.querySelectorAll('path.parcel-shape').length === n", arg=expected)
     assert page.locator(".parcel-row").count() == expected and drawn(page, "T-02").count() == 1
     assert "availability=reserved" in page.locator("#export-csv").get_attribute("href")
 
