@@ -27,7 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import UploadFile
 
-from api.problems import ProblemError
+from api.problems import COMMON_PROBLEMS, ProblemError
 from api.settings import ServerSettings
 from projects.settings import screening_settings
 
@@ -141,7 +141,12 @@ def _too_large(limit: int) -> ProblemError:
 
 
 class BoundaryRoute(APIRoute):
-    """An API route whose parameters and body pass the input boundary before FastAPI parses them."""
+    """An API route whose parameters and body pass the input boundary before FastAPI parses them; its
+    OpenAPI operation declares the problems every route may answer."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], *,
+                 responses: dict[int | str, dict[str, Any]] | None = None, **kwargs: Any) -> None:
+        super().__init__(path, endpoint, responses={**COMMON_PROBLEMS, **(responses or {})}, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -8,6 +8,7 @@ internals.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 import psycopg
@@ -15,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg.errors import QueryCanceled
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,6 +37,30 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 DATABASE_RETRY_AFTER_S = 10
 """What a client is told to wait when the database cannot be reached (a restart takes a few seconds)."""
 logger = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, for a person (``detail``) and a program (``type``, extra fields)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/invalid-request"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring that these statuses answer with a problem."""
+    schema = {"schema": Problem.model_json_schema()}
+    return {status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_MEDIA_TYPE: schema}}
+            for status in statuses}
+
+
+COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422, 500, 503)
+"""What any API route may answer besides its success: bad input, login or permission, a missing thing, a
+conflict with the current state, a body too large, the database unavailable (500 is a bug, but declared)."""
 
 
 class ProblemError(Exception):

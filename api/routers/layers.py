@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
-from api.problems import ProblemError
+from api.problems import ProblemError, problem_responses
 from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
@@ -69,7 +69,7 @@ def get_layer_features(
 UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 
 
-@router.post("/layers", status_code=201)
+@router.post("/layers", status_code=201, responses=problem_responses(415))
 def post_layer(
     caller: Caller,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, or a zipped Shapefile")],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from api.auth import Caller, Token
 from api.boundary import BoundaryRoute
-from api.problems import ProblemError
+from api.problems import ProblemError, problem_responses
 from api.schemas import (
     ActionIn,
     CreditEntryIn,
@@ -37,7 +37,7 @@ def _input(body: ProposalFields) -> proposals.ProposalInput:
     return proposals.ProposalInput(**fields)
 
 
-@router.post("/auth/token", tags=["accounts"])
+@router.post("/auth/token", tags=["accounts"], responses=problem_responses(429))
 def post_token(body: TokenIn, request: Request) -> dict[str, Any]:
     """Log in: a bearer token for `Authorization: Bearer <token>`, valid 12 hours.
 
