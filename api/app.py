@@ -7,6 +7,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from api.boundary import BodyLimits
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
@@ -16,7 +17,6 @@ from api.routers import screenings as screenings_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
-from api.settings import ServerSettings
 from web import investment as investment_page
 from web import supervision_pages
 from web.pages import install as install_pages
@@ -27,9 +27,6 @@ def create_app() -> FastAPI:
         title="One Blueprint (一张蓝图)",
         description="Planning layers, conflict screening and joint review of investment projects on one map.",
         version="0.1.0",
-        # The largest body of all, a file upload, streamed to disk; JSON bodies have a lower limit of their
-        # own (api.boundary).
-        max_body_size=ServerSettings().max_upload_bytes,
         docs_url=None,  # served below, its inline script carrying the page's CSP nonce
     )
     install_problem_handlers(app)
@@ -45,6 +42,7 @@ def create_app() -> FastAPI:
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
+    app.add_middleware(BodyLimits)
     # Outermost, so that every response, problems and 404s included, carries the security headers.
     app.add_middleware(SecurityHeaders)
 

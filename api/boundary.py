@@ -7,11 +7,11 @@ surface as a 500 from deep inside a service. So every API route is a :class:`Bou
 - an integer outside PostgreSQL ``integer`` (±2,147,483,647: ids, versions, offsets, pages, counts) in an
   integer parameter (query, path, form) and anywhere in a JSON body, and a number that is not finite;
 
-with a 422 problem naming the field (``query.version``, ``body.site.coordinates.0.0.1``), and bounds the body:
-a JSON body is read in chunks and refused (413) past ``BLUEPRINT_MAX_JSON_BYTES`` or, before it is parsed,
-when it holds more arrays than the largest site (预选址) or marking could need — a coordinate position is
-an array, so a 10-million-vertex site is refused after its first megabytes. File uploads (multipart) are
-bounded by ``BLUEPRINT_MAX_UPLOAD_BYTES`` for the whole app (:func:`api.app.create_app`) and stream to disk.
+with a 422 problem naming the field (``query.version``, ``body.site.coordinates.0.0.1``). A JSON body is read
+in chunks and refused (413) before it is parsed when it holds more arrays than the largest site (预选址) or
+marking could need — a coordinate position is an array, so a 10-million-vertex site is refused after its
+first megabytes. :class:`BodyLimits` bounds the size of every body: ``BLUEPRINT_MAX_JSON_BYTES``, or
+``BLUEPRINT_MAX_UPLOAD_BYTES`` for a file upload (multipart, streamed to disk).
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from fastapi import Request, Response, params
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.datastructures import UploadFile
+from starlette.datastructures import Headers, UploadFile
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import COMMON_PROBLEMS, ProblemError
+from api.problems import COMMON_PROBLEMS, ProblemError, problem_response
 from api.settings import ServerSettings
 from projects.settings import screening_settings
 
@@ -111,19 +112,12 @@ def _check_parameters(location: str, items: Iterator[tuple[str, Any]], integers:
 
 
 async def read_json_body(request: Request) -> bytes:
-    """The body of a JSON request, read in chunks and refused (413) once too large or too many arrays."""
-    limit = ServerSettings().max_json_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+    """The body of a JSON request, read in chunks and refused (413) once it holds too many arrays."""
     chunks: list[bytes] = []
-    size = arrays = 0
+    arrays = 0
     array_limit = max_json_arrays()
     async for chunk in request.stream():
-        size += len(chunk)
         arrays += chunk.count(b"[")  # brackets inside strings count too: an upper bound, never an undercount
-        if size > limit:
-            raise _too_large(limit)
         if arrays > array_limit:
             raise ProblemError(413, "too-many-vertices", "Too many vertices",
                                f"the body holds more than {array_limit:,} coordinate arrays; a site or a marking "
@@ -134,10 +128,47 @@ async def read_json_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _too_large(limit: int) -> ProblemError:
-    return ProblemError(413, "body-too-large", "Request body too large",
-                        f"the request body is larger than the limit of {limit / 2**20:g} MB "
-                        "(BLUEPRINT_MAX_JSON_BYTES)")
+class BodyTooLargeError(ProblemError):
+    def __init__(self, limit: int, setting: str) -> None:
+        super().__init__(413, "body-too-large", "Request body too large",
+                         f"the request body is larger than the limit of {limit / 2**20:g} MB ({setting})")
+
+
+class BodyLimits:
+    """Pure ASGI middleware bounding every request body: ``BLUEPRINT_MAX_UPLOAD_BYTES`` for file uploads
+    (multipart, which Starlette streams to disk), ``BLUEPRINT_MAX_JSON_BYTES`` for anything else. A declared
+    length over the limit is refused before a byte is read; a body without one, once it has grown past it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        settings = ServerSettings()
+        headers = Headers(scope=scope)
+        if headers.get("content-type", "").startswith("multipart/form-data"):
+            limit, setting = settings.max_upload_bytes, "BLUEPRINT_MAX_UPLOAD_BYTES"
+        else:
+            limit, setting = settings.max_json_bytes, "BLUEPRINT_MAX_JSON_BYTES"
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            error = BodyTooLargeError(limit, setting)
+            response = problem_response(Request(scope), error.status, error.slug, error.title, error.detail)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def bounded_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLargeError(limit, setting)
+            return message
+
+        await self.app(scope, bounded_receive, send)
 
 
 class BoundaryRoute(APIRoute):

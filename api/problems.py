@@ -159,14 +159,11 @@ def _validation(request: Request, error: Exception) -> JSONResponse:
 
 def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    slug = {401: "unauthorised", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-            413: "body-too-large"}.get(error.status_code, "http-error")
-    detail = str(error.detail)
-    if error.status_code == 413:  # the app-wide body limit (FastAPI's max_body_size), which says no more
-        limit = request.scope.get("starlette.max_body_size")
-        detail = f"the request body is larger than the limit of {(limit or 0) / 2**20:g} MB " \
-                 "(BLUEPRINT_MAX_UPLOAD_BYTES)"
-    response = problem_response(request, error.status_code, slug, slug.replace("-", " ").capitalize(), detail)
+    slug = {401: "unauthorised", 403: "forbidden", 404: "not-found", 405: "method-not-allowed"}.get(
+        error.status_code, "http-error"
+    )
+    response = problem_response(request, error.status_code, slug, slug.replace("-", " ").capitalize(),
+                                str(error.detail))
     for key, value in (error.headers or {}).items():
         response.headers[key] = value
     return response

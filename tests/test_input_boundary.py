@@ -219,3 +219,16 @@ def test_an_unreachable_database_is_a_503_with_retry_after(client, loaded_sample
         database_settings.cache_clear()
         get_engine.cache_clear()
     assert client.get("/api/v1/layers").status_code == 200
+
+
+def test_an_upload_over_the_limit_is_413_naming_the_limit(engine, login, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    monkeypatch.setenv("BLUEPRINT_MAX_UPLOAD_BYTES", str(2**20))
+    with TestClient(create_app()) as small:
+        response = small.post(f"{API}/layers", headers=login("admin"), data={"kind": "flood_risk"},
+                              files={"file": ("big.geojson", io.BytesIO(b" " * (2 * 2**20)))})
+    problem = assert_refused(response, "larger than the limit of 1 MB", 413)
+    assert problem["type"] == "/problems/body-too-large"
