@@ -141,7 +141,7 @@ def login(client, loaded_samples):
     return headers
 
 
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -155,7 +155,7 @@ def live_server(loaded_samples) -> Iterator[str]:
 
     from api.server import uvicorn_config
 
-    server = uvicorn.Server(uvicorn_config(host="127.0.0.1", port=free_port(), log_level="warning"))
+    server = uvicorn.Server(uvicorn_config(host="127.0.0.1", port=_free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

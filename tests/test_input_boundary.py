@@ -203,9 +203,7 @@ def test_each_page_gets_a_fresh_nonce(client, loaded_samples):
 def test_an_unreachable_database_is_a_503_with_retry_after(client, loaded_samples, monkeypatch):
     from gis.db import get_engine
     from gis.settings import database_settings
-    from tests.conftest import free_port
-
-    monkeypatch.setenv("DATABASE_URL", f"postgresql://nobody@127.0.0.1:{free_port()}/nothing")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")  # a closed port
     database_settings.cache_clear()
     get_engine.cache_clear()
     try:
