@@ -230,3 +230,14 @@ def test_an_upload_over_the_limit_is_413_naming_the_limit(engine, login, monkeyp
                               files={"file": ("big.geojson", io.BytesIO(b" " * (2 * 2**20)))})
     problem = assert_refused(response, "larger than the limit of 1 MB", 413)
     assert problem["type"] == "/problems/body-too-large"
+
+
+def test_a_client_that_stalls_in_the_middle_of_a_body_is_cut_off(live_server, monkeypatch):
+    monkeypatch.setenv("BLUEPRINT_BODY_TIMEOUT_S", "1")  # read by each new connection
+    url = urlparse(live_server)
+    with socket.create_connection((url.hostname, url.port), timeout=20) as connection:
+        connection.sendall(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"username\": ")
+        # Closed, without an answer to a request it never finished; a server that kept waiting would let
+        # the 20 s socket timeout fail the test.
+        assert connection.recv(1024) == b""
