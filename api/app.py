@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 
+from api.boundary import BodyLimits
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
@@ -13,6 +16,7 @@ from api.routers import proposals as proposals_router
 from api.routers import screenings as screenings_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
+from api.security import SecurityHeaders
 from web import investment as investment_page
 from web import supervision_pages
 from web.pages import install as install_pages
@@ -23,6 +27,7 @@ def create_app() -> FastAPI:
         title="One Blueprint (一张蓝图)",
         description="Planning layers, conflict screening and joint review of investment projects on one map.",
         version="0.1.0",
+        docs_url=None,  # served below, its inline script carrying the page's CSP nonce
     )
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
@@ -37,4 +42,14 @@ def create_app() -> FastAPI:
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
+    app.add_middleware(BodyLimits)
+    # Outermost, so that every response, problems and 404s included, carries the security headers.
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API")
+        nonce = request.state.csp_nonce
+        return HTMLResponse(bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">'))
+
     return app

@@ -8,11 +8,16 @@ internals.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import QueryCanceled
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis.errors import SpatialInputError
@@ -29,7 +34,33 @@ from projects.supervision.errors import SupervisionError
 from projects.workflow import IllegalTransitionError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER_S = 10
+"""What a client is told to wait when the database cannot be reached (a restart takes a few seconds)."""
 logger = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, for a person (``detail``) and a program (``type``, extra fields)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["/problems/invalid-request"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring that these statuses answer with a problem."""
+    schema = {"schema": Problem.model_json_schema()}
+    return {status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_MEDIA_TYPE: schema}}
+            for status in statuses}
+
+
+COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422, 500, 503)
+"""What any API route may answer besides its success: bad input, login or permission, a missing thing, a
+conflict with the current state, a body too large, the database unavailable (500 is a bug, but declared)."""
 
 
 class ProblemError(Exception):
@@ -146,6 +177,18 @@ def _bad_value(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, 422, "invalid-value", "Invalid value", str(error))
 
 
+def _database(request: Request, error: Exception) -> JSONResponse:
+    """The database cannot be reached (down, restarting, refusing connections): 503, come back shortly."""
+    assert isinstance(error, DBAPIError)
+    if not isinstance(error.orig, psycopg.OperationalError) or isinstance(error.orig, QueryCanceled):
+        return _unexpected(request, error)
+    logger.warning("database unavailable on %s: %s", request.url.path, error.orig)
+    response = problem_response(request, 503, "database-unavailable", "Service unavailable",
+                                "The database cannot be reached at the moment; try again shortly.")
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    return response
+
+
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s", request.url.path, exc_info=error)
     return problem_response(request, 500, "internal-error", "Internal error",
@@ -170,4 +213,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SupervisionError, _supervision)
     for error_class in (AccountError, CreditEntryError, CreditCodeError):
         app.add_exception_handler(error_class, _bad_value)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

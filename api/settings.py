@@ -1,4 +1,4 @@
-"""HTTP server settings (one concern: where the platform listens)."""
+"""HTTP server settings: where the platform listens and how much a request may bring."""
 
 from __future__ import annotations
 
@@ -11,3 +11,12 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     max_upload_bytes: int = 200 * 1024 * 1024
+    """Largest request body of all, a file upload (multipart: a planning layer, a document, a photo)."""
+    max_json_bytes: int = 20 * 1024 * 1024
+    """Largest JSON body (a site of 100,000 vertices is about 4 MB)."""
+    header_timeout_s: float = 10.0
+    """A client has this long, from connecting or from a request's first byte, to send all its headers."""
+    body_timeout_s: float = 30.0
+    """A client may pause this long between two pieces of a body (an upload on a slow link keeps going)."""
+    keep_alive_timeout_s: int = 5
+    """An idle keep-alive connection is closed after this long."""

@@ -41,6 +41,7 @@ def serve(
     """Serve the API and the map pages."""
     import uvicorn
 
+    from api.server import uvicorn_config
     from api.settings import ServerSettings
     from gis.db import get_engine
     from gis.roles import PrivilegedRoleError
@@ -57,7 +58,7 @@ def serve(
     for path, what in (("/", "one blueprint map (一张蓝图)"), ("/ndrc", "NDRC overview (发改委)"),
                        ("/investment", "parcels open for investment (招商地块)"), ("/docs", "API documentation")):
         typer.echo(f"  {base}{path:<12} {what}")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info")
+    uvicorn.Server(uvicorn_config(host=host, port=port)).run()
 
 
 @db_app.command("up")

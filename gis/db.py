@@ -74,6 +74,16 @@ def get_engine(url: str | None = None) -> Engine:
     return engine
 
 
+def kept_properties_sql(row: str, keys: tuple[str, ...]) -> str:
+    """SQL of the jsonb ``properties`` of ``row`` holding only ``keys`` (absent ones left out): a whitelist."""
+    for key in keys:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"attribute name {key!r} is not a plain identifier")
+    return "jsonb_strip_nulls(jsonb_build_object({}))".format(
+        ", ".join(f"'{key}', {row}.properties -> '{key}'" for key in keys)
+    )
+
+
 def read_only(engine: Engine) -> Connection:
     """A connection for reads only: each statement commits on its own, so no BEGIN/COMMIT round trips.
 

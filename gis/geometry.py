@@ -509,6 +509,19 @@ def validate_polygons(geoms: NDArray[np.object_], repair: bool = False) -> Valid
     return ValidationReport(out, issues, repaired)
 
 
+def require_vertex_limit(geom: BaseGeometry, max_vertices: int, what: str) -> None:
+    """Refuse a ``what`` (a site, a marking) of more than ``max_vertices`` coordinates ("too-many-vertices")."""
+    vertices = count_vertices(geom)
+    if vertices > max_vertices:
+        raise SpatialInputError(
+            "too-many-vertices",
+            "Too many vertices",
+            f"The {what} has {vertices:,} vertices; the limit is {max_vertices:,}. Simplify the outline "
+            f"(a tolerance of 0.1 m keeps it accurate) and submit it again.",
+            extra={"vertices": vertices, "limit": max_vertices},
+        )
+
+
 def require_site(geom: BaseGeometry | None, max_vertices: int = 100_000) -> MultiPolygon:
     """Accept one proposed project site (预选址) or refuse it with a reason the applicant can act on.
 
@@ -523,15 +536,7 @@ def require_site(geom: BaseGeometry | None, max_vertices: int = 100_000) -> Mult
     if site.is_empty:
         raise SpatialInputError("empty-geometry", "Empty geometry",
                                 "The site geometry has no polygon with any area; draw or upload a polygon.")
-    vertices = count_vertices(site)
-    if vertices > max_vertices:
-        raise SpatialInputError(
-            "too-many-vertices",
-            "Too many vertices",
-            f"The site has {vertices:,} vertices; the limit is {max_vertices:,}. Simplify the outline "
-            f"(a tolerance of 0.1 m keeps it accurate) and submit it again.",
-            extra={"vertices": vertices, "limit": max_vertices},
-        )
+    require_vertex_limit(site, max_vertices, "site")
     # A lone Polygon is described as given, so the message says "ring 0" rather than "polygon 0, ring 0".
     problem = _invalidity(geom if isinstance(geom, Polygon) else site)
     if problem is not None:

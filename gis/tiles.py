@@ -32,6 +32,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import OperationalError
 
+from gis.db import kept_properties_sql
+
 MAX_ZOOM = 24
 TILE_EXTENT = 4096
 """Integer grid of one tile in MVT coordinates (16 per screen pixel of a 256-pixel tile)."""
@@ -118,16 +120,12 @@ def _attributes_sql(attributes: tuple[str, ...] | None) -> str:
     or only the named properties (an area is unique to each feature, hence costly in a crowded tile)."""
     if attributes is None:
         return "clipped.properties || jsonb_build_object('area_m2', round(clipped.area_m2::numeric, 1))"
-    kept = ", ".join(f"'{key}', clipped.properties -> '{key}'" for key in attributes)
-    return f"jsonb_strip_nulls(jsonb_build_object({kept}))"
+    return kept_properties_sql("clipped", attributes)
 
 
 @lru_cache
 def tile_query(attributes: tuple[str, ...] | None = None) -> TextClause:
     """The tile SQL carrying every stored attribute and ``area_m2`` (None), or only ``attributes``."""
-    for key in attributes or ():
-        if not key.replace("_", "").isalnum():
-            raise ValueError(f"attribute name {key!r} is not a plain identifier")
     return text(
         f"""
         WITH bounds AS (

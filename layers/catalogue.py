@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from layers.attributes import (
     ACQUISITION_STATUSES,
@@ -121,6 +121,9 @@ class LayerKind:
     none is missing data. Other kinds mark where a constraint exists: a site on none of their features is
     clear of them."""
     attributes: tuple[Attribute, ...] = ()  # what its rules and public pages read, checked at import
+    public_attributes: tuple[str, ...] | None = None
+    """The only stored properties that any output (API features, OGC items, tiles) carries; None: all of them.
+    A whitelist holds whatever extra columns an import brings (a phone number in a parcel table)."""
 
 
 def no_data_rule(slug: str, name: Text, department: Department) -> ConflictRule:
@@ -417,6 +420,45 @@ LAND_ACQUISITION = LayerKind(
     colour="#e67e22",
 )
 
+@dataclass(frozen=True)
+class ParcelField:
+    """One public field of a parcel: its name, its label for people and how it is read.
+
+    ``text``, ``number`` and ``integer`` fields are read from the feature property of the same name;
+    ``derived`` fields are computed (areas from the geometry, names from the district layer and the
+    land-use classification).
+    """
+
+    name: str
+    label: Text
+    kind: Literal["text", "number", "integer", "derived"] = "text"
+
+
+PARCEL_FIELDS: tuple[ParcelField, ...] = (
+    ParcelField("parcel_code", Text("地块编号", "parcel code")),
+    ParcelField("district_code", Text("行政区代码", "district code")),
+    ParcelField("district_name", Text("行政区", "district"), "derived"),
+    ParcelField("location", Text("位置", "location")),
+    ParcelField("landuse_code", Text("规划用地代码", "land-use code")),
+    ParcelField("landuse_name", Text("规划用地性质", "planned land use")),
+    ParcelField("landuse_name_en", Text("规划用地性质（英文）", "planned land use (English)"), "derived"),
+    ParcelField("area_m2", Text("面积（平方米）", "area (m²)"), "derived"),
+    ParcelField("area_mu", Text("面积（亩）", "area (mu)"), "derived"),
+    ParcelField("area_ha", Text("面积（公顷）", "area (ha)"), "derived"),
+    ParcelField("acquisition_status", Text("征地状态", "land acquisition")),
+    ParcelField("acquisition_percent", Text("征地进度（%）", "acquisition progress (%)"), "number"),
+    ParcelField("demolition_status", Text("拆迁状态", "demolition")),
+    ParcelField("households_remaining", Text("待拆迁户数", "households remaining"), "integer"),
+    ParcelField("buildings_remaining", Text("待拆除房屋（栋）", "buildings remaining"), "integer"),
+    ParcelField("availability", Text("供应状态", "availability")),
+    ParcelField("supply_method", Text("供地方式", "supply method")),
+    ParcelField("far_min", Text("容积率下限", "floor-area ratio (min)"), "number"),
+    ParcelField("far_max", Text("容积率上限", "floor-area ratio (max)"), "number"),
+    ParcelField("contact_department", Text("联系部门", "contact department")),
+)
+"""The only fields the public ever sees, in display order."""
+
+
 INVESTMENT_PARCEL = LayerKind(
     "investment_parcel",
     Text("招商地块", "parcels open for investment"),
@@ -430,6 +472,7 @@ INVESTMENT_PARCEL = LayerKind(
                   DEMOLITION_ALIASES),
         Attribute("availability", Text("供应状态", "availability"), AttributeType.CODE, AVAILABILITIES),
     ),
+    public_attributes=tuple(source.name for source in PARCEL_FIELDS if source.kind != "derived"),
 )
 
 LAYER_KINDS: dict[str, LayerKind] = {

@@ -16,13 +16,13 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Connection, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU
 from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
-from layers.catalogue import DISTRICT, INVESTMENT_PARCEL, Text
+from layers.catalogue import DISTRICT, INVESTMENT_PARCEL, PARCEL_FIELDS, ParcelField, Text
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES, is_known_class
 from layers.store import GEOJSON_DECIMALS, BBox
 
@@ -41,44 +41,6 @@ STATUS_VALUES: dict[str, dict[str, Text]] = {
     "availability": AVAILABILITIES,
 }
 
-
-@dataclass(frozen=True)
-class ParcelField:
-    """One public field of a parcel: its name, its label for people and how it is read.
-
-    ``text``, ``number`` and ``integer`` fields are read from the feature property of the same name;
-    ``derived`` fields are computed (areas from the geometry, names from the district layer and the
-    land-use classification).
-    """
-
-    name: str
-    label: Text
-    kind: Literal["text", "number", "integer", "derived"] = "text"
-
-
-PARCEL_FIELDS: tuple[ParcelField, ...] = (
-    ParcelField("parcel_code", Text("地块编号", "parcel code")),
-    ParcelField("district_code", Text("行政区代码", "district code")),
-    ParcelField("district_name", Text("行政区", "district"), "derived"),
-    ParcelField("location", Text("位置", "location")),
-    ParcelField("landuse_code", Text("规划用地代码", "land-use code")),
-    ParcelField("landuse_name", Text("规划用地性质", "planned land use")),
-    ParcelField("landuse_name_en", Text("规划用地性质（英文）", "planned land use (English)"), "derived"),
-    ParcelField("area_m2", Text("面积（平方米）", "area (m²)"), "derived"),
-    ParcelField("area_mu", Text("面积（亩）", "area (mu)"), "derived"),
-    ParcelField("area_ha", Text("面积（公顷）", "area (ha)"), "derived"),
-    ParcelField("acquisition_status", Text("征地状态", "land acquisition")),
-    ParcelField("acquisition_percent", Text("征地进度（%）", "acquisition progress (%)"), "number"),
-    ParcelField("demolition_status", Text("拆迁状态", "demolition")),
-    ParcelField("households_remaining", Text("待拆迁户数", "households remaining"), "integer"),
-    ParcelField("buildings_remaining", Text("待拆除房屋（栋）", "buildings remaining"), "integer"),
-    ParcelField("availability", Text("供应状态", "availability")),
-    ParcelField("supply_method", Text("供地方式", "supply method")),
-    ParcelField("far_min", Text("容积率下限", "floor-area ratio (min)"), "number"),
-    ParcelField("far_max", Text("容积率上限", "floor-area ratio (max)"), "number"),
-    ParcelField("contact_department", Text("联系部门", "contact department")),
-)
-"""The only fields the public ever sees, in display order."""
 
 FIELD_NAMES: tuple[str, ...] = tuple(source.name for source in PARCEL_FIELDS)
 

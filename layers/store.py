@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from gis.db import get_engine
+from gis.db import get_engine, kept_properties_sql
 from layers.catalogue import LAYER_KINDS
 
 MAX_PAGE_SIZE = 5_000
@@ -100,20 +100,27 @@ def list_layers(engine: Engine | None = None) -> list[dict[str, Any]]:
     return list(layers.values())
 
 
-def resolve_version_id(layer_id: int, version: int | None, engine: Engine | None = None) -> int:
-    """The id of ``version`` of a layer, or of its current (highest) version."""
+def resolve_version(layer_id: int, version: int | None, engine: Engine | None = None) -> tuple[int, str]:
+    """The id of ``version`` of a layer, or of its current (highest) version, and the layer's kind."""
     with (engine or get_engine()).connect() as connection:
-        version_id = connection.execute(
+        row = connection.execute(
             text(
-                "SELECT id FROM layer_versions WHERE layer_id = :layer "
-                "AND (CAST(:version AS integer) IS NULL OR version = :version) "
-                "ORDER BY version DESC LIMIT 1"
+                "SELECT v.id, l.kind FROM layer_versions v JOIN layers l ON l.id = v.layer_id "
+                "WHERE v.layer_id = :layer AND (CAST(:version AS integer) IS NULL OR v.version = :version) "
+                "ORDER BY v.version DESC LIMIT 1"
             ),
             {"layer": layer_id, "version": version},
-        ).scalar_one_or_none()
-    if version_id is None:
+        ).one_or_none()
+    if row is None:
         raise LayerNotFoundError(layer_id, version)
-    return version_id
+    return row.id, row.kind
+
+
+def public_properties_sql(kind: str, row: str = "f") -> str:
+    """SQL of the properties of feature ``row`` that its kind lets out (:attr:`LayerKind.public_attributes`)."""
+    layer_kind = LAYER_KINDS.get(kind)
+    keys = layer_kind.public_attributes if layer_kind else None
+    return f"{row}.properties" if keys is None else kept_properties_sql(row, keys)
 
 
 def features_geojson(
@@ -130,9 +137,10 @@ def features_geojson(
 
     ``bbox`` filters by index (``&&``) and then by true intersection; ``feature_id`` keeps only that
     feature (an OGC API item); ``numberMatched`` counts all matches, ``numberReturned`` this page.
+    Properties are the kind's public ones only (the parcel whitelist), plus the true area in m².
     """
     engine = engine or get_engine()
-    version_id = resolve_version_id(layer_id, version, engine)
+    version_id, kind = resolve_version(layer_id, version, engine)
     limit = max(0, min(limit, MAX_PAGE_SIZE))
     envelope = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
     where = "f.version_id = :version_id" + (
@@ -155,7 +163,8 @@ def features_geojson(
                 "SELECT coalesce(json_agg(json_build_object("
                 "  'type', 'Feature', 'id', f.id,"
                 "  'geometry', ST_AsGeoJSON(f.geom, :decimals)::json,"
-                "  'properties', f.properties || jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
+                f"  'properties', {public_properties_sql(kind)} "
+                "|| jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
                 ") ORDER BY f.feature_index), '[]'::json) "
                 f"FROM (SELECT * FROM layer_features f WHERE {where} "
                 "ORDER BY f.feature_index LIMIT :limit OFFSET :offset) f"

@@ -167,13 +167,22 @@ def cached_tile(source: TileSource, address: TileAddress) -> Tile | None:
     return tile_cache.get((source.version_id, address))
 
 
+def tile_attributes(kind: str, *, detailed: bool) -> tuple[str, ...] | None:
+    """The attributes of a tile of ``kind``: all (None) or the summary, within the kind's public whitelist."""
+    layer_kind = LAYER_KINDS.get(kind)
+    public = layer_kind.public_attributes if layer_kind else None
+    if public is None:
+        return None if detailed else SUMMARY_ATTRIBUTES
+    return public if detailed else tuple(key for key in SUMMARY_ATTRIBUTES if key in public)
+
+
 def layer_tile(source: TileSource, address: TileAddress, engine: Engine | None = None) -> Tile:
     """The MVT of ``source`` at ``address`` (one MVT layer named after the layer kind), compressed once."""
     settings = tile_settings()
     cached = cached_tile(source, address)
     if cached is not None:
         return cached
-    attributes = None if address.z >= settings.detail_zoom else SUMMARY_ATTRIBUTES
+    attributes = tile_attributes(source.kind, detailed=address.z >= settings.detail_zoom)
     with (engine or get_engine()).begin() as connection:
         data = render_tile(connection, version_id=source.version_id, address=address, layer_name=source.kind,
                            attributes=attributes, settings=settings)

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Row, text
 from gis import audit
 from layers.departments import Department
 from projects.credit_code import validate_credit_code
+from projects.login_limits import LoginThrottledError, hashing_turns, login_throttle
 
 TOKEN_LIFETIME = timedelta(hours=12)
 _HASHER = PasswordHasher()
@@ -114,7 +115,7 @@ def create_account(
             f"RETURNING {_COLUMNS}"
         ),
         {"username": username, "role": role.value, "department": department.value if department else None,
-         "organisation": organisation, "credit": credit_code, "hash": _HASHER.hash(secret),
+         "organisation": organisation, "credit": credit_code, "hash": _hash(secret),
          "extras": [extra.value for extra in extras]},
     ).one()
     account = _row_to_account(row)
@@ -146,7 +147,10 @@ def secret_matches(connection: Connection, username: str, secret: str) -> bool:
     stored = connection.execute(text("SELECT secret_hash FROM accounts WHERE username = :u"),
                                 {"u": username}).scalar_one_or_none()
     try:
-        return stored is not None and _HASHER.verify(stored, secret)
+        if stored is None:
+            return False
+        with hashing_turns:
+            return _HASHER.verify(stored, secret)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -159,7 +163,7 @@ def reset_secret(connection: Connection, username: str, secret: str, *, by: str 
     if account is None:
         raise AccountError(f"there is no account named {username!r}")
     connection.execute(text("UPDATE accounts SET secret_hash = :h WHERE id = :id"),
-                       {"h": _HASHER.hash(secret), "id": account.id})
+                       {"h": _hash(secret), "id": account.id})
     audit.append(connection, actor=by, action="account_secret_reset", after=_described(account))
 
 
@@ -168,6 +172,11 @@ def _described(account: Account) -> dict[str, Any]:
     return {"account_id": account.id, "username": account.username, "role": account.role.value,
             "department": account.department.value if account.department else None,
             "organisation": account.organisation, "extra_roles": sorted(r.value for r in account.extra_roles)}
+
+
+def _hash(secret: str) -> str:
+    with hashing_turns:
+        return _HASHER.hash(secret)
 
 
 def _token_hash(token: str) -> str:
@@ -183,11 +192,12 @@ def issue_token(connection: Connection, username: str, secret: str) -> str | Non
         text(f"SELECT {_COLUMNS}, secret_hash FROM accounts WHERE username = :u"), {"u": username}
     ).one_or_none()
     if row is None:
-        _HASHER.hash(secret)  # same work as a real check, so timing does not reveal which usernames exist
+        _hash(secret)  # same work as a real check, so timing does not reveal which usernames exist
         audit.append(connection, actor="anonymous", action="login_failed", after={"username": username})
         return None
     try:
-        _HASHER.verify(row.secret_hash, secret)
+        with hashing_turns:
+            _HASHER.verify(row.secret_hash, secret)
     except (VerificationError, InvalidHashError):
         audit.append(connection, actor="anonymous", action="login_failed", after={"username": username})
         return None
@@ -197,6 +207,20 @@ def issue_token(connection: Connection, username: str, secret: str) -> str | Non
         text("INSERT INTO access_tokens (token_hash, account_id, expires_at) VALUES (:h, :a, :e)"),
         {"h": _token_hash(token), "a": row.id, "e": datetime.now(UTC) + TOKEN_LIFETIME},
     )
+    return token
+
+
+def log_in(connection: Connection, username: str, secret: str, address: str) -> str | None:
+    """A bearer token for valid credentials, None for wrong ones; throttled per account and per source address
+    (:mod:`projects.login_limits`), raising :class:`LoginThrottledError` while locked."""
+    wait = login_throttle.retry_after(username, address)
+    if wait is not None:
+        raise LoginThrottledError(wait)
+    token = issue_token(connection, username, secret)
+    if token is None:
+        login_throttle.failed(username, address)
+    else:
+        login_throttle.succeeded(username)
     return token
 
 
@@ -211,6 +235,21 @@ def account_for_token(connection: Connection, token: str) -> Account | None:
         {"h": _token_hash(token)},
     ).one_or_none()
     return _row_to_account(row) if row else None
+
+
+def revoke_token(connection: Connection, token: str) -> None:
+    """Log out: the token stops working at once."""
+    connection.execute(text("DELETE FROM access_tokens WHERE token_hash = :h"), {"h": _token_hash(token)})
+
+
+def revoke_tokens_of(connection: Connection, username: str) -> int:
+    """End every session of an account (a lost laptop, a leaver); how many tokens stopped working."""
+    if account_by_username(connection, username) is None:
+        raise AccountError(f"there is no account named {username!r}")
+    return connection.execute(
+        text("DELETE FROM access_tokens t USING accounts a WHERE a.id = t.account_id AND a.username = :u"),
+        {"u": username},
+    ).rowcount
 
 
 def account_by_username(connection: Connection, username: str) -> Account | None:

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Row, text
 from sqlalchemy.exc import IntegrityError
 
 from gis.errors import SpatialInputError
-from gis.geometry import parse_geojson_geometry
+from gis.geometry import parse_geojson_geometry, require_vertex_limit
 from layers.catalogue import Severity
 from layers.departments import Department
 from layers.land_use import is_known_class
@@ -37,6 +37,7 @@ from projects.screening import (
     report_for,
     store_screening,
 )
+from projects.settings import screening_settings
 from projects.sites import Site
 from projects.workflow import EDITABLE_STATES, TRANSITIONS, Action, IllegalTransitionError, State, next_state
 
@@ -544,6 +545,7 @@ def add_marking(connection: Connection, actor: Account | None, proposal_id: int,
     if not note or not note.strip():
         raise ProposalInputError("note", "a marking needs a note saying what it marks")
     shape = parse_geojson_geometry(geometry)
+    require_vertex_limit(shape, screening_settings().max_site_vertices, "marking")  # as many as a site
     if shape.is_empty or shape.geom_type not in ("Point", "LineString", "Polygon", "MultiPoint",
                                                   "MultiLineString", "MultiPolygon"):
         raise SpatialInputError("invalid-marking", "Invalid marking",

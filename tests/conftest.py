@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import socket
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -219,3 +222,29 @@ def login(client, demo_secret):
         return tokens[username]
 
     return headers
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(loaded_samples) -> Iterator[str]:
+    """The platform on http://127.0.0.1:<port> under uvicorn with the settings of ``blueprint serve``, in a
+    thread of this process (settings and database shared)."""
+    import uvicorn
+
+    from api.server import uvicorn_config
+
+    server = uvicorn.Server(uvicorn_config(host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(10)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import socket
 import threading
 import time
@@ -550,6 +551,34 @@ def test_no_public_endpoint_returns_internal_fields_or_values(client, world, eng
             assert not any(word in name.lower() for word in FORBIDDEN_KEYS), f"field {name!r} in {where}"
 
 
+def test_layer_features_ogc_items_and_tiles_of_a_parcel_layer_keep_to_the_whitelist(client, world):
+    """The generic layer outputs apply the same parcel whitelist: no extra column (a mobile number) gets out."""
+    layer_id = world["layers"][PARCEL_LAYER].layer_id
+    bodies: dict[str, bytes] = {}
+    for path in (f"/api/v1/layers/{layer_id}/features", f"/ogc/collections/{layer_id}/items"):
+        response = client.get(path, params={"bbox": TEST_BBOX})
+        assert response.status_code == 200, response.text
+        features = response.json()["features"]
+        assert {feature["properties"]["parcel_code"] for feature in features} >= {"T-01", "T-04"}
+        for feature in features:
+            assert set(feature["properties"]) <= {*FIELD_NAMES, "area_m2"}, path
+        bodies[path] = response.content
+    item = client.get(f"/ogc/collections/{layer_id}/items/{features[0]['id']}")
+    assert item.status_code == 200 and item.json()["properties"]["parcel_code"].startswith("T-0")
+    bodies["item"] = item.content
+    for z in (13, 15, 16):  # the summary zooms and the detailed ones
+        n = 2**z
+        x = int((WEST + 0.003 + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(SOUTH + 0.0008))) / math.pi) / 2 * n)
+        tile = client.get(f"/tiles/{layer_id}/{z}/{x}/{y}.pbf")
+        assert tile.status_code == 200, (z, tile.text)
+        assert z < 15 or b"T-0" in tile.content  # close in, the parcel codes travel; no extra column does
+        bodies[f"tile {z}"] = tile.content
+    for where, body in bodies.items():
+        for leaked in (*CANARIES[:5], "internal_note", "owner_mobile", "reserve_price", "reviewer"):
+            assert leaked.encode() not in body, f"{leaked!r} leaked through {where}"
+
+
 # --- the investment page in headless Chromium ---------------------------------------------------------
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -638,7 +667,7 @@ def test_investment_page_colours_filters_and_links_list_and_map(client, browser_
     page.locator("#filter-apply").click()
     expected = client.get("/api/v1/parcels", params={"availability": "reserved", "area_max": 60000,
                                                      "page_size": 1}).json()["total"]
-    page.wait_for_function(f"document.querySelectorAll('path.parcel-shape').length === {expected}")
+    page.wait_for_function("(n) => document.querySelectorAll('path.parcel-shape').length === n", arg=expected)
     assert page.locator(".parcel-row").count() == expected and drawn(page, "T-02").count() == 1
     assert "availability=reserved" in page.locator("#export-csv").get_attribute("href")
 

@@ -189,10 +189,13 @@ class MapParts:
     script: Markup
 
 
-def render_map(fmap: folium.Map) -> MapParts:
-    """Render ``fmap`` with local assets only."""
+def render_map(fmap: folium.Map, nonce: str = "") -> MapParts:
+    """Render ``fmap`` with local assets only; folium's inline scripts in the header carry ``nonce`` (the
+    page's Content-Security-Policy runs no inline script without it)."""
     root = fmap.get_root()
     localise_assets(root)
     root.render()
-    return MapParts(fmap.get_name(), Markup(root.header.render()), Markup(root.html.render()),
-                    Markup(root.script.render()))
+    header = root.header.render()
+    if nonce:
+        header = header.replace("<script>", f'<script nonce="{nonce}">')
+    return MapParts(fmap.get_name(), Markup(header), Markup(root.html.render()), Markup(root.script.render()))

@@ -107,7 +107,9 @@ def render_page(
 
     The response is never cached without revalidation: it names the current layer versions.
     """
-    parts = maps.render_map(fmap)
+    # The nonce of this request's Content-Security-Policy (api.security), for the page's inline scripts.
+    nonce = getattr(request.state, "csp_nonce", "")
+    parts = maps.render_map(fmap, nonce)
     settings = map_settings()
     table = labels(language)
     page_config = {
@@ -136,6 +138,7 @@ def render_page(
         "page_css": PAGE_CSS,
         "page_js": PAGE_JS,
         "config": page_config,
+        "csp_nonce": nonce,
         **(context or {}),
     })
     response.headers["Cache-Control"] = "no-cache"

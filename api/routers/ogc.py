@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 
-router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"], route_class=BoundaryRoute)
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"

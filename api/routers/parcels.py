@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.auth import Caller
+from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from gis.db import get_engine
 from projects.parcels import (
@@ -35,7 +36,7 @@ from projects.parcels import (
     register_interest,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["parcels"])
+router = APIRouter(prefix="/api/v1", tags=["parcels"], route_class=BoundaryRoute)
 
 _KNOWN_PARAMETERS = frozenset({
     "district", "land_use", "area_min", "area_max", "acquisition_status", "demolition_status", "availability",

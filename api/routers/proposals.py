@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Request, Response
 
-from api.auth import Caller
-from api.problems import ProblemError
+from api.auth import Caller, Token
+from api.boundary import BoundaryRoute
+from api.problems import ProblemError, problem_responses
 from api.schemas import (
     ActionIn,
     CreditEntryIn,
@@ -22,10 +23,12 @@ from api.schemas import (
 )
 from gis.db import get_engine
 from projects import credit, proposals
-from projects.accounts import issue_token
+from projects.access import require_role
+from projects.accounts import log_in, revoke_token, revoke_tokens_of
+from projects.login_limits import HashingBusyError, LoginThrottledError
 from projects.sites import prepare_site
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=BoundaryRoute)
 
 
 def _input(body: ProposalFields) -> proposals.ProposalInput:
@@ -34,14 +37,42 @@ def _input(body: ProposalFields) -> proposals.ProposalInput:
     return proposals.ProposalInput(**fields)
 
 
-@router.post("/auth/token", tags=["accounts"])
-def post_token(body: TokenIn) -> dict[str, Any]:
-    """Log in: a bearer token for `Authorization: Bearer <token>`, valid 12 hours."""
-    with get_engine().begin() as connection:
-        token = issue_token(connection, body.username, body.secret)
+@router.post("/auth/token", tags=["accounts"], responses=problem_responses(429))
+def post_token(body: TokenIn, request: Request) -> dict[str, Any]:
+    """Log in: a bearer token for `Authorization: Bearer <token>`, valid 12 hours.
+
+    Wrong secrets are throttled per account and per source address (429 with `Retry-After`).
+    """
+    address = request.client.host if request.client else "unknown"
+    try:
+        with get_engine().begin() as connection:
+            token = log_in(connection, body.username, body.secret, address)
+    except LoginThrottledError as error:
+        raise ProblemError(429, "too-many-logins", "Too many failed logins", str(error),
+                           headers={"Retry-After": str(error.retry_after)}) from None
+    except HashingBusyError as error:
+        raise ProblemError(503, "busy", "Busy", str(error), headers={"Retry-After": "5"}) from None
     if token is None:
         raise ProblemError(401, "unauthorised", "Unauthorised", "unknown username or wrong secret")
     return {"access_token": token, "token_type": "bearer", "expires_in": 12 * 3600}
+
+
+@router.post("/auth/logout", tags=["accounts"], status_code=204, response_class=Response)
+def post_logout(caller: Caller, token: Token) -> Response:
+    """Log out: the bearer token of this request stops working at once."""
+    if caller is None or token is None:
+        raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
+    with get_engine().begin() as connection:
+        revoke_token(connection, token)
+    return Response(status_code=204)
+
+
+@router.post("/accounts/{username}/revoke-tokens", tags=["accounts"])
+def post_revoke_tokens(username: Annotated[str, Path(max_length=100)], caller: Caller) -> dict[str, Any]:
+    """End every session of an account (admin): each of its tokens stops working at once."""
+    require_role(caller, action="revoking an account's tokens")
+    with get_engine().begin() as connection:
+        return {"username": username, "revoked": revoke_tokens_of(connection, username)}
 
 
 @router.get("/me", tags=["accounts"])

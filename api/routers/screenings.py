@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.auth import Caller
+from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
@@ -14,7 +15,7 @@ from gis.db import get_engine, read_only
 from projects.screening import Screener, ScreeningRequest, load_screening, report_for, store_screening
 from projects.sites import prepare_site
 
-router = APIRouter(prefix="/api/v1", tags=["screening"])
+router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRoute)
 
 
 @router.post("/screenings", response_model=None)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.auth import Caller
+from api.boundary import BoundaryRoute
 from gis.db import get_engine
 from projects.sites import prepare_site
 from projects.supervision import (
@@ -28,7 +29,7 @@ from projects.supervision import (
 from projects.supervision.coded import beijing_today
 from projects.supervision.settings import supervision_settings
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=BoundaryRoute)
 AsOf = Annotated[dt.date | None, Query(description="the day to count to (default: today, Beijing time)")]
 
 

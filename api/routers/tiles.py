@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from gis.tiles import InvalidTileError, TileAddress, TileTimeoutError
 from layers.tiles import (
@@ -18,7 +19,7 @@ from layers.tiles import (
     resolve_tile_source,
 )
 
-router = APIRouter(tags=["tiles"])
+router = APIRouter(tags=["tiles"], route_class=BoundaryRoute)
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 PINNED_CACHE = "public, max-age=31536000, immutable"

@@ -274,3 +274,15 @@ def test_the_review_page_names_the_other_project_for_a_department(tab, live_serv
     item.click()
     assert other["name"] in tab.page.locator(".leaflet-popup-content").inner_text()
     assert tab.errors == []
+
+
+def test_logging_out_on_a_page_revokes_the_token_on_the_server(tab, live_server, client):
+    open_page(tab, f"{live_server}/ndrc")
+    log_in(tab, "ndrc")
+    token = tab.page.evaluate("Blueprint.session.token()")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    tab.page.click("#logout")
+    tab.page.wait_for_selector("#login-form:not(.d-none)")
+    tab.settle()
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert tab.errors == []

@@ -136,7 +136,11 @@
         form.reset();
       }, function () { message.textContent = t('login.failed'); });
     });
-    document.getElementById('logout').addEventListener('click', function () { session.forget(); });
+    document.getElementById('logout').addEventListener('click', function () {
+      // The server revokes the token, so a copy of it (a shared machine, a proxy log) stops working too.
+      var forget = function () { session.forget(); };
+      api('/auth/logout', { method: 'POST' }).then(forget, forget);
+    });
     renderSession(!!session.token());
   }
 

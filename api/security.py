@@ -1,0 +1,77 @@
+"""Security headers on every response: a Content-Security-Policy with a fresh nonce per request, no framing,
+no MIME sniffing, no referrer sent to other sites.
+
+Scripts run only from the platform itself, or inline when they carry the request's nonce: the pages put it
+on their own inline scripts and on those folium writes (``request.state.csp_nonce``, read by
+:func:`web.pages.render_page`), so an injected ``<script>`` would not run even if it got past escaping.
+Styles may be inline (folium's per-map ``<style>`` and the legend swatches' ``style`` attributes: styles
+run no code). Images may also come from the configured basemap. The API documentation pages load Swagger UI
+and ReDoc from their CDN, which only they may.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.settings import map_settings
+
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_IMAGES = "https://fastapi.tiangolo.com"  # FastAPI's favicon on its documentation pages
+
+
+def _basemap_source() -> str:
+    """The CSP source of the basemap's tiles (``{s}`` subdomains as a wildcard), or nothing."""
+    url = map_settings().basemap_url
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}" if parts.scheme and parts.netloc else ""
+
+
+def content_security_policy(nonce: str, path: str, page: bool) -> str:
+    """The policy of a response; a ``page`` (HTML) may also show the basemap's tiles."""
+    docs = f" {DOCS_CDN}" if path in DOCS_PATHS else ""
+    images = f" {DOCS_IMAGES}" if path in DOCS_PATHS else _basemap_source() if page else ""
+    return "; ".join((
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'{docs}",
+        f"style-src 'self' 'unsafe-inline'{docs}",
+        f"img-src 'self' data: blob:{images}",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: a nonce in ``scope["state"]["csp_nonce"]``, the headers on the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                page = headers.get("content-type", "").startswith("text/html")
+                headers["Content-Security-Policy"] = content_security_policy(nonce, scope["path"], page)
+                headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers that predate it
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "same-origin"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
