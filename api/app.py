@@ -19,6 +19,7 @@ from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
 from web import investment as investment_page
 from web import supervision_pages
+from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
 
 
@@ -27,7 +28,8 @@ def create_app() -> FastAPI:
         title="One Blueprint (一张蓝图)",
         description="Planning layers, conflict screening and joint review of investment projects on one map.",
         version="0.1.0",
-        docs_url=None,  # served below, its inline script carrying the page's CSP nonce
+        docs_url=None,  # served below from local assets, its inline script carrying the page's CSP nonce
+        redoc_url=None,
     )
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
@@ -48,7 +50,11 @@ def create_app() -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
-        page = get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API")
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API",
+            swagger_js_url=vendor("swagger-ui", "swagger-ui-bundle.js"),
+            swagger_css_url=vendor("swagger-ui", "swagger-ui.css"),
+            swagger_favicon_url=f"{STATIC_URL}/img/blueprint.svg")
         nonce = request.state.csp_nonce
         return HTMLResponse(bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">'))
 

@@ -5,8 +5,8 @@ Scripts run only from the platform itself, or inline when they carry the request
 on their own inline scripts and on those folium writes (``request.state.csp_nonce``, read by
 :func:`web.pages.render_page`), so an injected ``<script>`` would not run even if it got past escaping.
 Styles may be inline (folium's per-map ``<style>`` and the legend swatches' ``style`` attributes: styles
-run no code). Images may also come from the configured basemap. The API documentation pages load Swagger UI
-and ReDoc from their CDN, which only they may.
+run no code). Images may also come from the configured basemap. Nothing comes from anywhere else: the API
+documentation (/docs) is served from the platform's own copy of Swagger UI too.
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.settings import map_settings
 
-DOCS_PATHS = frozenset({"/docs", "/redoc"})
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_IMAGES = "https://fastapi.tiangolo.com"  # FastAPI's favicon on its documentation pages
-
 
 def _basemap_source() -> str:
     """The CSP source of the basemap's tiles (``{s}`` subdomains as a wildcard), or nothing."""
@@ -33,14 +29,13 @@ def _basemap_source() -> str:
     return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}" if parts.scheme and parts.netloc else ""
 
 
-def content_security_policy(nonce: str, path: str, page: bool) -> str:
+def content_security_policy(nonce: str, page: bool) -> str:
     """The policy of a response; a ``page`` (HTML) may also show the basemap's tiles."""
-    docs = f" {DOCS_CDN}" if path in DOCS_PATHS else ""
-    images = f" {DOCS_IMAGES}" if path in DOCS_PATHS else _basemap_source() if page else ""
+    images = _basemap_source() if page else ""
     return "; ".join((
         "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'{docs}",
-        f"style-src 'self' 'unsafe-inline'{docs}",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
         f"img-src 'self' data: blob:{images}",
         "font-src 'self' data:",
         "connect-src 'self'",
@@ -68,7 +63,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 page = headers.get("content-type", "").startswith("text/html")
-                headers["Content-Security-Policy"] = content_security_policy(nonce, scope["path"], page)
+                headers["Content-Security-Policy"] = content_security_policy(nonce, page)
                 headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers that predate it
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "same-origin"

@@ -40,6 +40,7 @@ def counts(engine) -> tuple[int, ...]:
 
 def test_a_nul_byte_in_any_kind_of_field_is_a_422_naming_it_and_nothing_is_written(client, login, engine):
     proposal = under_review(client, login)
+    admin, water, ndrc = login("admin"), login("dept-water"), login("ndrc")  # logins are audited: before counting
     before = counts(engine)
     credit = {"list_kind": "black", "credit_code": "91350200MA2XXXXXX1", "entity_name": NUL, "reason": "x",
               "source": "x", "valid_from": "2026-01-01"}
@@ -50,14 +51,14 @@ def test_a_nul_byte_in_any_kind_of_field_is_a_422_naming_it_and_nothing_is_writt
         (client.get(f"{API}/parcels/{'P%00X'}"), "path.code"),
         (client.post(f"{API}/parcels/P%00X/interest", json=interest), "path.code"),
         (client.get(f"{API}/parcels", params={"district": NUL}), "query.district"),
-        (client.get(f"{API}/parcel-interests", params={"parcel_code": NUL}, headers=login("admin")),
+        (client.get(f"{API}/parcel-interests", params={"parcel_code": NUL}, headers=admin),
          "query.parcel_code"),
-        (client.post(f"{API}/proposals/{proposal}/markings", json=marking, headers=login("dept-water")),
+        (client.post(f"{API}/proposals/{proposal}/markings", json=marking, headers=water),
          "body.note"),
         (client.post(f"{API}/proposals/{proposal}/actions", json={"action": "return", "reason": NUL},
-                     headers=login("ndrc")), "body.reason"),
-        (client.post(f"{API}/credit", json=credit, headers=login("admin")), "body.entity_name"),
-        (client.post(f"{API}/layers", headers=login("admin"), data={"kind": "flood_risk", "name": NUL},
+                     headers=ndrc), "body.reason"),
+        (client.post(f"{API}/credit", json=credit, headers=admin), "body.entity_name"),
+        (client.post(f"{API}/layers", headers=admin, data={"kind": "flood_risk", "name": NUL},
                      files={"file": ("flood.geojson", io.BytesIO(b'{"type": "FeatureCollection", "features": []}'))}),
          "form.name"),
         (client.post(f"{API}/screenings", json={"site": {"type": "Polygon", "coordinates": []}, "crs": "EPSG:4326",

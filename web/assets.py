@@ -25,6 +25,7 @@ VENDOR_DIRS: dict[str, str] = {
     "bootstrap": "bootstrap/dist",
     "fontawesome": "@fortawesome/fontawesome-free",  # css/ and webfonts/ side by side, as its CSS expects
     "jquery": "jquery/dist",
+    "swagger-ui": "swagger-ui-dist",  # the API documentation at /docs
 }
 """URL name under /static/vendor/ -> directory under node_modules."""
 
