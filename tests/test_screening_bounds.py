@@ -109,3 +109,11 @@ def test_a_heavy_site_waits_for_a_slot_and_never_holds_up_a_simple_one(client, l
     screened = client.post(API, json={**BASE, "site": HEAVY})
     assert screened.status_code == 200, screened.text
     assert screened.json()["site_area"]["m2"] == pytest.approx(heavy.area_m2)
+
+
+@pytest.mark.parametrize("padding", [0, 300_000])
+def test_malformed_json_of_any_size_is_a_422_saying_so(client, loaded_samples, padding):
+    body = '{"site": {"type": "Polygon", "coordinates": [' + " " * padding + "[[118.1, 24.47], ]]}}"
+    response = client.post(API, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/invalid-request"
