@@ -56,9 +56,9 @@ _CANDIDATES = """
 """
 
 # One statement for a whole overlay: the pieces of the overlap versions are cut once (by the site's parts
-# when it is heavy; a light site is its only part) and merged per feature; for each named set of versions the site minus that set's pieces is its part outside. Each
-# outside set is given as parallel arrays (set name, version id) so that any number of sets fits one
-# prepared statement.
+# when it is heavy; a light site is its only part) and merged per feature; for each named set of versions
+# the site minus that set's pieces is its part outside. Each outside set is given as parallel arrays (set
+# name, version id) so that any number of sets fits one prepared statement.
 _SITE_OVERLAY = text(
     f"""
     WITH {_CANDIDATES},
