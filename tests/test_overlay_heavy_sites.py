@@ -1,7 +1,7 @@
 """A heavy site is cut into parts for the overlay; its answer is the one the whole site gets.
 
-On the Xiamen samples: a site of 20,000 vertices and a winding 10 km road corridor of 30 m, both crossing
-district, land-use and protected-layer boundaries. Each is overlaid as the platform does (cut into parts)
+On the Xiamen samples: a site of 20,000 vertices sticking out of some layers, and a winding 10 km road
+corridor of 30 m, both across several features. Each is overlaid as the platform does (cut into parts)
 and whole (the cut switched off); the features, their areas and the parts outside must agree within float
 noise.
 """
@@ -24,9 +24,9 @@ UNCUT = 10**9
 
 
 def many_vertex_site(vertices: int = 20_000) -> Polygon:
-    """A wavy disc of about 1.1 km² on Xiamen Island (思明区/湖里区), WGS84."""
+    """A wavy disc of about 7 km² on Xiamen Island (思明区/湖里区), WGS84."""
     angle = np.linspace(0, 2 * np.pi, vertices - 1, endpoint=False)
-    radius = (600 + 25 * np.sin(angle * 150)) / 111_320
+    radius = (1_500 + 25 * np.sin(angle * 150)) / 111_320
     return Polygon(np.c_[118.11 + radius * np.cos(angle) / np.cos(np.radians(24.49)),
                          24.49 + radius * np.sin(angle)])
 
@@ -62,8 +62,9 @@ def test_a_cut_site_gets_the_features_areas_and_outside_parts_of_the_whole_one(e
                                                  else winding_corridor()))
     assert site.vertex_count > SITE_PART_VERTICES  # the platform cuts it
     whole = overlay_rows(engine, site, UNCUT)
-    assert len([key for key in whole if key[0] is None]) >= 10  # it crosses many features
-    assert {key[0] for key in whole} - {None}  # and sticks out of some layer
+    assert len([key for key in whole if key[0] is None]) >= 3  # it crosses several features
+    if shape == "many-vertex site":
+        assert {key[0] for key in whole} - {None}  # it sticks out of some layer: an outside part to compare
     for part_vertices in (SITE_PART_VERTICES, 64):
         cut = overlay_rows(engine, site, part_vertices)
         assert cut.keys() == whole.keys()
