@@ -17,9 +17,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg.errors import QueryCanceled
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.settings import ServerSettings
+from gis.db import StatementTimeoutError, is_statement_timeout
 from gis.errors import SpatialInputError
 from layers.catalogue import UnknownLayerKindError
 from layers.importer import ImportBusyError
@@ -30,6 +33,7 @@ from projects.credit import CreditEntryError
 from projects.credit_code import CreditCodeError
 from projects.project_code import ProjectCodeError
 from projects.proposals import ApprovalRefusedError, ProposalInputError
+from projects.screening import ScreeningBusyError
 from projects.supervision.errors import SupervisionError
 from projects.workflow import IllegalTransitionError
 
@@ -189,6 +193,39 @@ def _database(request: Request, error: Exception) -> JSONResponse:
     return response
 
 
+def _busy(request: Request, slug: str, title: str, detail: str) -> JSONResponse:
+    """503 with ``Retry-After``: the request was sound, the server had no room for it just now."""
+    response = problem_response(request, 503, slug, title, detail)
+    response.headers["Retry-After"] = str(ServerSettings().busy_retry_after_s)
+    return response
+
+
+def _statement_timeout(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StatementTimeoutError)
+    return _busy(request, "statement-timeout", "Took too long",
+                 f"{str(error).capitalize()}; the server may be busy, try again later.")
+
+
+def _screening_busy(request: Request, error: Exception) -> JSONResponse:
+    return _busy(request, "screening-busy", "Too many large sites at once", f"{str(error).capitalize()}.")
+
+
+def _pool_timeout(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("no database connection free on %s: %s", request.url.path, error)
+    return _busy(request, "server-busy", "Server busy",
+                 "Every database connection stayed busy while the request waited; try again later.")
+
+
+def _operational(request: Request, error: Exception) -> JSONResponse:
+    """A statement cancelled by the platform's general statement timeout is busy, not broken."""
+    if is_statement_timeout(error):
+        logger.warning("statement timeout on %s", request.url.path)
+        return _busy(request, "statement-timeout", "Took too long",
+                     "The request's database work took longer than the server allows and was stopped; "
+                     "the server may be busy, try again later.")
+    return _database(request, error)
+
+
 def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s", request.url.path, exc_info=error)
     return problem_response(request, 500, "internal-error", "Internal error",
@@ -211,6 +248,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProposalInputError, _proposal_input)
     app.add_exception_handler(ProjectCodeError, _project_code)
     app.add_exception_handler(SupervisionError, _supervision)
+    app.add_exception_handler(StatementTimeoutError, _statement_timeout)
+    app.add_exception_handler(ScreeningBusyError, _screening_busy)
+    app.add_exception_handler(PoolTimeoutError, _pool_timeout)
+    app.add_exception_handler(OperationalError, _operational)
     for error_class in (AccountError, CreditEntryError, CreditCodeError):
         app.add_exception_handler(error_class, _bad_value)
     app.add_exception_handler(DBAPIError, _database)

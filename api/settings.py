@@ -1,4 +1,5 @@
-"""HTTP server settings: where the platform listens and how much a request may bring."""
+"""HTTP server settings: where the platform listens, how much a request may bring, and how it says
+it is busy."""
 
 from __future__ import annotations
 
@@ -20,3 +21,5 @@ class ServerSettings(BaseSettings):
     """A client may pause this long between two pieces of a body (an upload on a slow link keeps going)."""
     keep_alive_timeout_s: int = 5
     """An idle keep-alive connection is closed after this long."""
+    busy_retry_after_s: int = 10
+    """``Retry-After`` (s) of a 503 answered when work ran past its timeout or waited too long for a slot."""

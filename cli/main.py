@@ -176,7 +176,7 @@ def screen(
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
 ) -> None:
     """Screen a proposed site against every planning layer and print the conflicts."""
-    from gis.db import get_engine
+    from gis.db import StatementTimeoutError, get_engine
     from projects.screening import Screener, ScreeningRequest
     from projects.sites import prepare_site
 
@@ -186,7 +186,7 @@ def screen(
             report = Screener(connection).screen(
                 ScreeningRequest(site=site, project_type=project_type, land_use=land_use, industry=industry)
             )
-    except (SpatialInputError, OSError) as error:
+    except (SpatialInputError, StatementTimeoutError, OSError) as error:
         fail(error)
     for line in format_report(report.to_dict(), lang):
         typer.echo(line)

@@ -3,7 +3,12 @@
 The site is a query literal in WGS84; the stored geometry is never transformed, so the GiST indexes of
 the version's partition of ``layer_features`` and of ``layer_feature_parts`` (the ``ST_Subdivide`` pieces of
 features with many vertices) drive every lookup. A feature's overlap is the union of its pieces'
-intersections with the site; pieces of one feature never overlap, so nothing is counted twice. The part
+intersections with the site; pieces of one feature never overlap, so nothing is counted twice. A heavy
+site (more than :data:`SITE_PART_VERTICES` vertices) is cut by ``ST_Subdivide`` too: a small feature is
+intersected with the few parts of the site it touches rather than with the whole outline (each intersection
+costs both polygons' vertices, and 400 land-use zones against a 99,000-vertex site took seconds), and a
+feature stored in parts is intersected whole with the whole site, one indexed overlay of two large
+polygons instead of hundreds of small ones to union again. Both give the same point set. The part
 of a site outside a set of layers is the site minus the stored pieces themselves, never minus their
 intersections with the site: those share the site's edges, and subtracting them leaves zero-width dust
 along every edge.
@@ -25,38 +30,54 @@ from gis.area import area_m2_sql
 
 GEOJSON_DECIMALS = 7
 
+SITE_PART_VERTICES = 512
+"""A site of more vertices is heavy: it is cut by ``ST_Subdivide`` into parts of at most this many."""
+
 MIN_AREA_M2 = 0.005
 """Half the 0.01 m² to which reports round areas: a smaller overlap is a shared boundary, not an overlap."""
 
 # The stored pieces under the site: whole features of few vertices, and the ST_Subdivide parts of the
 # rest. Each branch is filtered by version first, then by the GiST index (&&), then exactly.
 _CANDIDATES = """
-    site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
+    site AS (
+        SELECT geom, ST_NPoints(geom) > :site_part_vertices AS heavy
+        FROM (SELECT ST_GeomFromWKB(:site, 4326) AS geom) AS given
+    ),
     candidates AS (
-        SELECT feature.version_id, feature.id AS feature_id, feature.geom
+        SELECT feature.version_id, feature.id AS feature_id, feature.geom, false AS is_part
         FROM layer_features AS feature, site
         WHERE feature.version_id = ANY(:versions) AND NOT feature.subdivided
           AND feature.geom && site.geom AND ST_Intersects(feature.geom, site.geom)
         UNION ALL
-        SELECT part.version_id, part.feature_id, part.geom
+        SELECT part.version_id, part.feature_id, part.geom, true
         FROM layer_feature_parts AS part, site
         WHERE part.version_id = ANY(:versions) AND part.geom && site.geom AND ST_Intersects(part.geom, site.geom)
     )
 """
 
-# One statement for a whole overlay: the pieces of the overlap versions are cut once and merged per
-# feature; for each named set of versions the site minus that set's pieces is its part outside. Each
-# outside set is given as parallel arrays (set name, version id) so that any number of sets fits one
-# prepared statement.
+# One statement for a whole overlay: the pieces of the overlap versions are cut once (by the site's parts
+# when it is heavy; a light site is its only part) and merged per feature; for each named set of versions
+# the site minus that set's pieces is its part outside. Each outside set is given as parallel arrays (set
+# name, version id) so that any number of sets fits one prepared statement.
 _SITE_OVERLAY = text(
     f"""
     WITH {_CANDIDATES},
-    merged AS (
+    site_parts AS MATERIALIZED (SELECT ST_Subdivide(site.geom, :site_part_vertices) AS geom FROM site),
+    pieces AS (
         SELECT candidates.version_id, candidates.feature_id,
-               ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_Intersection(candidates.geom, site.geom), 3)))
-                   AS geom
-        FROM candidates, site WHERE candidates.version_id = ANY(:overlap_versions)
-        GROUP BY candidates.version_id, candidates.feature_id
+               ST_CollectionExtract(ST_Intersection(candidates.geom, site_part.geom), 3) AS geom
+        FROM candidates, site, site_parts AS site_part
+        WHERE candidates.version_id = ANY(:overlap_versions) AND NOT (site.heavy AND candidates.is_part)
+          AND (NOT site.heavy OR candidates.geom && site_part.geom AND ST_Intersects(candidates.geom, site_part.geom))
+        UNION ALL
+        SELECT feature.version_id, feature.id, ST_CollectionExtract(ST_Intersection(feature.geom, site.geom), 3)
+        FROM layer_features AS feature, site
+        WHERE site.heavy AND feature.version_id = ANY(:overlap_versions) AND (feature.version_id, feature.id) IN (
+            SELECT version_id, feature_id FROM candidates WHERE is_part)
+    ),
+    merged AS (
+        SELECT version_id, feature_id, ST_UnaryUnion(ST_Collect(geom)) AS geom
+        FROM pieces GROUP BY version_id, feature_id
     ),
     feature_overlaps AS (
         SELECT CAST(NULL AS text) AS outside_of, feature.id AS feature_id, feature.version_id,
@@ -133,6 +154,7 @@ def overlay_statement(
         "outside_names": [name for name, _ in members],
         "outside_versions": [version for _, version in members],
         "decimals": GEOJSON_DECIMALS,
+        "site_part_vertices": SITE_PART_VERTICES,
     }
 
 

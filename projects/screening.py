@@ -4,20 +4,29 @@ The overlay runs in PostGIS (:mod:`gis.overlay`); this module applies the rules 
 (:mod:`layers.catalogue`), the land-use compatibility matrix (:mod:`layers.land_use`) and the rules about
 other projects (:mod:`projects.rules`), drops slivers, and summarises what stands between the project and
 its code. A report names the layer versions it used; storing it keeps it as it was when layers change.
+
+A screening is bounded: its statements run under the screening's own statement timeout, and a heavy site
+(many vertices) waits for one of a few slots, so that heavy sites never take every connection or core from
+the simple screenings beside them.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
 from gis import audit
 from gis.area import AreaFigures, area_m2_sql
+from gis.db import statement_timeout
 from gis.errors import SpatialInputError
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
@@ -174,6 +183,34 @@ def _land_use_severity(request: ScreeningRequest, properties: dict[str, Any]) ->
     return None if verdict is Compatibility.ALLOWED else Severity(verdict.value)
 
 
+class ScreeningBusyError(RuntimeError):
+    """Every slot for heavy screenings stayed taken while the site waited: the caller should retry later."""
+
+    def __init__(self, vertices: int, waited_s: float) -> None:
+        super().__init__(f"the site has {vertices:,} vertices, and other sites that large were being screened "
+                         f"for the {waited_s:g} s it waited; try again in a moment")
+
+
+@lru_cache
+def _heavy_slots(slots: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(slots)
+
+
+@contextmanager
+def heavy_site_slot(site: Site, settings: ScreeningSettings) -> Iterator[None]:
+    """Hold one of the process's ``heavy_site_slots`` while a heavy site is screened.
+
+    Raises :class:`ScreeningBusyError` when none frees up within ``heavy_site_wait_s`` seconds.
+    """
+    slots = _heavy_slots(settings.heavy_site_slots)
+    if not slots.acquire(timeout=settings.heavy_site_wait_s):
+        raise ScreeningBusyError(site.vertex_count, settings.heavy_site_wait_s)
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 class Screener:
     """Screens sites on one connection; the current layer versions are read once per screener."""
 
@@ -247,7 +284,17 @@ class Screener:
                 self._project_statement(request)]
 
     def screen(self, request: ScreeningRequest) -> ScreeningReport:
-        """Overlay the site with every current layer and every other project; apply the rules."""
+        """Overlay the site with every current layer and every other project; apply the rules.
+
+        Heavy sites wait for a slot (:class:`ScreeningBusyError` if none frees up); past the screening's
+        statement timeout, :class:`gis.db.StatementTimeoutError`.
+        """
+        heavy = request.site.vertex_count > self.settings.heavy_site_vertices
+        with (heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
+              statement_timeout(self.connection, self.settings.statement_timeout_ms, "the screening")):
+            return self._screen(request)
+
+    def _screen(self, request: ScreeningRequest) -> ScreeningReport:
         site, site_m2 = request.site, request.site.area_m2
         applicable = self._applicable_rules(request)
         missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)

@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ScreeningSettings(BaseSettings):
-    """Sliver tolerance and site limits; environment variables ``BLUEPRINT_SCREENING_*``."""
+    """Sliver tolerance, site limits and the bounds of heavy screenings; ``BLUEPRINT_SCREENING_*``."""
 
     model_config = SettingsConfigDict(env_prefix="BLUEPRINT_SCREENING_", extra="ignore")
 
@@ -19,6 +19,14 @@ class ScreeningSettings(BaseSettings):
     max_site_vertices: int = 100_000
     outside_planning_area_max_percent: float = 1.0
     """A site may stick out of the planning area by at most this share (%) (coastline digitising)."""
+    statement_timeout_ms: int = 20_000
+    """A screening's statements are stopped past this (ms); the caller is told to try again later."""
+    heavy_site_vertices: int = 5_000
+    """Sites of more vertices are heavy: their screenings run at most ``heavy_site_slots`` at a time."""
+    heavy_site_slots: int = 1
+    """Heavy screenings at once per server process, so they never take every connection or core."""
+    heavy_site_wait_s: float = 30.0
+    """How long a heavy screening waits for a slot (s) before the caller is told to try again later."""
 
 
 @lru_cache

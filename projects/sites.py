@@ -11,7 +11,7 @@ from shapely.geometry import MultiPolygon
 
 from gis.area import ellipsoidal_area_m2
 from gis.crs import check_area_of_use, parse_crs, to_wgs84
-from gis.geometry import parse_geojson_geometry, require_site
+from gis.geometry import count_vertices, parse_geojson_geometry, require_site
 from projects.settings import screening_settings
 
 
@@ -26,6 +26,10 @@ class Site:
     @cached_property
     def wkb(self) -> bytes:
         return shapely.to_wkb(self.geometry, output_dimension=2)
+
+    @cached_property
+    def vertex_count(self) -> int:
+        return count_vertices(self.geometry)
 
 
 def prepare_site(geojson: dict[str, Any] | str, crs: str | None = None) -> Site:

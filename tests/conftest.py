@@ -20,15 +20,15 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
 from gis.db import get_engine, normalise_url
@@ -248,3 +248,32 @@ def live_server(loaded_samples) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.config.port}"
     server.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture
+def features_held(owner_engine: Engine) -> Callable[[], AbstractContextManager[None]]:
+    """``with features_held():`` another transaction holds ``layer_features`` (as a long import would, as the owner).
+
+    Statements reading the features wait meanwhile: a real slow statement, for the statement timeouts.
+    """
+
+    @contextmanager
+    def hold_for_the_block() -> Iterator[None]:
+        locked, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with owner_engine.begin() as connection:
+                connection.execute(text("LOCK TABLE layer_features IN ACCESS EXCLUSIVE MODE"))
+                locked.set()
+                release.wait(20)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        try:
+            assert locked.wait(10)
+            yield
+        finally:
+            release.set()
+            holder.join()
+
+    return hold_for_the_block

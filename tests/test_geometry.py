@@ -297,3 +297,32 @@ def test_validate_polygons_accepts_a_clean_batch() -> None:
     assert report.geometries.shape == (1000,)
     assert all(isinstance(g, MultiPolygon) for g in report.geometries)
     assert shapely.equals(report.geometries, squares).all()
+
+
+def long_ring(vertices: int = 500) -> list[list[float]]:
+    angle = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    ring = np.c_[118.1 + 0.01 * np.cos(angle), 24.5 + 0.01 * np.sin(angle)].tolist()
+    return [*ring, ring[0]]
+
+
+@pytest.mark.parametrize(("position", "message"), [
+    ([True, 24.5], "a coordinate must be a number, got true (at $.coordinates[0][7][0])"),
+    (["118.1", 24.5], "a coordinate must be a number, got the string '118.1' (at $.coordinates[0][7][0])"),
+    ([118.1, float("nan")], "not a finite number (at $.coordinates[0][7])"),
+    ([118.1], "a position must be [x, y] with two numbers"),
+])
+def test_a_long_ring_is_checked_position_by_position_like_a_short_one(position, message):
+    ring = long_ring()
+    ring[7] = position
+    with pytest.raises(SpatialInputError) as raised:
+        parse_geojson_geometry({"type": "Polygon", "coordinates": [ring]})
+    assert message in str(raised.value)
+
+
+def test_a_long_ring_keeps_every_vertex_and_drops_third_coordinates():
+    ring = long_ring()
+    polygon = parse_geojson_geometry({"type": "Polygon", "coordinates": [ring]})
+    assert shapely.get_num_coordinates(polygon) == len(ring)
+    assert list(polygon.exterior.coords) == [tuple(position) for position in ring]
+    with_z = parse_geojson_geometry({"type": "Polygon", "coordinates": [[[*p, 3.0] for p in ring]]})
+    assert with_z.equals_exact(polygon, 0) and not with_z.has_z

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -271,27 +270,12 @@ def test_a_wrong_tile_address_is_a_problem_saying_what_is_wrong(client, layer, p
     assert problem["type"] == f"/problems/{slug}" and problem["detail"]
 
 
-def test_a_tile_that_takes_too_long_is_cut_off_by_the_statement_timeout(
-        client, engine, owner_engine, layer, fresh_settings):
+def test_a_tile_that_takes_too_long_is_cut_off_by_the_statement_timeout(client, engine, layer, fresh_settings,
+                                                                        features_held):
     fresh_settings.setenv("BLUEPRINT_TILE_TIMEOUT_MS", "300")
     tile_settings.cache_clear()
-    locked, release = threading.Event(), threading.Event()
-
-    # A long write elsewhere (e.g. an import attaching a partition, as the owner) holds the features table.
-    def hold_the_table() -> None:
-        with owner_engine.begin() as connection:
-            connection.execute(text("LOCK TABLE layer_features IN ACCESS EXCLUSIVE MODE"))
-            locked.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold_the_table)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with features_held():  # a long write elsewhere (e.g. an import) holds the features table
         response = get_tile(client, layer.layer_id, *tile_of(118.105, 24.485, 15))
-    finally:
-        release.set()
-        holder.join()
     assert response.status_code == 503
     assert response.json()["type"] == "/problems/tile-timeout" and response.headers["retry-after"]
     with engine.connect() as connection:  # SET LOCAL: the pooled connections keep the platform's timeout
