@@ -276,9 +276,9 @@ def test_the_review_page_names_the_other_project_for_a_department(tab, live_serv
     assert tab.errors == []
 
 
-def test_logging_out_on_a_page_revokes_the_token_on_the_server(tab, live_server, client):
+def test_logging_out_on_a_page_revokes_the_token_on_the_server(tab, live_server, client, demo_secret):
     open_page(tab, f"{live_server}/ndrc")
-    log_in(tab, "ndrc")
+    log_in(tab, "ndrc", demo_secret("ndrc"))
     token = tab.page.evaluate("Blueprint.session.token()")
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     tab.page.click("#logout")
