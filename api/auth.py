@@ -18,11 +18,9 @@ from fastapi.security import HTTPBearer
 
 from api.problems import ProblemError
 from gis.db import get_engine
-from projects.accounts import TOKEN_LIFETIME, Account, account_for_token
+from projects.accounts import SESSION_COOKIE, TOKEN_LIFETIME, Account, account_for_token
 
 bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
-SESSION_COOKIE = "blueprint_session"
-"""The pages' session cookie: the same token as a bearer token, HttpOnly."""
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

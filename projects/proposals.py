@@ -46,6 +46,17 @@ INVESTMENT_CATEGORIES: dict[str, tuple[str, str]] = {
     "general_social": ("一般社会投资", "general social investment"),
     "small_social": ("小型社会投资", "small social investment"),
 }
+FUNDING_SOURCES: dict[str, tuple[str, str]] = {
+    "fiscal": ("财政性资金", "government funds"),
+    "special_bond": ("地方政府专项债券", "local government special bonds"),
+    "self_raised": ("企业自筹资金", "the company's own funds"),
+    "bank_loan": ("银行贷款", "bank loans"),
+    "social_capital": ("社会资本（PPP）", "private capital (PPP)"),
+    "foreign": ("外商投资", "foreign investment"),
+    "mixed": ("多渠道筹措", "several sources"),
+}
+"""资金来源: where a project's money comes from, as the approval forms ask it (a department judges a fiscal
+project otherwise than a self-funded one)."""
 CENTRAL_DEPARTMENT_CODE = "89"
 """Central business-guidance department code used for locally coded projects (see project_code, assumption 5)."""
 CONSTRUCTION_PROJECT_TYPE = "01"

@@ -24,7 +24,7 @@ from api.schemas import (
 from gis.db import get_engine
 from projects import credit, proposals
 from projects.access import require_role
-from projects.accounts import Account, account_for_token, log_in, revoke_token, revoke_tokens_of
+from projects.accounts import account_for_token, log_in, revoke_token, revoke_tokens_of
 from projects.login_limits import HashingBusyError, LoginThrottledError
 from projects.sites import prepare_site
 
@@ -68,7 +68,7 @@ def post_session(body: TokenIn, request: Request, response: Response) -> dict[st
     with get_engine().connect() as connection:
         account = account_for_token(connection, token)
     assert account is not None  # the token was issued in a committed transaction just now
-    return _account(account)
+    return account.to_dict()
 
 
 @router.post("/auth/logout", tags=["accounts"], status_code=204, response_class=Response)
@@ -91,18 +91,12 @@ def post_revoke_tokens(username: Annotated[str, Path(max_length=100)], caller: C
         return {"username": username, "revoked": revoke_tokens_of(connection, username)}
 
 
-def _account(account: Account) -> dict[str, Any]:
-    return {"username": account.username, "role": account.role.value,
-            "department": account.department.value if account.department else None,
-            "organisation": account.organisation, "credit_code": account.credit_code}
-
-
 @router.get("/me", tags=["accounts"])
 def get_me(caller: Caller) -> dict[str, Any]:
     """The caller's account (401 without a token)."""
     if caller is None:
         raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
-    return _account(caller)
+    return caller.to_dict()
 
 
 @router.get("/proposals", tags=["proposals"])

@@ -13,6 +13,7 @@ import uuid
 import numpy as np
 import pytest
 import shapely
+from login_page import log_in as sign_in
 from test_proposals import credit_code, proposal_body
 from test_supervision_support import clean_sites
 
@@ -38,14 +39,7 @@ def open_page(tab, url: str) -> None:
 
 
 def log_in(tab, username: str, secret: str) -> None:
-    page = tab.page
-    page.fill("#login-form [name=username]", username)
-    page.fill("#login-form [name=secret]", secret)
-    page.click("#login-submit")
-    page.wait_for_selector("#login-user:not(.d-none)")
-    page.wait_for_function("(name) => document.getElementById('login-name').textContent.startsWith(name)",
-                           arg=username)
-    tab.settle()
+    sign_in(tab, username, secret)
 
 
 def proposals_seen_by(client, login, username: str) -> list[dict]:
