@@ -29,6 +29,7 @@
 
   function input(name) { return document.getElementById('field-' + name); }
 
+
   function parameters() {
     if (proposal) {
       return { project_type: proposal.project_type, land_use: proposal.land_use, industry: proposal.industry };
@@ -125,9 +126,9 @@
       return entry[B.config.lang];
     }).join('、') || '—';
     facts.innerHTML = '<div class="fw-bold" id="proposal-name">' + esc(detail.name) + '</div>' +
-      '<div class="small">' + esc(t('proposal.state')) + '：<span id="proposal-state">' +
-      esc(t('state.' + detail.state)) + '</span> · ' + esc(t('proposal.code')) + '：' + code + '</div>' +
-      '<div class="small">' + esc(t('opinions.awaiting')) + '：' + esc(waiting) + '</div>' +
+      '<div class="small">' + B.labelled('proposal.state') + '<span id="proposal-state">' +
+      esc(t('state.' + detail.state)) + '</span> · ' + B.labelled('proposal.code') + code + '</div>' +
+      '<div class="small">' + B.labelled('opinions.awaiting') + esc(waiting) + '</div>' +
       (EDITABLE[detail.state] ? '' : '<div class="small text-muted">' + esc(t('apply.not_editable')) + '</div>') +
       '<a class="small" href="/proposals/' + detail.id + '/review?lang=' + B.config.lang + '">' +
       esc(t('proposal.review_link')) + '</a>';

@@ -41,6 +41,9 @@
       { maximumFractionDigits: digits, minimumFractionDigits: 0 });
   }
 
+  /** "Label: " with the colon of the page's language, as HTML. */
+  function labelled(key) { return escapeHtml(t(key)) + (config.lang === 'zh' ? '：' : ': '); }
+
   /** An area in m² as planners read it: m² and 亩 (and ha when large). */
   function formatArea(m2) {
     var text = number(m2, 0) + ' ' + t('area.m2') + ' · ' + number(m2 / M2_PER_MU, 2) + ' ' + t('area.mu');
@@ -468,9 +471,9 @@
         var points = layer.getLatLngs();
         var metres = 0;
         for (var i = 1; i < points.length; i++) { metres += points[i - 1].distanceTo(points[i]); }
-        text = t('measure.distance') + '：' + formatDistance(metres);
+        text = t('measure.distance') + (config.lang === 'zh' ? '：' : ': ') + formatDistance(metres);
       } else {
-        text = t('measure.area') + '：' + formatAreaFull(L.GeometryUtil.geodesicArea(layer.getLatLngs()[0]));
+        text = t('measure.area') + (config.lang === 'zh' ? '：' : ': ') + formatAreaFull(L.GeometryUtil.geodesicArea(layer.getLatLngs()[0]));
       }
       layer.addTo(group).bindTooltip(escapeHtml(text), { permanent: true, className: 'measure-result' }).openTooltip();
     });
@@ -554,7 +557,7 @@
   });
 
   window.Blueprint = {
-    config: config, t: t, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
+    config: config, t: t, labelled: labelled, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
     api: api, ApiError: ApiError, problemText: problemText, session: session, map: map, ready: ready,
     style: style, vectorTiles: vectorTiles, featuresAt: featuresAt,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,

@@ -13,6 +13,7 @@
   var message = document.getElementById('mine-message');
   var list = document.getElementById('mine-list');
 
+
   function item(entry, layer) {
     var lang = B.config.lang;
     var waiting = entry.outstanding.map(function (department) {
@@ -26,9 +27,9 @@
       '<span class="proposal-name">' + esc(entry.name) + '</span></div>' +
       '<div class="proposal-meta"><span class="proposal-state">' + esc(t('state.' + entry.state)) + '</span> · ' +
       B.conflictBadges(entry.conflicts || {}) + '</div>' +
-      '<div class="proposal-meta">' + esc(t('opinions.awaiting')) + '：<span class="proposal-waiting">' +
+      '<div class="proposal-meta">' + B.labelled('opinions.awaiting') + '<span class="proposal-waiting">' +
       esc(waiting || '—') + '</span></div>' +
-      '<div class="proposal-meta">' + esc(t('proposal.code')) + '：<span class="proposal-code">' +
+      '<div class="proposal-meta">' + B.labelled('proposal.code') + '<span class="proposal-code">' +
       (entry.project_code ? '<code>' + esc(entry.project_code) + '</code>' : '—') + '</span></div>' +
       '<a class="small" href="' + link + '?lang=' + lang + '">' +
       esc(EDITABLE[entry.state] ? t('mine.edit') : t('proposal.review_link')) + '</a>';

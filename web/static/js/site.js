@@ -15,6 +15,7 @@
 
   function byId(id) { return document.getElementById(id); }
 
+
   /** Overlap figures of a conflict as planners read them: m², 亩 and % of the site. */
   function overlapText(overlap) {
     return B.formatArea(overlap.m2 || 0) + ' · ' + B.number(overlap.percent_of_site || 0, 1) + '%';
@@ -72,8 +73,8 @@
       '</span><span class="badge severity-badge severity-' + esc(conflict.severity) + '">' +
       esc(t('severity.' + conflict.severity)) + '</span></div>' +
       '<div class="small">' + esc(conflict.message[lang]) + '</div>' +
-      '<div class="small conflict-area">' + esc(t('conflict.area')) + '：' + overlapText(conflict.overlap) + '</div>' +
-      '<div class="small text-muted">' + esc(t('conflict.department')) + '：' + esc(conflict.department_name[lang]) +
+      '<div class="small conflict-area">' + B.labelled('conflict.area') + overlapText(conflict.overlap) + '</div>' +
+      '<div class="small text-muted">' + B.labelled('conflict.department') + esc(conflict.department_name[lang]) +
       '</div></li>';
   }
 
@@ -207,8 +208,7 @@
     switchOnLayers(report);
     byId('screening-summary').innerHTML = summaryHtml(report);
     byId('screening-status').innerHTML = statusHtml(report);
-    byId('screening-list').innerHTML = report.conflicts.length ? report.conflicts.map(conflictItem).join('') :
-      '<li class="text-muted small">' + esc(t('conflict.none')) + '</li>';
+    byId('screening-list').innerHTML = report.conflicts.map(conflictItem).join('');  // none: the summary says so
   };
 
   /** Switch on every planning layer a conflict concerns (its toggle too), so the overlap has its context. */
