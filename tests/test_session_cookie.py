@@ -11,19 +11,19 @@ from fastapi.testclient import TestClient
 from test_proposals import credit_code, proposal_body
 from test_supervision_support import clean_sites
 
-from data.samples.load import DEMO_SECRET
 from projects.accounts import Role, create_account
 
 API = "/api/v1"
 OWN = {"Origin": "http://testserver"}
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 CODE = credit_code(70061)
+SECRET = "cookie-session-secret"
 
 
 @pytest.fixture(scope="module")
 def applicant(engine, loaded_samples) -> str:
     with engine.begin() as connection:
-        create_account(connection, username="applicant-cookie", secret=DEMO_SECRET, role=Role.APPLICANT,
+        create_account(connection, username="applicant-cookie", secret=SECRET, role=Role.APPLICANT,
                        organisation="厦门会话测试有限公司", credit_code=CODE)
     return "applicant-cookie"
 
@@ -32,7 +32,7 @@ def applicant(engine, loaded_samples) -> str:
 def browser(client, applicant) -> Iterator[TestClient]:
     """A client of its own that keeps cookies like a browser, logged in through the pages' session."""
     with TestClient(client.app) as own:
-        answer = own.post(f"{API}/auth/session", json={"username": applicant, "secret": DEMO_SECRET}, headers=OWN)
+        answer = own.post(f"{API}/auth/session", json={"username": applicant, "secret": SECRET}, headers=OWN)
         assert answer.status_code == 200, answer.text
         yield own
 
@@ -44,7 +44,7 @@ def proposal_count(engine) -> int:
 
 def test_the_session_cookie_is_httponly_and_strict_and_its_token_never_reaches_a_script(client, applicant):
     with TestClient(client.app) as own:
-        answer = own.post(f"{API}/auth/session", json={"username": applicant, "secret": DEMO_SECRET},
+        answer = own.post(f"{API}/auth/session", json={"username": applicant, "secret": SECRET},
                           headers=SAME_ORIGIN)
         cookie = answer.headers["set-cookie"].lower()
         assert answer.status_code == 200 and "httponly" in cookie and "samesite=strict" in cookie
@@ -58,7 +58,7 @@ def test_the_session_cookie_is_httponly_and_strict_and_its_token_never_reaches_a
 def test_a_login_from_another_site_is_refused(client, applicant):
     with TestClient(client.app) as own:
         for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {}):
-            answer = own.post(f"{API}/auth/session", json={"username": applicant, "secret": DEMO_SECRET},
+            answer = own.post(f"{API}/auth/session", json={"username": applicant, "secret": SECRET},
                               headers=headers)
             assert answer.status_code == 403 and answer.json()["type"] == "/problems/cross-site-request"
             assert "set-cookie" not in answer.headers

@@ -11,6 +11,7 @@ from __future__ import annotations
 from layers.catalogue import LAYER_KINDS, Text
 from layers.departments import Department
 from layers.land_use import FIRST_LEVEL_CLASSES
+from projects.proposals import FUNDING_SOURCES
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -316,4 +317,5 @@ def labels(language: str) -> dict[str, str]:
     table.update({f"kind.{slug}": kind.name.in_language(language) for slug, kind in LAYER_KINDS.items()})
     table.update({f"landuse.{code}": names[1 if english else 0] for code, names in FIRST_LEVEL_CLASSES.items()})
     table.update({f"department.{d.value}": d.name_en if english else d.name_zh for d in Department})
+    table.update({f"funding.{key}": names[1 if english else 0] for key, names in FUNDING_SOURCES.items()})
     return table

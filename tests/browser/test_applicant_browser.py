@@ -243,7 +243,8 @@ def test_an_applicant_uploads_a_cad_drawing_in_4548_revises_the_site_and_submits
     assert len(detail["revisions"]) == 2
     current = shape(detail["revisions"][-1]["geometry"])
     assert current.symmetric_difference(second).area < 1e-3 * second.area
-    assert detail.get("funding_source") in (None, "self_raised")
+    assert detail["funding_source"] == "self_raised"
+    assert page.inner_text("#proposal-funding") == ("企业自筹资金" if language == "zh" else "the company's own funds")
 
     # My proposals: its state, the departments it waits for, no code yet.
     page.click("a.nav-link[href^='/proposals/mine']")

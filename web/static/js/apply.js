@@ -129,6 +129,8 @@
       '<div class="small">' + B.labelled('proposal.state') + '<span id="proposal-state">' +
       esc(t('state.' + detail.state)) + '</span> · ' + B.labelled('proposal.code') + code + '</div>' +
       '<div class="small">' + B.labelled('opinions.awaiting') + esc(waiting) + '</div>' +
+      '<div class="small">' + B.labelled('field.funding_source') + '<span id="proposal-funding">' +
+      esc(detail.funding_source ? t('funding.' + detail.funding_source) : '—') + '</span></div>' +
       (EDITABLE[detail.state] ? '' : '<div class="small text-muted">' + esc(t('apply.not_editable')) + '</div>') +
       '<a class="small" href="/proposals/' + detail.id + '/review?lang=' + B.config.lang + '">' +
       esc(t('proposal.review_link')) + '</a>';
