@@ -11,7 +11,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
-from api.problems import ProblemError
+from api.problems import ProblemError, problem_responses
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
 from api.uploads import save_upload
@@ -51,7 +51,7 @@ def get_screening(screening_id: str, caller: Caller) -> dict[str, Any]:
 SITE_FILE_SUFFIXES = (".geojson", ".json", ".zip", ".gpkg", ".kml", ".dxf")
 
 
-@router.post("/sites/from-file")
+@router.post("/sites/from-file", responses=problem_responses(415))
 def post_site_file(
     file: Annotated[UploadFile, File(description="GeoJSON, zipped Shapefile, GeoPackage, KML or DXF")],
     crs: Annotated[str | None, Form(description="CRS of the coordinates: EPSG:4548, GCJ02…; default: what "
