@@ -40,6 +40,9 @@ class ProposalFields(BaseModel):
     investment_category: str = Field(description="financial, general_social or small_social", max_length=20)
     total_investment_wan: float = Field(description="total investment in 万元 (10,000 yuan)", gt=0, lt=1e11)
     land_use: str = Field(description="intended land-use class, e.g. 1001", max_length=4)
+    funding_source: str | None = Field(
+        default=None, max_length=20,
+        description="资金来源: fiscal, special_bond, self_raised, bank_loan, social_capital, foreign or mixed")
 
 
 class SiteIn(BaseModel):

@@ -34,7 +34,9 @@ from shapely.geometry.base import BaseGeometry
 from gis.errors import SpatialInputError
 
 # GEOS type ids (shapely.get_type_id)
-_POLYGON, _MULTIPOLYGON, _COLLECTION = 3, 6, 7
+_POINT, _LINESTRING, _LINEARRING, _POLYGON, _MULTIPOLYGON, _COLLECTION = 0, 1, 2, 3, 6, 7
+_HELD = {_POINT: "points", _LINESTRING: "open lines", _LINEARRING: "open lines"}
+"""What a file's non-polygonal features are called in a refusal."""
 
 # Example nesting of each GeoJSON geometry type's "coordinates", quoted when the nesting is wrong.
 _NESTING = {
@@ -578,3 +580,39 @@ def require_site(geom: BaseGeometry | None, max_vertices: int = 100_000) -> Mult
             extra={"geos_reason": problem.kind},
         )
     return site
+
+
+# ---------------------------------------------------------------------------------------------- site files
+
+
+def site_from_features(geoms: NDArray[np.object_], source: str) -> BaseGeometry:
+    """The one site drawn by the features of a file (a red-line drawing, 红线图): their polygons unioned.
+
+    CAD drawings (DXF) give a red line as a closed LWPOLYLINE, which GDAL reads as a closed LineString: each
+    closed line is taken as the boundary of a polygon. Open lines, points and texts (dimensions, labels) are
+    left out. Same CRS as the input. Raises SpatialInputError slug "not-a-site" when no feature encloses an
+    area, naming what the file holds instead; a file without any feature is the caller's "empty-file".
+    The union is not validated here: require_site checks the result (a self-intersecting red line is refused
+    there, with its location).
+    """
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object)[~shapely.is_missing(geoms)])
+    parts = parts[~shapely.is_empty(parts)]
+    type_ids = shapely.get_type_id(parts)
+    polygons = list(parts[type_ids == _POLYGON])
+    lines = parts[np.isin(type_ids, (_LINESTRING, _LINEARRING))]
+    closed = lines[shapely.is_closed(lines) & (shapely.get_num_coordinates(lines) >= 4)]
+    polygons += [Polygon(line.coords) for line in closed]
+    if not polygons:
+        held = ", ".join(sorted({_HELD.get(int(kind), "other geometries") for kind in type_ids})) or "no geometry"
+        raise SpatialInputError(
+            "not-a-site",
+            "The file holds no site",
+            f"{source} holds {held} but no polygon or closed line, so it draws no site. Upload the site's "
+            f"boundary (红线) as a polygon, or as a closed polyline in a CAD drawing.",
+            extra={"found": held},
+        )
+    if len(polygons) == 1:
+        return polygons[0]
+    if not shapely.is_valid(np.array(polygons, dtype=object)).all():
+        return MultiPolygon(polygons)  # require_site names the invalid member and where
+    return shapely.union_all(np.array(polygons, dtype=object))

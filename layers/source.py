@@ -1,4 +1,5 @@
-"""Reading planning layer files: GeoJSON, GeoPackage and Shapefile (also zipped), through GDAL's Arrow stream.
+"""Reading layer and site files: GeoJSON, GeoPackage, Shapefile (also zipped), KML and DXF, through GDAL's
+Arrow stream.
 
 A file is read in one pass into an Arrow table: geometries stay WKB as GDAL wrote them, attributes stay
 columns. The importer then takes the table in slices, so nothing is converted feature by feature before it
@@ -31,7 +32,7 @@ class MalformedFileError(SpatialInputError):
         super().__init__(
             "malformed-file",
             "The file cannot be read",
-            f"{source} is not a readable GeoJSON, GeoPackage or Shapefile: {reason}",
+            f"{source} is not a readable GeoJSON, GeoPackage, Shapefile, KML or DXF file: {reason}",
         )
 
 
@@ -113,7 +114,9 @@ def _json_default(value: Any) -> Any:
 
 
 def read_layer_file(path: Path) -> LayerFile:
-    """Read a GeoJSON, GeoPackage or Shapefile (a ``.zip`` holding one is read in place).
+    """Read a GeoJSON, GeoPackage, Shapefile, KML or DXF file (a ``.zip`` holding one is read in place).
+
+    KML is WGS84 by definition; a DXF drawing declares no CRS, so its reader must name one.
 
     Raises MalformedFileError, naming the file and GDAL's reason, for anything GDAL cannot read.
     """

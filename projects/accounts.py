@@ -26,6 +26,8 @@ from projects.credit_code import validate_credit_code
 from projects.login_limits import LoginThrottledError, hashing_turns, login_throttle
 
 TOKEN_LIFETIME = timedelta(hours=12)
+SESSION_COOKIE = "blueprint_session"
+"""The cookie that holds a token for the pages (HttpOnly: see api.auth), read by the API and the pages."""
 _HASHER = PasswordHasher()
 
 
@@ -53,6 +55,12 @@ class Account:
     def holds(self, role: Role) -> bool:
         """Whether the account has ``role``, as its own or as an extra role."""
         return role is self.role or role in self.extra_roles
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the account may know of itself (GET /api/v1/me), never its secret or token."""
+        return {"username": self.username, "role": self.role.value,
+                "department": self.department.value if self.department else None,
+                "organisation": self.organisation, "credit_code": self.credit_code}
 
     @property
     def label(self) -> str:

@@ -46,6 +46,17 @@ INVESTMENT_CATEGORIES: dict[str, tuple[str, str]] = {
     "general_social": ("一般社会投资", "general social investment"),
     "small_social": ("小型社会投资", "small social investment"),
 }
+FUNDING_SOURCES: dict[str, tuple[str, str]] = {
+    "fiscal": ("财政性资金", "government funds"),
+    "special_bond": ("地方政府专项债券", "local government special bonds"),
+    "self_raised": ("企业自筹资金", "the company's own funds"),
+    "bank_loan": ("银行贷款", "bank loans"),
+    "social_capital": ("社会资本（PPP）", "private capital (PPP)"),
+    "foreign": ("外商投资", "foreign investment"),
+    "mixed": ("多渠道筹措", "several sources"),
+}
+"""资金来源: where a project's money comes from, as the approval forms ask it (a department judges a fiscal
+project otherwise than a self-funded one)."""
 CENTRAL_DEPARTMENT_CODE = "89"
 """Central business-guidance department code used for locally coded projects (see project_code, assumption 5)."""
 CONSTRUCTION_PROJECT_TYPE = "01"
@@ -94,6 +105,8 @@ class ProposalInput:
     investment_category: str
     total_investment_wan: Decimal
     land_use: str
+    funding_source: str | None = None
+    """资金来源, a key of FUNDING_SOURCES; None for proposals filed before it was asked."""
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.name.strip()) <= 200:
@@ -121,11 +134,13 @@ class ProposalInput:
         object.__setattr__(self, "total_investment_wan", amount)
         if not is_known_class(self.land_use):
             raise ProposalInputError("land_use", "give a land-use class such as 07, 0701 or 1001")
+        if self.funding_source is not None and self.funding_source not in FUNDING_SOURCES:
+            raise ProposalInputError("funding_source", "one of " + ", ".join(FUNDING_SOURCES))
 
 
 _PROPOSAL_COLUMNS = (
     "id, name, applicant_organisation, credit_code, district_code, industry, project_type, investment_category, "
-    "total_investment_wan, land_use, state, owner_id, project_code, coded_at, created_at, updated_at"
+    "total_investment_wan, land_use, funding_source, state, owner_id, project_code, coded_at, created_at, updated_at"
 )
 
 
@@ -163,13 +178,14 @@ def create_proposal(connection: Connection, actor: Account | None, data: Proposa
     proposal_id = connection.execute(
         text(
             "INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
-            "investment_category, total_investment_wan, land_use, state, owner_id) VALUES (:name, :org, :credit, "
-            ":district, :industry, :type, :category, :investment, :land_use, 'draft', :owner) RETURNING id"
+            "investment_category, total_investment_wan, land_use, funding_source, state, owner_id) VALUES (:name, "
+            ":org, :credit, :district, :industry, :type, :category, :investment, :land_use, :funding, 'draft', "
+            ":owner) RETURNING id"
         ),
         {"name": data.name.strip(), "org": data.applicant_organisation.strip(), "credit": data.credit_code,
          "district": data.district_code, "industry": data.industry, "type": data.project_type,
          "category": data.investment_category, "investment": data.total_investment_wan, "land_use": data.land_use,
-         "owner": actor.id},
+         "funding": data.funding_source, "owner": actor.id},
     ).scalar_one()
     audit.record(connection, actor=actor, action="create", proposal_id=proposal_id,
                  after={**asdict(data), "total_investment_wan": str(data.total_investment_wan)})

@@ -1,17 +1,21 @@
-"""Proposed sites (预选址): from a GeoJSON geometry in any CRS to a validated WGS84 MultiPolygon."""
+"""Proposed sites (预选址): from a GeoJSON geometry or a site file in any CRS to a validated WGS84 MultiPolygon."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import shapely
 from shapely.geometry import MultiPolygon
+from shapely.geometry.base import BaseGeometry
 
 from gis.area import ellipsoidal_area_m2
-from gis.crs import check_area_of_use, parse_crs, to_wgs84
-from gis.geometry import count_vertices, parse_geojson_geometry, require_site
+from gis.crs import InputCrs, check_area_of_use, parse_crs, to_wgs84
+from gis.errors import SpatialInputError
+from gis.geometry import count_vertices, parse_geojson_geometry, require_site, site_from_features
+from layers.source import read_layer_file
 from projects.settings import screening_settings
 
 
@@ -39,8 +43,29 @@ def prepare_site(geojson: dict[str, Any] | str, crs: str | None = None) -> Site:
     catches lat/lon swapped), non-empty, polygonal, valid (self-intersections with their location), and
     the vertex limit. Validity is checked in the input CRS so reported locations match the input.
     """
-    geometry = parse_geojson_geometry(geojson)
-    input_crs = parse_crs(crs)
+    return _checked_site(parse_geojson_geometry(geojson), parse_crs(crs))
+
+
+def site_from_file(path: Path, crs: str | None = None) -> Site:
+    """The site drawn in a GeoJSON, zipped Shapefile, GeoPackage, KML or DXF file (its features unioned).
+
+    ``crs`` names the coordinates' CRS (any EPSG code, or ``GCJ02``) and wins over what the file declares;
+    a file that declares none (DXF) is read as WGS84 unless named, so projected metres are refused with a
+    hint. Closed CAD polylines are polygons (:func:`gis.geometry.site_from_features`). Raises
+    :class:`gis.errors.SpatialInputError`: "malformed-file", "empty-file", "not-a-site", then the checks of
+    :func:`prepare_site`.
+    """
+    layer_file = read_layer_file(path)
+    input_crs = layer_file.resolve_crs(crs)
+    if len(layer_file) == 0:
+        raise SpatialInputError("empty-file", "The file has no features",
+                                f"{path.name} has no features: it draws no site.")
+    geometries = shapely.from_wkb(layer_file.wkb(0, len(layer_file)).to_numpy(zero_copy_only=False),
+                                  on_invalid="ignore")
+    return _checked_site(site_from_features(geometries, path.name), input_crs)
+
+
+def _checked_site(geometry: BaseGeometry, input_crs: InputCrs) -> Site:
     if not geometry.is_empty:
         check_area_of_use(geometry, input_crs)
     site = require_site(geometry, max_vertices=screening_settings().max_site_vertices)

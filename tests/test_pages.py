@@ -18,7 +18,8 @@ from web.legend import LAND_USE_COLOURS
 from web.maps import UnlocalisedAssetError, base_map, render_map
 from web.settings import map_settings
 
-PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/map?lang=en", "/ndrc?lang=en", "/proposals/1/review?lang=en"]
+PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/map?lang=en", "/ndrc?lang=en", "/proposals/1/review?lang=en",
+         "/login", "/logout?lang=en", "/proposals/new", "/proposals/mine?lang=en", "/proposals/1/edit"]
 
 
 class Links(HTMLParser):
@@ -148,3 +149,29 @@ def test_zoomed_out_tiles_carry_every_attribute_the_legend_colours_by():
 
     assert {style.by for style in LAYER_STYLES.values() if style.by} <= set(SUMMARY_ATTRIBUTES)
     assert set(LAYER_STYLES) == set(LAYER_KINDS)  # every kind has its symbols, hence its legend
+
+
+def test_the_navigation_bar_names_the_person_and_their_department_not_the_slug_twice(client, demo_secret):
+    from fastapi.testclient import TestClient
+
+    with TestClient(client.app) as browser:
+        assert 'id="login-link"' in page(browser, "/map") and 'id="login-user"' not in page(browser, "/map")
+
+        def log_in(username: str) -> None:
+            answer = browser.post("/api/v1/auth/session", headers={"Origin": "http://testserver"},
+                                  json={"username": username, "secret": demo_secret(username)})
+            assert answer.status_code == 200, answer.text
+
+        log_in("dept-water")
+        html = page(browser, "/map")
+        name = html[html.index('id="login-name"'):html.index('id="logout"')]
+        assert "水利局" in name and "审查部门" in name and "dept-water" not in name.split(">", 1)[1]
+        english = page(browser, "/map?lang=en")
+        name = english[english.index('id="login-name"'):english.index('id="logout"')]
+        assert "Water" in name and "reviewing department" in name and "水利局" not in name
+        log_in("ndrc")
+        html = page(browser, "/map")
+        name = html[html.index('id="login-name"'):html.index('id="logout"')]
+        assert name.count("发改委") == 1 and "ndrc" in name.split(">", 1)[1]
+        # The page names the account but carries no token: the cookie is HttpOnly and the HTML holds no copy.
+        assert browser.cookies["blueprint_session"] not in html

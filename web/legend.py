@@ -140,6 +140,9 @@ DRAW_ORDER: tuple[str, ...] = (
 )
 """Bottom to top: area-filling plans first, lines and boundaries last."""
 
+SITE_COLOUR = "#e65100"
+"""A candidate site being drawn or uploaded (选址工具), apart from every layer's and marking's colour."""
+
 PROPOSAL_SYMBOLS: dict[str, tuple[Text, Symbol]] = {
     "site.blocking": (Text("选址存在禁止类冲突", "site with a blocking conflict"),
                       Symbol("#b71c1c", fill_opacity=0.08, weight=3)),
@@ -148,6 +151,8 @@ PROPOSAL_SYMBOLS: dict[str, tuple[Text, Symbol]] = {
     "site.clear": (Text("选址无冲突", "conflict-free site"), Symbol("#2e7d32", fill_opacity=0.08, weight=3)),
     "site.approved": (Text("已赋码项目", "coded project"), Symbol("#1565c0", fill_opacity=0.12, weight=3)),
     "site.earlier": (Text("历史选址", "earlier site revision"), Symbol("#616161", weight=2, dash="6 5", fill=False)),
+    "site.candidate": (Text("待检测选址（绘制或上传）", "candidate site (drawn or uploaded)"),
+                       Symbol(SITE_COLOUR, fill_opacity=0.05, weight=3, dash="8 4")),
     "conflict.blocking": (Text("禁止类冲突范围", "blocking overlap"), Symbol("#e53935", fill_opacity=0.6, weight=1)),
     "conflict.needs_review": (Text("需审查冲突范围", "overlap needing review"),
                               Symbol("#fb8c00", fill_opacity=0.5, weight=1)),

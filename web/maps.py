@@ -23,7 +23,7 @@ from folium.template import Template
 from markupsafe import Markup
 
 from web.assets import FOLIUM_RESOURCES
-from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, LegendEntry, layer_legend
+from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, SITE_COLOUR, LegendEntry, layer_legend
 from web.settings import MapSettings, map_settings
 
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
@@ -131,23 +131,28 @@ def add_planning_layers(fmap: folium.Map, layers: list[dict[str, Any]], language
     return added[::-1]
 
 
-def add_draw(fmap: folium.Map) -> Draw:
-    """The drawing toolbar (folium's Draw plugin, Leaflet.draw) for markings: point, line, polygon,
-    rectangle. Saving is the page's job (``draw:created``); nothing is edited in place."""
+def add_draw(fmap: folium.Map, *, site: bool = False) -> Draw:
+    """The drawing toolbar (folium's Draw plugin, Leaflet.draw).
+
+    For markings: point, line, polygon, rectangle; saving is the page's job (``draw:created``), nothing is
+    edited in place. With ``site``: a candidate site (polygon or rectangle, never self-intersecting), which
+    can be edited and deleted; the page screens it on ``draw:created`` and ``draw:edited``. The toolbar's
+    labels come from the page's language (``Blueprint``, web/static/js/blueprint.js, sets ``L.drawLocal``)."""
+    colour = SITE_COLOUR if site else "#8e24aa"
     draw = Draw(
         export=False,
         show_geometry_on_click=False,
         position="topleft",
         draw_options={
-            "polyline": {"shapeOptions": {"color": "#8e24aa", "weight": 3}},
+            "polyline": False if site else {"shapeOptions": {"color": colour, "weight": 3}},
             "polygon": {"allowIntersection": False, "showArea": True, "metric": True,
-                        "shapeOptions": {"color": "#8e24aa"}},
-            "rectangle": {"shapeOptions": {"color": "#8e24aa"}},
+                        "shapeOptions": {"color": colour}},
+            "rectangle": {"shapeOptions": {"color": colour}, "showArea": True, "metric": True},
             "circle": False,
             "circlemarker": False,
-            "marker": True,
+            "marker": not site,
         },
-        edit_options={"edit": False, "remove": False},
+        edit_options={"edit": site, "remove": site},
     )
     draw.add_to(fmap)
     return draw

@@ -1,10 +1,14 @@
 """The map pages (Jinja2 + folium), served by the same FastAPI app as the API.
 
-Pages: ``/`` and ``/map`` the one-blueprint map (一张蓝图总图), ``/proposals/{id}/review`` the proposal
-review map (项目审查), ``/ndrc`` the NDRC overview (发改委统筹). Labels are Chinese by default, English
-with ``?lang=en``. The HTML carries no proposal data: the pages' JavaScript logs in (a bearer token from
-``POST /api/v1/auth/token`` kept in ``sessionStorage``) and reads proposals from the JSON API, which
-decides who sees what. Planning layers are public, as in the API, and come as vector tiles.
+Pages: ``/`` and ``/map`` the one-blueprint map (一张蓝图总图) with draw-and-screen, ``/login`` and
+``/logout``, ``/proposals/new`` and ``/proposals/{id}/edit`` the applicant's proposal (项目申报),
+``/proposals/mine`` the applicant's own proposals, ``/proposals/{id}/review`` the proposal review map
+(项目审查), ``/ndrc`` the NDRC overview (发改委统筹). Labels are Chinese by default, English with
+``?lang=en``. The HTML carries no proposal data: the pages' JavaScript reads proposals from the JSON API,
+which decides who sees what. The session is the HttpOnly cookie of ``POST /api/v1/auth/session`` (see
+:mod:`api.auth`), sent by the browser with every request of every tab; no script can read the token. The
+page knows only who is logged in (for the navigation bar). Planning layers are public, as in the API, and
+come as vector tiles.
 
 Building another map page on this infrastructure (e.g. the investment map of the parcels issue):
 
@@ -37,13 +41,16 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from gis.db import get_engine
 from gis.tiles import tile_settings
 from layers.store import list_layers
+from projects.accounts import SESSION_COOKIE, Account, Role, account_for_token
 from web import maps
 from web.assets import NODE_MODULES, PAGE_CSS, PAGE_JS, STATIC_DIR, STATIC_URL, VENDOR_DIRS, VENDOR_URL
 from web.i18n import labels, language_of
 from web.legend import proposal_legend, style_config
 from web.settings import map_settings
+from web.site_form import site_form_choices, site_form_config
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -51,6 +58,7 @@ templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("map", "/map", "nav.map"),
+    ("mine", "/proposals/mine", "nav.mine"),
     ("ndrc", "/ndrc", "nav.ndrc"),
     ("investment", "/investment", "nav.investment"),
     ("supervision", "/supervision", "nav.supervision"),
@@ -91,6 +99,51 @@ def _switch_language(request: Request, language: str) -> str:
     return str(request.url.include_query_params(lang="en" if language == "zh" else "zh"))
 
 
+def session_account(request: Request) -> Account | None:
+    """Who is logged in on this browser (the session cookie's account), None for the public."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with get_engine().connect() as connection:
+        return account_for_token(connection, token)
+
+
+def _render(
+    request: Request,
+    template: str,
+    *,
+    page: str,
+    language: str,
+    title_key: str,
+    config: dict[str, Any],
+    context: dict[str, Any],
+) -> HTMLResponse:
+    """Render ``template`` with the frame's context (navigation, session, labels, configuration)."""
+    account = session_account(request)
+    table = labels(language)
+    page_config = {"page": page, "lang": language, "api": "/api/v1", "labels": table,
+                   "user": account.to_dict() if account else None, **config}
+    response = templates.TemplateResponse(request, template, {
+        "page": page,
+        "lang": language,
+        "t": table,
+        "title": table[title_key],
+        "nav_links": [link for link in NAV_LINKS if link[0] != "mine" or (account and account.role is Role.APPLICANT)],
+        "other_language_url": _switch_language(request, language),
+        "user": page_config["user"],
+        "page_css": PAGE_CSS,
+        "page_js": PAGE_JS,
+        "config": page_config,
+        # The nonce of this request's Content-Security-Policy (api.security), for the page's inline scripts.
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),
+        **context,
+    })
+    if account is None and request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")  # expired or revoked
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 def render_page(
     request: Request,
     template: str,
@@ -107,16 +160,9 @@ def render_page(
 
     The response is never cached without revalidation: it names the current layer versions.
     """
-    # The nonce of this request's Content-Security-Policy (api.security), for the page's inline scripts.
-    nonce = getattr(request.state, "csp_nonce", "")
-    parts = maps.render_map(fmap, nonce)
+    parts = maps.render_map(fmap, getattr(request.state, "csp_nonce", ""))
     settings = map_settings()
-    table = labels(language)
-    page_config = {
-        "page": page,
-        "lang": language,
-        "api": "/api/v1",
-        "labels": table,
+    map_config = {
         "styles": style_config(),
         "map": parts.variable,
         "layers": [layer.as_config() for layer in layers],
@@ -124,36 +170,39 @@ def render_page(
         "detailZoom": tile_settings().detail_zoom,
         **(config or {}),
     }
-    response = templates.TemplateResponse(request, template, {
-        "page": page,
-        "lang": language,
-        "t": table,
-        "title": table[title_key],
-        "nav_links": NAV_LINKS,
-        "other_language_url": _switch_language(request, language),
-        "map": parts,
-        "layers": layers,
-        "proposal_legend": proposal_legend(language),
-        "basemap": settings,
-        "page_css": PAGE_CSS,
-        "page_js": PAGE_JS,
-        "config": page_config,
-        "csp_nonce": nonce,
-        **(context or {}),
-    })
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return _render(request, template, page=page, language=language, title_key=title_key, config=map_config,
+                   context={"map": parts, "layers": layers, "proposal_legend": proposal_legend(language),
+                            "basemap": settings, **(context or {})})
+
+
+def render_plain(
+    request: Request, template: str, *, page: str, language: str, title_key: str, config: dict[str, Any] | None = None
+) -> HTMLResponse:
+    """Render a page without a map (login, logout) in the same frame."""
+    return _render(request, template, page=page, language=language, title_key=title_key, config=config or {},
+                   context={"map": None})
 
 
 @router.get("/", response_class=HTMLResponse)
 @router.get("/map", response_class=HTMLResponse)
 def blueprint_page(request: Request, lang: Language = None) -> HTMLResponse:
-    """一张蓝图总图: every planning layer (toggled, with its legend) and, once logged in, every proposal
+    """一张蓝图总图: every planning layer (toggled, with its legend); anyone draws or uploads a candidate site
+    and sees its screening at once (an applicant turns it into a proposal); once logged in, every proposal
     the account may see, its site coloured by its screening result and its conflicts highlighted."""
     language = language_of(lang)
     fmap, layers = planning_map(language)
-    return render_page(request, "blueprint.html", page="map", language=language, fmap=fmap, layers=layers,
-                       title_key="nav.map")
+    return _site_page(request, "blueprint.html", "map", language, fmap, layers, "nav.map", None)
+
+
+def _site_page(request: Request, template: str, page: str, language: str, fmap: folium.Map,
+               layers: list[maps.MapLayer], title_key: str, proposal_id: int | None) -> HTMLResponse:
+    """A map page with the site tools: draw or upload a site, screen it, measure."""
+    draw = maps.add_draw(fmap, site=True)
+    return render_page(request, template, page=page, language=language, fmap=fmap, layers=layers,
+                       title_key=title_key,
+                       config={"proposalId": proposal_id, "drawItems": f"drawnItems_{draw.get_name()}",
+                               "drawControl": draw.get_name(), **site_form_config()},
+                       context={"choices": site_form_choices(language), "proposal_id": proposal_id})
 
 
 @router.get("/proposals/{proposal_id}/review", response_class=HTMLResponse)
@@ -177,3 +226,51 @@ def ndrc_page(request: Request, lang: Language = None) -> HTMLResponse:
     fmap, layers = planning_map(language)
     return render_page(request, "ndrc.html", page="ndrc", language=language, fmap=fmap, layers=layers,
                        title_key="nav.ndrc")
+
+
+def _next_page(next_path: str | None, language: str) -> str:
+    """Where to go after logging in: a path of this site only (never another site's URL)."""
+    if next_path and next_path.startswith("/") and not next_path.startswith(("//", "/\\")):
+        return next_path
+    return f"/map?lang={language}"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, lang: Language = None,
+               next: Annotated[str | None, Query(max_length=2000)] = None) -> HTMLResponse:  # noqa: A002
+    """登录: username and secret; the session then holds in every tab until logout or 12 hours."""
+    language = language_of(lang)
+    return render_plain(request, "login.html", page="login", language=language, title_key="login.title",
+                        config={"next": _next_page(next, language)})
+
+
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, lang: Language = None) -> HTMLResponse:
+    """退出登录: a button that ends the session (a link alone never logs anyone out)."""
+    return render_plain(request, "logout.html", page="logout", language=language_of(lang), title_key="login.logout")
+
+
+def _proposal_page(request: Request, language: str, proposal_id: int | None) -> HTMLResponse:
+    fmap, layers = planning_map(language)
+    return _site_page(request, "apply.html", "apply", language, fmap, layers, "nav.apply", proposal_id)
+
+
+@router.get("/proposals/new", response_class=HTMLResponse)
+def new_proposal_page(request: Request, lang: Language = None) -> HTMLResponse:
+    """项目申报: the applicant's proposal: its facts and its site, drawn or uploaded, screened at once."""
+    return _proposal_page(request, language_of(lang), None)
+
+
+@router.get("/proposals/mine", response_class=HTMLResponse)
+def my_proposals_page(request: Request, lang: Language = None) -> HTMLResponse:
+    """我的项目: the applicant's proposals with their state, waiting departments and code."""
+    language = language_of(lang)
+    fmap, layers = planning_map(language)
+    return render_page(request, "mine.html", page="mine", language=language, fmap=fmap, layers=layers,
+                       title_key="nav.mine")
+
+
+@router.get("/proposals/{proposal_id}/edit", response_class=HTMLResponse)
+def edit_proposal_page(request: Request, proposal_id: int, lang: Language = None) -> HTMLResponse:
+    """项目申报 of a draft or returned proposal: revise its site, see the new screening, submit."""
+    return _proposal_page(request, language_of(lang), proposal_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError, problem_responses
+from api.uploads import save_upload
 from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
@@ -80,15 +80,7 @@ def post_layer(
 ) -> dict[str, Any]:
     """Import an uploaded file as a new version of a layer (admin only); the report says what was repaired."""
     admin = require_role(caller, action="uploading a planning layer")
-    filename = Path(file.filename or "upload").name
-    if not filename.lower().endswith(UPLOAD_SUFFIXES):
-        raise ProblemError(415, "unsupported-file", "Unsupported file",
-                           f"{filename}: upload a .geojson, .gpkg, or a .zip holding a Shapefile")
-    # The upload arrived on disk already, bounded by BLUEPRINT_MAX_UPLOAD_BYTES (api.app); the importer
-    # needs it under its own name, whose suffix says its format.
     with tempfile.TemporaryDirectory(prefix="blueprint-upload-") as folder:
-        path = Path(folder) / filename
-        with path.open("wb") as target:
-            shutil.copyfileobj(file.file, target, 1 << 20)
-        return import_layer(path, kind, crs=crs, name=name or Path(filename).stem, repair=repair,
+        path = save_upload(file, Path(folder), UPLOAD_SUFFIXES, "a .geojson, .gpkg, or a .zip holding a Shapefile")
+        return import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
                             actor=admin.label, actor_id=admin.id).to_dict()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.auth import Caller, Token
+from api.auth import Caller, Token, clear_session_cookie, require_same_origin, set_session_cookie
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError, problem_responses
 from api.schemas import (
@@ -24,7 +24,7 @@ from api.schemas import (
 from gis.db import get_engine
 from projects import credit, proposals
 from projects.access import require_role
-from projects.accounts import log_in, revoke_token, revoke_tokens_of
+from projects.accounts import account_for_token, log_in, revoke_token, revoke_tokens_of
 from projects.login_limits import HashingBusyError, LoginThrottledError
 from projects.sites import prepare_site
 
@@ -57,14 +57,30 @@ def post_token(body: TokenIn, request: Request) -> dict[str, Any]:
     return {"access_token": token, "token_type": "bearer", "expires_in": 12 * 3600}
 
 
+@router.post("/auth/session", tags=["accounts"], responses=problem_responses(403, 429))
+def post_session(body: TokenIn, request: Request, response: Response) -> dict[str, Any]:
+    """Log in for the pages: the token goes into an HttpOnly, SameSite=Strict cookie, never to a script.
+
+    Only the platform's own pages may ask (no logging a visitor in from another site)."""
+    require_same_origin(request)
+    token = post_token(body, request)["access_token"]
+    set_session_cookie(request, response, token)
+    with get_engine().connect() as connection:
+        account = account_for_token(connection, token)
+    assert account is not None  # the token was issued in a committed transaction just now
+    return account.to_dict()
+
+
 @router.post("/auth/logout", tags=["accounts"], status_code=204, response_class=Response)
 def post_logout(caller: Caller, token: Token) -> Response:
-    """Log out: the bearer token of this request stops working at once."""
+    """Log out: the token of this request (bearer or session cookie) stops working at once; the cookie goes."""
     if caller is None or token is None:
         raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
     with get_engine().begin() as connection:
         revoke_token(connection, token)
-    return Response(status_code=204)
+    response = Response(status_code=204)
+    clear_session_cookie(response)
+    return response
 
 
 @router.post("/accounts/{username}/revoke-tokens", tags=["accounts"])
@@ -80,9 +96,7 @@ def get_me(caller: Caller) -> dict[str, Any]:
     """The caller's account (401 without a token)."""
     if caller is None:
         raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
-    return {"username": caller.username, "role": caller.role.value,
-            "department": caller.department.value if caller.department else None,
-            "organisation": caller.organisation, "credit_code": caller.credit_code}
+    return caller.to_dict()
 
 
 @router.get("/proposals", tags=["proposals"])

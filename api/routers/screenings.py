@@ -1,19 +1,23 @@
-"""Screening API: overlay a proposed site with every planning layer; store only when asked."""
+"""Screening API: overlay a proposed site with every planning layer (store only when asked); site files."""
 
 from __future__ import annotations
 
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+import shapely
+from fastapi import APIRouter, File, Form, UploadFile
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
-from api.problems import ProblemError
+from api.problems import ProblemError, problem_responses
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
+from api.uploads import save_upload
 from gis.db import get_engine, read_only
 from projects.screening import Screener, ScreeningRequest, load_screening, report_for, store_screening
-from projects.sites import prepare_site
+from projects.sites import prepare_site, site_from_file
 
 router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRoute)
 
@@ -42,3 +46,23 @@ def get_screening(screening_id: str, caller: Caller) -> dict[str, Any]:
     if report is None:
         raise ProblemError(404, "not-found", "Screening not found", f"There is no stored screening {screening_id!r}.")
     return report_for(caller, report)
+
+
+SITE_FILE_SUFFIXES = (".geojson", ".json", ".zip", ".gpkg", ".kml", ".dxf")
+
+
+@router.post("/sites/from-file", responses=problem_responses(415))
+def post_site_file(
+    file: Annotated[UploadFile, File(description="GeoJSON, zipped Shapefile, GeoPackage, KML or DXF")],
+    crs: Annotated[str | None, Form(description="CRS of the coordinates: EPSG:4548, GCJ02…; default: what "
+                                                "the file declares, else WGS84", max_length=200)] = None,
+) -> dict[str, Any]:
+    """A site (预选址) from a file, as WGS84 GeoJSON to screen or submit; nothing is stored.
+
+    Every polygon of the file, and every closed polyline of a CAD drawing (红线), makes up the site."""
+    with tempfile.TemporaryDirectory(prefix="blueprint-site-") as folder:
+        path = save_upload(file, Path(folder), SITE_FILE_SUFFIXES,
+                           "a .geojson, .zip (Shapefile), .gpkg, .kml or .dxf file")
+        site = site_from_file(path, crs or None)
+    return {"site": shapely.geometry.mapping(site.geometry), "crs": "EPSG:4326", "source_crs": site.source_crs,
+            "area_m2": round(site.area_m2, 2), "file": path.name}

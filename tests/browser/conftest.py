@@ -4,7 +4,7 @@ on a free loopback port, over the throwaway test database with the Xiamen sample
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,7 @@ class Watched:
     """A browser tab and what it saw: console errors, uncaught exceptions, responses."""
 
     page: object
+    context: object = None
     errors: list[str] = field(default_factory=list)
     responses: list[object] = field(default_factory=list)
     started: int = 0
@@ -60,16 +61,33 @@ class Watched:
 
 
 @pytest.fixture
-def tab(chromium) -> Iterator[Watched]:
-    """A fresh tab (own session storage) that records console errors and responses."""
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    watched = Watched(page)
-    page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: watched.errors.append(f"uncaught: {error}"))
-    page.on("response", lambda response: watched.responses.append(response))
-    page.on("request", lambda request: setattr(watched, "started", watched.started + 1))
-    for done in ("requestfinished", "requestfailed"):
-        page.on(done, lambda request: setattr(watched, "ended", watched.ended + 1))
-    yield watched
-    context.close()
+def open_tab(chromium) -> Iterator[Callable[..., Watched]]:
+    """``open_tab(width=1440, language="zh")``: a fresh tab in a browser context of its own (own cookies and
+    session storage) that records console errors and responses; ``watched.context.new_page()`` opens another
+    tab of the same browser session."""
+    contexts = []
+
+    def opened(width: int = 1440, language: str = "zh") -> Watched:
+        context = chromium.new_context(viewport={"width": width, "height": 900 if width > 800 else 844},
+                                       locale="zh-CN" if language == "zh" else "en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        watched = Watched(page)
+        watched.context = context
+        page.on("console", lambda message: watched.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: watched.errors.append(f"uncaught: {error}"))
+        page.on("response", lambda response: watched.responses.append(response))
+        page.on("request", lambda request: setattr(watched, "started", watched.started + 1))
+        for done in ("requestfinished", "requestfailed"):
+            page.on(done, lambda request: setattr(watched, "ended", watched.ended + 1))
+        return watched
+
+    yield opened
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def tab(open_tab) -> Watched:
+    """A fresh 1440 px tab, Chinese."""
+    return open_tab()

@@ -13,6 +13,7 @@ import uuid
 import numpy as np
 import pytest
 import shapely
+from login_page import log_in as sign_in
 from test_proposals import credit_code, proposal_body
 from test_supervision_support import clean_sites
 
@@ -38,14 +39,7 @@ def open_page(tab, url: str) -> None:
 
 
 def log_in(tab, username: str, secret: str) -> None:
-    page = tab.page
-    page.fill("#login-form [name=username]", username)
-    page.fill("#login-form [name=secret]", secret)
-    page.click("#login-submit")
-    page.wait_for_selector("#login-user:not(.d-none)")
-    page.wait_for_function("(name) => document.getElementById('login-name').textContent.startsWith(name)",
-                           arg=username)
-    tab.settle()
+    sign_in(tab, username, secret)
 
 
 def proposals_seen_by(client, login, username: str) -> list[dict]:
@@ -281,10 +275,12 @@ def test_the_review_page_names_the_other_project_for_a_department(tab, live_serv
 def test_logging_out_on_a_page_revokes_the_token_on_the_server(tab, live_server, client, demo_secret):
     open_page(tab, f"{live_server}/ndrc")
     log_in(tab, "ndrc", demo_secret("ndrc"))
-    token = tab.page.evaluate("Blueprint.session.token()")
+    # No script can read the session (HttpOnly); the browser itself hands the cookie to the test.
+    assert tab.page.evaluate("document.cookie") == ""
+    token = next(c["value"] for c in tab.page.context.cookies() if c["name"] == "blueprint_session")
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     tab.page.click("#logout")
-    tab.page.wait_for_selector("#login-form:not(.d-none)")
+    tab.page.wait_for_url(f"{live_server}/login?lang=zh")
     tab.settle()
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     assert tab.errors == []

@@ -5,6 +5,7 @@ random-inspection draws. Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import pytest
+from login_page import log_in as sign_in
 from shapely.geometry import box, mapping
 from test_supervision_support import (  # noqa: F401  (people is a fixture)
     API,
@@ -24,11 +25,7 @@ def open_page(tab, url: str) -> None:
 
 
 def log_in(tab, username: str) -> None:
-    tab.page.fill("#login-form [name=username]", username)
-    tab.page.fill("#login-form [name=secret]", SECRET)
-    tab.page.click("#login-submit")
-    tab.page.wait_for_selector("#login-user:not(.d-none)")
-    tab.page.wait_for_load_state("networkidle")
+    sign_in(tab, username, SECRET)
 
 
 def offsite(tab, base: str) -> list[str]:

@@ -3,7 +3,9 @@
  *
  * Loaded in <head> after Leaflet and before folium's map script. It reads the page configuration
  * (window.BLUEPRINT_CONFIG, written by web/pages.py) and offers, as window.Blueprint:
- *   - labels (t), the API client with the bearer token kept in sessionStorage (api, session);
+ *   - labels (t), the API client (api; the session is an HttpOnly cookie no script reads, see api/auth.py),
+ *     who is logged in (session, from the page), problems in the page's language (problemText);
+ *   - Leaflet.draw's toolbar labels in the page's language (L.drawLocal);
  *   - planning layers as vector tiles styled from web/legend.py (vectorTiles, style), the layer panel
  *     toggles and click-to-identify over every visible layer;
  *   - proposal overlays (sites by screening result, conflict overlaps with popups);
@@ -14,11 +16,12 @@
   'use strict';
 
   var config = window.BLUEPRINT_CONFIG;
-  var TOKEN_KEY = 'blueprint.token';
   var M2_PER_MU = 10000 / 15;
 
+  // Pages without a map (login, logout) load no Leaflet; everything about maps waits for one.
+  var hasLeaflet = !!window.L;
   // Leaflet 1.8 dropped DomEvent.fakeStop, which Leaflet.VectorGrid 1.3 still calls on canvas clicks.
-  if (!L.DomEvent.fakeStop) { L.DomEvent.fakeStop = L.DomEvent.stopPropagation; }
+  if (hasLeaflet && !L.DomEvent.fakeStop) { L.DomEvent.fakeStop = L.DomEvent.stopPropagation; }
 
   function t(key, vars) {
     var text = config.labels[key];
@@ -38,6 +41,9 @@
       { maximumFractionDigits: digits, minimumFractionDigits: 0 });
   }
 
+  /** "Label: " with the colon of the page's language, as HTML. */
+  function labelled(key) { return escapeHtml(t(key)) + (config.lang === 'zh' ? '：' : ': '); }
+
   /** An area in m² as planners read it: m² and 亩 (and ha when large). */
   function formatArea(m2) {
     var text = number(m2, 0) + ' ' + t('area.m2') + ' · ' + number(m2 / M2_PER_MU, 2) + ' ' + t('area.mu');
@@ -55,94 +61,113 @@
   }
   ApiError.prototype = Object.create(Error.prototype);
 
+  /** A call of the JSON API; the browser sends the session cookie itself (same origin). */
   function api(path, options) {
     options = options || {};
     var headers = { 'Accept': 'application/json' };
-    var token = sessionStorage.getItem(TOKEN_KEY);
-    if (token) { headers.Authorization = 'Bearer ' + token; }
-    if (options.body !== undefined) { headers['Content-Type'] = 'application/json'; }
+    var body = options.body;
+    if (body !== undefined && !(body instanceof FormData)) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(body);
+    }
     return fetch(config.api + path, {
-      method: options.method || 'GET',
-      headers: headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body)
+      method: options.method || 'GET', headers: headers, body: body, credentials: 'same-origin'
     }).then(function (response) {
       return response.text().then(function (text) {
-        var body = text ? JSON.parse(text) : null;
-        if (response.ok) { return body; }
-        if (response.status === 401 && token) { session.forget(); }
-        throw new ApiError(response.status, body);
+        var answer = null;
+        try { answer = text ? JSON.parse(text) : null; } catch (ignored) { answer = null; }
+        if (response.ok) { return answer; }
+        if (response.status === 401 && session.user) { session.forget(); }
+        throw new ApiError(response.status, answer);
       });
     });
   }
 
-  // ---- session: login form, token in sessionStorage -----------------------------------------------
+  /**
+   * A problem the API answered, for a person: in English the API's own detail; in Chinese the page's text
+   * for the problem's type (labels problem.<type slug>), with the location when the problem gives one.
+   */
+  function problemText(error) {
+    var problem = (error && error.problem) || {};
+    var slug = String(problem.type || '').replace(/^\/problems\//, '');
+    var where = problem.location ? ' (' + problem.location.map(function (value) { return number(value, 6); })
+      .join(', ') + ')' : '';
+    if (config.lang === 'en') { return problem.detail || problem.title || t('problem.unknown'); }
+    var text = config.labels['problem.' + slug];
+    if (text === undefined) { return t('problem.unknown') + (error && error.status ? ' (HTTP ' + error.status + ')' : ''); }
+    if (problem.field) { text += t('problem.field_named', { field: t('field.' + problem.field) }); }
+    if (problem.errors && problem.errors.length) {
+      text += problem.errors.map(function (item) {
+        return t('field.' + String(item.location).split('.').pop());
+      }).filter(function (name, index, names) { return names.indexOf(name) === index; }).join('、');
+    }
+    return text + (where ? t('problem.location') + where : '');
+  }
+
+  // ---- session: who is logged in (the page says), login, logout ----------------------------------
 
   var session = {
-    user: null,
+    user: config.user || null,
     listeners: [],
-    token: function () { return sessionStorage.getItem(TOKEN_KEY); },
     onChange: function (listener) { this.listeners.push(listener); },
     notify: function () {
       var user = this.user;
-      renderSession();
       this.listeners.forEach(function (listener) { listener(user); });
     },
+    /** Log in through the session cookie; resolves with the account. */
     login: function (username, secret) {
-      return api('/auth/token', { method: 'POST', body: { username: username, secret: secret } })
-        .then(function (answer) {
-          sessionStorage.setItem(TOKEN_KEY, answer.access_token);
-          return session.refresh();
-        });
+      return api('/auth/session', { method: 'POST', body: { username: username, secret: secret } })
+        .then(function (user) { session.user = user; session.notify(); return user; });
     },
+    /** The account of the cookie, asked of the API (the page already knows it when it is rendered). */
     refresh: function () {
-      if (!session.token()) { session.user = null; session.notify(); return Promise.resolve(null); }
-      return api('/me').then(function (user) {
-        session.user = user;
-        session.notify();
-        return user;
-      }, function () {
-        session.forget();
-        return null;
-      });
+      return api('/me').then(function (user) { session.user = user; session.notify(); return user; },
+        function () { session.forget(); return null; });
     },
+    /** The session ended elsewhere (401): the page shows the public view. */
     forget: function () {
-      sessionStorage.removeItem(TOKEN_KEY);
       if (session.user) { session.user = null; session.notify(); }
+    },
+    /** End the session on the server (the token stops working), then go to the login page. */
+    logout: function () {
+      var done = function () { window.location.assign('/login?lang=' + config.lang); };
+      return api('/auth/logout', { method: 'POST' }).then(done, done);
     }
   };
 
-  /** The login form, or who is logged in; while a kept token is being checked, neither flashes. */
-  function renderSession(checking) {
-    var form = document.getElementById('login-form');
-    var who = document.getElementById('login-user');
-    if (!form || !who) { return; }
-    var loggedIn = !!session.user || !!checking;
-    form.classList.toggle('d-none', loggedIn);
-    who.classList.toggle('d-none', !loggedIn);
-    var user = session.user;
-    document.getElementById('login-name').textContent = !user ? '…' : user.username + ' · ' +
-      (user.department ? t('department.' + user.department) : user.role);
+  function initLogout() {
+    document.querySelectorAll('[data-logout]').forEach(function (button) {
+      button.addEventListener('click', function () { button.disabled = true; session.logout(); });
+    });
   }
 
-  function initLogin() {
-    var form = document.getElementById('login-form');
-    if (!form) { return; }
-    form.addEventListener('submit', function (event) {
-      event.preventDefault();
-      var message = document.getElementById('login-message');
-      message.textContent = '';
-      session.login(form.elements.username.value, form.elements.secret.value).then(function (user) {
-        if (!user) { message.textContent = t('login.failed'); }
-        form.reset();
-      }, function () { message.textContent = t('login.failed'); });
-    });
-    document.getElementById('logout').addEventListener('click', function () {
-      // The server revokes the token, so a copy of it (a shared machine, a proxy log) stops working too.
-      var forget = function () { session.forget(); };
-      api('/auth/logout', { method: 'POST' }).then(forget, forget);
-    });
-    renderSession(!!session.token());
+  // ---- Leaflet.draw toolbar in the page's language ---------------------------------------------
+
+  /** Leaflet.draw reads L.drawLocal when a toolbar is made, i.e. in the map script after this one. */
+  function localiseDraw() {
+    if (!hasLeaflet || !L.drawLocal) { return; }
+    var draw = L.drawLocal.draw;
+    var edit = L.drawLocal.edit;
+    draw.toolbar.actions = { title: t('draw.cancel_title'), text: t('draw.cancel') };
+    draw.toolbar.finish = { title: t('draw.finish_title'), text: t('draw.finish') };
+    draw.toolbar.undo = { title: t('draw.undo_title'), text: t('draw.undo') };
+    draw.toolbar.buttons = { polyline: t('draw.polyline'), polygon: t('draw.polygon'), rectangle: t('draw.rectangle'),
+      circle: t('draw.circle'), marker: t('draw.marker'), circlemarker: t('draw.marker') };
+    draw.handlers.polygon.tooltip = { start: t('draw.polygon_start'), cont: t('draw.polygon_cont'), end: t('draw.polygon_end') };
+    draw.handlers.polyline.error = t('draw.intersect');
+    draw.handlers.polyline.tooltip = { start: t('draw.polyline_start'), cont: t('draw.polyline_cont'), end: t('draw.polyline_end') };
+    draw.handlers.rectangle.tooltip = { start: t('draw.rectangle_start') };
+    draw.handlers.simpleshape.tooltip = { end: t('draw.simpleshape_end') };
+    draw.handlers.marker.tooltip = { start: t('draw.marker_start') };
+    edit.toolbar.actions = { save: { title: t('draw.save_title'), text: t('draw.save') },
+      cancel: { title: t('draw.cancel_edit_title'), text: t('draw.cancel') },
+      clearAll: { title: t('draw.clear_title'), text: t('draw.clear') } };
+    edit.toolbar.buttons = { edit: t('draw.edit'), editDisabled: t('draw.nothing'), remove: t('draw.remove'),
+      removeDisabled: t('draw.nothing') };
+    edit.handlers.edit.tooltip = { text: t('draw.edit_text'), subtext: t('draw.edit_subtext') };
+    edit.handlers.remove.tooltip = { text: t('draw.remove_text') };
   }
+  localiseDraw();
 
   // ---- planning layers: vector tiles, styles, toggles, identify -----------------------------------
 
@@ -382,6 +407,79 @@
     element.innerHTML = '<div class="alert alert-' + kind + ' py-2 mb-2">' + html + '</div>';
   }
 
+  // ---- measure tool: distances and areas on the map -------------------------------------------
+
+  var measure = { active: false };
+
+  /** Whether a measurement is being drawn (its draw:created is no site and no marking). */
+  function measuring() { return measure.active; }
+
+  function formatDistance(m) {
+    return m >= 1000 ? number(m / 1000, 3) + ' ' + t('measure.km') + ' (' + number(m, 0) + ' ' + t('measure.m') + ')'
+      : number(m, 1) + ' ' + t('measure.m');
+  }
+
+  /** An area in m², 亩 and 公顷, all three always (what the measure tool answers). */
+  function formatAreaFull(m2) {
+    return number(m2, 0) + ' ' + t('area.m2') + ' · ' + number(m2 / M2_PER_MU, 2) + ' ' + t('area.mu') + ' · ' +
+      number(m2 / 10000, 4) + ' ' + t('area.ha');
+  }
+
+  /**
+   * 测量: a control that measures a line (metres, great-circle) or a polygon (geodesic m², 亩, 公顷, as
+   * Leaflet.draw's L.GeometryUtil computes it) drawn on the map. Only on the pages with site tools.
+   */
+  function addMeasureTool() {
+    var handlers = {
+      distance: new L.Draw.Polyline(map(), { metric: true, feet: false, showLength: true,
+        shapeOptions: { color: '#6a1b9a', weight: 3, dashArray: '4 4' } }),
+      area: new L.Draw.Polygon(map(), { metric: true, showArea: true, allowIntersection: false,
+        shapeOptions: { color: '#6a1b9a', weight: 2, dashArray: '4 4', fillOpacity: 0.1 } })
+    };
+    var group = L.featureGroup().addTo(map());
+    var Control = L.Control.extend({
+      options: { position: 'topleft' },
+      onAdd: function () {
+        var bar = L.DomUtil.create('div', 'leaflet-bar measure-control');
+        [['distance', 'fa-ruler', 'measure.distance'], ['area', 'fa-ruler-combined', 'measure.area'],
+          ['clear', 'fa-eraser', 'measure.clear']].forEach(function (spec) {
+          var button = L.DomUtil.create('a', 'measure-' + spec[0], bar);
+          button.href = '#';
+          button.title = t(spec[2]);
+          button.setAttribute('role', 'button');
+          button.setAttribute('aria-label', t(spec[2]));
+          button.innerHTML = '<i class="fa-solid ' + spec[1] + '"></i>';
+          L.DomEvent.on(button, 'click', function (event) {
+            L.DomEvent.stop(event);
+            if (spec[0] === 'clear') { group.clearLayers(); return; }
+            measure.active = true;
+            handlers[spec[0]].enable();
+          });
+        });
+        L.DomEvent.disableClickPropagation(bar);
+        return bar;
+      }
+    });
+    new Control().addTo(map());
+    map().on('draw:created', function (event) {
+      if (!measure.active) { return; }
+      var layer = event.layer;
+      var drawn = window[config.drawItems];
+      if (drawn) { drawn.removeLayer(layer); }  // folium's Draw keeps every drawing; a measurement is neither
+      var text;
+      if (event.layerType === 'polyline') {
+        var points = layer.getLatLngs();
+        var metres = 0;
+        for (var i = 1; i < points.length; i++) { metres += points[i - 1].distanceTo(points[i]); }
+        text = t('measure.distance') + (config.lang === 'zh' ? '：' : ': ') + formatDistance(metres);
+      } else {
+        text = t('measure.area') + (config.lang === 'zh' ? '：' : ': ') + formatAreaFull(L.GeometryUtil.geodesicArea(layer.getLatLngs()[0]));
+      }
+      layer.addTo(group).bindTooltip(escapeHtml(text), { permanent: true, className: 'measure-result' }).openTooltip();
+    });
+    map().on('draw:drawstop', function () { measure.active = false; });
+  }
+
   // ---- GCJ-02 basemap ---------------------------------------------------------------------------
 
   var GCJ_A = 6378245.0;  // Krasovsky 1940 semi-major axis, metres (as gis/gcj02.py)
@@ -417,24 +515,26 @@
    * placed as if the map were centred on the GCJ-02 position of the WGS84 centre, which moves the basemap
    * by the local GCJ-02 offset (~500 m in Xiamen). Across one view the offset varies by a few metres.
    */
-  L.TileLayer.GCJ02 = L.TileLayer.extend({
-    getEvents: function () {
-      var events = L.TileLayer.prototype.getEvents.call(this);
-      var update = events.moveend;
-      events.moveend = function () {
-        this._setZoomTransforms(this._map.getCenter(), this._map.getZoom());
-        update.call(this);
-      };
-      return events;
-    },
-    _setZoomTransform: function (level, center, zoom) {
-      L.TileLayer.prototype._setZoomTransform.call(this, level, toGcj(center), zoom);
-    },
-    _getTiledPixelBounds: function (center) {
-      return L.TileLayer.prototype._getTiledPixelBounds.call(this, toGcj(center));
-    }
-  });
-  L.tileLayer.gcj02 = function (url, options) { return new L.TileLayer.GCJ02(url, options); };
+  if (hasLeaflet) {
+    L.TileLayer.GCJ02 = L.TileLayer.extend({
+      getEvents: function () {
+        var events = L.TileLayer.prototype.getEvents.call(this);
+        var update = events.moveend;
+        events.moveend = function () {
+          this._setZoomTransforms(this._map.getCenter(), this._map.getZoom());
+          update.call(this);
+        };
+        return events;
+      },
+      _setZoomTransform: function (level, center, zoom) {
+        L.TileLayer.prototype._setZoomTransform.call(this, level, toGcj(center), zoom);
+      },
+      _getTiledPixelBounds: function (center) {
+        return L.TileLayer.prototype._getTiledPixelBounds.call(this, toGcj(center));
+      }
+    });
+    L.tileLayer.gcj02 = function (url, options) { return new L.TileLayer.GCJ02(url, options); };
+  }
 
   // ---- start -------------------------------------------------------------------------------------
 
@@ -447,23 +547,24 @@
   }
 
   ready(function () {
-    initLogin();
+    initLogout();
     if (config.map && map()) {
       initLayerPanel();
       initIdentify();
+      if (config.drawControl && (config.page === 'map' || config.page === 'apply')) { addMeasureTool(); }
     }
-    session.refresh();
+    session.notify();
   });
 
   window.Blueprint = {
-    config: config, t: t, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
-    api: api, ApiError: ApiError, session: session, map: map, ready: ready,
+    config: config, t: t, labelled: labelled, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
+    api: api, ApiError: ApiError, problemText: problemText, session: session, map: map, ready: ready,
     style: style, vectorTiles: vectorTiles, featuresAt: featuresAt,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
     conflictPopup: conflictPopup, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
     proposalLayer: proposalLayer,
     proposalSummary: proposalSummary, proposalDetails: proposalDetails, showMessage: showMessage,
     watchSiteMarkers: watchSiteMarkers,
-    wgs84ToGcj02: wgs84ToGcj02
+    wgs84ToGcj02: wgs84ToGcj02, measuring: measuring, formatAreaFull: formatAreaFull
   };
 })();
