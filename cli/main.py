@@ -244,6 +244,7 @@ def users_create(
     organisation: Annotated[str | None, typer.Option(help="for an applicant: the organisation (项目单位)")] = None,
     credit_code: Annotated[str | None, typer.Option(help="for an applicant: 统一社会信用代码")] = None,
     also: Annotated[list[str] | None, typer.Option(help="an extra role the account holds: admin or ndrc")] = None,
+    display_name: Annotated[str | None, typer.Option(help="the person's name (姓名), shown on the pages")] = None,
     secret: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
                                         envvar="BLUEPRINT_SECRET", help="the login secret (asked if not given)")] = "",
 ) -> None:
@@ -255,7 +256,7 @@ def users_create(
         with get_engine().begin() as connection:
             account = create_account(connection, username=username, secret=secret, role=role, department=department,
                                      organisation=organisation, credit_code=credit_code,
-                                     extra_roles=tuple(also or ()), by=_operator())
+                                     extra_roles=tuple(also or ()), display_name=display_name, by=_operator())
     except (AccountError, ValueError) as error:
         fail(error)
     typer.echo(f"created {account.label}; log in with POST /api/v1/auth/token")

@@ -51,6 +51,8 @@ class Account:
     organisation: str | None
     credit_code: str | None
     extra_roles: frozenset[Role] = frozenset()
+    display_name: str | None = None
+    """The person's name (姓名), if the account was given one."""
 
     def holds(self, role: Role) -> bool:
         """Whether the account has ``role``, as its own or as an extra role."""
@@ -60,7 +62,8 @@ class Account:
         """What the account may know of itself (GET /api/v1/me), never its secret or token."""
         return {"username": self.username, "role": self.role.value,
                 "department": self.department.value if self.department else None,
-                "organisation": self.organisation, "credit_code": self.credit_code}
+                "organisation": self.organisation, "credit_code": self.credit_code,
+                "display_name": self.display_name}
 
     @property
     def label(self) -> str:
@@ -76,10 +79,11 @@ def _row_to_account(row: Row[Any]) -> Account:
         organisation=row.organisation,
         credit_code=row.credit_code,
         extra_roles=frozenset(Role(extra) for extra in row.extra_roles),
+        display_name=row.display_name,
     )
 
 
-_COLUMNS = "id, username, role, department, organisation, credit_code, extra_roles"
+_COLUMNS = "id, username, role, department, organisation, credit_code, extra_roles, display_name"
 EXTRA_ROLES = (Role.ADMIN, Role.NDRC)
 """The roles an account can hold besides its own (a department or an applicant stays what it is)."""
 
@@ -94,6 +98,7 @@ def create_account(
     organisation: str | None = None,
     credit_code: str | None = None,
     extra_roles: tuple[Role | str, ...] = (),
+    display_name: str | None = None,
     by: str = "command line",
 ) -> Account:
     """Create an account. A department account names its department; an applicant its credit code.
@@ -113,18 +118,22 @@ def create_account(
         raise AccountError("an account can hold only the admin or NDRC role besides its own")
     if len(secret) < 8:
         raise AccountError("the secret must have at least 8 characters")
+    display_name = display_name.strip() if display_name else None
+    if display_name is not None and len(display_name) > 100:
+        raise AccountError("the display name may have at most 100 characters")
     exists = connection.execute(text("SELECT 1 FROM accounts WHERE username = :u"), {"u": username}).first()
     if exists:
         raise AccountError(f"an account named {username!r} already exists")
     row = connection.execute(
         text(
             "INSERT INTO accounts (username, role, department, organisation, credit_code, secret_hash, "
-            "extra_roles) VALUES (:username, :role, :department, :organisation, :credit, :hash, :extras) "
+            "extra_roles, display_name) "
+            "VALUES (:username, :role, :department, :organisation, :credit, :hash, :extras, :display_name) "
             f"RETURNING {_COLUMNS}"
         ),
         {"username": username, "role": role.value, "department": department.value if department else None,
          "organisation": organisation, "credit": credit_code, "hash": _hash(secret),
-         "extras": [extra.value for extra in extras]},
+         "extras": [extra.value for extra in extras], "display_name": display_name},
     ).one()
     account = _row_to_account(row)
     audit.append(connection, actor=by, action="account_create", after=_described(account))
@@ -179,7 +188,8 @@ def _described(account: Account) -> dict[str, Any]:
     """What the audit trail keeps of an account (never its secret)."""
     return {"account_id": account.id, "username": account.username, "role": account.role.value,
             "department": account.department.value if account.department else None,
-            "organisation": account.organisation, "extra_roles": sorted(r.value for r in account.extra_roles)}
+            "organisation": account.organisation, "display_name": account.display_name,
+            "extra_roles": sorted(r.value for r in account.extra_roles)}
 
 
 def _hash(secret: str) -> str:
@@ -236,7 +246,8 @@ def account_for_token(connection: Connection, token: str) -> Account | None:
     """The account of a valid, unexpired bearer token, or None."""
     row = connection.execute(
         text(
-            "SELECT a.id, a.username, a.role, a.department, a.organisation, a.credit_code, a.extra_roles "
+            "SELECT a.id, a.username, a.role, a.department, a.organisation, a.credit_code, a.extra_roles, "
+            "a.display_name "
             "FROM access_tokens t JOIN accounts a ON a.id = t.account_id "
             "WHERE t.token_hash = :h AND t.expires_at > now()"
         ),

@@ -175,3 +175,20 @@ def test_the_navigation_bar_names_the_person_and_their_department_not_the_slug_t
         assert name.count("发改委") == 1 and "ndrc" in name.split(">", 1)[1]
         # The page names the account but carries no token: the cookie is HttpOnly and the HTML holds no copy.
         assert browser.cookies["blueprint_session"] not in html
+
+
+def test_an_account_with_a_persons_name_shows_it_beside_the_department(client, engine):
+    from fastapi.testclient import TestClient
+
+    from projects.accounts import Role, create_account
+
+    with engine.begin() as connection:
+        create_account(connection, username="water-chen", secret="water-chen-secret", role=Role.DEPARTMENT,
+                       department="water", display_name="陈晓岚")
+    with TestClient(client.app) as browser:
+        assert browser.post("/api/v1/auth/session", headers={"Origin": "http://testserver"},
+                            json={"username": "water-chen", "secret": "water-chen-secret"}).status_code == 200
+        html = page(browser, "/map")
+        name = html[html.index('id="login-name"'):html.index('id="logout"')]
+        assert "<strong>陈晓岚</strong>" in name and "水利局" in name and "water-chen" not in name.split(">", 1)[1]
+        assert browser.get("/api/v1/me").json()["display_name"] == "陈晓岚"
