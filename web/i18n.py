@@ -215,6 +215,7 @@ LABELS: dict[str, Text] = {
     "report.conflicts": Text("空间冲突", "Spatial conflicts"),
     "report.percent": Text("占选址", "of site"),
     "report.layers": Text("规划图层版本与检测状态", "Planning layers: version and status"),
+    "report.layer_kind": Text("图层类别", "Layer kind"),
     "report.findings": Text("发现", "Findings"),
     "report.slivers": Text("忽略的细碎重叠（数字化误差）", "Ignored slivers (digitising noise)"),
     "report.opinions": Text("部门审查意见", "Department opinions"),

@@ -74,7 +74,8 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
         "title": ParagraphStyle("title", parent=base, fontSize=17, leading=22, alignment=TA_CENTER),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=16, alignment=TA_CENTER),
-        "heading": ParagraphStyle("heading", parent=base, fontSize=11, leading=15, spaceBefore=7, spaceAfter=3),
+        "heading": ParagraphStyle("heading", parent=base, fontSize=11, leading=15, spaceBefore=7, spaceAfter=3,
+                                  keepWithNext=1),
     }
 
 
@@ -265,10 +266,9 @@ def _facts(detail: dict[str, Any], t: dict[str, str], district: str | None,
 
 
 def _conflict_name(conflict: dict[str, Any], t: dict[str, str]) -> str:
-    kind = t.get("kind." + conflict["layer_kind"])
     if conflict["layer_kind"] == "project_site":
         return conflict["layer_name"] or t["conflict.other_project"]
-    return f"{kind or conflict['layer_kind']}: {conflict['layer_name']}"
+    return conflict["layer_name"] or t.get("kind." + conflict["layer_kind"], conflict["layer_kind"])
 
 
 def _conflicts(detail: dict[str, Any], t: dict[str, str], language: str,
@@ -297,7 +297,7 @@ def _layers(detail: dict[str, Any], t: dict[str, str], language: str,
     screening = detail.get("screening") or {}
     status = screening.get("layer_status") or []
     rows: list[list[Any]] = [[_cell(h, styles) for h in (
-        t["conflict.layer"], t["legend.title"], t["legend.version"], t["proposal.state"], t["report.findings"],
+        t["report.layer_kind"], t["conflict.layer"], t["legend.version"], t["proposal.state"], t["report.findings"],
         t["report.slivers"])]]
     for entry in status:
         rows.append([_cell(entry["kind_name"][language], styles), _cell(entry.get("layer_name") or "—", styles),
