@@ -361,6 +361,7 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
             # screens again and may still refuse
             "eligible": blockers == [],
             "blockers": blockers or [],
+            "decisions": decisions(connection, row.id),
         })
     return result
 

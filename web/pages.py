@@ -1,7 +1,8 @@
 """The map pages (Jinja2 + folium), served by the same FastAPI app as the API.
 
-Pages: ``/`` and ``/map`` the one-blueprint map (一张蓝图总图), ``/proposals/{id}/review`` the proposal
-review map (项目审查), ``/ndrc`` the NDRC overview (发改委统筹). Labels are Chinese by default, English
+Pages: ``/`` and ``/map`` the one-blueprint map (一张蓝图总图), ``/queue`` a department's work queue
+(待我审查), ``/proposals/{id}/review`` the proposal review map (项目审查) with the opinion form, ``/ndrc``
+the NDRC overview (发改委统筹). Labels are Chinese by default, English
 with ``?lang=en``. The HTML carries no proposal data: the pages' JavaScript logs in (a bearer token from
 ``POST /api/v1/auth/token`` kept in ``sessionStorage``) and reads proposals from the JSON API, which
 decides who sees what. Planning layers are public, as in the API, and come as vector tiles.
@@ -51,6 +52,7 @@ templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("map", "/map", "nav.map"),
+    ("queue", "/queue", "nav.queue"),
     ("ndrc", "/ndrc", "nav.ndrc"),
     ("investment", "/investment", "nav.investment"),
     ("supervision", "/supervision", "nav.supervision"),
@@ -169,10 +171,21 @@ def review_page(request: Request, proposal_id: int, lang: Language = None) -> HT
                                "drawControl": draw.get_name()})
 
 
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, lang: Language = None) -> HTMLResponse:
+    """待我审查: the proposals waiting for the logged-in official's department, the longest waiting first,
+    each linked to its review page; their sites on the map."""
+    language = language_of(lang)
+    fmap, layers = planning_map(language)
+    return render_page(request, "queue.html", page="queue", language=language, fmap=fmap, layers=layers,
+                       title_key="nav.queue")
+
+
 @router.get("/ndrc", response_class=HTMLResponse)
 def ndrc_page(request: Request, lang: Language = None) -> HTMLResponse:
-    """发改委统筹: every proposal with its conflicts and opinions, on a table and a map, with the
-    approve (赋码) and return actions; refusals are shown with their reasons."""
+    """发改委统筹: every proposal with its conflicts and opinions, on a table (filtered, sorted, searched) and
+    a map, with the start-review, approve (赋码, on eligible proposals, after a confirmation) and return
+    actions; refusals, returns and decisions are shown with their reasons in the page's language."""
     language = language_of(lang)
     fmap, layers = planning_map(language)
     return render_page(request, "ndrc.html", page="ndrc", language=language, fmap=fmap, layers=layers,
