@@ -23,7 +23,7 @@ from layers.catalogue import LAYER_KINDS, Severity, Text
 from layers.departments import Department
 from layers.land_use import is_known_class
 from projects import audit
-from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
+from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role, sees_other_projects
 from projects.accounts import Account, Role
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
@@ -349,6 +349,8 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
         status = review_status(connection, row)
         summary = status.get("current_report", {}).get("summary", {}) if status.get("current_report") else {}
         blockers = approval_blockers(connection, row, status) if row.state == State.UNDER_REVIEW else None
+        if blockers and not sees_other_projects(actor):  # which other project is in the way is for officials
+            blockers = [{**b, "layer": None} if b.get("layer_kind") == "project_site" else b for b in blockers]
         result.append({
             **_public_fields(row),
             "district_name": districts.get(row.district_code),

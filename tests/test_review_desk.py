@@ -165,3 +165,21 @@ def test_the_report_is_read_as_the_proposal_is(client, login, applicant, clean_s
     assert client.get(path, headers=login("dept-water")).status_code == 404  # a draft is the applicant's
     own = client.get(path, headers=applicant["headers"])
     assert own.status_code == 200 and "草稿" in pdf_text(own.content)
+
+
+def test_an_applicant_is_not_told_which_project_stands_in_the_way(client, login, applicant, clean_spots):
+    site = next(clean_spots)
+    first = create(client, applicant, site, name="先行赋码项目")
+    open_review(client, login, applicant, first["id"])
+    assert client.post(f"{API}/proposals/{first['id']}/actions", json={"action": "approve"},
+                       headers=login("ndrc")).status_code == 200
+    second = create(client, applicant, site, name="后来重叠项目")
+    open_review(client, login, applicant, second["id"])
+
+    def in_the_way(headers: dict) -> list[dict]:
+        listed = next(p for p in client.get(f"{API}/proposals", headers=headers).json() if p["id"] == second["id"])
+        assert listed["eligible"] is False
+        return [b for b in listed["blockers"] if b.get("layer_kind") == "project_site"]
+
+    assert [b["layer"] for b in in_the_way(login("ndrc"))] == ["先行赋码项目"]
+    assert [b["layer"] for b in in_the_way(applicant["headers"])] == [None]
