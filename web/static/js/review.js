@@ -39,8 +39,9 @@
       '<tr><th>' + B.escapeHtml(B.t('proposal.applicant')) + '</th><td>' + B.escapeHtml(detail.applicant_organisation) + '</td></tr>' +
       '<tr><th>' + B.escapeHtml(B.t('proposal.area')) + '</th><td>' + B.formatArea(current.area_m2 || 0) + ' (' +
         B.escapeHtml(B.t('proposal.revision', { n: current.revision })) + ')</td></tr>' +
-      (detail.project_code ? '<tr><th>' + B.escapeHtml(B.t('proposal.code')) + '</th><td><code>' +
-        B.escapeHtml(detail.project_code) + '</code></td></tr>' : '') +
+      (detail.project_code ? '<tr><th>' + B.escapeHtml(B.t('proposal.code')) + '</th><td><a class="project-code-link" ' +
+        'href="/supervision/projects/' + encodeURIComponent(detail.project_code) + '?lang=' + cfg.lang + '"><code>' +
+        B.escapeHtml(detail.project_code) + '</code></a></td></tr>' : '') +
       '<tr><th>' + B.escapeHtml(B.t('proposal.conflicts')) + '</th><td>' +
         B.conflictBadges(detail.screening ? detail.screening.summary : {}) + '</td></tr></table>';
   }
