@@ -176,7 +176,7 @@ LABELS: dict[str, Text] = {
     "ndrc.sort_waiting": Text("等待最久", "waiting longest"),
     "ndrc.sort_name": Text("项目名称", "name"),
     "ndrc.sort_conflicts": Text("禁止类冲突最多", "most blocking conflicts"),
-    "ndrc.count": Text("共{n}项", "{n} proposals"),
+    "ndrc.count": Text("共{n}项", "Proposals: {n}"),
     "ndrc.blockers": Text("暂不可赋码：", "Not eligible yet:"),
     "ndrc.confirm_title": Text("确认批准赋码", "Confirm approval and code"),
     "ndrc.confirm_text": Text("将为以下项目分配投资项目代码。代码一经分配不可撤销、不可更改。",

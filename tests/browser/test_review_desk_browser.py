@@ -158,7 +158,7 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
     page.select_option("#filter-district", "")
     page.fill("#filter-search", proposal["name"])
     assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == 1
-    assert ("共1项" if lang == "zh" else "1 proposals") in page.inner_text("#ndrc-count")
+    assert ("共1项" if lang == "zh" else "Proposals: 1") in page.inner_text("#ndrc-count")
 
     page.click(f"{row} button[data-action=approve]")
     confirmation = page.locator(f"{row} + tr .approve-confirmation")
