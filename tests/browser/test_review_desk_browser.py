@@ -53,12 +53,12 @@ def fits(tab) -> None:
 
 @pytest.mark.parametrize(("screen", "lang"), SCREENS)
 def test_a_department_finds_its_queue_and_gives_its_opinion_in_the_page(
-        tab, live_server, client, login, applicant, spots, screen, lang):
+        tab, live_server, client, login, demo_secret, applicant, spots, screen, lang):
     proposal = under_review(client, login, applicant, spots, "审查队列测试")
     page = tab.page
     page.set_viewport_size(VIEWPORTS[screen])
     open_page(tab, f"{live_server}/queue?lang={lang}")
-    log_in(tab, "dept-construction")
+    log_in(tab, "dept-construction", demo_secret("dept-construction"))
     item = page.locator(f".queue-item[data-proposal-id='{proposal['id']}']")
     item.wait_for()
     expected = client.get(f"{API}/review-queue", headers=login("dept-construction")).json()
@@ -97,14 +97,14 @@ def test_a_department_finds_its_queue_and_gives_its_opinion_in_the_page(
 
 @pytest.mark.parametrize(("screen", "lang"), SCREENS)
 def test_a_returned_proposal_says_why_no_opinion_can_be_given(
-        tab, live_server, client, login, applicant, spots, screen, lang):
+        tab, live_server, client, login, demo_secret, applicant, spots, screen, lang):
     proposal = under_review(client, login, applicant, spots, "退回说明测试")
     assert client.post(f"{API}/proposals/{proposal['id']}/actions", headers=login("ndrc"),
                        json={"action": "return", "reason": "请补充用地红线图"}).status_code == 200
     page = tab.page
     page.set_viewport_size(VIEWPORTS[screen])
     open_page(tab, f"{live_server}/proposals/{proposal['id']}/review?lang={lang}")
-    log_in(tab, "dept-construction")
+    log_in(tab, "dept-construction", demo_secret("dept-construction"))
     status = page.locator("#opinion-status [data-obstacle='returned']")
     status.wait_for()
     text = status.inner_text()
@@ -122,7 +122,7 @@ def test_a_returned_proposal_says_why_no_opinion_can_be_given(
 
 @pytest.mark.parametrize(("screen", "lang"), SCREENS)
 def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
-        tab, live_server, client, login, applicant, spots, screen, lang):
+        tab, live_server, client, login, demo_secret, applicant, spots, screen, lang):
     proposal = under_review(client, login, applicant, spots, "赋码确认测试")
     for department in ("construction", "natural_resources"):
         assert client.post(f"{API}/proposals/{proposal['id']}/opinions", headers=login(f"dept-{department}"),
@@ -130,7 +130,7 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
     page = tab.page
     page.set_viewport_size(VIEWPORTS[screen])
     open_page(tab, f"{live_server}/ndrc?lang={lang}")
-    log_in(tab, "ndrc")
+    log_in(tab, "ndrc", demo_secret("ndrc"))
     row = f"tr[data-proposal-id='{proposal['id']}']"
     page.wait_for_selector(row)
     listed = client.get(f"{API}/proposals", headers=login("ndrc")).json()
@@ -179,11 +179,11 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
 
 
 def test_the_review_page_downloads_the_report_and_prints_without_its_tools(
-        tab, live_server, client, login, applicant, spots):
+        tab, live_server, client, login, demo_secret, applicant, spots):
     proposal = under_review(client, login, applicant, spots, "打印报告测试")
     page = tab.page
     open_page(tab, f"{live_server}/proposals/{proposal['id']}/review?lang=en")
-    log_in(tab, "dept-natural_resources")
+    log_in(tab, "dept-natural_resources", demo_secret("dept-natural_resources"))
     page.wait_for_selector("#report-actions:not(.d-none)")
     with page.expect_download() as download:
         page.click("#report-link")

@@ -48,13 +48,13 @@ class Person:
 
 
 @contextmanager
-def person(chromium, live_server: str, username: str, path: str) -> Iterator[Person]:
+def person(chromium, live_server: str, demo_secret, username: str, path: str) -> Iterator[Person]:
     context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
     try:
         who = Person(context.new_page())
         who.page.goto(f"{live_server}{path}")
         who.settle()
-        log_in(who, username)
+        log_in(who, username, demo_secret(username))
         yield who
         assert who.errors == []
     finally:
@@ -84,8 +84,8 @@ def give_opinion(who: Person, verdict: str, reason: str | None = None) -> None:
     page.wait_for_selector("#opinion-message .alert-success")
 
 
-def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server, client, login, engine,
-                                                         loaded_samples, tmp_path):
+def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server, client, login, demo_secret,
+                                                         engine, loaded_samples, tmp_path):
     applicant = applicant_account(client, login, engine, "applicant-whole-path", 70051)
     spots = (shapely.geometry.shape(site) for site in clean_sites(engine))
     first, revised = next(spots), next(spots)
@@ -102,13 +102,16 @@ def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server,
                        headers=login("ndrc")).status_code == 200
     review = f"/proposals/{proposal_id}/review"
 
-    with person(chromium, live_server, "dept-construction", review) as construction:
+    def as_(username: str, path: str):
+        return person(chromium, live_server, demo_secret, username, path)
+
+    with as_("dept-construction", review) as construction:
         give_opinion(construction, "agree")
-    with person(chromium, live_server, "dept-natural_resources", review) as planning:
+    with as_("dept-natural_resources", review) as planning:
         give_opinion(planning, "object", "选址占用规划道路红线，请调整")
         assert "选址占用规划道路红线" in planning.page.inner_text("#opinions")
 
-    with person(chromium, live_server, "ndrc", "/ndrc") as ndrc:
+    with as_("ndrc", "/ndrc") as ndrc:
         row = f"tr[data-proposal-id='{proposal_id}']"
         ndrc.page.wait_for_selector(row)
         assert ndrc.page.locator(f"{row} button[data-action=approve]").count() == 0
@@ -120,10 +123,10 @@ def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server,
                         headers=applicant["headers"])
     assert moved.status_code == 201, moved.text
 
-    with person(chromium, live_server, "dept-natural_resources", review) as planning:
+    with as_("dept-natural_resources", review) as planning:
         give_opinion(planning, "agree")
 
-    with person(chromium, live_server, "ndrc", "/ndrc") as ndrc:
+    with as_("ndrc", "/ndrc") as ndrc:
         page = ndrc.page
         row = f"tr[data-proposal-id='{proposal_id}']"
         page.wait_for_selector(f"{row} .eligibility.eligible")
