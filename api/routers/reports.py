@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from api.auth import Caller
+from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from gis.db import get_engine
 from projects import proposals
@@ -15,7 +16,7 @@ from projects.districts import district_names
 from web.i18n import preferred_language
 from web.report_pdf import ReportFontMissingError, proposal_report
 
-router = APIRouter(prefix="/api/v1")
+router = APIRouter(prefix="/api/v1", route_class=BoundaryRoute)
 
 
 @router.get("/proposals/{proposal_id}/report.pdf", tags=["proposals"], response_class=Response,
