@@ -13,6 +13,7 @@ from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
 from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
+from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
@@ -37,6 +38,7 @@ def create_app() -> FastAPI:
     app.include_router(layers_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
+    app.include_router(reports_router.router)
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
     app.include_router(ogc_router.router)

@@ -67,6 +67,8 @@ class OpinionIn(BaseModel):
     verdict: str = Field(description="agree, agree_with_conditions or object", max_length=30)
     conditions: list[str] = Field(default_factory=list, max_length=50)
     reason: str | None = Field(default=None, max_length=4000)
+    marking_ids: list[int] = Field(default_factory=list, max_length=50,
+                                   description="the department's own markings on this proposal the opinion cites")
 
 
 class MarkingIn(BaseModel):

@@ -19,14 +19,15 @@ from sqlalchemy.exc import IntegrityError
 
 from gis.errors import SpatialInputError
 from gis.geometry import parse_geojson_geometry, require_vertex_limit
-from layers.catalogue import Severity
+from layers.catalogue import LAYER_KINDS, Severity, Text
 from layers.departments import Department
 from layers.land_use import is_known_class
 from projects import audit
-from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
+from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role, sees_other_projects
 from projects.accounts import Account, Role
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
+from projects.districts import district_names
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
 from projects.screening import (
@@ -254,8 +255,12 @@ def review_status(connection: Connection, proposal: Row[Any],
     required = sorted(required_departments(current.report or UNSCREENED, proposal.project_type))
     opinions = connection.execute(
         text(
-            "SELECT o.id, o.department, o.verdict, o.conditions, o.reason, o.created_at, r.revision, a.username "
+            "SELECT o.id, o.department, o.verdict, o.conditions, o.reason, o.created_at, r.revision, a.username, "
+            "coalesce(l.after->'marking_ids', '[]'::jsonb) AS marking_ids "
             "FROM opinions o JOIN site_revisions r ON r.id = o.revision_id JOIN accounts a ON a.id = o.author_id "
+            # the markings an opinion cites are kept in its audit entry
+            "LEFT JOIN audit_log l ON l.proposal_id = o.proposal_id AND l.action = 'opinion' "
+            "AND (l.after->>'opinion_id')::bigint = o.id "
             "WHERE o.proposal_id = :p ORDER BY o.id"
         ),
         {"p": proposal.id},
@@ -297,7 +302,7 @@ def review_status(connection: Connection, proposal: Row[Any],
 def _opinion_dict(row: Row[Any]) -> dict[str, Any]:
     return {"id": row.id, "department": row.department, "verdict": row.verdict, "conditions": row.conditions,
             "reason": row.reason, "revision": row.revision, "author": row.username,
-            "created_at": row.created_at.isoformat()}
+            "marking_ids": row.marking_ids, "created_at": row.created_at.isoformat()}
 
 
 def proposal_detail(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
@@ -324,8 +329,24 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "applicant_credit": {kind: active_entries(connection, proposal.credit_code, date.today(), kind)
                              for kind in ("black", "red")},
         "review": status,
+        "decisions": decisions(connection, proposal_id),
         "legal_actions": [a.value for a in _legal_actions(proposal)],
     }
+
+
+DECISION_ACTIONS = (Action.RETURN.value, Action.REJECT.value, Action.APPROVE.value)
+
+
+def decisions(connection: Connection, proposal_id: int) -> list[dict[str, Any]]:
+    """The NDRC's decisions on a proposal, oldest first: returned (退回) and rejected (驳回) with the reason
+    given, approved (赋码) with the code; from the audit trail, which keeps every one."""
+    rows = connection.execute(
+        text("SELECT action, actor, at, after->>'reason' AS reason, after->>'project_code' AS project_code "
+             "FROM audit_log WHERE proposal_id = :p AND action = ANY(:actions) ORDER BY id"),
+        {"p": proposal_id, "actions": list(DECISION_ACTIONS)},
+    ).all()
+    return [{"action": r.action, "actor": r.actor, "at": r.at.isoformat(), "reason": r.reason,
+             "project_code": r.project_code} for r in rows]
 
 
 def _legal_actions(proposal: Row[Any]) -> list[Action]:
@@ -336,21 +357,47 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
     """The proposals this account may see, newest first, with their conflict and review status."""
     require_role(actor, Role.NDRC, Role.DEPARTMENT, Role.APPLICANT, action="listing proposals")
     rows = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals ORDER BY id DESC")).all()
+    districts = district_names(connection)
     result = []
     for row in rows:
         if not can_view_proposal(actor, row.owner_id, row.state):
             continue
         status = review_status(connection, row)
         summary = status.get("current_report", {}).get("summary", {}) if status.get("current_report") else {}
+        blockers = approval_blockers(connection, row, status) if row.state == State.UNDER_REVIEW else None
+        if blockers and not sees_other_projects(actor):  # which other project is in the way is for officials
+            blockers = [{**b, "layer": None} if b.get("layer_kind") == "project_site" else b for b in blockers]
         result.append({
             **_public_fields(row),
+            "district_name": districts.get(row.district_code),
             "conflicts": {k: summary.get(k) for k in ("blocking_count", "needs_review_count", "info_count")},
             "required_departments": status["required"],
             "outstanding": status["outstanding"],
             "objections": status["objections"],
             "opinion_count": len(status["opinions"]),
+            # 可赋码: under review with nothing in the way on the stored screening; the approval itself
+            # screens again and may still refuse
+            "eligible": blockers == [],
+            "blockers": blockers or [],
+            "decisions": decisions(connection, row.id),
         })
     return result
+
+
+def review_queue(connection: Connection, actor: Account | None) -> list[dict[str, Any]]:
+    """待我审查: the proposals under review that wait for the caller's department's opinion, the one
+    waiting longest first (``outstanding[].waiting_days`` says since when, in days)."""
+    require_role(actor, Role.DEPARTMENT, action="reading the review queue")
+    assert actor is not None
+    if actor.department is None:
+        raise AccessDeniedError("the review queue is a department's: this account belongs to no department")
+    department = actor.department.value
+    queue = []
+    for item in list_proposals(connection, actor):
+        waiting = next((w for w in item["outstanding"] if w["department"] == department), None)
+        if item["state"] == State.UNDER_REVIEW and waiting is not None:
+            queue.append({**item, "waiting_since": waiting["waiting_since"], "waiting_days": waiting["waiting_days"]})
+    return sorted(queue, key=lambda item: item["waiting_since"])
 
 
 def act(connection: Connection, actor: Account | None, proposal_id: int, action: str,
@@ -458,33 +505,62 @@ def _lock_approval_area(connection: Connection, site: Site) -> None:
         connection.execute(lock, {"namespace": APPROVAL_LOCK_NAMESPACE, "key": key})
 
 
-def approval_blockers(connection: Connection, proposal: Row[Any]) -> list[dict[str, Any]]:
+def _refusal(kind: str, zh: str, en: str, **fields: Any) -> dict[str, Any]:
+    """One reason the approval is refused: its ``kind``, its structured fields, and its sentence in both
+    languages (``text``); ``message`` keeps the English sentence for older clients."""
+    return {"kind": kind, **fields, "message": en, "text": {"zh": zh, "en": en}}
+
+
+def approval_blockers(connection: Connection, proposal: Row[Any],
+                      status: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every reason the NDRC may not approve now: blocking conflicts, objections, silence, blacklisting.
 
-    Read from the newest screening of the current revision: in an approval, the one it has just made."""
-    status = review_status(connection, proposal)
+    Read from the newest screening of the current revision: in an approval, the one it has just made.
+    Each reason's sentence is built here in Chinese and English from its own fields (areas in m²).
+    ``status`` is the proposal's :func:`review_status` when the caller has it already."""
+    status = review_status(connection, proposal) if status is None else status
     reasons: list[dict[str, Any]] = []
     report = status.get("current_report") or UNSCREENED
     for conflict in report["conflicts"]:
         if conflict["severity"] == Severity.BLOCKING.value:
-            reasons.append({"kind": "blocking_conflict", "rule_id": conflict["rule_id"],
-                            "layer": conflict["layer_name"], "feature_id": conflict["feature_id"],
-                            "message": f"blocking conflict: {conflict['message']['en']} "
-                                       f"({conflict['overlap']['m2']:,.0f} m²)"})
+            m2 = conflict["overlap"]["m2"]
+            rule = conflict["message"]
+            reasons.append(_refusal(
+                "blocking_conflict",
+                f"禁止类冲突：{rule['zh']}（重叠 {m2:,.0f} 平方米）",
+                f"blocking conflict: {rule['en']} ({m2:,.0f} m²)",
+                rule_id=conflict["rule_id"], layer=conflict["layer_name"], layer_kind=conflict["layer_kind"],
+                feature_id=conflict["feature_id"], overlap_m2=m2))
     for kind in report["summary"].get("missing_layer_kinds", []):
-        reasons.append({"kind": "missing_layer", "layer_kind": kind,
-                        "message": f"the screening could not check layer kind {kind}: it is not loaded"})
+        name = LAYER_KINDS[kind].name if kind in LAYER_KINDS else Text(kind, kind)
+        reasons.append(_refusal(
+            "missing_layer",
+            f"未能检测“{name.zh}”图层：该类图层尚未导入",
+            f"the screening could not check layer kind {kind} ({name.en}): it is not loaded",
+            layer_kind=kind))
     for objection in status["objections"]:
-        reasons.append({"kind": "objection", "department": objection["department"],
-                        "message": f"{Department(objection['department']).name_en} objects: {objection['reason']}"})
+        department = Department(objection["department"])
+        reasons.append(_refusal(
+            "objection",
+            f"{department.name_zh}不同意：{objection['reason']}",
+            f"{department.name_en} objects: {objection['reason']}",
+            department=department.value, reason=objection["reason"]))
     for waiting in status["outstanding"]:
-        reasons.append({"kind": "outstanding_opinion", "department": waiting["department"],
-                        "message": f"{waiting['en']} has not given its opinion "
-                                   f"(waiting {waiting['waiting_days']} days)"})
+        department = Department(waiting["department"])
+        days = waiting["waiting_days"]
+        reasons.append(_refusal(
+            "outstanding_opinion",
+            f"{department.name_zh}尚未反馈意见（已等待 {days} 天）",
+            f"{department.name_en} has not given its opinion (waiting {days} days)",
+            department=department.value, waiting_days=days))
     for entry in active_entries(connection, proposal.credit_code, date.today(), "black"):
-        reasons.append({"kind": "blacklisted_applicant", "credit_code": proposal.credit_code,
-                        "message": f"the applicant {proposal.credit_code} is blacklisted (联合惩戒) since "
-                                   f"{entry['valid_from']}: {entry['reason']} (source: {entry['source']})"})
+        reasons.append(_refusal(
+            "blacklisted_applicant",
+            f"项目单位 {proposal.credit_code} 自 {entry['valid_from']} 起列入失信联合惩戒名单：{entry['reason']}"
+            f"（来源：{entry['source']}）",
+            f"the applicant {proposal.credit_code} is blacklisted (联合惩戒) since {entry['valid_from']}: "
+            f"{entry['reason']} (source: {entry['source']})",
+            credit_code=proposal.credit_code, valid_from=str(entry["valid_from"]), source=entry["source"]))
     return reasons
 
 
@@ -514,8 +590,10 @@ def _beijing_today() -> date:
 
 
 def post_opinion(connection: Connection, actor: Account | None, proposal_id: int, verdict: str,
-                 conditions: list[str] | None = None, reason: str | None = None) -> dict[str, Any]:
-    """A department's opinion on the current revision: agree, agree with conditions, or object."""
+                 conditions: list[str] | None = None, reason: str | None = None,
+                 marking_ids: list[int] | None = None) -> dict[str, Any]:
+    """A department's opinion on the current revision: agree, agree with conditions, or object; it may
+    cite the department's own markings on the proposal (``marking_ids``)."""
     require_role(actor, Role.DEPARTMENT, action="giving an opinion")
     assert actor is not None
     proposal = _visible(connection, actor, proposal_id, lock=True)
@@ -535,6 +613,13 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
         raise AccessDeniedError(
             f"{actor.department.name_en} is not among the departments this proposal needs "
             f"({', '.join(status['required']) or 'none'})")
+    cited = sorted(set(marking_ids or []))
+    own = set(connection.execute(
+        text("SELECT id FROM markings WHERE proposal_id = :p AND department = :d AND id = ANY(:ids)"),
+        {"p": proposal_id, "d": actor.department.value, "ids": cited}).scalars())
+    if set(cited) - own:
+        raise ProposalInputError("marking_ids", "an opinion cites only its own department's markings on this "
+                                 f"proposal; not {', '.join(str(i) for i in sorted(set(cited) - own))}")
     revision_id = connection.execute(
         text("SELECT id FROM site_revisions WHERE proposal_id = :p AND is_current"), {"p": proposal_id}
     ).scalar_one()
@@ -546,7 +631,7 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
     ).scalar_one()
     audit.record(connection, actor=actor, action="opinion", proposal_id=proposal_id,
                  after={"opinion_id": opinion_id, "department": actor.department.value, "verdict": verdict,
-                        "conditions": conditions, "reason": reason})
+                        "conditions": conditions, "reason": reason, "marking_ids": cited})
     return proposal_detail(connection, actor, proposal_id)
 
 

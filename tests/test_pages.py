@@ -18,8 +18,9 @@ from web.legend import LAND_USE_COLOURS
 from web.maps import UnlocalisedAssetError, base_map, render_map
 from web.settings import map_settings
 
-PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/map?lang=en", "/ndrc?lang=en", "/proposals/1/review?lang=en",
-         "/login", "/logout?lang=en", "/proposals/new", "/proposals/mine?lang=en", "/proposals/1/edit"]
+PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/queue", "/map?lang=en", "/ndrc?lang=en",
+         "/proposals/1/review?lang=en", "/queue?lang=en", "/login", "/logout?lang=en", "/proposals/new",
+         "/proposals/mine?lang=en", "/proposals/1/edit"]
 
 
 class Links(HTMLParser):
@@ -105,7 +106,7 @@ def test_layers_come_as_versioned_vector_tiles_not_inline_geojson(client, loaded
 def test_the_pages_carry_no_proposal_data_for_the_public(client, login, loaded_samples):
     proposals = client.get("/api/v1/proposals", headers=login("ndrc")).json()
     assert proposals
-    for path in ("/map", "/ndrc", f"/proposals/{proposals[0]['id']}/review"):
+    for path in ("/map", "/ndrc", "/queue", f"/proposals/{proposals[0]['id']}/review"):
         html = page(client, path)
         leaked = [p["name"] for p in proposals if p["name"] in html or p["applicant_organisation"] in html]
         assert not leaked, f"{path} shows {leaked[:3]} without a login"

@@ -41,6 +41,7 @@ PAGE_CSS: tuple[str, ...] = (
     vendor("bootstrap", "css/bootstrap.min.css"),
     vendor("fontawesome", "css/all.min.css"),
     f"{STATIC_URL}/css/blueprint.css",
+    f"{STATIC_URL}/css/desk.css",
 )
 """Stylesheets of every page (the base template links them)."""
 

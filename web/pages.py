@@ -2,13 +2,13 @@
 
 Pages: ``/`` and ``/map`` the one-blueprint map (一张蓝图总图) with draw-and-screen, ``/login`` and
 ``/logout``, ``/proposals/new`` and ``/proposals/{id}/edit`` the applicant's proposal (项目申报),
-``/proposals/mine`` the applicant's own proposals, ``/proposals/{id}/review`` the proposal review map
-(项目审查), ``/ndrc`` the NDRC overview (发改委统筹). Labels are Chinese by default, English with
-``?lang=en``. The HTML carries no proposal data: the pages' JavaScript reads proposals from the JSON API,
-which decides who sees what. The session is the HttpOnly cookie of ``POST /api/v1/auth/session`` (see
-:mod:`api.auth`), sent by the browser with every request of every tab; no script can read the token. The
-page knows only who is logged in (for the navigation bar). Planning layers are public, as in the API, and
-come as vector tiles.
+``/proposals/mine`` the applicant's own proposals, ``/queue`` a department's work queue (待我审查),
+``/proposals/{id}/review`` the proposal review map (项目审查) with the opinion form, ``/ndrc`` the NDRC
+overview (发改委统筹). Labels are Chinese by default, English with ``?lang=en``. The HTML carries no proposal
+data: the pages' JavaScript reads proposals from the JSON API, which decides who sees what. The session is
+the HttpOnly cookie of ``POST /api/v1/auth/session`` (see :mod:`api.auth`), sent by the browser with every
+request of every tab; no script can read the token. The page knows only who is logged in (for the
+navigation bar). Planning layers are public, as in the API, and come as vector tiles.
 
 Building another map page on this infrastructure (e.g. the investment map of the parcels issue):
 
@@ -59,6 +59,7 @@ templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("map", "/map", "nav.map"),
     ("mine", "/proposals/mine", "nav.mine"),
+    ("queue", "/queue", "nav.queue"),
     ("ndrc", "/ndrc", "nav.ndrc"),
     ("investment", "/investment", "nav.investment"),
     ("supervision", "/supervision", "nav.supervision"),
@@ -218,10 +219,21 @@ def review_page(request: Request, proposal_id: int, lang: Language = None) -> HT
                                "drawControl": draw.get_name()})
 
 
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, lang: Language = None) -> HTMLResponse:
+    """待我审查: the proposals waiting for the logged-in official's department, the longest waiting first,
+    each linked to its review page; their sites on the map."""
+    language = language_of(lang)
+    fmap, layers = planning_map(language)
+    return render_page(request, "queue.html", page="queue", language=language, fmap=fmap, layers=layers,
+                       title_key="nav.queue")
+
+
 @router.get("/ndrc", response_class=HTMLResponse)
 def ndrc_page(request: Request, lang: Language = None) -> HTMLResponse:
-    """发改委统筹: every proposal with its conflicts and opinions, on a table and a map, with the
-    approve (赋码) and return actions; refusals are shown with their reasons."""
+    """发改委统筹: every proposal with its conflicts and opinions, on a table (filtered, sorted, searched) and
+    a map, with the start-review, approve (赋码, on eligible proposals, after a confirmation) and return
+    actions; refusals, returns and decisions are shown with their reasons in the page's language."""
     language = language_of(lang)
     fmap, layers = planning_map(language)
     return render_page(request, "ndrc.html", page="ndrc", language=language, fmap=fmap, layers=layers,

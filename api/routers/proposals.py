@@ -115,6 +115,13 @@ def post_proposal(body: ProposalIn, caller: Caller) -> dict[str, Any]:
         return proposals.create_proposal(connection, caller, data, site)
 
 
+@router.get("/review-queue", tags=["review"])
+def get_review_queue(caller: Caller) -> list[dict[str, Any]]:
+    """待我审查: proposals under review waiting for the caller's department, the longest waiting first."""
+    with get_engine().connect() as connection:
+        return proposals.review_queue(connection, caller)
+
+
 @router.get("/proposals/{proposal_id}", tags=["proposals"])
 def get_proposal(proposal_id: int, caller: Caller) -> dict[str, Any]:
     """A proposal with every site revision, its current screening and review status."""
@@ -148,7 +155,8 @@ def post_rescreen(proposal_id: int, caller: Caller) -> dict[str, Any]:
 def post_opinion(proposal_id: int, body: OpinionIn, caller: Caller) -> dict[str, Any]:
     """A department's opinion on the current site revision."""
     with get_engine().begin() as connection:
-        return proposals.post_opinion(connection, caller, proposal_id, body.verdict, body.conditions, body.reason)
+        return proposals.post_opinion(connection, caller, proposal_id, body.verdict, body.conditions, body.reason,
+                                      body.marking_ids)
 
 
 @router.get("/proposals/{proposal_id}/markings", tags=["review"])

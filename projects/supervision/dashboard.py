@@ -11,22 +11,12 @@ from sqlalchemy import Connection, text
 
 from projects.access import require_role
 from projects.accounts import Account, Role
+from projects.districts import district_names
 from projects.proposals import INVESTMENT_CATEGORIES
 from projects.supervision.clocks import ItemTimes, department_deadlines, total_clock
 from projects.supervision.items import coded_projects, item_rows, project_approvals
 from projects.supervision.progress import project_progress
 from projects.supervision.workdays import load_calendar
-
-
-def district_names(connection: Connection) -> dict[str, str]:
-    """GB/T 2260 code → district name, from the newest version of the district layer."""
-    rows = connection.execute(
-        text("SELECT DISTINCT ON (f.properties->>'adcode') f.properties->>'adcode' AS code, "
-             "f.properties->>'name' AS name FROM layer_features f JOIN layer_versions v ON v.id = f.version_id "
-             "JOIN layers l ON l.id = v.layer_id WHERE l.kind = 'district' AND f.properties ->> 'adcode' IS NOT NULL "
-             "ORDER BY f.properties->>'adcode', v.version DESC"),
-    ).all()
-    return {r.code: r.name for r in rows}
 
 
 def investment_by_district(connection: Connection) -> dict[str, Any]:

@@ -1,16 +1,35 @@
 /*
- * 发改委统筹 (NDRC overview): a table of the proposals with their conflicts and opinions, the sites on the
- * map, and the actions (start review, approve and code, return). An action goes through
- * POST /api/v1/proposals/{id}/actions; a refusal (409 approval-refused) is shown with every reason.
+ * 发改委统筹 (NDRC overview): a table of the proposals with their conflicts, opinions and eligibility, the
+ * sites on the map, filters (state, district, eligible or not, waiting department), sorting and search,
+ * and the actions (start review, approve and code, return). 批准赋码 is offered only on eligible proposals
+ * and asks for a confirmation naming the project and its district. An action goes through
+ * POST /api/v1/proposals/{id}/actions; a refusal (409 approval-refused) is shown with every reason in the
+ * page's language, a returned proposal with its return reason, a code with a link to its supervision page.
  */
 (function () {
   'use strict';
   var B = window.Blueprint;
+  var lang = B.config.lang;
   var map = B.map();
   var sites = L.featureGroup().addTo(map);
   var rows = document.getElementById('ndrc-rows');
   var table = document.getElementById('ndrc-table');
   var message = document.getElementById('ndrc-message');
+  var filters = document.getElementById('ndrc-filters');
+  var state = { items: [], details: {}, layers: {}, feedback: {} };
+
+  function districtName(item) { return item.district_name || item.district_code; }
+
+  function codeLink(code) {
+    return '<a class="project-code-link" href="/supervision/projects/' + encodeURIComponent(code) + '?lang=' + lang +
+      '"><code>' + B.escapeHtml(code) + '</code></a>';
+  }
+
+  function reasonText(reason) { return reason.text ? reason.text[lang] : reason.message; }
+
+  function lastDecision(item, action) {
+    return (item.decisions || []).filter(function (decision) { return decision.action === action; }).pop();
+  }
 
   function opinionsCell(item) {
     var required = item.required_departments.length;
@@ -32,13 +51,36 @@
     return html;
   }
 
+  function stateCell(item) {
+    var html = B.escapeHtml(B.t('state.' + item.state));
+    if (item.state === 'under_review') {
+      html += '<div><span class="badge eligibility ' + (item.eligible ? 'eligible' : 'not-eligible') + '">' +
+        B.escapeHtml(B.t(item.eligible ? 'ndrc.eligible' : 'ndrc.not_eligible')) + '</span></div>';
+    }
+    var decided = item.state === 'returned' ? lastDecision(item, 'return') :
+      item.state === 'rejected' ? lastDecision(item, 'reject') : null;
+    if (decided) {
+      html += '<div class="small text-muted decision-reason">' + B.escapeHtml(B.t('decision.reason')) + ': ' +
+        B.escapeHtml(decided.reason) + '</div>';
+    }
+    return html;
+  }
+
+  function blockersHtml(item) {
+    if (item.state !== 'under_review' || item.eligible) { return ''; }
+    return '<div class="blockers small"><strong>' + B.escapeHtml(B.t('ndrc.blockers')) + '</strong><ul class="refusal-reasons mb-0">' +
+      item.blockers.map(function (reason) {
+        return '<li data-reason-kind="' + B.escapeHtml(reason.kind) + '">' + B.escapeHtml(reasonText(reason)) + '</li>';
+      }).join('') + '</ul></div>';
+  }
+
   function refusalHtml(error) {
     var reasons = error.problem && error.problem.reasons;
     if (error.status === 409 && reasons) {
       return '<strong>' + B.escapeHtml(B.t('action.refused')) + '</strong><ul class="refusal-reasons mb-0">' +
         reasons.map(function (reason) {
           return '<li data-reason-kind="' + B.escapeHtml(reason.kind) + '"><strong>' +
-            B.escapeHtml(B.t('refusal.' + reason.kind)) + '</strong>: ' + B.escapeHtml(reason.message) + '</li>';
+            B.escapeHtml(B.t('refusal.' + reason.kind)) + '</strong>: ' + B.escapeHtml(reasonText(reason)) + '</li>';
         }).join('') + '</ul>';
     }
     return '<strong>' + B.escapeHtml(B.t('action.failed')) + '</strong> ' + B.escapeHtml(error.message);
@@ -49,11 +91,12 @@
     return B.api('/proposals/' + item.id + '/actions', { method: 'POST', body: { action: action, reason: reason } })
       .then(function (detail) {
         B.showMessage(feedback, 'success', B.escapeHtml(B.t('action.done')) + ': ' +
-          B.escapeHtml(B.t('state.' + detail.state)) +
-          (detail.project_code ? ' · <code>' + B.escapeHtml(detail.project_code) + '</code>' : ''));
-        return load(B.session.user, item.id);
+          B.escapeHtml(B.t('state.' + detail.state)) + (detail.project_code ? ' · ' + codeLink(detail.project_code) : ''));
+        state.feedback[item.id] = feedback.innerHTML;
+        return load(B.session.user);
       }, function (error) {
         B.showMessage(feedback, error.status === 409 ? 'warning' : 'danger', refusalHtml(error));
+        state.feedback[item.id] = feedback.innerHTML;
       });
   }
 
@@ -67,7 +110,44 @@
     return element;
   }
 
-  /** The NDRC's actions legal in the proposal's state; other roles see none (the API would refuse them). */
+  /** 批准赋码 assigns an irrevocable code: first show what is about to be coded, and where. */
+  function confirmApproval(item, feedback) {
+    feedback.innerHTML = '<div class="alert alert-primary py-2 mb-1 approve-confirmation" role="alertdialog">' +
+      '<div class="fw-bold">' + B.escapeHtml(B.t('ndrc.confirm_title')) + '</div>' +
+      '<div class="small">' + B.escapeHtml(B.t('ndrc.confirm_text')) + '</div>' +
+      '<table class="table table-sm mb-1 confirm-facts"><tr><th>' + B.escapeHtml(B.t('proposal.name')) + '</th><td>' +
+      B.escapeHtml(item.name) + '</td></tr><tr><th>' + B.escapeHtml(B.t('ndrc.filter_district')) + '</th><td>' +
+      B.escapeHtml(districtName(item)) + ' (' + B.escapeHtml(item.district_code) + ')</td></tr><tr><th>' +
+      B.escapeHtml(B.t('proposal.applicant')) + '</th><td>' + B.escapeHtml(item.applicant_organisation) + '</td></tr></table>' +
+      '<div class="d-flex gap-1"></div></div>';
+    var bar = feedback.querySelector('.d-flex');
+    bar.appendChild(button(B.t('ndrc.confirm'), 'success', function () { act(item, 'approve', null, feedback); },
+      'confirm-approve'));
+    bar.appendChild(button(B.t('ndrc.cancel'), 'outline-secondary', function () {
+      feedback.innerHTML = '';
+      delete state.feedback[item.id];
+    }, 'cancel-approve'));
+    bar.querySelector('[data-action=confirm-approve]').focus();
+  }
+
+  function askReturnReason(item, feedback) {
+    feedback.innerHTML = '<form class="return-form d-flex gap-1" novalidate><input class="form-control form-control-sm" ' +
+      'name="reason" maxlength="4000" placeholder="' + B.escapeHtml(B.t('action.reason')) + '" aria-label="' +
+      B.escapeHtml(B.t('action.reason')) + '"><button class="btn btn-sm btn-danger" type="submit">' +
+      B.escapeHtml(B.t('ndrc.confirm_return')) + '</button></form><div class="return-message"></div>';
+    var form = feedback.querySelector('form');
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (!form.elements.reason.value.trim()) {
+        B.showMessage(feedback.querySelector('.return-message'), 'warning', B.escapeHtml(B.t('ndrc.reason_needed')));
+        return;
+      }
+      act(item, 'return', form.elements.reason.value, feedback);
+    });
+    form.elements.reason.focus();
+  }
+
+  /** The NDRC's actions legal in the proposal's state; approval only when eligible; other roles see none. */
   function actionsCell(item, detail, feedback, cell) {
     var user = B.session.user;
     var legal = detail && user && (user.role === 'ndrc' || user.role === 'admin') ? detail.legal_actions : [];
@@ -75,74 +155,127 @@
       cell.appendChild(button(B.t('action.start_review'), 'outline-primary',
         function () { act(item, 'start_review', null, feedback); }, 'start_review'));
     }
-    if (legal.indexOf('approve') >= 0) {
-      cell.appendChild(button(B.t('action.approve'), 'success', function () { act(item, 'approve', null, feedback); },
+    if (legal.indexOf('approve') >= 0 && item.eligible) {
+      cell.appendChild(button(B.t('action.approve'), 'success', function () { confirmApproval(item, feedback); },
         'approve'));
     }
     if (legal.indexOf('return') >= 0) {
-      cell.appendChild(button(B.t('action.return'), 'outline-danger', function () {
-        feedback.innerHTML = '<form class="return-form d-flex gap-1"><input class="form-control form-control-sm" ' +
-          'name="reason" required placeholder="' + B.escapeHtml(B.t('action.reason')) + '"><button class="btn btn-sm ' +
-          'btn-danger" type="submit">' + B.escapeHtml(B.t('ndrc.confirm_return')) + '</button></form>';
-        var form = feedback.querySelector('form');
-        form.addEventListener('submit', function (event) {
-          event.preventDefault();
-          act(item, 'return', form.elements.reason.value, feedback);
-        });
-        form.elements.reason.focus();
-      }, 'return'));
+      cell.appendChild(button(B.t('action.return'), 'outline-danger', function () { askReturnReason(item, feedback); },
+        'return'));
     }
   }
 
-  function addRow(item, detail, layer) {
+  function addRow(item) {
+    var detail = state.details[item.id];
+    var layer = state.layers[item.id];
     var row = document.createElement('tr');
     row.setAttribute('data-proposal-id', item.id);
+    row.className = item.eligible ? 'row-eligible' : '';
     row.innerHTML = '<td><span class="status-dot status-' + B.siteStatus(item) + '"></span><a href="/proposals/' +
-      item.id + '/review?lang=' + B.config.lang + '">' + B.escapeHtml(item.name) + '</a><div class="small text-muted">' +
-      B.escapeHtml(item.applicant_organisation) + '</div></td>' +
-      '<td>' + B.escapeHtml(B.t('state.' + item.state)) + '</td>' +
+      item.id + '/review?lang=' + lang + '">' + B.escapeHtml(item.name) + '</a><div class="small text-muted">' +
+      B.escapeHtml(item.applicant_organisation) + ' · ' + B.escapeHtml(districtName(item)) + '</div></td>' +
+      '<td class="state-cell">' + stateCell(item) + '</td>' +
       '<td class="text-nowrap">' + B.conflictBadges(item.conflicts || {}) + '</td>' +
-      '<td>' + opinionsCell(item) + '</td>' +
-      '<td class="project-code">' + (item.project_code ? '<code>' + B.escapeHtml(item.project_code) + '</code>' : '–') +
-      '</td>' +
+      '<td>' + opinionsCell(item) + blockersHtml(item) + '</td>' +
+      '<td class="project-code">' + (item.project_code ? codeLink(item.project_code) : '–') + '</td>' +
       '<td class="actions text-nowrap"></td>';
     var feedbackRow = document.createElement('tr');
     feedbackRow.className = 'feedback-row';
     feedbackRow.innerHTML = '<td colspan="6"><div class="action-feedback"></div></td>';
     var feedback = feedbackRow.querySelector('.action-feedback');
+    feedback.innerHTML = state.feedback[item.id] || '';
     actionsCell(item, detail, feedback, row.querySelector('.actions'));
     row.addEventListener('click', function () {
       if (layer) { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); }
     });
     rows.appendChild(row);
     rows.appendChild(feedbackRow);
-    return feedback;
   }
 
-  /** (Re)load the table and the map; keep the feedback of the proposal just acted on. */
-  function load(user, keepFeedbackOf) {
-    var kept = keepFeedbackOf ? rows.querySelector('tr[data-proposal-id="' + keepFeedbackOf + '"] + tr .action-feedback') : null;
-    var keptHtml = kept ? kept.innerHTML : '';
+  function longestWait(item) {
+    return item.outstanding.reduce(function (most, waiting) { return Math.max(most, waiting.waiting_days); }, -1);
+  }
+
+  var SORTS = {
+    newest: function (a, b) { return b.id - a.id; },
+    waiting: function (a, b) { return longestWait(b) - longestWait(a) || a.id - b.id; },
+    conflicts: function (a, b) { return (b.conflicts.blocking_count || 0) - (a.conflicts.blocking_count || 0) || b.id - a.id; },
+    name: function (a, b) { return a.name.localeCompare(b.name, lang === 'zh' ? 'zh-CN' : 'en'); }
+  };
+
+  function matches(item, chosen) {
+    var words = chosen.search.trim().toLowerCase();
+    var haystack = [item.name, item.applicant_organisation, item.project_code || '', districtName(item)].join(' ').toLowerCase();
+    return (!chosen.state || item.state === chosen.state) &&
+      (!chosen.district || item.district_code === chosen.district) &&
+      (!chosen.eligible || (chosen.eligible === 'yes') === item.eligible) &&
+      (!chosen.waiting || item.outstanding.some(function (w) { return w.department === chosen.waiting; })) &&
+      (!words || haystack.indexOf(words) >= 0);
+  }
+
+  function render() {
+    var chosen = {};
+    ['search', 'state', 'district', 'eligible', 'waiting', 'sort'].forEach(function (name) {
+      chosen[name] = filters.elements[name].value;
+    });
+    var shown = state.items.filter(function (item) { return matches(item, chosen); }).sort(SORTS[chosen.sort]);
+    rows.innerHTML = '';
     sites.clearLayers();
+    shown.forEach(function (item) {
+      if (state.layers[item.id]) { state.layers[item.id].addTo(sites); }
+      addRow(item);
+    });
+    document.getElementById('ndrc-count').textContent = B.t('ndrc.count', { n: shown.length });
+  }
+
+  function fillOptions(select, options) {
+    var current = select.value;
+    select.querySelectorAll('option:not([value=""])').forEach(function (option) { option.remove(); });
+    options.forEach(function (entry) {
+      var option = document.createElement('option');
+      option.value = entry[0];
+      option.textContent = entry[1];
+      select.appendChild(option);
+    });
+    select.value = options.some(function (entry) { return entry[0] === current; }) ? current : '';
+  }
+
+  function fillFilters() {
+    var districts = {};
+    var departments = {};
+    state.items.forEach(function (item) {
+      districts[item.district_code] = districtName(item);
+      item.outstanding.forEach(function (waiting) { departments[waiting.department] = B.t('department.' + waiting.department); });
+    });
+    fillOptions(filters.elements.district, Object.keys(districts).sort().map(function (code) { return [code, districts[code]]; }));
+    fillOptions(filters.elements.waiting, Object.keys(departments).sort().map(function (slug) { return [slug, departments[slug]]; }));
+  }
+
+  /** (Re)load the proposals and their details; the filters and the feedback of an action are kept. */
+  function load(user) {
     if (!user) {
       rows.innerHTML = '';
+      sites.clearLayers();
+      state = { items: [], details: {}, layers: {}, feedback: {} };
       table.classList.add('d-none');
+      filters.classList.add('d-none');
       B.showMessage(message, 'secondary', B.escapeHtml(B.t('login.needed')));
       return Promise.resolve();
     }
-    B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.loading')));
+    if (!state.items.length) { B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.loading'))); }
     return B.api('/proposals').then(function (items) {
       return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
-        var byId = {};
-        details.forEach(function (detail) { byId[detail.id] = detail; });
-        rows.innerHTML = '';
-        items.forEach(function (item) {
-          var detail = byId[item.id];
-          var layer = detail ? B.proposalLayer(detail, { marker: true }).addTo(sites) : null;
-          var feedback = addRow(item, detail, layer);
-          if (item.id === keepFeedbackOf) { feedback.innerHTML = keptHtml; }
+        state.items = items;
+        state.details = {};
+        state.layers = {};
+        details.forEach(function (detail) {
+          state.details[detail.id] = detail;
+          state.layers[detail.id] = B.proposalLayer(detail, { marker: true });
         });
+        fillFilters();
+        render();
         table.classList.remove('d-none');
+        filters.classList.remove('d-none');
         message.innerHTML = items.length ? '' : '<div class="alert alert-light py-2">' + B.escapeHtml(B.t('proposal.none')) + '</div>';
       });
     }).catch(function (error) {
@@ -150,6 +283,10 @@
     });
   }
 
+  // 'input' only: a search box's 'change' fires on blur, and re-rendering then would swallow the click
+  // that blurred it (on an approve button, say)
+  filters.addEventListener('input', render);
+  filters.addEventListener('submit', function (event) { event.preventDefault(); });
   B.watchSiteMarkers();
   B.session.onChange(function (user) { load(user); });
 })();
