@@ -331,6 +331,7 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "review": status,
         "decisions": decisions(connection, proposal_id),
         "legal_actions": [a.value for a in _legal_actions(proposal)],
+        "site_editable": State(proposal.state) in EDITABLE_STATES,
     }
 
 

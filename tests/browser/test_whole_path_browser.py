@@ -2,10 +2,7 @@
 Gauss-Krüger 117°E, EPSG:4548) is submitted; two departments give their opinions in the review page, one
 objecting and then agreeing after the site is revised; the NDRC reads why it cannot approve while the
 objection stands, then approves after a confirmation and gets the code; the PDF report holds the code and
-the site's areas.
-
-The applicant's upload page is another branch's work: until it lands, the applicant's steps go through the
-API, with the DXF read by GDAL here, as the importer will."""
+the site's areas. Every step is taken in the pages."""
 
 from __future__ import annotations
 
@@ -14,16 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import geopandas as gpd
-import pyogrio
+import numpy as np
 import pytest
 import shapely
 from pypdf import PdfReader
 from pyproj import Transformer
-from shapely.geometry import mapping
 from test_browser_maps import log_in
-from test_fresh_approval import applicant_account
-from test_proposals import proposal_body
+from test_fresh_approval import SECRET, applicant_account
+from test_site_files import red_line_dxf
 from test_supervision_support import clean_sites
 
 from gis.area import M2_PER_MU
@@ -48,30 +43,34 @@ class Person:
 
 
 @contextmanager
-def person(chromium, live_server: str, demo_secret, username: str, path: str) -> Iterator[Person]:
+def person(chromium, live_server: str, secret_of, username: str, path: str) -> Iterator[Person]:
     context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
     try:
         who = Person(context.new_page())
         who.page.goto(f"{live_server}{path}")
         who.settle()
-        log_in(who, username, demo_secret(username))
+        log_in(who, username, secret_of(username))
         yield who
         assert who.errors == []
     finally:
         context.close()
 
 
-def dxf_site(site_wgs84: shapely.Geometry, path: Path) -> Path:
-    """The site as a design institute hands it over: a DXF drawing in EPSG:4548 metres (no CRS inside)."""
-    drawn = shapely.transform(site_wgs84, lambda xy: list(zip(*TO_GAUSS_KRUGER.transform(*xy.T), strict=True)))
-    pyogrio.write_dataframe(gpd.GeoDataFrame(geometry=[drawn]), path, driver="DXF")
-    return path
+def dxf_site(site_wgs84: shapely.Geometry, path: Path) -> str:
+    """The site as a design institute hands it over: a closed polyline in a DXF drawing in EPSG:4548 metres
+    (no CRS inside)."""
+    drawn = shapely.transform(site_wgs84, lambda xy: np.column_stack(TO_GAUSS_KRUGER.transform(xy[:, 0], xy[:, 1])))
+    return str(red_line_dxf(path, drawn))
 
 
-def dxf_geojson(path: Path) -> dict:
-    polygon = pyogrio.read_dataframe(path).geometry.iloc[0]
-    assert polygon.geom_type == "Polygon" and polygon.bounds[0] > 500_000  # metres, not degrees
-    return mapping(polygon)
+def upload_site(who: Person, drawing: str) -> None:
+    """Upload a DXF red line in EPSG:4548 on the proposal page and wait for its screening."""
+    page = who.page
+    page.set_input_files("#site-file", drawing)
+    page.select_option("#site-crs", "EPSG:4548")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/screenings")):
+        page.click("#site-upload")
+    page.wait_for_selector("#screening-words")
 
 
 def give_opinion(who: Person, verdict: str, reason: str | None = None) -> None:
@@ -86,24 +85,37 @@ def give_opinion(who: Person, verdict: str, reason: str | None = None) -> None:
 
 def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server, client, login, demo_secret,
                                                          engine, loaded_samples, tmp_path):
-    applicant = applicant_account(client, login, engine, "applicant-whole-path", 70051)
+    applicant_account(client, login, engine, "applicant-whole-path", 70051)
     spots = (shapely.geometry.shape(site) for site in clean_sites(engine))
     first, revised = next(spots), next(spots)
-    body = proposal_body(first, applicant["credit_code"], name="同安区全流程测试项目", project_type="01",
-                         investment_category="financial")
-    body.update(site=dxf_geojson(dxf_site(first, tmp_path / "site-1.dxf")), crs="EPSG:4548")
-    created = client.post(f"{API}/proposals", json=body, headers=applicant["headers"])
-    assert created.status_code == 201, created.text
-    proposal_id = created.json()["id"]
-    assert created.json()["revisions"][0]["source_crs"] == "EPSG:4548"
-    assert client.post(f"{API}/proposals/{proposal_id}/actions", json={"action": "submit"},
-                       headers=applicant["headers"]).status_code == 200
+
+    def secret_of(username: str) -> str:
+        return SECRET if username == "applicant-whole-path" else demo_secret(username)
+
+    def as_(username: str, path: str):
+        return person(chromium, live_server, secret_of, username, path)
+
+    with as_("applicant-whole-path", "/proposals/new") as applicant:
+        page = applicant.page
+        page.wait_for_selector("#proposal-form:not(.d-none)")
+        page.fill("#field-name", "同安区全流程测试项目")
+        page.select_option("#field-project_type", "01")
+        page.fill("#field-industry", "O80")
+        page.select_option("#field-land_use", "07")
+        page.fill("#field-total_investment_wan", "2600")
+        page.select_option("#field-funding_source", "fiscal")
+        page.select_option("#field-investment_category", "financial")
+        page.select_option("#field-district_code", "350203")
+        upload_site(applicant, dxf_site(first, tmp_path / "红线图.dxf"))
+        page.click("#proposal-save")
+        page.wait_for_url("**/proposals/*/edit*")
+        proposal_id = int(page.url.split("/proposals/")[1].split("/")[0])
+        page.wait_for_selector("#apply-note")
+        page.click("#proposal-submit")
+        page.wait_for_function("() => document.getElementById('proposal-state').textContent === '已提交'")
     assert client.post(f"{API}/proposals/{proposal_id}/actions", json={"action": "start_review"},
                        headers=login("ndrc")).status_code == 200
     review = f"/proposals/{proposal_id}/review"
-
-    def as_(username: str, path: str):
-        return person(chromium, live_server, demo_secret, username, path)
 
     with as_("dept-construction", review) as construction:
         give_opinion(construction, "agree")
@@ -118,10 +130,12 @@ def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server,
         refusal = ndrc.page.inner_text(f"{row} .blockers")
         assert "自然资源和规划局不同意：选址占用规划道路红线，请调整" in refusal
 
-    site = dxf_geojson(dxf_site(revised, tmp_path / "site-2.dxf"))
-    moved = client.post(f"{API}/proposals/{proposal_id}/sites", json={"site": site, "crs": "EPSG:4548"},
-                        headers=applicant["headers"])
-    assert moved.status_code == 201, moved.text
+    with as_("applicant-whole-path", f"/proposals/{proposal_id}/edit") as applicant:
+        upload_site(applicant, dxf_site(revised, tmp_path / "红线图-修改.dxf"))
+        with applicant.page.expect_response(lambda r: r.url.endswith(f"/proposals/{proposal_id}/sites")) as saved:
+            applicant.page.click("#proposal-save")
+        assert saved.value.status == 201
+        applicant.page.wait_for_selector("#apply-note")
 
     with as_("dept-natural_resources", review) as planning:
         give_opinion(planning, "agree")

@@ -13,7 +13,6 @@
   var t = B.t;
   var esc = B.escapeHtml;
   var CANDIDATE_KEY = 'blueprint.candidate';
-  var EDITABLE = { draft: true, returned: true };
   var FIELDS = ['name', 'project_type', 'industry', 'land_use', 'total_investment_wan', 'funding_source',
     'investment_category', 'district_code', 'applicant_organisation', 'credit_code'];
 
@@ -45,9 +44,9 @@
   });
 
   function update() {
-    var editable = !proposal || EDITABLE[proposal.state];
+    var editable = !proposal || proposal.site_editable;
     save.disabled = !(editable && pending && tools.site && tools.report);
-    submit.disabled = !(proposal && editable && !pending);
+    submit.disabled = !(proposal && proposal.legal_actions.indexOf('submit') >= 0 && !pending);
     submit.classList.toggle('d-none', !proposal);
   }
 
@@ -131,10 +130,10 @@
       '<div class="small">' + B.labelled('opinions.awaiting') + esc(waiting) + '</div>' +
       '<div class="small">' + B.labelled('field.funding_source') + '<span id="proposal-funding">' +
       esc(detail.funding_source ? t('funding.' + detail.funding_source) : '—') + '</span></div>' +
-      (EDITABLE[detail.state] ? '' : '<div class="small text-muted">' + esc(t('apply.not_editable')) + '</div>') +
+      (detail.site_editable ? '' : '<div class="small text-muted">' + esc(t('apply.not_editable')) + '</div>') +
       '<a class="small" href="/proposals/' + detail.id + '/review?lang=' + B.config.lang + '">' +
       esc(t('proposal.review_link')) + '</a>';
-    document.getElementById('site-tools').classList.toggle('d-none', !EDITABLE[detail.state]);
+    document.getElementById('site-tools').classList.toggle('d-none', !detail.site_editable);
     var current = detail.revisions.filter(function (revision) { return revision.is_current; })[0];
     tools.drawn.clearLayers();
     tools.uploaded.clearLayers();

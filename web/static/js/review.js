@@ -319,29 +319,10 @@
     }).then(function () { section('opinion-submit').disabled = false; });
   });
 
-  // The report is read with the caller's credentials: with a bearer token, fetched and saved as a file.
+  // The report is read with the caller's session cookie, which the browser sends with the link itself.
   var reportLink = section('report-link');
   reportLink.href = cfg.api + path + '/report.pdf?lang=' + cfg.lang;
-  reportLink.addEventListener('click', function (event) {
-    var token = B.session.token && B.session.token();
-    if (!token) { return; }
-    event.preventDefault();
-    fetch(reportLink.href, { headers: { Authorization: 'Bearer ' + token } }).then(function (response) {
-      if (!response.ok) {
-        return response.json().then(function (problem) { throw new Error(problem.detail || response.status); });
-      }
-      return response.blob();
-    }).then(function (blob) {
-      var anchor = document.createElement('a');
-      anchor.href = URL.createObjectURL(blob);
-      anchor.download = 'proposal-' + cfg.proposalId + '-report-' + cfg.lang + '.pdf';
-      document.body.appendChild(anchor);
-      anchor.click();
-      setTimeout(function () { URL.revokeObjectURL(anchor.href); anchor.remove(); }, 1000);
-    }).catch(function (error) {
-      B.showMessage(section('report-message'), 'danger', B.escapeHtml(B.t('error.generic') + error.message));
-    });
-  });
+  reportLink.setAttribute('download', 'proposal-' + cfg.proposalId + '-report-' + cfg.lang + '.pdf');
   section('print-page').addEventListener('click', function () { window.print(); });
   // the print stylesheet gives the map another size: let Leaflet redraw for it, and back after
   window.addEventListener('beforeprint', function () { map.invalidateSize(); });
