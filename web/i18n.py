@@ -185,6 +185,10 @@ LABELS: dict[str, Text] = {
     "ndrc.confirm": Text("确认赋码", "Assign the code"),
     "ndrc.cancel": Text("取消", "Cancel"),
     "ndrc.reason_needed": Text("请填写退回原因", "Give the reason for returning"),
+    "ndrc.rescreen": Text("按现行图层重新检测", "Re-screen against today's layers"),
+    "ndrc.rescreened": Text("已按现行图层重新检测：新涉及的部门现可据此反馈意见。",
+                            "Re-screened against today's layers: the departments it now concerns can give "
+                            "their opinions."),
     "decision.return": Text("退回", "returned"),
     "decision.reject": Text("驳回", "rejected"),
     "decision.approve": Text("批准赋码", "approved and coded"),

@@ -6,6 +6,7 @@ review page on paper. Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -16,6 +17,8 @@ from test_browser_maps import log_in, open_page
 from test_fresh_approval import applicant_account
 from test_proposals import proposal_body
 from test_supervision_support import clean_sites
+
+from layers.importer import import_layer
 
 pytestmark = pytest.mark.browser
 
@@ -200,3 +203,33 @@ def test_the_review_page_downloads_the_report_and_prints_without_its_tools(
     assert b"%PDF" in pdf[:8]
     page.emulate_media(media="screen")
     assert tab.errors == []
+
+
+def test_a_refused_approval_offers_a_re_screening_that_asks_the_newly_concerned_department(
+        tab, live_server, client, login, demo_secret, applicant, spots, engine, tmp_path):
+    proposal = under_review(client, login, applicant, spots, "重新检测测试")
+    for department in ("construction", "natural_resources"):
+        assert client.post(f"{API}/proposals/{proposal['id']}/opinions", headers=login(f"dept-{department}"),
+                           json={"verdict": "agree"}).status_code == 201
+    site = shapely.geometry.shape(proposal["revisions"][0]["geometry"])
+    flood = tmp_path / "flood.geojson"
+    flood.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "重新检测洪涝区", "risk_level": "high"},
+         "geometry": shapely.geometry.mapping(site.buffer(0.00003))}]}))
+    import_layer(flood, "flood_risk", name=f"重新检测洪涝区 {uuid.uuid4().hex[:6]}", engine=engine)
+    page = tab.page
+    open_page(tab, f"{live_server}/ndrc")
+    log_in(tab, "ndrc", demo_secret("ndrc"))
+    row = f"tr[data-proposal-id='{proposal['id']}']"
+    page.wait_for_selector(f"{row} button[data-action=approve]")  # eligible on its stored screening
+    page.click(f"{row} button[data-action=approve]")
+    page.locator(f"{row} + tr [data-action=confirm-approve]").click()
+    page.wait_for_selector(f"{row} + tr .refusal-reasons")
+    assert "水利局" in page.inner_text(f"{row} + tr .refusal-reasons")
+    page.click(f"{row} + tr button[data-action=rescreen]")
+    page.wait_for_selector(f"{row} + tr .alert-success")
+    detail = client.get(f"{API}/proposals/{proposal['id']}", headers=login("ndrc")).json()
+    assert "water" in detail["review"]["required"] and detail["project_code"] is None
+    assert client.post(f"{API}/proposals/{proposal['id']}/opinions", headers=login("dept-water"),
+                       json={"verdict": "agree"}).status_code == 201
+    assert [error for error in tab.errors if "status of 409" not in error] == []  # the refusal itself

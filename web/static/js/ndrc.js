@@ -97,7 +97,24 @@
       }, function (error) {
         B.showMessage(feedback, error.status === 409 ? 'warning' : 'danger', refusalHtml(error));
         state.feedback[item.id] = feedback.innerHTML;
+        // The approval screened the site again; when layers changed since, the departments that screening now
+        // needs can answer only once the proposal carries it: offer to keep it (re-screen, audited).
+        if (action === 'approve' && error.status === 409) {
+          feedback.appendChild(button(B.t('ndrc.rescreen'), 'outline-primary', function () {
+            rescreen(item, feedback);
+          }, 'rescreen'));
+        }
       });
+  }
+
+  function rescreen(item, feedback) {
+    return B.api('/proposals/' + item.id + '/rescreen', { method: 'POST' }).then(function () {
+      B.showMessage(feedback, 'success', B.escapeHtml(B.t('ndrc.rescreened')));
+      state.feedback[item.id] = feedback.innerHTML;
+      return load(B.session.user);
+    }, function (error) {
+      B.showMessage(feedback, 'danger', refusalHtml(error));
+    });
   }
 
   function button(label, kind, onClick, name) {
