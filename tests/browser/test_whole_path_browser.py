@@ -121,7 +121,8 @@ def test_from_a_cad_site_to_a_project_code_and_its_report(chromium, live_server,
         give_opinion(construction, "agree")
     with as_("dept-natural_resources", review) as planning:
         give_opinion(planning, "object", "选址占用规划道路红线，请调整")
-        assert "选址占用规划道路红线" in planning.page.inner_text("#opinions")
+        # the list is drawn again once the opinion is saved
+        planning.page.locator("#opinions").get_by_text("选址占用规划道路红线，请调整").wait_for()
 
     with as_("ndrc", "/ndrc") as ndrc:
         row = f"tr[data-proposal-id='{proposal_id}']"
