@@ -329,7 +329,7 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "applicant_credit": {kind: active_entries(connection, proposal.credit_code, date.today(), kind)
                              for kind in ("black", "red")},
         "review": status,
-        "decisions": decisions(connection, proposal_id),
+        "decisions": decisions(connection, [proposal_id])[proposal_id],
         "legal_actions": [a.value for a in _legal_actions(proposal)],
         "site_editable": State(proposal.state) in EDITABLE_STATES,
     }
@@ -338,16 +338,21 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
 DECISION_ACTIONS = (Action.RETURN.value, Action.REJECT.value, Action.APPROVE.value)
 
 
-def decisions(connection: Connection, proposal_id: int) -> list[dict[str, Any]]:
-    """The NDRC's decisions on a proposal, oldest first: returned (退回) and rejected (驳回) with the reason
-    given, approved (赋码) with the code; from the audit trail, which keeps every one."""
+def decisions(connection: Connection, proposal_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The NDRC's decisions on each of the proposals, oldest first: returned (退回) and rejected (驳回) with
+    the reason given, approved (赋码) with the code; from the audit trail, which keeps every one. One query
+    for all of them."""
     rows = connection.execute(
-        text("SELECT action, actor, at, after->>'reason' AS reason, after->>'project_code' AS project_code "
-             "FROM audit_log WHERE proposal_id = :p AND action = ANY(:actions) ORDER BY id"),
-        {"p": proposal_id, "actions": list(DECISION_ACTIONS)},
+        text("SELECT proposal_id, action, actor, at, after->>'reason' AS reason, "
+             "after->>'project_code' AS project_code "
+             "FROM audit_log WHERE proposal_id = ANY(:p) AND action = ANY(:actions) ORDER BY id"),
+        {"p": proposal_ids, "actions": list(DECISION_ACTIONS)},
     ).all()
-    return [{"action": r.action, "actor": r.actor, "at": r.at.isoformat(), "reason": r.reason,
-             "project_code": r.project_code} for r in rows]
+    found: dict[int, list[dict[str, Any]]] = {proposal_id: [] for proposal_id in proposal_ids}
+    for r in rows:
+        found[r.proposal_id].append({"action": r.action, "actor": r.actor, "at": r.at.isoformat(),
+                                     "reason": r.reason, "project_code": r.project_code})
+    return found
 
 
 def _legal_actions(proposal: Row[Any]) -> list[Action]:
@@ -358,11 +363,11 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
     """The proposals this account may see, newest first, with their conflict and review status."""
     require_role(actor, Role.NDRC, Role.DEPARTMENT, Role.APPLICANT, action="listing proposals")
     rows = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals ORDER BY id DESC")).all()
+    rows = [row for row in rows if can_view_proposal(actor, row.owner_id, row.state)]
     districts = district_names(connection)
+    decided = decisions(connection, [row.id for row in rows])
     result = []
     for row in rows:
-        if not can_view_proposal(actor, row.owner_id, row.state):
-            continue
         status = review_status(connection, row)
         summary = status.get("current_report", {}).get("summary", {}) if status.get("current_report") else {}
         blockers = approval_blockers(connection, row, status) if row.state == State.UNDER_REVIEW else None
@@ -380,7 +385,7 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
             # screens again and may still refuse
             "eligible": blockers == [],
             "blockers": blockers or [],
-            "decisions": decisions(connection, row.id),
+            "decisions": decided[row.id],
         })
     return result
 
