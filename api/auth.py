@@ -18,10 +18,26 @@ from fastapi.security import HTTPBearer
 
 from api.problems import ProblemError
 from gis.db import get_engine
+from gis.messages import Message, Text, phrases
 from projects.accounts import SESSION_COOKIE, TOKEN_LIFETIME, Account, account_for_token
 
 bearer = HTTPBearer(auto_error=False, description="token from POST /api/v1/auth/token")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+phrases(
+    "auth",
+    cross_site=Text("该写操作带有页面的登录会话，但并非来自本平台自己的页面（其Sec-Fetch-Site或Origin请求头表明如此），"
+                    "已拒绝。API客户端请使用“Authorization: Bearer <令牌>”请求头，而不是会话Cookie。",
+                    "This write carries the pages' session cookie but does not come from the platform's own pages "
+                    "(its Sec-Fetch-Site or Origin header says otherwise), so it was refused. API clients send "
+                    "'Authorization: Bearer <token>' instead of the cookie."),
+    bearer=Text("请使用“Authorization: Bearer <令牌>”请求头", "use 'Authorization: Bearer <token>'"),
+    expired=Text("登录令牌无效或已过期，请重新登录", "the token is unknown or expired; log in again"),
+    wrong_secret=Text("用户名不存在或密码错误", "unknown username or wrong secret"),
+    log_in_first=Text("请先登录", "log in first"),
+    admin_or_ndrc=Text("请以管理员或发改委账号登录", "log in as an admin or NDRC account"),
+)
 
 
 def require_same_origin(request: Request) -> None:
@@ -32,10 +48,7 @@ def require_same_origin(request: Request) -> None:
     # Browsers since 2020-2023 send Sec-Fetch-Site; older ones send Origin on every cross-origin write.
     allowed = fetch_site == "same-origin" if fetch_site is not None else origin == own
     if not allowed:
-        raise ProblemError(403, "cross-site-request", "Cross-site request refused",
-                           "This write carries the pages' session cookie but does not come from the platform's "
-                           "own pages (its Sec-Fetch-Site or Origin header says otherwise), so it was refused. "
-                           "API clients send 'Authorization: Bearer <token>' instead of the cookie.")
+        raise ProblemError(403, "cross-site-request", Message("auth.cross_site"))
 
 
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
@@ -62,8 +75,7 @@ def bearer_token(
         return cookie or None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ProblemError(401, "unauthorised", "Unauthorised", "use 'Authorization: Bearer <token>'",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise ProblemError(401, "unauthorised", Message("auth.bearer"), headers={"WWW-Authenticate": "Bearer"})
     return token.strip()
 
 
@@ -84,8 +96,7 @@ def current_account(request: Request, token: Token) -> Account | None:
             stale = Response()
             clear_session_cookie(stale)
             headers["Set-Cookie"] = stale.headers["set-cookie"]
-        raise ProblemError(401, "unauthorised", "Unauthorised", "the token is unknown or expired; log in again",
-                           headers=headers)
+        raise ProblemError(401, "unauthorised", Message("auth.expired"), headers=headers)
     return account
 
 

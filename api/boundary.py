@@ -27,10 +27,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, UploadFile
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Message as AsgiMessage
 
 from api.problems import COMMON_PROBLEMS, ProblemError, problem_response
 from api.settings import ServerSettings
+from gis.messages import Message, Text, phrases
 from projects.settings import screening_settings
 
 INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
@@ -43,19 +45,37 @@ def max_json_arrays() -> int:
     return 2 * screening_settings().max_site_vertices + 1_000
 
 
-def _refuse(location: tuple[str | int, ...], message: str) -> RequestValidationError:
-    return RequestValidationError([{"type": "value_error", "loc": location, "msg": message, "input": None}])
+phrases(
+    "boundary",
+    nul_byte=Text("含有空字符（\\u0000），任何字段都不能含有",
+                  "contains a NUL byte (\\u0000), which no field may hold"),
+    integer_range=Text("{value}超出范围：整数须在{low:,}与{high:,}之间",
+                       "{value} is out of range: integers must lie between {low:,} and {high:,}"),
+    not_finite=Text("不是有限数值", "is not a finite number"),
+    too_many_arrays=Text("请求中的坐标数组超过{arrays:,}个；选址或标注最多{limit:,}个节点。请简化边界"
+                         "（0.1米容差仍足够准确）后重新提交。",
+                         "the body holds more than {arrays:,} coordinate arrays; a site or a marking may have at "
+                         "most {limit:,} vertices. Simplify the outline (a tolerance of 0.1 m keeps it accurate) "
+                         "and send it again."),
+    body_too_large=Text("请求数据超过{megabytes:g} MB的上限（{setting}）",
+                        "the request body is larger than the limit of {megabytes:g} MB ({setting})"),
+)
+
+
+def _refuse(location: tuple[str | int, ...], message: Message) -> RequestValidationError:
+    """A refused value, with its message for :func:`api.validation.validation_message`."""
+    return RequestValidationError([{"type": "value_error", "loc": location, "msg": str(message), "input": None,
+                                    "ctx": {"message": message}}])
 
 
 def check_string(location: tuple[str | int, ...], value: str) -> None:
     if "\x00" in value:
-        raise _refuse(location, "contains a NUL byte (\\u0000), which no field may hold")
+        raise _refuse(location, Message("boundary.nul_byte"))
 
 
 def check_integer(location: tuple[str | int, ...], value: int) -> None:
     if not INTEGER_MIN <= value <= INTEGER_MAX:
-        raise _refuse(location, f"{value} is out of range: integers must lie between {INTEGER_MIN:,} and "
-                                f"{INTEGER_MAX:,}")
+        raise _refuse(location, Message("boundary.integer_range", value=value, low=INTEGER_MIN, high=INTEGER_MAX))
 
 
 def check_json(location: tuple[str | int, ...], value: Any) -> None:
@@ -71,7 +91,7 @@ def check_json(location: tuple[str | int, ...], value: Any) -> None:
             check_integer(where, item)
         elif isinstance(item, float):
             if not math.isfinite(item):
-                raise _refuse(where, "is not a finite number")
+                raise _refuse(where, Message("boundary.not_finite"))
         elif isinstance(item, dict):
             for key, child in item.items():
                 check_string((*where, key), key)
@@ -120,19 +140,17 @@ async def read_json_body(request: Request) -> bytes:
     async for chunk in request.stream():
         arrays += chunk.count(b"[")  # brackets inside strings count too: an upper bound, never an undercount
         if arrays > array_limit:
-            raise ProblemError(413, "too-many-vertices", "Too many vertices",
-                               f"the body holds more than {array_limit:,} coordinate arrays; a site or a marking "
-                               f"may have at most {screening_settings().max_site_vertices:,} vertices. Simplify "
-                               "the outline (a tolerance of 0.1 m keeps it accurate) and send it again.",
-                               limit=screening_settings().max_site_vertices)
+            limit = screening_settings().max_site_vertices
+            raise ProblemError(413, "too-many-vertices",
+                               Message("boundary.too_many_arrays", arrays=array_limit, limit=limit), limit=limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
 class BodyTooLargeError(ProblemError):
     def __init__(self, limit: int, setting: str) -> None:
-        super().__init__(413, "body-too-large", "Request body too large",
-                         f"the request body is larger than the limit of {limit / 2**20:g} MB ({setting})")
+        super().__init__(413, "body-too-large",
+                         Message("boundary.body_too_large", megabytes=limit / 2**20, setting=setting))
 
 
 class BodyLimits:
@@ -156,12 +174,12 @@ class BodyLimits:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             error = BodyTooLargeError(limit, setting)
-            response = problem_response(Request(scope), error.status, error.slug, error.title, error.detail)
+            response = problem_response(Request(scope), error.status, error.slug, error.detail)
             await response(scope, receive, send)
             return
         received = 0
 
-        async def bounded_receive() -> Message:
+        async def bounded_receive() -> AsgiMessage:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))

@@ -8,9 +8,12 @@ from pathlib import Path
 from fastapi import UploadFile
 
 from api.problems import ProblemError
+from gis.messages import Message, Text, phrases
+
+phrases("upload", unsupported=Text("不支持“{file}”：请上传{formats}", "{file}: upload {formats}"))
 
 
-def save_upload(file: UploadFile, folder: Path, suffixes: tuple[str, ...], formats: str) -> Path:
+def save_upload(file: UploadFile, folder: Path, suffixes: tuple[str, ...], formats: Text) -> Path:
     """Copy ``file`` into ``folder`` under its own (base) name and return its path.
 
     A name not ending in one of ``suffixes`` is 415 (``formats`` says what to upload instead). The upload
@@ -19,7 +22,7 @@ def save_upload(file: UploadFile, folder: Path, suffixes: tuple[str, ...], forma
     """
     filename = Path(file.filename or "upload").name
     if not filename.lower().endswith(suffixes):
-        raise ProblemError(415, "unsupported-file", "Unsupported file", f"{filename}: upload {formats}")
+        raise ProblemError(415, "unsupported-file", Message("upload.unsupported", file=filename, formats=formats))
     path = folder / filename
     with path.open("wb") as target:
         shutil.copyfileobj(file.file, target, 1 << 20)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from gis.errors import SpatialInputError
+from gis.messages import render_all
 
 app = typer.Typer(help="One Blueprint (一张蓝图): investment projects planned on one map.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: the local PostGIS cluster, or DATABASE_URL.", no_args_is_help=True)
@@ -139,7 +140,7 @@ def layers_import(
         except (SpatialInputError, ValueError, ImportBusyError) as error:
             fail(error)
     if as_json:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(render_all(report.to_dict(), "en"), ensure_ascii=False, indent=2))
         return
     typer.echo(
         f"imported {report.feature_count} features into {report.layer_name!r} ({report.kind}) "

@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from gis.errors import SpatialInputError, UnknownCrsError
 from gis.gcj02 import gcj02_to_wgs84
 from gis.geometry import format_coords
+from gis.messages import Message, Text, english_only, phrases
 
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
@@ -33,7 +34,7 @@ CGCS2000_GK_117E = "EPSG:4548"
 
 GCJ02 = "GCJ02"
 # GCJ-02 only exists in mainland China; outside it the web maps use plain WGS84.
-_GCJ02_AREA_NAME = "mainland China"
+_GCJ02_AREA_NAME = Text("中国大陆", "mainland China")
 _GCJ02_AREA = (73.0, 18.0, 136.0, 54.0)
 # Labels whose data already is WGS84 lon/lat, so no transformation is needed.
 _WGS84_LABELS = frozenset({WGS84, "OGC:CRS84"})
@@ -41,6 +42,50 @@ _WGS84_LABELS = frozenset({WGS84, "OGC:CRS84"})
 # is a convention, and the maths stays exact a little beyond it: Xiamen reaches 118.5°E, the very edge of
 # EPSG:4548, so data lapping over the edge by up to this many degrees is accepted.
 AREA_OF_USE_MARGIN_DEG = 1.0
+
+phrases(
+    "crs",
+    bd09=Text("不支持百度BD-09坐标，请导出为GCJ-02或WGS84",
+              "Baidu BD-09 is not supported; export the data as GCJ-02 or WGS84"),
+    proj_said=Text("PROJ无法解析该坐标系{said}", "PROJ says: {said}"),
+    not_horizontal=Text("{type}“{name}”不是二维平面坐标系", "{type} {name!r} is not a 2D horizontal CRS"),
+    the_geometry=Text("该几何", "The geometry"),
+    feature=Text("第{index}个要素", "Feature {index}"),
+    of_feature=Text("第{index}个要素的", " of feature {index}"),
+    non_finite=Text("{subject}含有非有限数值的坐标（NaN或无穷大）{shown}，请删除或修正该节点。",
+                    "{subject} has a coordinate that is not a finite number (NaN or infinity){shown}. "
+                    "Remove or fix that vertex."),
+    shown=Text("：（{point}）", ": ({point})"),
+    lat_lon_swapped=Text("坐标疑似经纬度颠倒：{of}第一个点为（{point}）；GeoJSON与本平台均要求经度在前（x为经度）。",
+                         "Coordinates look like latitude/longitude swapped: the first point{of} is ({point}); "
+                         "GeoJSON and this platform use longitude first (x = longitude)."),
+    north_east_swapped=Text("坐标疑似北坐标与东坐标颠倒：{of}第一个点为（{point}），而在{crs}中本平台要求x为东坐标、"
+                            "y为北坐标（即使EPSG定义北坐标在前）。请交换两列。",
+                            "Coordinates look like northing/easting swapped: the first point{of} is ({point}), but "
+                            "in {crs} this platform takes x = easting and y = northing, even where the EPSG "
+                            "definition lists northing first. Swap the two columns."),
+    outside=Text("{subject}有一点位于（{point}），超出{crs}{name}的适用范围（{area}）。{hint}",
+                 "{subject} has a point at ({point}), outside the area of use of {crs} ({name}): {area}. {hint}"),
+    area=Text("{name}经度{west}至{east}、纬度{south}至{north}", "{name} ({west} to {east}, {south} to {north})"),
+    hint_metres=Text("这些数值像是投影坐标（米）而不是度，请选择投影坐标系，如EPSG:4548（CGCS2000 3度带高斯-克吕格，"
+                     "中央经线117°E）。",
+                     "These look like projected metres, not degrees; name the projected CRS, e.g. EPSG:4548 "
+                     "(CGCS2000 / 3-degree Gauss-Kruger CM 117E)."),
+    hint_degrees=Text("这些数值像是经纬度（度），请选择地理坐标系，如EPSG:4490（CGCS2000）或EPSG:4326（WGS84）。",
+                      "These look like longitude/latitude degrees; name a geographic CRS such as EPSG:4490 "
+                      "(CGCS2000) or EPSG:4326 (WGS84)."),
+    hint_zone_prefix=Text("东坐标{easting}前面似乎带有带号{zone}：请使用带带号的坐标系（如39带用EPSG:4527），"
+                          "或去掉带号。",
+                          "The easting {easting} looks like it carries the zone number {zone} in front; use the "
+                          "zone-numbered CRS (e.g. EPSG:4527 for zone 39) or drop the prefix."),
+    hint_no_zone=Text("东坐标前没有带号：请使用以中央经线命名的坐标系（如中央经线117°E用EPSG:4548），或加上带号。",
+                      "The easting has no zone number in front; use the CRS named by central meridian (e.g. "
+                      "EPSG:4548 for CM 117E) or add the prefix."),
+    hint_check=Text("请检查所选坐标系是否与数据一致。", "Check that the CRS named matches the data."),
+    transform_failed=Text("第{index}个要素无法从{crs}转换到WGS84（PROJ未返回有限数值）。请检查所选坐标系是否与数据一致。",
+                          "Feature {index} could not be transformed from {crs} to WGS84 (PROJ returned no finite "
+                          "result). Check that the CRS named matches the data."),
+)
 
 GeometryInput = TypeVar("GeometryInput", BaseGeometry, NDArray[np.object_])
 
@@ -63,15 +108,19 @@ class _AreaOfUse:
     """Where a CRS may be used: ``lonlat`` in degrees as published, ``box`` in the CRS's own x/y units with
     the margin added (a side without a finite limit is infinite)."""
 
-    name: str
+    name: Text
     lonlat: tuple[float, float, float, float]
     box: tuple[float, float, float, float]
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         west, south, east, north = self.lonlat
-        lon = f"{_deg(west, 'E', 'W')} to {_deg(east, 'E', 'W')}"
-        lat = f"{_deg(south, 'N', 'S')} to {_deg(north, 'N', 'S')}"
-        return f"{self.name.rstrip('.')} ({lon}, {lat})"
+        return Message("crs.area", name=self.name, west=_deg(west, "E", "W"), east=_deg(east, "E", "W"),
+                       south=_deg(south, "N", "S"), north=_deg(north, "N", "S"))
+
+
+def _published(name: str) -> Text:
+    """An EPSG area of use's name: English only, so Chinese messages give the bounds alone."""
+    return english_only(name.rstrip("."))
 
 
 def _deg(value: float, positive: str, negative: str) -> str:
@@ -94,14 +143,14 @@ def parse_crs(text: str | None, default: str = WGS84) -> InputCrs:
     if squashed == GCJ02:
         return InputCrs(label=GCJ02, is_gcj02=True, crs=pyproj.CRS.from_user_input(WGS84))
     if squashed in {"BD09", "BD09LL", "BAIDU"}:
-        raise UnknownCrsError(raw, "Baidu BD-09 is not supported; export the data as GCJ-02 or WGS84")
+        raise UnknownCrsError(raw, Message("crs.bd09"))
     spec = f"EPSG:{raw}" if raw.isdigit() else raw
     try:
         crs = pyproj.CRS.from_user_input(spec)
     except CRSError as exc:
-        raise UnknownCrsError(raw, str(exc).split(": (")[0]) from exc
+        raise UnknownCrsError(raw, Message("crs.proj_said", said=english_only(str(exc).split(": (")[0]))) from exc
     if crs.is_compound or not (crs.is_geographic or crs.is_projected):
-        raise UnknownCrsError(raw, f"{crs.type_name} {crs.name!r} is not a 2D horizontal CRS")
+        raise UnknownCrsError(raw, Message("crs.not_horizontal", type=crs.type_name, name=crs.name))
     authority = crs.to_authority(min_confidence=100)
     # An authority code is a faithful, short label; a CRS without one keeps its own definition as label.
     label = f"{authority[0]}:{authority[1]}" if authority else crs.srs
@@ -124,7 +173,7 @@ def _area_of_use(label: str) -> _AreaOfUse | None:
         return None
     lonlat = (area.west, area.south, area.east, area.north)
     if crs.is_geographic:
-        return _AreaOfUse(area.name, lonlat, _with_margin(lonlat))
+        return _AreaOfUse(_published(area.name), lonlat, _with_margin(lonlat))
     from_wgs84 = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
     try:
         box = from_wgs84.transform_bounds(*_with_margin(lonlat), densify_pts=21)
@@ -135,7 +184,7 @@ def _area_of_use(label: str) -> _AreaOfUse | None:
         return None  # PROJ cannot project its own area of use: nothing sensible to check against
     west, south, east, north = (v if math.isfinite(v) else math.copysign(math.inf, s)
                                 for v, s in zip(box, (-1, -1, 1, 1), strict=True))
-    return _AreaOfUse(area.name, lonlat, (west, south, east, north))
+    return _AreaOfUse(_published(area.name), lonlat, (west, south, east, north))
 
 
 def _with_margin(lonlat: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -179,7 +228,9 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs, 
     """
     arr = _as_array(geoms)
     # Messages about an array name the feature; a single geometry is just "the geometry".
-    subject = "The geometry" if isinstance(geoms, BaseGeometry) else "Feature {index}"
+    def subject(index: int) -> Message:
+        return Message("crs.the_geometry") if isinstance(geoms, BaseGeometry) else Message("crs.feature", index=index)
+
     present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     bounds = shapely.bounds(arr)
     # GEOS skips NaN when building envelopes, so the vertices themselves are looked at.
@@ -188,12 +239,10 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs, 
         index = int(np.argmax(present & non_finite))
         coords = shapely.get_coordinates(arr[index])
         bad = coords[~np.isfinite(coords).all(axis=1)]
-        shown = f": ({format_coords(*bad[0])})" if len(bad) else ""
+        shown = Message("crs.shown", point=format_coords(*bad[0])) if len(bad) else ""
         raise SpatialInputError(
             "non-finite-coordinate",
-            "Coordinate is not a number",
-            f"{subject.format(index=first_index + index)} has a coordinate that is not a finite number (NaN or "
-            f"infinity){shown}. Remove or fix that vertex.",
+            Message("crs.non_finite", subject=subject(first_index + index), shown=shown),
             extra={"feature_index": first_index + index, "crs": crs.label},
         )
     area = _area_of_use(crs.label)
@@ -209,52 +258,39 @@ def check_area_of_use(geoms: BaseGeometry | NDArray[np.object_], crs: InputCrs, 
     extra = {"feature_index": first_index + index, "crs": crs.label}
     if _inside(area, is_geographic, ymin[index], xmin[index], ymax[index], xmax[index]):
         first = (float(coords[0, 0]), float(coords[0, 1]))
-        of = "" if isinstance(geoms, BaseGeometry) else f" of feature {first_index + index}"
-        if is_geographic:
-            title = "Latitude and longitude swapped"
-            detail = (f"Coordinates look like latitude/longitude swapped: the first point{of} is "
-                      f"({format_coords(*first)}); GeoJSON and this platform use longitude first "
-                      f"(x = longitude).")
-        else:
-            title = "Northing and easting swapped"
-            detail = (f"Coordinates look like northing/easting swapped: the first point{of} is "
-                      f"({format_coords(*first)}), but in {crs.label} this platform takes x = easting and "
-                      f"y = northing, even where the EPSG definition lists northing first. Swap the two columns.")
-        raise SpatialInputError("lat-lon-swapped", title, detail, location=first, extra=extra)
+        of = "" if isinstance(geoms, BaseGeometry) else Message("crs.of_feature", index=first_index + index)
+        detail = Message("crs.lat_lon_swapped" if is_geographic else "crs.north_east_swapped", of=of,
+                         point=format_coords(*first), crs=crs.label)
+        raise SpatialInputError("lat-lon-swapped", detail, location=first, extra=extra)
     x, y = coords[:, 0], coords[:, 1]
     k = int(np.argmax(~_inside(area, is_geographic, x, y, x, y)))
     first = (float(x[k]), float(y[k]))
-    name = "GCJ-02" if crs.is_gcj02 else crs.crs.name
+    name = english_only("GCJ-02" if crs.is_gcj02 else crs.crs.name)
     raise SpatialInputError(
         "outside-crs-area",
-        "Coordinates outside the CRS's area of use",
-        f"{subject.format(index=first_index + index)} has a point at ({format_coords(*first)}), outside the "
-        f"area of use of {crs.label} ({name}): {area.describe()}. {_hint(first, crs)}",
+        Message("crs.outside", subject=subject(first_index + index), point=format_coords(*first), crs=crs.label,
+                name=name, area=area.describe(), hint=_hint(first, crs)),
         location=first,
         extra=extra,
     )
 
 
-def _hint(point: tuple[float, float], crs: InputCrs) -> str:
+def _hint(point: tuple[float, float], crs: InputCrs) -> Message:
     """A guess at the real mistake behind out-of-area coordinates, from the size of the numbers."""
     x, y = point
     looks_like_degrees = abs(x) <= 180 and abs(y) <= 90
     if not crs.crs.is_projected:
         if not looks_like_degrees:
-            return ("These look like projected metres, not degrees; name the projected CRS, e.g. EPSG:4548 "
-                    "(CGCS2000 / 3-degree Gauss-Kruger CM 117E).")
+            return Message("crs.hint_metres")
     elif looks_like_degrees:
-        return ("These look like longitude/latitude degrees; name a geographic CRS such as EPSG:4490 "
-                "(CGCS2000) or EPSG:4326 (WGS84).")
+        return Message("crs.hint_degrees")
     elif "Gauss-Kruger" in crs.crs.name:
         # Gauss-Krüger eastings are written with or without the zone number in front (39500000 vs 500000).
         if x >= 1e7:
-            return (f"The easting {format_coords(x)} looks like it carries the zone number {int(x // 1e6)} "
-                    f"in front; use the zone-numbered CRS (e.g. EPSG:4527 for zone 39) or drop the prefix.")
+            return Message("crs.hint_zone_prefix", easting=format_coords(x), zone=int(x // 1e6))
         if "zone" in crs.crs.name:
-            return ("The easting has no zone number in front; use the CRS named by central meridian (e.g. "
-                    "EPSG:4548 for CM 117E) or add the prefix.")
-    return "Check that the CRS named matches the data."
+            return Message("crs.hint_no_zone")
+    return Message("crs.hint_check")
 
 
 def _gcj02_xy_to_wgs84(xy: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -297,9 +333,7 @@ def to_wgs84_checked(geoms: GeometryInput, crs: InputCrs, first_index: int = 0) 
         index = int(np.argmax(failed))
         raise SpatialInputError(
             "transform-failed",
-            "Coordinates could not be transformed",
-            f"Feature {first_index + index} could not be transformed from {crs.label} to WGS84 (PROJ returned "
-            f"no finite result). Check that the CRS named matches the data.",
+            Message("crs.transform_failed", index=first_index + index, crs=crs.label),
             extra={"feature_index": first_index + index, "crs": crs.label},
         )
     return result

@@ -18,6 +18,7 @@ from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from gis.messages import Message, Text, phrases
 from gis.roles import refuse_privileged
 from gis.settings import database_settings
 
@@ -102,11 +103,14 @@ def read_only(engine: Engine) -> Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
+phrases("db", took_too_long=Text("{what}超过{ms:,}毫秒，已停止", "{what} took longer than {ms:,} ms and was stopped"))
+
+
 class StatementTimeoutError(RuntimeError):
     """PostgreSQL cancelled a statement that ran past its statement timeout (``statement_timeout``)."""
 
-    def __init__(self, what: str, timeout_ms: int) -> None:
-        super().__init__(f"{what} took longer than {timeout_ms:,} ms and was stopped")
+    def __init__(self, what: Text, timeout_ms: int) -> None:
+        super().__init__(Message("db.took_too_long", what=what, ms=timeout_ms))
         self.what, self.timeout_ms = what, timeout_ms
 
 
@@ -119,7 +123,7 @@ _SET_TIMEOUT = text("SELECT set_config('statement_timeout', :milliseconds, false
 
 
 @contextmanager
-def statement_timeout(connection: Connection, milliseconds: int, what: str) -> Iterator[None]:
+def statement_timeout(connection: Connection, milliseconds: int, what: Text) -> Iterator[None]:
     """Run the block's statements under a timeout of their own, in ms; past it, :class:`StatementTimeoutError`.
 
     Works on autocommit connections and inside transactions. Afterwards the connection has the platform's

@@ -32,20 +32,23 @@ from shapely.geometry import (
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import SpatialInputError
+from gis.messages import Message, Text, english_only, phrases
 
 # GEOS type ids (shapely.get_type_id)
 _POINT, _LINESTRING, _LINEARRING, _POLYGON, _MULTIPOLYGON, _COLLECTION = 0, 1, 2, 3, 6, 7
-_HELD = {_POINT: "points", _LINESTRING: "open lines", _LINEARRING: "open lines"}
+_HELD = {_POINT: Text("点", "points"), _LINESTRING: Text("未闭合的线", "open lines"),
+         _LINEARRING: Text("未闭合的线", "open lines")}
 """What a file's non-polygonal features are called in a refusal."""
 
 # Example nesting of each GeoJSON geometry type's "coordinates", quoted when the nesting is wrong.
 _NESTING = {
-    "Point": "[x, y]",
-    "MultiPoint": "[[x, y], ...]",
-    "LineString": "[[x, y], [x, y], ...]",
-    "MultiLineString": "[[[x, y], ...], ...] (a list of lines)",
-    "Polygon": "[[[x, y], ...], ...] (a list of rings, the outer ring first)",
-    "MultiPolygon": "[[[[x, y], ...], ...], ...] (a list of polygons)",
+    "Point": Text("[x, y]", "[x, y]"),
+    "MultiPoint": Text("[[x, y], ...]", "[[x, y], ...]"),
+    "LineString": Text("[[x, y], [x, y], ...]", "[[x, y], [x, y], ...]"),
+    "MultiLineString": Text("[[[x, y], ...], ...]（线的列表）", "[[[x, y], ...], ...] (a list of lines)"),
+    "Polygon": Text("[[[x, y], ...], ...]（环的列表，外环在前）",
+                    "[[[x, y], ...], ...] (a list of rings, the outer ring first)"),
+    "MultiPolygon": Text("[[[[x, y], ...], ...], ...]（面的列表）", "[[[[x, y], ...], ...], ...] (a list of polygons)"),
 }
 _GEOMETRY_TYPES = (*_NESTING, "GeometryCollection")
 # GeometryCollections may nest; real sites never go deeper than this.
@@ -59,12 +62,71 @@ def format_coords(*values: float) -> str:
 
 # --------------------------------------------------------------------------------------------------- GeoJSON
 
+phrases(
+    "geojson",
+    at=Text("{message}（位置：{path}）", "{message} (at {path})"),
+    null=Text("空值null", "null"),
+    boolean=Text("布尔值{value}", "{value}"),
+    number=Text("数值 {value!r}", "the number {value!r}"),
+    string=Text("字符串 {value!r}", "the string {value!r}"),
+    list=Text("含{count}项的列表", "a list of {count} item(s)"),
+    object=Text("对象", "an object"),
+    other=Text("{name}类型的值", "{name}"),
+    position_not_finite=Text("某个位置的坐标不是有限数值", "a position has a coordinate that is not a finite number"),
+    number_for_position=Text("此处应为位置 [x, y]，却是一个数值；{kind}的坐标嵌套方式为 {nesting}",
+                             "found a number where a position [x, y] was expected; {kind} coordinates are nested "
+                             "as {nesting}"),
+    lists_for_position=Text("此处应为位置 [x, y]，却是列表的列表；{kind}的坐标嵌套方式为 {nesting}",
+                            "found a list of lists where a position [x, y] was expected; {kind} coordinates are "
+                            "nested as {nesting}"),
+    coordinate_not_number=Text("坐标必须是数值，实际为{got}", "a coordinate must be a number, got {got}"),
+    position_form=Text("位置必须是含两个数值的 [x, y]，实际为{got}",
+                       "a position must be [x, y] with two numbers, got {got}"),
+    expected_list=Text("此处应为{what}的列表（{kind}的坐标嵌套方式为 {nesting}），实际为{got}",
+                       "expected a list of {what} ({kind} coordinates are nested as {nesting}), got {got}"),
+    positions=Text("位置", "positions"),
+    rings=Text("环", "rings"),
+    lines=Text("线", "lines"),
+    polygons=Text("面", "polygons"),
+    line_too_short=Text("线至少需要2个位置，实际只有1个", "a line needs at least 2 positions, got 1"),
+    ring_too_short=Text("第{ring}环只有{count}个位置；闭合环至少需要4个（3个角点，末尾重复第一个点）",
+                        "ring {ring} has {count} position(s); a closed ring needs at least 4 (3 corners and the "
+                        "first repeated at the end)"),
+    ring_not_closed=Text("第{ring}环未闭合：起点为 {start}，终点为 {end}；请在末尾重复第一个位置",
+                         "ring {ring} is not closed: it starts at {start} but ends at {end}; repeat the first "
+                         "position at the end"),
+    expected_geometry=Text("此处应为GeoJSON几何对象，实际为{got}", "expected a GeoJSON geometry object, got {got}"),
+    too_deep=Text("GeometryCollection嵌套超过{depth}层", "GeometryCollections nested more than {depth} deep"),
+    geometries_list=Text("GeometryCollection需要“geometries”列表，实际为{got}",
+                         "a GeometryCollection needs a 'geometries' list, got {got}"),
+    no_coordinates=Text("{kind}没有“coordinates”成员", "{kind} has no 'coordinates' member"),
+    no_type=Text("对象没有“type”成员", "the object has no 'type' member"),
+    case_hint=Text("；GeoJSON类型区分大小写，是否应为“{close}”？",
+                   "; GeoJSON types are case-sensitive, did you mean {close!r}?"),
+    expected_hint=Text("；应为以下之一：{allowed}", "; expected one of {allowed}"),
+    unknown_type=Text("未知类型“{kind}”{hint}", "unknown type {kind!r}{hint}"),
+    not_json=Text("不是有效的JSON：第{line}行第{column}列有误{reason}",
+                  "not valid JSON: {reason} at line {line}, column {column}"),
+    bad_number=Text("{value} 不是有效的JSON数值", "{value} is not a valid JSON number"),
+    nested_too_deeply=Text("JSON嵌套过深", "JSON nested too deeply"),
+    expected_object=Text("此处应为GeoJSON对象，实际为{got}", "expected a GeoJSON object, got {got}"),
+    features_list=Text("FeatureCollection需要“features”列表，实际为{got}",
+                       "a FeatureCollection needs a 'features' list, got {got}"),
+    one_feature=Text("应恰好有一个要素，实际有{count}个；选址是一个Polygon或MultiPolygon，请将各部分合并为一个MultiPolygon",
+                     "expected exactly one feature, got {count}; a site is one Polygon or MultiPolygon, so put its "
+                     "parts into one MultiPolygon"),
+    expected_feature=Text("此处应为Feature，实际为{got}", "expected a Feature, got {got}"),
+    no_geometry=Text("Feature没有“geometry”成员", "the Feature has no 'geometry' member"),
+    null_geometry=Text("Feature的几何为null；选址需要Polygon或MultiPolygon。",
+                       "The Feature's geometry is null; a site needs a Polygon or MultiPolygon."),
+    cannot_build=Text("无法构建该几何{reason}", "the geometry cannot be built: {reason}"),
+)
 
-def _malformed(path: str, message: str) -> SpatialInputError:
+
+def _malformed(path: str, message: Message) -> SpatialInputError:
     return SpatialInputError(
         "malformed-geojson",
-        "Malformed GeoJSON",
-        f"{message} (at {path})" if path != "$" else message,
+        Message("geojson.at", message=message, path=path) if path != "$" else message,
         extra={"path": path},
     )
 
@@ -78,20 +140,20 @@ def _refuse_constant(name: str) -> float:
     raise _NonFiniteJsonNumber(name)
 
 
-def _json_kind(value: Any) -> str:
+def _json_kind(value: Any) -> Message:
     if value is None:
-        return "null"
+        return Message("geojson.null")
     if isinstance(value, bool):
-        return str(value).lower()
+        return Message("geojson.boolean", value=str(value).lower())
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        return Message("geojson.number", value=value)
     if isinstance(value, str):
-        return f"the string {value[:40]!r}"
+        return Message("geojson.string", value=value[:40])
     if isinstance(value, list | tuple):
-        return f"a list of {len(value)} item(s)"
+        return Message("geojson.list", count=len(value))
     if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+        return Message("geojson.object")
+    return Message("geojson.other", name=type(value).__name__)
 
 
 def _is_number(value: Any) -> bool:
@@ -102,24 +164,23 @@ def _position(value: Any, path: str, kind: str) -> tuple[float, float]:
     if isinstance(value, list | tuple) and len(value) >= 2 and _is_number(value[0]) and _is_number(value[1]):
         x, y = float(value[0]), float(value[1])
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise _malformed(path, "a position has a coordinate that is not a finite number")
+            raise _malformed(path, Message("geojson.position_not_finite"))
         return x, y
     if _is_number(value):
-        raise _malformed(path, f"found a number where a position [x, y] was expected; {kind} coordinates are "
-                               f"nested as {_NESTING[kind]}")
+        raise _malformed(path, Message("geojson.number_for_position", kind=kind, nesting=_NESTING[kind]))
     if isinstance(value, list | tuple) and value and isinstance(value[0], list | tuple):
-        raise _malformed(path, f"found a list of lists where a position [x, y] was expected; {kind} "
-                               f"coordinates are nested as {_NESTING[kind]}")
+        raise _malformed(path, Message("geojson.lists_for_position", kind=kind, nesting=_NESTING[kind]))
     if isinstance(value, list | tuple) and len(value) >= 2:
         i = 0 if not _is_number(value[0]) else 1
-        raise _malformed(f"{path}[{i}]", f"a coordinate must be a number, got {_json_kind(value[i])}")
-    raise _malformed(path, f"a position must be [x, y] with two numbers, got {_json_kind(value)}")
+        raise _malformed(f"{path}[{i}]", Message("geojson.coordinate_not_number", got=_json_kind(value[i])))
+    raise _malformed(path, Message("geojson.position_form", got=_json_kind(value)))
 
 
 def _list(value: Any, path: str, kind: str, what: str) -> list[Any]:
+    """``value`` as a list of ``what`` (positions, rings, lines, polygons)."""
     if not isinstance(value, list | tuple):
-        raise _malformed(path, f"expected a list of {what} ({kind} coordinates are nested as "
-                               f"{_NESTING[kind]}), got {_json_kind(value)}")
+        raise _malformed(path, Message("geojson.expected_list", what=Message(f"geojson.{what}"), kind=kind,
+                                       nesting=_NESTING[kind], got=_json_kind(value)))
     return list(value)
 
 
@@ -159,18 +220,17 @@ def _positions(value: Any, path: str, kind: str) -> list[tuple[float, float]] | 
 def _line(value: Any, path: str, kind: str) -> list[tuple[float, float]] | NDArray[np.float64]:
     points = _positions(value, path, kind)
     if len(points) == 1:
-        raise _malformed(path, "a line needs at least 2 positions, got 1")
+        raise _malformed(path, Message("geojson.line_too_short"))
     return points
 
 
 def _ring(value: Any, path: str, ring: int) -> list[tuple[float, float]] | NDArray[np.float64]:
     points = _positions(value, path, "Polygon")
     if len(points) < 4:
-        raise _malformed(path, f"ring {ring} has {len(points)} position(s); a closed ring needs at least 4 "
-                               f"(3 corners and the first repeated at the end)")
+        raise _malformed(path, Message("geojson.ring_too_short", ring=ring, count=len(points)))
     if tuple(points[0]) != tuple(points[-1]):
-        raise _malformed(path, f"ring {ring} is not closed: it starts at {format_coords(*points[0])} but "
-                               f"ends at {format_coords(*points[-1])}; repeat the first position at the end")
+        raise _malformed(path, Message("geojson.ring_not_closed", ring=ring, start=format_coords(*points[0]),
+                                       end=format_coords(*points[-1])))
     return points
 
 
@@ -181,22 +241,21 @@ def _polygon(value: Any, path: str) -> Polygon:
 
 def _geometry(obj: Any, path: str, depth: int = 0) -> BaseGeometry:
     if not isinstance(obj, dict):
-        raise _malformed(path, f"expected a GeoJSON geometry object, got {_json_kind(obj)}")
+        raise _malformed(path, Message("geojson.expected_geometry", got=_json_kind(obj)))
     kind = obj.get("type")
     if kind == "GeometryCollection":
         if depth >= _MAX_COLLECTION_DEPTH:
-            raise _malformed(path, f"GeometryCollections nested more than {_MAX_COLLECTION_DEPTH} deep")
+            raise _malformed(path, Message("geojson.too_deep", depth=_MAX_COLLECTION_DEPTH))
         members = obj.get("geometries")
         if not isinstance(members, list):
-            raise _malformed(path, f"a GeometryCollection needs a 'geometries' list, got "
-                                   f"{_json_kind(members)}")
+            raise _malformed(path, Message("geojson.geometries_list", got=_json_kind(members)))
         return GeometryCollection(
             [_geometry(m, f"{path}.geometries[{i}]", depth + 1) for i, m in enumerate(members)]
         )
     if not isinstance(kind, str) or kind not in _NESTING:
         raise _unknown_type(kind, path, _GEOMETRY_TYPES)
     if "coordinates" not in obj:
-        raise _malformed(path, f"{kind} has no 'coordinates' member")
+        raise _malformed(path, Message("geojson.no_coordinates", kind=kind))
     coords, at = obj["coordinates"], f"{path}.coordinates"
     match kind:
         case "Point":
@@ -217,11 +276,11 @@ def _geometry(obj: Any, path: str, depth: int = 0) -> BaseGeometry:
 
 def _unknown_type(kind: Any, path: str, allowed: tuple[str, ...]) -> SpatialInputError:
     if kind is None:
-        return _malformed(path, "the object has no 'type' member")
+        return _malformed(path, Message("geojson.no_type"))
     close = [t for t in allowed if isinstance(kind, str) and t.lower() == kind.lower()]
-    hint = f"; GeoJSON types are case-sensitive, did you mean {close[0]!r}?" if close else \
-        f"; expected one of {', '.join(allowed)}"
-    return _malformed(path, f"unknown type {kind!r}{hint}")
+    hint = Message("geojson.case_hint", close=close[0]) if close else \
+        Message("geojson.expected_hint", allowed=list(allowed))
+    return _malformed(path, Message("geojson.unknown_type", kind=kind, hint=hint))
 
 
 def parse_geojson_geometry(obj: dict[str, Any] | str | bytes) -> BaseGeometry:
@@ -237,33 +296,31 @@ def parse_geojson_geometry(obj: dict[str, Any] | str | bytes) -> BaseGeometry:
         try:
             obj = json.loads(obj, parse_constant=_refuse_constant)
         except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise _malformed("$", f"not valid JSON: {exc.msg} at {where}") from exc
+            raise _malformed("$", Message("geojson.not_json", reason=english_only(exc.msg), line=exc.lineno,
+                                          column=exc.colno)) from exc
         except _NonFiniteJsonNumber as exc:
-            raise _malformed("$", f"{exc} is not a valid JSON number") from exc
+            raise _malformed("$", Message("geojson.bad_number", value=str(exc))) from exc
         except RecursionError as exc:
-            raise _malformed("$", "JSON nested too deeply") from exc
+            raise _malformed("$", Message("geojson.nested_too_deeply")) from exc
     if not isinstance(obj, dict):
-        raise _malformed("$", f"expected a GeoJSON object, got {_json_kind(obj)}")
+        raise _malformed("$", Message("geojson.expected_object", got=_json_kind(obj)))
     path = "$"
     if obj.get("type") == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list):
-            raise _malformed(path, f"a FeatureCollection needs a 'features' list, got {_json_kind(features)}")
+            raise _malformed(path, Message("geojson.features_list", got=_json_kind(features)))
         if len(features) != 1:
-            raise _malformed(path, f"expected exactly one feature, got {len(features)}; a site is one "
-                                   f"Polygon or MultiPolygon, so put its parts into one MultiPolygon")
+            raise _malformed(path, Message("geojson.one_feature", count=len(features)))
         obj, path = features[0], "$.features[0]"
         if not isinstance(obj, dict) or obj.get("type") != "Feature":
-            raise _malformed(path, f"expected a Feature, got {_json_kind(obj)}")
+            raise _malformed(path, Message("geojson.expected_feature", got=_json_kind(obj)))
     if obj.get("type") == "Feature":
         if "geometry" not in obj:
-            raise _malformed(path, "the Feature has no 'geometry' member")
+            raise _malformed(path, Message("geojson.no_geometry"))
         path = f"{path}.geometry"
         obj = obj["geometry"]
         if obj is None:
-            raise SpatialInputError("empty-geometry", "Empty geometry",
-                                    "The Feature's geometry is null; a site needs a Polygon or MultiPolygon.")
+            raise SpatialInputError("empty-geometry", Message("geojson.null_geometry"))
     elif obj.get("type") not in _GEOMETRY_TYPES:
         raise _unknown_type(obj.get("type"), path, ("Feature", "FeatureCollection", *_GEOMETRY_TYPES))
     try:
@@ -272,7 +329,7 @@ def parse_geojson_geometry(obj: dict[str, Any] | str | bytes) -> BaseGeometry:
         raise
     except (GEOSException, ValueError, TypeError) as exc:
         # Structure was checked above, so this is a defect of the input we did not foresee, not a crash.
-        raise _malformed(path, f"the geometry cannot be built: {exc}") from exc
+        raise _malformed(path, Message("geojson.cannot_build", reason=english_only(str(exc)))) from exc
 
 
 # ---------------------------------------------------------------------------------------------- invalidity
@@ -284,7 +341,7 @@ class GeometryIssue:
     saying what and where, and the coordinate concerned in the input CRS."""
 
     index: int | None
-    reason: str
+    reason: Message
     location: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -311,7 +368,8 @@ class _Invalidity:
 
 
 def _polygon_parts(geom: BaseGeometry) -> tuple[list[Polygon | None], str]:
-    """The polygons a geometry's rings live in (None for non-polygon parts), and the word for a part."""
+    """The polygons a geometry's rings live in (None for non-polygon parts), and the word for a part
+    (a ``validity`` message name: ``polygon`` or ``part``; empty for a lone polygon)."""
     if isinstance(geom, Polygon):
         return [geom], ""
     if isinstance(geom, MultiPolygon | GeometryCollection):
@@ -347,53 +405,104 @@ def _rings_at(geom: BaseGeometry, kind: str, location: tuple[float, float] | Non
     return [ref for ref, d in zip(refs, distances, strict=True) if d <= 1e-9 * scale]
 
 
-def _name(ref: _Ring, word: str) -> str:
-    return f"{word} {ref.part}, ring {ref.ring}" if word else f"ring {ref.ring}"
+phrases(
+    "validity",
+    ring=Text("第{ring}环", "ring {ring}"),
+    polygon=Text("第{part}个面", "polygon {part}"),
+    part=Text("第{part}部分", "part {part}"),
+    polygon_ring=Text("{part}的第{ring}环", "{part}, ring {ring}"),
+    both=Text("{first}与{second}", "{first} and {second}"),
+    at=Text("（位于 {point}）", " at {point}"),
+    whole=Text("该{type}", "the {type}"),
+    the_polygon=Text("该面", "the polygon"),
+    parts_overlap=Text("{parts}相互重叠{at}；{type}的各个面只能在点上相接",
+                       "{parts} overlap{at}; the polygons of a {type} may only touch at points"),
+    rings_cross=Text("{subject}相互交叉或重叠{at}", "{subject} cross or overlap{at}"),
+    self_intersects=Text("{subject}自相交{at}", "{subject} self-intersects{at}"),
+    touches_itself=Text("{subject}自身相接{at}；一个环不能两次经过同一点",
+                        "{subject} touches itself{at}; a ring may not pass through the same point twice"),
+    hole_outside=Text("{subject}是位于外环（第0环）之外的洞{at}",
+                      "{subject} is a hole lying outside its outer ring (ring 0){at}"),
+    holes_nested=Text("{subject}是位于另一个洞内的洞{at}；洞不能嵌套",
+                      "{subject} is a hole inside another hole{at}; holes may not nest"),
+    interior_disconnected=Text("{polygon}的洞将其内部分割成互不相连的几块{at}",
+                               "the holes of {polygon} cut its interior into separate pieces{at}"),
+    lies_inside=Text("{inner}位于{outer}之内", "{inner} lies inside {outer}"),
+    one_inside_another=Text("一个面位于另一个面之内", "one polygon lies inside another"),
+    nested_shells=Text("{pair}{at}；{type}的各个面不能嵌套", "{pair}{at}; the polygons of a {type} may not nest"),
+    too_few_points=Text("{subject}的不同点太少{at}{need}", "{subject} has too few distinct points{at}{need}"),
+    need_corners=Text("（一个环至少需要3个不同的角点）", " (a ring needs at least 3 distinct corners)"),
+    not_finite=Text("{subject}含有非有限数值的坐标（NaN或无穷大）",
+                    "{subject} has a coordinate that is not a finite number (NaN or infinity)"),
+    other=Text("{subject}无效（{kind}）{at}", "{subject} is invalid ({kind}){at}"),
+    empty=Text("几何为空", "empty geometry"),
+    not_polygon=Text("不是面（实际为{got}）", "not a polygon (got {got})"),
+    repair_left_nothing=Text("{reason}；修复后没有剩下任何面", "{reason}; repair left no polygon"),
+)
 
 
-def _names(refs: list[_Ring], word: str) -> str:
-    return " and ".join(_name(ref, word) for ref in refs)
+def _part(word: str, part: int) -> Message:
+    return Message(f"validity.{word}", part=part)
 
 
-def _message(geom: BaseGeometry, kind: str, location: tuple[float, float] | None) -> str:
+def _name(ref: _Ring, word: str) -> Message:
+    ring = Message("validity.ring", ring=ref.ring)
+    return Message("validity.polygon_ring", part=_part(word, ref.part), ring=ref.ring) if word else ring
+
+
+def _both(names: list[Message]) -> Message | str:
+    """Names joined with "and" ("与"), in order: ``a and b and c``."""
+    if not names:
+        return ""
+    joined = names[0]
+    for name in names[1:]:
+        joined = Message("validity.both", first=joined, second=name)
+    return joined
+
+
+def _names(refs: list[_Ring], word: str) -> Message | str:
+    return _both([_name(ref, word) for ref in refs])
+
+
+def _message(geom: BaseGeometry, kind: str, location: tuple[float, float] | None) -> Message:
     refs = _rings_at(geom, kind, location)
     _, word = _polygon_parts(geom)
-    at = f" at {format_coords(*location)}" if location is not None else ""
-    whole = f"the {geom.geom_type}"
+    at = Message("validity.at", point=format_coords(*location)) if location is not None else ""
+    whole = Message("validity.whole", type=geom.geom_type)
     subject = _names(refs, word) if refs else whole
     parts = sorted({ref.part for ref in refs})
     if kind == "self-intersection":
         if len(parts) > 1:
-            return (f"{' and '.join(f'{word} {p}' for p in parts)} overlap{at}; the polygons of a "
-                    f"{geom.geom_type} may only touch at points")
+            return Message("validity.parts_overlap", parts=_both([_part(word, p) for p in parts]), at=at,
+                           type=geom.geom_type)
         if len(refs) > 1:
-            return f"{subject} cross or overlap{at}"
-        return f"{subject} self-intersects{at}"
+            return Message("validity.rings_cross", subject=subject, at=at)
+        return Message("validity.self_intersects", subject=subject, at=at)
     if kind == "ring self-intersection":
-        return f"{subject} touches itself{at}; a ring may not pass through the same point twice"
+        return Message("validity.touches_itself", subject=subject, at=at)
     if kind == "hole lies outside shell":
         holes = [ref for ref in refs if ref.ring > 0] or refs
-        return f"{_names(holes, word) or whole} is a hole lying outside its outer ring (ring 0){at}"
+        return Message("validity.hole_outside", subject=_names(holes, word) or whole, at=at)
     if kind == "holes are nested":
         holes = [ref for ref in refs if ref.ring > 0] or refs
-        return f"{_names(holes, word) or whole} is a hole inside another hole{at}; holes may not nest"
+        return Message("validity.holes_nested", subject=_names(holes, word) or whole, at=at)
     if kind == "interior is disconnected":
-        polygon = f"{word} {parts[0]}" if word and parts else "the polygon"
-        return f"the holes of {polygon} cut its interior into separate pieces{at}"
+        polygon = _part(word, parts[0]) if word and parts else Message("validity.the_polygon")
+        return Message("validity.interior_disconnected", polygon=polygon, at=at)
     if kind == "nested shells":
         inner = parts[0] if parts else None
         polygons, _ = _polygon_parts(geom)
         outer = next((p for p, poly in enumerate(polygons) if p != inner and poly is not None
                       and location is not None and poly.covers(Point(location))), None)
-        pair = f"{word} {inner} lies inside {word} {outer}" if inner is not None and outer is not None \
-            else "one polygon lies inside another"
-        return f"{pair}{at}; the polygons of a {geom.geom_type} may not nest"
+        pair = Message("validity.lies_inside", inner=_part(word, inner), outer=_part(word, outer)) \
+            if word and inner is not None and outer is not None else Message("validity.one_inside_another")
+        return Message("validity.nested_shells", pair=pair, at=at, type=geom.geom_type)
     if kind.startswith("too few"):
-        need = " (a ring needs at least 3 distinct corners)" if refs else ""
-        return f"{subject} has too few distinct points{at}{need}"
+        need = Message("validity.need_corners") if refs else ""
+        return Message("validity.too_few_points", subject=subject, at=at, need=need)
     if kind == "invalid coordinate":
-        return f"{subject} has a coordinate that is not a finite number (NaN or infinity)"
-    return f"{whole} is invalid ({kind}){at}"
+        return Message("validity.not_finite", subject=subject)
+    return Message("validity.other", subject=whole, kind=kind, at=at)
 
 
 def _explain(geom: BaseGeometry, reason: str) -> _Invalidity:
@@ -431,13 +540,33 @@ def describe_invalidity(geom: BaseGeometry) -> GeometryIssue | None:
 # ---------------------------------------------------------------------------------------------- conversion
 
 
+phrases(
+    "site",
+    not_polygonal=Text("应为Polygon或MultiPolygon，实际为{got}。", "Expected a Polygon or MultiPolygon, got {got}."),
+    nothing=Text("空", "nothing"),
+    collection=Text("含有{others}的GeometryCollection", "a GeometryCollection containing {others}"),
+    too_many_vertices=Text("{what}有{vertices:,}个节点，上限为{limit:,}个。请简化边界（0.1米容差仍足够准确）后重新提交。",
+                           "The {what} has {vertices:,} vertices; the limit is {limit:,}. Simplify the outline "
+                           "(a tolerance of 0.1 m keeps it accurate) and submit it again."),
+    site=Text("选址", "site"),
+    marking=Text("标注", "marking"),
+    empty=Text("选址几何为空，请绘制或上传一个面。", "The site geometry is empty; draw or upload a polygon."),
+    no_area=Text("选址几何中没有任何有面积的面，请绘制或上传一个面。",
+                 "The site geometry has no polygon with any area; draw or upload a polygon."),
+    invalid=Text("选址不是有效的面：{reason}。", "The site is not a valid polygon: {reason}."),
+    no_site_in_file=Text("{source}中只有{held}，没有面状要素或闭合线，无法形成选址。请上传选址边界（红线）的面，"
+                         "或CAD图中的闭合多段线。",
+                         "{source} holds {held} but no polygon or closed line, so it draws no site. Upload the "
+                         "site's boundary (红线) as a polygon, or as a closed polyline in a CAD drawing."),
+)
+
+
 def _not_polygonal(geom: BaseGeometry | None) -> SpatialInputError:
-    got = geom.geom_type if geom is not None else "nothing"
+    got: Message | str = geom.geom_type if geom is not None else Message("site.nothing")
     if isinstance(geom, GeometryCollection):
         others = sorted({g.geom_type for g in geom.geoms if not isinstance(g, Polygon | MultiPolygon)})
-        got = f"a GeometryCollection containing {', '.join(others)}"
-    return SpatialInputError("not-polygonal", "Not a polygon",
-                             f"Expected a Polygon or MultiPolygon, got {got}.", extra={"geometry_type": got})
+        got = Message("site.collection", others=others)
+    return SpatialInputError("not-polygonal", Message("site.not_polygonal", got=got), extra={"geometry_type": got})
 
 
 def to_multipolygon(geom: BaseGeometry) -> MultiPolygon:
@@ -503,7 +632,7 @@ def validate_polygons(geoms: NDArray[np.object_], repair: bool = False) -> Valid
 
     type_ids = shapely.get_type_id(arr)
     empty = shapely.is_missing(arr) | shapely.is_empty(arr)
-    issues += [GeometryIssue(int(i), "empty geometry") for i in np.flatnonzero(empty)]
+    issues += [GeometryIssue(int(i), Message("validity.empty")) for i in np.flatnonzero(empty)]
 
     single = np.flatnonzero(~empty & (type_ids == _POLYGON))
     if len(single):
@@ -516,7 +645,7 @@ def validate_polygons(geoms: NDArray[np.object_], repair: bool = False) -> Valid
             out[i] = to_multipolygon(geom)
         except SpatialInputError as exc:
             first = shapely.get_coordinates(geom)[:1]
-            issues.append(GeometryIssue(int(i), f"not a polygon (got {exc.extra['geometry_type']})",
+            issues.append(GeometryIssue(int(i), Message("validity.not_polygon", got=exc.extra["geometry_type"]),
                                         (float(first[0, 0]), float(first[0, 1])) if len(first) else None))
 
     candidates = np.flatnonzero(~shapely.is_missing(out))
@@ -534,21 +663,20 @@ def validate_polygons(geoms: NDArray[np.object_], repair: bool = False) -> Valid
                 out[i] = polygons
                 repaired.append(issue)
                 continue
-            issue.reason += "; repair left no polygon"
+            issue.reason = Message("validity.repair_left_nothing", reason=issue.reason)
         issues.append(issue)
     issues.sort(key=lambda issue: issue.index if issue.index is not None else -1)
     return ValidationReport(out, issues, repaired)
 
 
 def require_vertex_limit(geom: BaseGeometry, max_vertices: int, what: str) -> None:
-    """Refuse a ``what`` (a site, a marking) of more than ``max_vertices`` coordinates ("too-many-vertices")."""
+    """Refuse a ``what`` (``site`` or ``marking``) of more than ``max_vertices`` coordinates
+    ("too-many-vertices")."""
     vertices = count_vertices(geom)
     if vertices > max_vertices:
         raise SpatialInputError(
             "too-many-vertices",
-            "Too many vertices",
-            f"The {what} has {vertices:,} vertices; the limit is {max_vertices:,}. Simplify the outline "
-            f"(a tolerance of 0.1 m keeps it accurate) and submit it again.",
+            Message("site.too_many_vertices", what=Message(f"site.{what}"), vertices=vertices, limit=max_vertices),
             extra={"vertices": vertices, "limit": max_vertices},
         )
 
@@ -561,12 +689,10 @@ def require_site(geom: BaseGeometry | None, max_vertices: int = 100_000) -> Mult
     "self-intersection" or "invalid-geometry" (describe_invalidity's message, location in the input CRS).
     """
     if geom is None or geom.is_empty:
-        raise SpatialInputError("empty-geometry", "Empty geometry",
-                                "The site geometry is empty; draw or upload a polygon.")
+        raise SpatialInputError("empty-geometry", Message("site.empty"))
     site = to_multipolygon(geom)
     if site.is_empty:
-        raise SpatialInputError("empty-geometry", "Empty geometry",
-                                "The site geometry has no polygon with any area; draw or upload a polygon.")
+        raise SpatialInputError("empty-geometry", Message("site.no_area"))
     require_vertex_limit(site, max_vertices, "site")
     # A lone Polygon is described as given, so the message says "ring 0" rather than "polygon 0, ring 0".
     problem = _invalidity(geom if isinstance(geom, Polygon) else site)
@@ -574,8 +700,7 @@ def require_site(geom: BaseGeometry | None, max_vertices: int = 100_000) -> Mult
         self_intersecting = problem.kind in ("self-intersection", "ring self-intersection")
         raise SpatialInputError(
             "self-intersection" if self_intersecting else "invalid-geometry",
-            "Self-intersecting geometry" if self_intersecting else "Invalid geometry",
-            f"The site is not a valid polygon: {problem.issue.reason}.",
+            Message("site.invalid", reason=problem.issue.reason),
             location=problem.issue.location,
             extra={"geos_reason": problem.kind},
         )
@@ -603,14 +728,11 @@ def site_from_features(geoms: NDArray[np.object_], source: str) -> BaseGeometry:
     closed = lines[shapely.is_closed(lines) & (shapely.get_num_coordinates(lines) >= 4)]
     polygons += [Polygon(line.coords) for line in closed]
     if not polygons:
-        held = ", ".join(sorted({_HELD.get(int(kind), "other geometries") for kind in type_ids})) or "no geometry"
-        raise SpatialInputError(
-            "not-a-site",
-            "The file holds no site",
-            f"{source} holds {held} but no polygon or closed line, so it draws no site. Upload the site's "
-            f"boundary (红线) as a polygon, or as a closed polyline in a CAD drawing.",
-            extra={"found": held},
-        )
+        other = Text("其他几何", "other geometries")
+        kinds = sorted({_HELD.get(int(kind), other) for kind in type_ids}, key=lambda held: held.en)
+        held: list[Text] | Text = kinds or Text("无几何", "no geometry")
+        raise SpatialInputError("not-a-site", Message("site.no_site_in_file", source=source, held=held),
+                                extra={"found": held})
     if len(polygons) == 1:
         return polygons[0]
     if not shapely.is_valid(np.array(polygons, dtype=object)).all():

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, TextClause, text
 from sqlalchemy.exc import OperationalError
 
 from gis.db import kept_properties_sql
+from gis.messages import Message, Text, phrases
 
 MAX_ZOOM = 24
 TILE_EXTENT = 4096
@@ -73,6 +74,15 @@ def tile_settings() -> TileSettings:
     return TileSettings()
 
 
+phrases(
+    "tile",
+    zoom=Text("缩放级别{z}超出0至{max}的范围", "zoom {z} is outside 0..{max}"),
+    address=Text("缩放级别{z}下不存在瓦片{x}/{y}：x与y的取值为0至{last}",
+                 "tile {x}/{y} does not exist at zoom {z}: x and y go from 0 to {last}"),
+    timeout=Text("瓦片{z}/{x}/{y}的生成超过{ms}毫秒", "tile {z}/{x}/{y} took longer than {ms} ms"),
+)
+
+
 class InvalidTileError(ValueError):
     """The z/x/y address is not a tile of the Web Mercator grid."""
 
@@ -91,12 +101,10 @@ class TileAddress:
 
     def __post_init__(self) -> None:
         if not 0 <= self.z <= MAX_ZOOM:
-            raise InvalidTileError(f"zoom {self.z} is outside 0..{MAX_ZOOM}")
+            raise InvalidTileError(Message("tile.zoom", z=self.z, max=MAX_ZOOM))
         last = 2**self.z - 1
         if not (0 <= self.x <= last and 0 <= self.y <= last):
-            raise InvalidTileError(
-                f"tile {self.x}/{self.y} does not exist at zoom {self.z}: x and y go from 0 to {last}"
-            )
+            raise InvalidTileError(Message("tile.address", x=self.x, y=self.y, z=self.z, last=last))
 
     @property
     def centre_latitude(self) -> float:
@@ -197,8 +205,7 @@ def render_tile(
         tile = connection.execute(tile_query(attributes), parameters).scalar_one()
     except OperationalError as error:
         if isinstance(error.orig, QueryCanceled):
-            raise TileTimeoutError(
-                f"tile {address.z}/{address.x}/{address.y} took longer than {settings.timeout_ms} ms"
-            ) from None
+            raise TileTimeoutError(Message("tile.timeout", z=address.z, x=address.x, y=address.y,
+                                           ms=settings.timeout_ms)) from None
         raise
     return bytes(tile or b"")

@@ -27,9 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gis.errors import SpatialInputError
+from gis.messages import Clauses, Message, Text, phrases
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES, is_known_class
 from layers.source import LayerFile
-from layers.text import Text
 
 MAX_LISTED_ISSUES = 100
 """Refused values listed in a rejection (the count says how many there were in all)."""
@@ -180,20 +180,20 @@ class Attribute:
             return int(number) if number.is_integer() else _INVALID
         return value if isinstance(value, int | float) else number
 
-    def allowed(self) -> str:
+    def allowed(self) -> Message:
         """The allowed values in words, for messages."""
         if self.type is AttributeType.CODE:
-            return "one of " + ", ".join(
-                f"{value!r} ({names.en if names.zh == value else f'{names.zh}, {names.en}'})"
-                for value, names in self.values.items())
+            return Message("attribute.one_of", values=[
+                Text(f"'{value}'" if names.zh == value else f"'{value}'（{names.zh}）",
+                     f"'{value}' ({names.en if names.zh == value else f'{names.zh}, {names.en}'})")
+                for value, names in self.values.items()])
         if self.type is AttributeType.LAND_USE_CODE:
-            return ("a class of the territorial spatial planning classification (a first-level code such as 07 "
-                    "or a second-level code such as 0701, or its Chinese name)")
-        kind = "an integer" if self.type is AttributeType.INTEGER else "a number"
+            return Message("attribute.land_use")
+        kind = Message("attribute.integer" if self.type is AttributeType.INTEGER else "attribute.number")
         if self.minimum is not None and self.maximum is not None:
-            return f"{kind} from {self.minimum:g} to {self.maximum:g}"
+            return Message("attribute.between", kind=kind, minimum=self.minimum, maximum=self.maximum)
         if self.minimum is not None:
-            return f"{kind} of at least {self.minimum:g}"
+            return Message("attribute.at_least", kind=kind, minimum=self.minimum)
         return kind
 
     def as_dict(self) -> dict[str, Any]:
@@ -210,7 +210,7 @@ class Attribute:
             "aliases": dict(self.aliases),
             "minimum": self.minimum,
             "maximum": self.maximum,
-            "allowed": self.allowed(),
+            "allowed": str(self.allowed()),
         }
 
 
@@ -256,15 +256,16 @@ class AttributeIssue:
     attribute: Attribute
     value: Any
 
-    def reason(self) -> str:
+    def reason(self) -> Message:
         if self.index is None:
-            return f"no feature has the attribute {self.attribute.name!r}, which is required"
+            return Message("attribute.absent", name=self.attribute.name)
         if self.value is None:
-            return f"{self.attribute.name} is missing, which is required"
-        return f"{self.attribute.name} = {self.value!r} is not allowed"
+            return Message("attribute.missing", name=self.attribute.name)
+        return Message("attribute.not_allowed", name=self.attribute.name, value=self.value)
 
-    def sentence(self) -> str:
-        return self.reason() if self.index is None else f"feature {self.index}: {self.reason()}"
+    def sentence(self) -> Message:
+        return self.reason() if self.index is None else \
+            Message("attribute.of_feature", index=self.index, reason=self.reason())
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "attribute": self.attribute.name, "value": _plain(self.value),
@@ -290,19 +291,40 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, str | int | float) else str(value)
 
 
+phrases(
+    "attribute",
+    one_of=Text("以下之一：{values}", "one of {values}"),
+    land_use=Text("国土空间规划用地分类中的一类（一级类代码如07，二级类代码如0701，或其中文名称）",
+                  "a class of the territorial spatial planning classification (a first-level code such as 07 or "
+                  "a second-level code such as 0701, or its Chinese name)"),
+    integer=Text("整数", "an integer"),
+    number=Text("数值", "a number"),
+    between=Text("{minimum:g}至{maximum:g}之间的{kind}", "{kind} from {minimum:g} to {maximum:g}"),
+    at_least=Text("不小于{minimum:g}的{kind}", "{kind} of at least {minimum:g}"),
+    absent=Text("没有任何要素含有必填属性“{name}”", "no feature has the attribute {name!r}, which is required"),
+    missing=Text("缺少必填属性{name}", "{name} is missing, which is required"),
+    not_allowed=Text("{name} = {value!r} 不是允许的取值", "{name} = {value!r} is not allowed"),
+    of_feature=Text("第{index}个要素：{reason}", "feature {index}: {reason}"),
+    with_allowed=Text("{sentence}（允许：{allowed}）", "{sentence} (allowed: {allowed})"),
+    more=Text("；另有{count}处", "; and {count} more"),
+    rejected=Text("{source}中有{count}个属性值无法被图层类型“{kind}”的规则读取，因此未导入任何内容：{shown}{more}。"
+                  "请在源数据中修正；GET /api/v1/layer-kinds 列出各类型的属性及其允许取值。",
+                  "{count} attribute value(s) of {source} cannot be read by the rules of layer kind {kind!r}, so "
+                  "nothing was imported: {shown}{more}. Fix them in the source; GET /api/v1/layer-kinds lists each "
+                  "kind's attributes and their allowed values."),
+)
+
+
 class AttributeRejectedError(SpatialInputError):
     """Some attribute values are not readable by the layer kind's rules; nothing was written."""
 
     def __init__(self, issues: list[AttributeIssue], count: int, source: str, kind: str) -> None:
-        shown = "; ".join(f"{issue.sentence()} (allowed: {issue.attribute.allowed()})" for issue in issues[:10])
-        if count > 10:
-            shown += f"; and {count - 10} more"
+        shown = [Message("attribute.with_allowed", sentence=issue.sentence(), allowed=issue.attribute.allowed())
+                 for issue in issues[:10]]
+        more = Message("attribute.more", count=count - 10) if count > 10 else ""
         super().__init__(
             "invalid-attributes",
-            "Invalid attribute values in the import",
-            f"{count} attribute value(s) of {source} cannot be read by the rules of layer kind {kind!r}, so "
-            f"nothing was imported: {shown}. Fix them in the source; GET /api/v1/layer-kinds lists each "
-            "kind's attributes and their allowed values.",
+            Message("attribute.rejected", count=count, source=source, kind=kind, shown=Clauses(shown), more=more),
             extra={"issues": [issue.to_dict() for issue in issues[:MAX_LISTED_ISSUES]], "issue_count": count},
         )
 

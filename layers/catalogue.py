@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
+from gis.messages import Message, Text, phrases
 from layers.attributes import (
     ACQUISITION_STATUSES,
     AVAILABILITIES,
@@ -30,7 +31,6 @@ from layers.attributes import (
 )
 from layers.departments import Department
 from layers.land_use import URBAN_CONSTRUCTION_CLASSES, first_level, is_linear_infrastructure
-from layers.text import Text
 
 
 class Severity(StrEnum):
@@ -493,9 +493,13 @@ LAYER_KINDS: dict[str, LayerKind] = {
 }
 
 
+phrases("kind", unknown=Text("未知的图层类型“{slug}”；可用类型：{known}",
+                             "Unknown layer kind {slug!r}; known kinds: {known}"))
+
+
 class UnknownLayerKindError(ValueError):
     def __init__(self, slug: str) -> None:
-        super().__init__(f"Unknown layer kind {slug!r}; known kinds: {', '.join(LAYER_KINDS)}")
+        super().__init__(Message("kind.unknown", slug=slug, known=list(LAYER_KINDS)))
 
 
 def layer_kind(slug: str) -> LayerKind:

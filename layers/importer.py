@@ -47,6 +47,7 @@ from gis.crs import WGS84, InputCrs, to_wgs84_checked
 from gis.db import get_engine
 from gis.errors import SpatialInputError
 from gis.geometry import GeometryIssue, validate_polygons
+from gis.messages import Clauses, Message, Text, english_only, phrases, stored_name
 from layers.attributes import AttributeRejectedError, Normalisation, check_attributes
 from layers.catalogue import layer_kind
 from layers.source import LayerFile, MalformedFileError, read_layer_file
@@ -89,30 +90,43 @@ _ROW_HEAD = np.dtype([
 ])
 
 
+phrases(
+    "import",
+    busy=Text("另一图层导入已运行超过{seconds}秒；导入逐个进行。本次未导入任何内容，请待其完成后重试。",
+              "Another layer import has been running for over {seconds} s; imports run one at a time. Nothing "
+              "was imported: try again when it has finished."),
+    feature=Text("第{index}个要素：{reason}", "feature {index}: {reason}"),
+    more=Text("；另有{count}个", "; and {count} more"),
+    rejected=Text("{source}中有{count}个要素不是有效的面，因此未导入任何内容：{shown}{more}。请在源数据中修正，"
+                  "或以 --repair 导入，由平台修复。",
+                  "{count} feature(s) of {source} are not valid polygons, so nothing was imported: {shown}{more}. "
+                  "Fix them in the source, or import with --repair to let the platform repair them."),
+    kind_mismatch=Text("图层“{name}”的类型为“{kind}”，不是“{wanted}”；请另选名称（--name）。",
+                       "Layer {name!r} is of kind {kind!r}, not {wanted!r}; choose another --name."),
+    empty=Text("{file}中没有任何要素。", "{file} has no features."),
+    unreadable=Text("无法读取该几何", "the geometry cannot be read"),
+    unreadable_because=Text("无法读取该几何{said}", "the geometry cannot be read ({said})"),
+)
+
+
 class ImportBusyError(RuntimeError):
     """Another import held the import lock for longer than ``IMPORT_WAIT_SECONDS``. Nothing was written."""
 
     retry_after_seconds = 30
 
     def __init__(self) -> None:
-        super().__init__(
-            f"Another layer import has been running for over {IMPORT_WAIT_SECONDS} s; imports run one at a "
-            "time. Nothing was imported: try again when it has finished."
-        )
+        super().__init__(Message("import.busy", seconds=IMPORT_WAIT_SECONDS))
 
 
 class ImportRejectedError(SpatialInputError):
     """Some features are not acceptable; the report lists each one. Nothing was written."""
 
     def __init__(self, issues: list[GeometryIssue], source: str) -> None:
-        shown = "; ".join(
-            f"feature {issue.index}: {issue.reason}" for issue in issues[:10]
-        ) + (f"; and {len(issues) - 10} more" if len(issues) > 10 else "")
+        shown = Clauses(Message("import.feature", index=issue.index, reason=issue.reason) for issue in issues[:10])
+        more = Message("import.more", count=len(issues) - 10) if len(issues) > 10 else ""
         super().__init__(
             "invalid-features",
-            "Invalid features in the import",
-            f"{len(issues)} feature(s) of {source} are not valid polygons, so nothing was imported: "
-            f"{shown}. Fix them in the source, or import with --repair to let the platform repair them.",
+            Message("import.rejected", count=len(issues), source=source, shown=shown, more=more),
             location=issues[0].location,
             extra={"issues": [issue.to_dict() for issue in issues]},
         )
@@ -196,7 +210,7 @@ def import_layer(
     layer_file = read_layer_file(path)
     input_crs = layer_file.resolve_crs(crs)
     if len(layer_file) == 0:
-        raise SpatialInputError("empty-file", "The file has no features", f"{path.name} has no features.")
+        raise SpatialInputError("empty-file", Message("import.empty", file=path.name))
     layer_file, normalised = check_attributes(layer_file, attributes, kind)
 
     with engine.begin() as connection:
@@ -262,9 +276,7 @@ def _lock_layer(connection: Connection, layer_name: str, kind: str) -> int:
     if layer.kind != kind:
         raise SpatialInputError(
             "kind-mismatch",
-            "Layer kind mismatch",
-            f"Layer {layer_name!r} is of kind {layer.kind!r}, not {kind!r}; choose another --name.",
-        )
+            Message("import.kind_mismatch", name=stored_name(layer_name), kind=layer.kind, wanted=kind))
     return int(layer.id)
 
 
@@ -462,9 +474,9 @@ def _contiguous_bytes(values: pa.Array | pa.ChunkedArray) -> bytes:
 def _unreadable_issue(index: int, wkb: bytes) -> GeometryIssue:
     try:
         shapely.from_wkb(wkb)
-        reason = "the geometry cannot be read"
+        reason = Message("import.unreadable")
     except GEOSException as error:
-        reason = f"the geometry cannot be read ({str(error).split(': ', 1)[-1]})"
+        reason = Message("import.unreadable_because", said=english_only(str(error).split(": ", 1)[-1]))
     return GeometryIssue(index, reason)
 
 

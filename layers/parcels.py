@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU
+from gis.messages import Message, message_of, phrases
 from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
 from layers.catalogue import DISTRICT, INVESTMENT_PARCEL, PARCEL_FIELDS, ParcelField, Text
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES, is_known_class
-from layers.store import GEOJSON_DECIMALS, BBox
+from layers.store import GEOJSON_DECIMALS, BBox, BBoxError
 
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
@@ -72,8 +73,8 @@ _CLASS_NAMES_EN = json.dumps(
 class ParcelQueryError(ValueError):
     """A filter, sort or page value the public sent is not acceptable; ``parameter`` names it."""
 
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
+    def __init__(self, parameter: str, message: Message) -> None:
+        super().__init__(message)
         self.parameter = parameter
         self.message = message
 
@@ -82,11 +83,30 @@ class ExportTooLargeError(ValueError):
     """The filters match more parcels than one export may hold."""
 
     def __init__(self, matched: int) -> None:
-        super().__init__(
-            f"the filters match {matched} parcels, more than the {MAX_EXPORT_FEATURES} one export may hold; "
-            "narrow them (district, land_use, bbox, …)"
-        )
+        super().__init__(Message("parcels.export", matched=matched, limit=MAX_EXPORT_FEATURES))
         self.matched = matched
+
+
+phrases(
+    "parcels",
+    export=Text("筛选条件匹配{matched}个地块，超过单次导出上限{limit}个；请缩小范围（区、用地性质、范围……）",
+                "the filters match {matched} parcels, more than the {limit} one export may hold; narrow them "
+                "(district, land_use, bbox, …)"),
+    empty=Text("为空；不筛选时请省略该参数", "is empty; leave it out to get every value"),
+    too_many=Text("最多{count}个以逗号分隔的值", "at most {count} comma-separated values"),
+    not_one_of=Text("“{item}”不是以下之一：{allowed}", "{item!r} is not one of {allowed}"),
+    district=Text("“{code}”不是6位行政区划代码（GB/T 2260），如350203",
+                  "{code!r} is not a 6-digit GB/T 2260 code such as 350203"),
+    land_use=Text("“{code}”不是用地分类；请使用一级类代码（如09）或二级类代码（如0901）",
+                  "{code!r} is not a land-use class; use a first-level code such as 09 or a second-level code such "
+                  "as 0901"),
+    area=Text("须为不小于0的平方米数", "must be a number of m² ≥ 0"),
+    area_order=Text("不能小于最小面积（{area_min:g}平方米）", "must not be below area_min ({area_min:g} m²)"),
+    sort_keys=Text("最多{count}个排序字段", "at most {count} sort fields"),
+    sort=Text("不能按“{name}”排序；可排序字段：{sortable}（前加 - 为降序）",
+              "cannot sort by {name!r}; sortable: {sortable} (prefix - for descending)"),
+    between=Text("须在1至{most}之间", "must be between 1 and {most}"),
+)
 
 
 def _stored_column(source: ParcelField) -> str:
@@ -153,9 +173,9 @@ def _split(parameter: str, value: str | None) -> tuple[str, ...]:
         return ()
     values = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
     if not values:
-        raise ParcelQueryError(parameter, "is empty; leave it out to get every value")
+        raise ParcelQueryError(parameter, Message("parcels.empty"))
     if len(values) > MAX_FILTER_VALUES:
-        raise ParcelQueryError(parameter, f"at most {MAX_FILTER_VALUES} comma-separated values")
+        raise ParcelQueryError(parameter, Message("parcels.too_many", count=MAX_FILTER_VALUES))
     return values
 
 
@@ -163,7 +183,7 @@ def _one_of(parameter: str, value: str | None, allowed: dict[str, Text]) -> tupl
     values = _split(parameter, value)
     for item in values:
         if item not in allowed:
-            raise ParcelQueryError(parameter, f"{item!r} is not one of {', '.join(allowed)}")
+            raise ParcelQueryError(parameter, Message("parcels.not_one_of", item=item, allowed=list(allowed)))
     return values
 
 
@@ -205,21 +225,20 @@ class ParcelQuery:
         districts = _split("district", district)
         for code in districts:
             if not _DISTRICT_CODE.fullmatch(code):
-                raise ParcelQueryError("district", f"{code!r} is not a 6-digit GB/T 2260 code such as 350203")
+                raise ParcelQueryError("district", Message("parcels.district", code=code))
         land_uses = _split("land_use", land_use)
         for code in land_uses:
             if not is_known_class(code):
-                raise ParcelQueryError("land_use", f"{code!r} is not a land-use class; use a first-level code "
-                                                   "such as 09 or a second-level code such as 0901")
+                raise ParcelQueryError("land_use", Message("parcels.land_use", code=code))
         for name, value in (("area_min", area_min), ("area_max", area_max)):
             if value is not None and not (math.isfinite(value) and value >= 0):
-                raise ParcelQueryError(name, "must be a number of m² ≥ 0")
+                raise ParcelQueryError(name, Message("parcels.area"))
         if area_min is not None and area_max is not None and area_min > area_max:
-            raise ParcelQueryError("area_max", f"must not be below area_min ({area_min:g} m²)")
+            raise ParcelQueryError("area_max", Message("parcels.area_order", area_min=area_min))
         try:
             box = BBox.parse(bbox) if bbox is not None else None
-        except ValueError as error:
-            raise ParcelQueryError("bbox", str(error)) from None
+        except BBoxError as error:
+            raise ParcelQueryError("bbox", message_of(error)) from None
         return cls(
             districts=districts,
             land_uses=land_uses,
@@ -273,14 +292,13 @@ def _parse_sort(value: str | None) -> tuple[tuple[str, bool], ...]:
         return (("parcel_code", False),)
     keys = _split("sort", value)
     if len(keys) > MAX_SORT_KEYS:
-        raise ParcelQueryError("sort", f"at most {MAX_SORT_KEYS} sort fields")
+        raise ParcelQueryError("sort", Message("parcels.sort_keys", count=MAX_SORT_KEYS))
     parsed = []
     for key in keys:
         descending = key.startswith("-")
         name = key.lstrip("-+")
         if name not in SORT_FIELDS:
-            raise ParcelQueryError("sort", f"cannot sort by {name!r}; sortable: {', '.join(SORT_FIELDS)} "
-                                           "(prefix - for descending)")
+            raise ParcelQueryError("sort", Message("parcels.sort", name=name, sortable=list(SORT_FIELDS)))
         parsed.append((name, descending))
     return tuple(parsed)
 
@@ -302,9 +320,9 @@ def page_of_parcels(
 ) -> dict[str, Any]:
     """One page of matching parcels: public properties plus ``anchor``, a [lon, lat] point inside each."""
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ParcelQueryError("page_size", f"must be between 1 and {MAX_PAGE_SIZE}")
+        raise ParcelQueryError("page_size", Message("parcels.between", most=MAX_PAGE_SIZE))
     if not 1 <= page <= MAX_PAGE:
-        raise ParcelQueryError("page", f"must be between 1 and {MAX_PAGE}")
+        raise ParcelQueryError("page", Message("parcels.between", most=MAX_PAGE))
     where, parameters = query.where()
     total = count_parcels(connection, query)
     items = connection.execute(

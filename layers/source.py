@@ -22,18 +22,25 @@ import pyproj
 
 from gis.crs import InputCrs, parse_crs
 from gis.errors import SpatialInputError
+from gis.messages import Message, Text, english_only, phrases
 
 # GDAL names the geometry column of formats that do not name it themselves (GeoJSON, Shapefile).
 _DEFAULT_GEOMETRY_COLUMN = "wkb_geometry"
 
 
+phrases(
+    "file",
+    malformed=Text("{source}不是可读取的GeoJSON、GeoPackage、Shapefile、KML或DXF文件：{reason}",
+                   "{source} is not a readable GeoJSON, GeoPackage, Shapefile, KML or DXF file: {reason}"),
+    missing=Text("文件不存在", "no such file"),
+    gdal=Text("文件格式无法识别或内容已损坏{said}", "{said}"),
+    no_geometry_column=Text("文件没有几何列", "it has no geometry column"),
+)
+
+
 class MalformedFileError(SpatialInputError):
-    def __init__(self, source: str, reason: str) -> None:
-        super().__init__(
-            "malformed-file",
-            "The file cannot be read",
-            f"{source} is not a readable GeoJSON, GeoPackage, Shapefile, KML or DXF file: {reason}",
-        )
+    def __init__(self, source: str, reason: Message) -> None:
+        super().__init__("malformed-file", Message("file.malformed", source=source, reason=reason))
 
 
 @dataclass(frozen=True)
@@ -121,7 +128,7 @@ def read_layer_file(path: Path) -> LayerFile:
     Raises MalformedFileError, naming the file and GDAL's reason, for anything GDAL cannot read.
     """
     if not path.exists():
-        raise MalformedFileError(path.name, "no such file")
+        raise MalformedFileError(path.name, Message("file.missing"))
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
     try:
         with warnings.catch_warnings():
@@ -130,8 +137,9 @@ def read_layer_file(path: Path) -> LayerFile:
             meta, table = pyogrio.raw.read_arrow(source)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.GeometryError,
             pyogrio.errors.FieldError, pyogrio.errors.CRSError, ValueError, OSError) as error:
-        raise MalformedFileError(path.name, str(error).splitlines()[0]) from error
+        said = english_only(str(error).splitlines()[0])
+        raise MalformedFileError(path.name, Message("file.gdal", said=said)) from error
     geometry_column = meta.get("geometry_name") or _DEFAULT_GEOMETRY_COLUMN
     if geometry_column not in table.column_names:
-        raise MalformedFileError(path.name, "it has no geometry column")
+        raise MalformedFileError(path.name, Message("file.no_geometry_column"))
     return LayerFile(path.name, table, geometry_column, meta.get("crs"))

@@ -12,16 +12,35 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from gis.db import get_engine, kept_properties_sql
+from gis.messages import Message, Text, phrases
 from layers.catalogue import LAYER_KINDS
 
 MAX_PAGE_SIZE = 5_000
 GEOJSON_DECIMALS = 7
 
 
+phrases(
+    "layer",
+    not_found=Text("没有图层{layer}。", "There is no layer {layer}."),
+    version_not_found=Text("图层{layer}没有第{version}版。", "There is no layer {layer} version {version}."),
+    bbox_parts=Text("范围须为四个数值：西,南,东,北（WGS84经纬度）",
+                    "bbox must be four numbers: west,south,east,north (WGS84 degrees)"),
+    bbox_number=Text("范围“{value}”中有不是数值的部分", "bbox {value!r} has a part that is not a number"),
+    bbox_degrees=Text("范围须为WGS84经纬度：经度在[-180, 180]之间，纬度在[-90, 90]之间",
+                      "bbox must be in WGS84 degrees: longitudes in [-180, 180], latitudes in [-90, 90]"),
+    bbox_order=Text("范围须为西,南,东,北，且西不大于东、南不大于北",
+                    "bbox must be west,south,east,north with west <= east and south <= north"),
+)
+
+
 class LayerNotFoundError(LookupError):
     def __init__(self, layer_id: int, version: int | None = None) -> None:
-        what = f"layer {layer_id}" + (f" version {version}" if version is not None else "")
-        super().__init__(f"There is no {what}.")
+        super().__init__(Message("layer.not_found", layer=layer_id) if version is None
+                         else Message("layer.version_not_found", layer=layer_id, version=version))
+
+
+class BBoxError(ValueError):
+    """A ``bbox`` parameter that is not west,south,east,north in WGS84 degrees."""
 
 
 @dataclass(frozen=True)
@@ -35,18 +54,18 @@ class BBox:
 
     @classmethod
     def parse(cls, value: str) -> BBox:
-        """Parse ``west,south,east,north``; raise ValueError with a message a person can act on."""
+        """Parse ``west,south,east,north``; raise BBoxError with a message a person can act on."""
         parts = value.split(",")
         if len(parts) != 4:
-            raise ValueError("bbox must be four numbers: west,south,east,north (WGS84 degrees)")
+            raise BBoxError(Message("layer.bbox_parts"))
         try:
             west, south, east, north = (float(part) for part in parts)
         except ValueError:
-            raise ValueError(f"bbox {value!r} has a part that is not a number") from None
+            raise BBoxError(Message("layer.bbox_number", value=value)) from None
         if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-            raise ValueError("bbox must be in WGS84 degrees: longitudes in [-180, 180], latitudes in [-90, 90]")
+            raise BBoxError(Message("layer.bbox_degrees"))
         if west > east or south > north:
-            raise ValueError("bbox must be west,south,east,north with west <= east and south <= north")
+            raise BBoxError(Message("layer.bbox_order"))
         return cls(west, south, east, north)
 
 

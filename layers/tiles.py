@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 
 from gis.db import get_engine
+from gis.messages import Message, Text, phrases
 from gis.tiles import TILE_FORMAT_REVISION, TileAddress, TileSettings, render_tile, tile_settings
 from layers.catalogue import LAYER_KINDS
 
@@ -30,6 +31,18 @@ SUMMARY_ATTRIBUTES: tuple[str, ...] = (
 )
 """What says what a feature is: its name, and the class, tier or status that the conflict rules and the map
 legend tell apart (a feature has whichever of them its layer kind uses)."""
+
+
+phrases(
+    "tile",
+    unknown_layer=Text("“{layer}”既不是图层编号也不是图层类型；可用类型：{kinds}",
+                       "{layer!r} is neither a layer id nor a layer kind; kinds: {kinds}"),
+    no_layer=Text("没有图层{layer}。", "There is no layer {layer}."),
+    no_layer_version=Text("图层{layer}没有第{version}版。", "There is no layer {layer} version {version}."),
+    no_kind=Text("没有“{kind}”类型的图层。", "There is no layer of kind {kind}."),
+    no_kind_version=Text("“{kind}”类型的图层没有第{version}版。",
+                         "There is no layer of kind {kind} version {version}."),
+)
 
 
 class TileLayerNotFoundError(LookupError):
@@ -83,18 +96,19 @@ def resolve_tile_source(layer: str, version: int | None = None, engine: Engine |
     if layer.isdigit() and int(layer) <= MAX_ID:
         statement, parameters = _BY_ID, {"layer": int(layer), "version": version}
     elif layer.isdigit():
-        raise TileLayerNotFoundError(f"There is no layer {layer}.")
+        raise TileLayerNotFoundError(Message("tile.no_layer", layer=layer))
     elif layer in LAYER_KINDS:
         statement, parameters = _BY_KIND, {"kind": layer, "version": version}
     else:
-        raise TileLayerNotFoundError(
-            f"{layer!r} is neither a layer id nor a layer kind; kinds: {', '.join(LAYER_KINDS)}"
-        )
+        raise TileLayerNotFoundError(Message("tile.unknown_layer", layer=layer, kinds=list(LAYER_KINDS)))
     with (engine or get_engine()).connect() as connection:
         row = connection.execute(statement, parameters).one_or_none()
     if row is None:
-        what = f"layer {layer}" if layer.isdigit() else f"layer of kind {layer}"
-        raise TileLayerNotFoundError(f"There is no {what}" + (f" version {version}" if version else "") + ".")
+        kind = Text(LAYER_KINDS[layer].name.zh, layer) if layer in LAYER_KINDS else layer
+        raise TileLayerNotFoundError(
+            Message("tile.no_layer" if layer.isdigit() else "tile.no_kind", layer=layer, kind=kind) if not version
+            else Message("tile.no_layer_version" if layer.isdigit() else "tile.no_kind_version", layer=layer,
+                         kind=kind, version=version))
     source = TileSource(row.id, row.kind, row.version, row.version_id)
     if layer.isdigit() and version is not None:
         _pinned[source.layer_id, version] = source

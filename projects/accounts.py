@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Row, text
 
 from gis import audit
+from gis.messages import Message, Text, phrases
 from layers.departments import Department
 from projects.credit_code import validate_credit_code
 from projects.login_limits import LoginThrottledError, hashing_turns, login_throttle
@@ -40,6 +41,21 @@ class Role(StrEnum):
 
 class AccountError(ValueError):
     """An account cannot be created as asked; the message says why."""
+
+
+phrases(
+    "account",
+    department=Text("部门账号须指定部门（--department），且只有部门账号可指定部门",
+                    "a department account needs --department, and only a department account takes one"),
+    applicant=Text("项目单位账号须填写单位名称与统一社会信用代码",
+                   "an applicant account needs its organisation and unified social credit code"),
+    extra_roles=Text("账号在本身角色之外只能兼任管理员或发改委角色",
+                     "an account can hold only the admin or NDRC role besides its own"),
+    secret=Text("密码至少8个字符", "the secret must have at least 8 characters"),
+    display_name=Text("显示名称最多100个字符", "the display name may have at most 100 characters"),
+    exists=Text("账号“{username}”已存在", "an account named {username!r} already exists"),
+    unknown=Text("没有名为“{username}”的账号", "there is no account named {username!r}"),
+)
 
 
 @dataclass(frozen=True)
@@ -108,22 +124,22 @@ def create_account(
     role = Role(role)
     department = Department(department) if department else None
     if (role is Role.DEPARTMENT) != (department is not None):
-        raise AccountError("a department account needs --department, and only a department account takes one")
+        raise AccountError(Message("account.department"))
     if role is Role.APPLICANT:
         if not (organisation and credit_code):
-            raise AccountError("an applicant account needs its organisation and unified social credit code")
+            raise AccountError(Message("account.applicant"))
         credit_code = validate_credit_code(credit_code)
     extras = sorted({Role(extra) for extra in extra_roles} - {role})
     if any(extra not in EXTRA_ROLES for extra in extras):
-        raise AccountError("an account can hold only the admin or NDRC role besides its own")
+        raise AccountError(Message("account.extra_roles"))
     if len(secret) < 8:
-        raise AccountError("the secret must have at least 8 characters")
+        raise AccountError(Message("account.secret"))
     display_name = display_name.strip() if display_name else None
     if display_name is not None and len(display_name) > 100:
-        raise AccountError("the display name may have at most 100 characters")
+        raise AccountError(Message("account.display_name"))
     exists = connection.execute(text("SELECT 1 FROM accounts WHERE username = :u"), {"u": username}).first()
     if exists:
-        raise AccountError(f"an account named {username!r} already exists")
+        raise AccountError(Message("account.exists", username=username))
     row = connection.execute(
         text(
             "INSERT INTO accounts (username, role, department, organisation, credit_code, secret_hash, "
@@ -144,10 +160,10 @@ def grant_role(connection: Connection, username: str, role: Role | str, *, by: s
     """Give an account an extra role (admin or NDRC); recorded in the audit trail."""
     role = Role(role)
     if role not in EXTRA_ROLES:
-        raise AccountError("an account can hold only the admin or NDRC role besides its own")
+        raise AccountError(Message("account.extra_roles"))
     before = account_by_username(connection, username)
     if before is None:
-        raise AccountError(f"there is no account named {username!r}")
+        raise AccountError(Message("account.unknown", username=username))
     if before.holds(role):
         return before
     row = connection.execute(
@@ -175,10 +191,10 @@ def secret_matches(connection: Connection, username: str, secret: str) -> bool:
 def reset_secret(connection: Connection, username: str, secret: str, *, by: str = "command line") -> None:
     """Give the account a new secret; its tokens stay valid until they expire. Recorded in the audit trail."""
     if len(secret) < 8:
-        raise AccountError("the secret must have at least 8 characters")
+        raise AccountError(Message("account.secret"))
     account = account_by_username(connection, username)
     if account is None:
-        raise AccountError(f"there is no account named {username!r}")
+        raise AccountError(Message("account.unknown", username=username))
     connection.execute(text("UPDATE accounts SET secret_hash = :h WHERE id = :id"),
                        {"h": _hash(secret), "id": account.id})
     audit.append(connection, actor=by, action="account_secret_reset", after=_described(account))
@@ -264,7 +280,7 @@ def revoke_token(connection: Connection, token: str) -> None:
 def revoke_tokens_of(connection: Connection, username: str) -> int:
     """End every session of an account (a lost laptop, a leaver); how many tokens stopped working."""
     if account_by_username(connection, username) is None:
-        raise AccountError(f"there is no account named {username!r}")
+        raise AccountError(Message("account.unknown", username=username))
     return connection.execute(
         text("DELETE FROM access_tokens t USING accounts a WHERE a.id = t.account_id AND a.username = :u"),
         {"u": username},

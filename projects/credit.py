@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.messages import Message, Text, phrases
 from projects import audit
 from projects.access import require_role
 from projects.accounts import Account, Role
@@ -14,19 +15,27 @@ from projects.credit_code import validate_credit_code
 
 
 class CreditEntryError(ValueError):
-    pass
+    """A credit-list entry cannot be recorded as given; the message says why."""
+
+
+phrases(
+    "credit",
+    list_kind=Text("名单类型须为“black”（黑名单）或“red”（红名单）", "list_kind is 'black' or 'red'"),
+    valid_to=Text("失效日期早于生效日期", "valid_to is before valid_from"),
+    required=Text("主体名称、列入理由与来源均须填写", "entity_name, reason and source are all required"),
+)
 
 
 def add_entry(connection: Connection, actor: Account | None, *, list_kind: str, credit_code: str, entity_name: str,
               reason: str, source: str, valid_from: date, valid_to: date | None = None) -> dict[str, Any]:
     """Record an entity on the black or red list (admin only)."""
-    require_role(actor, action="keeping the credit lists")
+    require_role(actor, action=Text("维护信用名单", "keeping the credit lists"))
     if list_kind not in ("black", "red"):
-        raise CreditEntryError("list_kind is 'black' or 'red'")
+        raise CreditEntryError(Message("credit.list_kind"))
     if valid_to is not None and valid_to < valid_from:
-        raise CreditEntryError("valid_to is before valid_from")
+        raise CreditEntryError(Message("credit.valid_to"))
     if not (entity_name.strip() and reason.strip() and source.strip()):
-        raise CreditEntryError("entity_name, reason and source are all required")
+        raise CreditEntryError(Message("credit.required"))
     code = validate_credit_code(credit_code)
     entry_id = connection.execute(
         text("INSERT INTO credit_list (list_kind, credit_code, entity_name, reason, source, valid_from, valid_to) "
@@ -42,7 +51,7 @@ def add_entry(connection: Connection, actor: Account | None, *, list_kind: str, 
 
 
 def list_entries(connection: Connection, actor: Account | None, list_kind: str | None = None) -> list[dict[str, Any]]:
-    require_role(actor, Role.NDRC, action="reading the credit lists")
+    require_role(actor, Role.NDRC, action=Text("查看信用名单", "reading the credit lists"))
     rows = connection.execute(
         text("SELECT * FROM credit_list WHERE CAST(:k AS text) IS NULL OR list_kind = :k ORDER BY id"), {"k": list_kind}
     ).all()

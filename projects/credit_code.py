@@ -37,6 +37,8 @@ import unicodedata
 from types import MappingProxyType
 from typing import Final, Literal
 
+from gis.messages import Message, Text, phrases
+
 __all__ = [
     "ALPHABET",
     "REGISTRATION_AUTHORITIES",
@@ -82,33 +84,53 @@ class CreditCodeError(ValueError):
     position where that applies.
     """
 
-    def __init__(self, part: CreditCodePart, message: str, position: int | None = None) -> None:
+    def __init__(self, part: CreditCodePart, message: Message, position: int | None = None) -> None:
         super().__init__(message)
         self.part: CreditCodePart = part
         self.message = message
         self.position = position
 
 
+phrases(
+    "credit_code",
+    character=Text("第{position}位的字符“{char}”不合法；只允许0-9与A-Z（不含I、O、Z、S、V）",
+                   "illegal character {char!r} at position {position}; allowed are 0-9 and A-Z without I, O, Z, S, V"),
+    length=Text("{what}有{length}个字符，应为{expected}个", "{what} has {length} characters, expected {expected}"),
+    body=Text("组织机构代码本体", "organisation code body"),
+    first17=Text("不含校验码的统一社会信用代码", "credit code without its check character"),
+    code=Text("统一社会信用代码", "credit code"),
+    body_characters=Text("组织机构代码本体“{body}”只能由0-9或A-Z组成",
+                         "organisation code body {body!r} must be 0-9 or A-Z"),
+    authority=Text("第1位登记管理部门代码为“{char}”，应为以下之一：{allowed}",
+                   "registration authority code is {char!r} at position 1, expected one of {allowed}"),
+    region=Text("第3至8位登记管理机关行政区划码为“{region}”，应为6位数字",
+                "registration region code is {region!r} at positions 3-8, expected 6 digits"),
+    organization_check=Text("第17位组织机构代码校验码为“{digit}”，应为“{expected}”（GB 11714）",
+                            "organisation code check digit is {digit!r} at position 17, expected {expected!r} "
+                            "(GB 11714)"),
+    check=Text("校验码为“{char}”，应为“{expected}”", "check character is {char!r}, expected {expected!r}"),
+)
+
+
 def _check_characters(code: str) -> None:
     for position, char in enumerate(code, start=1):
         if char not in _VALUES:
-            raise CreditCodeError(
-                "character",
-                f"illegal character {char!r} at position {position}; allowed are 0-9 and A-Z without I, O, Z, S, V",
-                position,
-            )
+            raise CreditCodeError("character", Message("credit_code.character", char=char, position=position),
+                                  position)
 
 
 def _check_length(code: str, expected: int, what: str) -> None:
+    """``what``: ``body``, ``first17`` or ``code``."""
     if len(code) != expected:
-        raise CreditCodeError("length", f"{what} has {len(code)} characters, expected {expected}")
+        raise CreditCodeError("length", Message("credit_code.length", what=Message(f"credit_code.{what}"),
+                                                length=len(code), expected=expected))
 
 
 def organization_code_check_character(body8: str) -> str:
     """Return the GB 11714 check digit of an 8-character organisation code body."""
-    _check_length(body8, 8, "organisation code body")
+    _check_length(body8, 8, "body")
     if not all(char.isascii() and char.isalnum() and not char.islower() for char in body8):
-        raise CreditCodeError("organization_code", f"organisation code body {body8!r} must be 0-9 or A-Z")
+        raise CreditCodeError("organization_code", Message("credit_code.body_characters", body=body8))
     total = sum(int(char, 36) * weight for char, weight in zip(body8, _ORGANIZATION_WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
@@ -116,7 +138,7 @@ def organization_code_check_character(body8: str) -> str:
 
 def credit_code_check_character(first17: str) -> str:
     """Return the 18th character for the first 17 characters of a code (upper case)."""
-    _check_length(first17, 17, "credit code without its check character")
+    _check_length(first17, 17, "first17")
     _check_characters(first17)
     total = sum(_VALUES[char] * weight for char, weight in zip(first17, _WEIGHTS, strict=True))
     return ALPHABET[-total % 31]
@@ -125,25 +147,16 @@ def credit_code_check_character(first17: str) -> str:
 def _check_first17(first17: str) -> None:
     _check_characters(first17)
     if first17[0] not in REGISTRATION_AUTHORITIES:
-        raise CreditCodeError(
-            "registration_authority",
-            f"registration authority code is {first17[0]!r} at position 1, expected one of "
-            f"{', '.join(REGISTRATION_AUTHORITIES)}",
-            1,
-        )
+        raise CreditCodeError("registration_authority", Message(
+            "credit_code.authority", char=first17[0], allowed=list(REGISTRATION_AUTHORITIES)), 1)
     region = first17[2:8]
     if not region.isdigit():
-        raise CreditCodeError(
-            "region", f"registration region code is {region!r} at positions 3-8, expected 6 digits", 3
-        )
+        raise CreditCodeError("region", Message("credit_code.region", region=region), 3)
     organization, digit = first17[8:16], first17[16]
     expected = organization_code_check_character(organization)
     if digit != expected:
-        raise CreditCodeError(
-            "organization_code",
-            f"organisation code check digit is {digit!r} at position 17, expected {expected!r} (GB 11714)",
-            17,
-        )
+        raise CreditCodeError("organization_code", Message("credit_code.organization_check", digit=digit,
+                                                           expected=expected), 17)
 
 
 def validate_credit_code(text: str, *, verify_check_character: bool = True) -> str:
@@ -154,12 +167,12 @@ def validate_credit_code(text: str, *, verify_check_character: bool = True) -> s
     Raises :class:`CreditCodeError` saying what is wrong.
     """
     code = unicodedata.normalize("NFKC", text).strip().upper()
-    _check_length(code, 18, "credit code")
+    _check_length(code, 18, "code")
     _check_characters(code)
     _check_first17(code[:17])
     expected = credit_code_check_character(code[:17])
     if verify_check_character and code[17] != expected:
-        raise CreditCodeError("check", f"check character is {code[17]!r}, expected {expected!r}", 18)
+        raise CreditCodeError("check", Message("credit_code.check", char=code[17], expected=expected), 18)
     return code
 
 
@@ -170,6 +183,6 @@ def make_credit_code(first17: str) -> str:
     let this function add the 18th character.
     """
     first17 = first17.strip().upper()
-    _check_length(first17, 17, "credit code without its check character")
+    _check_length(first17, 17, "first17")
     _check_first17(first17)
     return first17 + credit_code_check_character(first17)

@@ -20,6 +20,8 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gis.messages import Message, Text, phrases
+
 MAX_TRACKED = 100_000
 """Accounts (and addresses) whose failures are remembered; beyond it, the longest quiet are forgotten."""
 
@@ -103,6 +105,14 @@ login_throttle = LoginThrottle()
 """The server process's throttle."""
 
 
+phrases(
+    "login",
+    hashing_busy=Text("同时登录的人数过多，请几秒后重试", "too many logins at once; try again in a few seconds"),
+    throttled=Text("该账号或该地址登录失败次数过多，请{seconds}秒后重试",
+                   "too many failed logins for this account or from this address; try again in {seconds} s"),
+)
+
+
 class HashingBusyError(RuntimeError):
     """Every turn at password hashing stayed taken for the whole wait: too many logins at once."""
 
@@ -115,7 +125,7 @@ class HashingTurns:
 
     def __enter__(self) -> None:
         if not self._turns.acquire(timeout=login_settings().hash_wait_s):
-            raise HashingBusyError("too many logins at once; try again in a few seconds")
+            raise HashingBusyError(Message("login.hashing_busy"))
 
     def __exit__(self, *_: object) -> None:
         self._turns.release()
@@ -128,7 +138,6 @@ class LoginThrottledError(RuntimeError):
     """Too many wrong secrets for this account or from this address; ``retry_after`` in seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins for this account or from this address; try again in "
-                         f"{retry_after} s")
+        super().__init__(Message("login.throttled", seconds=retry_after))
         self.retry_after = retry_after
 

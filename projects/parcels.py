@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 from gis import audit
 from gis.area import AreaFigures
 from gis.errors import SpatialInputError
+from gis.messages import Message, phrases
 from layers.catalogue import DISTRICT, LAYER_KINDS, Relation, Severity, Text
 from layers.departments import Department
 from layers.parcels import (
@@ -123,16 +124,32 @@ class ParcelNotOpenError(Exception):
 class InterestInputError(ValueError):
     """A field of a registration of interest is wrong; ``field`` names it."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+    def __init__(self, field: str, message: Message) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+phrases(
+    "parcel",
+    not_found=Text("没有编号为“{code}”的招商地块。", "There is no parcel open for investment with code {code!r}."),
+    transferred=Text("地块{code}已出让，不再招商",
+                     "parcel {code} has been transferred (已出让) and is no longer on offer"),
+    phone=Text("请填写手机号（如13800000000）或带区号的固定电话（如0592-1234567）",
+               "give a mobile number such as 13800000000 or a landline with its area code such as 0592-1234567"),
+    empty=Text("不能为空", "must not be empty"),
+    too_long=Text("最多{longest}个字符", "at most {longest} characters"),
+    control=Text("含有控制字符", "contains control characters"),
+    contact=Text("请填写电话或电子邮箱，以便联系您", "give a phone number or an email address so that the city can "
+                                                "contact you"),
+    email=Text("请填写电子邮箱，如 name@example.com", "give an email address such as name@example.com"),
+)
 
 
 def parcel_detail(connection: Connection, code: str) -> dict[str, Any]:
     """A parcel as a GeoJSON Feature with its area (m², 亩, ha) and ``constraints`` in plain words."""
     record = find_parcel(connection, code)
     if record is None:
-        raise NotFoundError(f"There is no parcel open for investment with code {code!r}.")
+        raise NotFoundError(Message("parcel.not_found", code=code))
     return {
         "type": "Feature",
         "id": record.properties["parcel_code"],
@@ -291,8 +308,7 @@ def normalise_phone(value: str) -> str:
         return mobile.removeprefix("+").removeprefix("86") if len(mobile) > 11 else mobile
     if _LANDLINE.fullmatch(compact):
         return compact
-    raise InterestInputError("phone", "give a mobile number such as 13800000000 or a landline with its area "
-                                      "code such as 0592-1234567")
+    raise InterestInputError("phone", Message("parcel.phone"))
 
 
 @dataclass(frozen=True)
@@ -309,21 +325,20 @@ class InterestInput:
         for name, longest in (("organisation", 200), ("contact_name", 100), ("intended_use", 2000)):
             value = getattr(self, name).strip()
             if not value:
-                raise InterestInputError(name, "must not be empty")
+                raise InterestInputError(name, Message("parcel.empty"))
             if len(value) > longest:
-                raise InterestInputError(name, f"at most {longest} characters")
+                raise InterestInputError(name, Message("parcel.too_long", longest=longest))
             if _CONTROL.search(value):
-                raise InterestInputError(name, "contains control characters")
+                raise InterestInputError(name, Message("parcel.control"))
             object.__setattr__(self, name, value)
         phone = (self.phone or "").strip() or None
         email = (self.email or "").strip() or None
         if phone is None and email is None:
-            raise InterestInputError("phone", "give a phone number or an email address so that the city can "
-                                              "contact you")
+            raise InterestInputError("phone", Message("parcel.contact"))
         if phone is not None:
             phone = normalise_phone(phone)
         if email is not None and (len(email) > 200 or not _EMAIL.fullmatch(email)):
-            raise InterestInputError("email", "give an email address such as name@example.com")
+            raise InterestInputError("email", Message("parcel.email"))
         object.__setattr__(self, "phone", phone)
         object.__setattr__(self, "email", email)
 
@@ -332,9 +347,9 @@ def register_interest(connection: Connection, code: str, data: InterestInput) ->
     """Record an investor's interest in an open or reserved parcel; a transferred one is refused."""
     record = find_parcel(connection, code)
     if record is None:
-        raise NotFoundError(f"There is no parcel open for investment with code {code!r}.")
+        raise NotFoundError(Message("parcel.not_found", code=code))
     if record.properties.get("availability") == "transferred":
-        raise ParcelNotOpenError(f"parcel {code} has been transferred (已出让) and is no longer on offer")
+        raise ParcelNotOpenError(Message("parcel.transferred", code=code))
     row = connection.execute(
         text(
             "INSERT INTO parcel_interests (parcel_code, organisation, contact_name, phone, email, intended_use) "
@@ -363,7 +378,7 @@ def list_interests(
     offset: int = 0,
 ) -> dict[str, Any]:
     """Registrations of interest, newest first: for admins and the NDRC only (contacts are personal data)."""
-    require_role(actor, Role.NDRC, action="reading investors' registrations of interest")
+    require_role(actor, Role.NDRC, action=Text("查看投资意向登记", "reading investors' registrations of interest"))
     parameters = {"code": parcel_code, "limit": limit, "offset": offset}
     where = "WHERE (CAST(:code AS text) IS NULL OR parcel_code = :code)"
     total = connection.execute(text(f"SELECT count(*) FROM parcel_interests {where}"), parameters).scalar_one()

@@ -68,6 +68,8 @@ from random import Random
 from types import MappingProxyType
 from typing import Final, Literal
 
+from gis.messages import Message, Text, phrases
+
 __all__ = [
     "CENTRAL_DEPARTMENTS",
     "CENTRAL_DEPARTMENTS_EN",
@@ -151,10 +153,64 @@ class ProjectCodeError(ValueError):
     ``"serial"``); the message says what was found and what was expected.
     """
 
-    def __init__(self, part: CodePart, message: str) -> None:
+    def __init__(self, part: CodePart, message: Message) -> None:
         super().__init__(message)
         self.part: CodePart = part
         self.message = message
+
+    @property
+    def part_name(self) -> Text:
+        return PART_NAMES[self.part]
+
+
+PART_NAMES: Final[dict[str, Text]] = {
+    "length": Text("长度", "length"), "layout": Text("格式", "layout"), "time": Text("时间码", "time"),
+    "region": Text("行政区划码", "region"), "department": Text("中央行业主管部门码", "department"),
+    "project_type": Text("项目类型码", "project_type"), "random": Text("随机码", "random"),
+    "check": Text("校验码", "check"), "year": Text("年份", "year"), "industry": Text("行业码", "industry"),
+    "serial": Text("流水号", "serial"),
+}
+"""What each part of a code is called in a refusal."""
+
+phrases(
+    "code",
+    check_body=Text("校验主体为“{body}”，应为19位数字（忽略短横线）",
+                    "check body is {body!r}, expected 19 digits (dashes ignored)"),
+    region_digits=Text("行政区划码为“{region}”，应为6位数字（GB/T 2260）",
+                       "region code is {region!r}, expected 6 digits (GB/T 2260)"),
+    province=Text("行政区划码{region}的省级部分为{province}，应为11至82之间的GB/T 2260省级代码",
+                  "region code {region} has province part {province}, expected a GB/T 2260 province code between "
+                  "11 and 82"),
+    county=Text("行政区划码{region}的地级部分为00，县级部分应为00，实际为{county}",
+                "region code {region} has county part {county} under prefecture part 00, expected 00"),
+    department=Text("中央行业主管部门码为“{code}”，应为01至99的2位数字",
+                    "central business-guidance department code is {code!r}, expected 2 digits 01-99"),
+    project_type=Text("项目类型码为“{code}”，应为以下之一：{allowed}"
+                      "（GB/T 40058：基本建设、技术改造、单纯购置、信息化、其他）",
+                      "project type code is {code!r}, expected one of {allowed} (GB/T 40058: 基本建设, 技术改造, "
+                      "单纯购置, 信息化, 其他)"),
+    time_early=Text("时间码{time_code}为{year}-{month:02d}，应不早于2020-01",
+                    "time code {time_code} is {year}-{month:02d}, expected 2020-01 or later"),
+    time_future=Text("时间码{time_code}为{year}-{month:02d}，晚于当前；应不晚于{today}",
+                     "time code {time_code} is {year}-{month:02d}, in the future; expected {today} or earlier"),
+    length=Text("项目代码有{length}个字符，应为{expected}个（例如{example}）",
+                "project code has {length} characters, expected {expected} (e.g. {example})"),
+    layout=Text("项目代码“{code}”不符合NNNN-NNNNNN-NN-NN-NNNNNN格式（第5、12、15、18位为短横线）",
+                "project code {code!r} is not laid out as NNNN-NNNNNN-NN-NN-NNNNNN (dashes at characters 5, 12, "
+                "15 and 18)"),
+    time_digits=Text("时间码为“{first}”，应为4位数字：YYMM，旧版格式为年份YYYY",
+                     "time code is {first!r}, expected 4 digits: YYMM, or the year YYYY in the legacy layout"),
+    random=Text("随机码为“{code}”，应为5位数字", "random code is {code!r}, expected 5 digits"),
+    check=Text("校验码为“{check}”，应为“{expected}”", "check code is {check!r}, expected {expected!r}"),
+    year=Text("年份为{first}；新版代码需要月份为01至12的YYMM，旧版代码需要{first_year}至{last_year}之间的年份",
+              "year is {first}; a national code needs YYMM with a month 01-12 and a legacy code a year "
+              "{first_year}-{last_year}"),
+    industry=Text("行业码为“{code}”，应为GB/T 4754的01至97大类",
+                  "industry code is {code!r}, expected a GB/T 4754 division 01-97"),
+    legacy_type=Text("项目类型码为“{code}”，应为01（审批）、02（核准）或03（备案）",
+                     "project type code is {code!r}, expected 01 (审批), 02 (核准) or 03 (备案)"),
+    serial=Text("流水号为“{serial}”，应为6位数字", "serial number is {serial!r}, expected 6 digits"),
+)
 
 
 @dataclass(frozen=True)
@@ -209,7 +265,7 @@ def compute_check_character(body: str) -> str:
     """
     digits = body.replace("-", "")
     if not _digits(digits, 19):
-        raise ProjectCodeError("layout", f"check body is {body!r}, expected 19 digits (dashes ignored)")
+        raise ProjectCodeError("layout", Message("code.check_body", body=body))
     product = 10
     for char in digits:
         total = (product + int(char)) % 10 or 10
@@ -219,44 +275,38 @@ def compute_check_character(body: str) -> str:
 
 def _check_region(region: str) -> None:
     if not _digits(region, 6):
-        raise ProjectCodeError("region", f"region code is {region!r}, expected 6 digits (GB/T 2260)")
+        raise ProjectCodeError("region", Message("code.region_digits", region=region))
     if region[:2] not in _PROVINCES:
         raise ProjectCodeError(
-            "region",
-            f"region code {region} has province part {region[:2]}, expected a GB/T 2260 province code "
-            "between 11 and 82",
+            "region", Message("code.province", region=region, province=region[:2]),
         )
     if region[2:4] == "00" and region[4:] != "00":
         raise ProjectCodeError(
-            "region",
-            f"region code {region} has county part {region[4:]} under prefecture part 00, expected 00",
+            "region", Message("code.county", region=region, county=region[4:]),
         )
 
 
 def _check_department(code: str) -> None:
     if not _digits(code, 2) or code == "00":
-        raise ProjectCodeError(
-            "department", f"central business-guidance department code is {code!r}, expected 2 digits 01-99"
-        )
+        raise ProjectCodeError("department", Message("code.department", code=code))
 
 
 def _check_national_type(code: str) -> None:
     if code not in NATIONAL_PROJECT_TYPES:
         raise ProjectCodeError(
             "project_type",
-            f"project type code is {code!r}, expected one of {', '.join(NATIONAL_PROJECT_TYPES)} "
-            "(GB/T 40058: 基本建设, 技术改造, 单纯购置, 信息化, 其他)",
+            Message("code.project_type", code=code, allowed=list(NATIONAL_PROJECT_TYPES)),
         )
 
 
 def _check_national_month(year: int, month: int, today: date) -> None:
     time_code = f"{year % 100:02d}{month:02d}"
     if (year, month) < _NATIONAL_FIRST_MONTH:
-        raise ProjectCodeError("time", f"time code {time_code} is {year}-{month:02d}, expected 2020-01 or later")
+        raise ProjectCodeError("time", Message("code.time_early", time_code=time_code, year=year, month=month))
     if (year, month) > (today.year, today.month):
         raise ProjectCodeError(
             "time",
-            f"time code {time_code} is {year}-{month:02d}, in the future; expected {today:%Y-%m} or earlier",
+            Message("code.time_future", time_code=time_code, year=year, month=month, today=f"{today:%Y-%m}"),
         )
 
 
@@ -278,20 +328,15 @@ def parse_code(text: str, *, today: date | None = None) -> ProjectCode:
         today = _beijing_today()
     code = _normalise(text)
     if len(code) != LENGTH:
-        raise ProjectCodeError(
-            "length", f"project code has {len(code)} characters, expected {LENGTH} (e.g. {_EXAMPLE})"
-        )
+        raise ProjectCodeError("length", Message("code.length", length=len(code), expected=LENGTH, example=_EXAMPLE))
     if any(code[i] != "-" for i in _DASHES) or code.count("-") != len(_DASHES):
         raise ProjectCodeError(
             "layout",
-            f"project code {code!r} is not laid out as NNNN-NNNNNN-NN-NN-NNNNNN "
-            "(dashes at characters 5, 12, 15 and 18)",
+            Message("code.layout", code=code),
         )
     first, region, third, project_type, last = code.split("-")
     if not _digits(first, 4):
-        raise ProjectCodeError(
-            "time", f"time code is {first!r}, expected 4 digits: YYMM, or the year YYYY in the legacy layout"
-        )
+        raise ProjectCodeError("time", Message("code.time_digits", first=first))
     if 1 <= int(first[2:]) <= 12:
         return _parse_national(code, first, region, third, project_type, last, today)
     return _parse_legacy(code, first, region, third, project_type, last, today)
@@ -307,10 +352,10 @@ def _parse_national(
     _check_national_type(project_type)
     random_code, check = last[:5], last[5]
     if not _digits(random_code, 5):
-        raise ProjectCodeError("random", f"random code is {random_code!r}, expected 5 digits")
+        raise ProjectCodeError("random", Message("code.random", code=random_code))
     expected = compute_check_character(code[:-1])
     if check != expected:
-        raise ProjectCodeError("check", f"check code is {check!r}, expected {expected!r}")
+        raise ProjectCodeError("check", Message("code.check", check=check, expected=expected))
     return ProjectCode(
         layout="national",
         text=code,
@@ -334,19 +379,18 @@ def _parse_legacy(
     if not _LEGACY_YEARS[0] <= year <= last_year:
         raise ProjectCodeError(
             "year",
-            f"year is {first}; a national code needs YYMM with a month 01-12 and a legacy code a year "
-            f"{_LEGACY_YEARS[0]}-{last_year}",
+            Message("code.year", first=first, first_year=_LEGACY_YEARS[0], last_year=last_year),
         )
     _check_region(region)
     if not _digits(industry, 2) or int(industry) not in _INDUSTRY_DIVISIONS:
-        raise ProjectCodeError("industry", f"industry code is {industry!r}, expected a GB/T 4754 division 01-97")
+        raise ProjectCodeError("industry", Message("code.industry", code=industry))
     if project_type not in PROJECT_TYPES:
         raise ProjectCodeError(
             "project_type",
-            f"project type code is {project_type!r}, expected 01 (审批), 02 (核准) or 03 (备案)",
+            Message("code.legacy_type", code=project_type),
         )
     if not _digits(serial, 6):
-        raise ProjectCodeError("serial", f"serial number is {serial!r}, expected 6 digits")
+        raise ProjectCodeError("serial", Message("code.serial", serial=serial))
     return ProjectCode(
         layout="legacy",
         text=code,

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gis.errors import SpatialInputError
 from gis.geometry import parse_geojson_geometry, require_vertex_limit
+from gis.messages import Clauses, Message, message_of, phrases
 from layers.catalogue import LAYER_KINDS, Severity, Text
 from layers.departments import Department
 from layers.land_use import is_known_class
@@ -40,7 +41,15 @@ from projects.screening import (
 )
 from projects.settings import screening_settings
 from projects.sites import Site
-from projects.workflow import EDITABLE_STATES, TRANSITIONS, Action, IllegalTransitionError, State, next_state
+from projects.workflow import (
+    ACTION_NAMES,
+    EDITABLE_STATES,
+    TRANSITIONS,
+    Action,
+    IllegalTransitionError,
+    State,
+    next_state,
+)
 
 INVESTMENT_CATEGORIES: dict[str, tuple[str, str]] = {
     "financial": ("财政投融资", "financial investment"),
@@ -77,19 +86,63 @@ _WHOLE_MAP = 2**31 - 1
 """Second key of the whole-map lock: no cell has it (cell keys stay within ±15 million)."""
 
 
-class ProposalInputError(ValueError):
-    """A proposal field is wrong; ``field`` names it."""
+phrases(
+    "proposal",
+    name=Text("请填写2至200字的项目名称", "give a project name of 2 to 200 characters"),
+    organisation=Text("请填写项目单位", "name the applicant organisation (项目单位)"),
+    credit_code=Text("不是有效的统一社会信用代码：{reason}", "not a valid unified social credit code: {reason}"),
+    district_code=Text("请填写所在区的6位行政区划代码（GB/T 2260），如350203",
+                       "give the 6-digit GB/T 2260 code of the district, e.g. 350203"),
+    industry=Text("请填写国民经济行业门类与大类代码（GB/T 4754），如C39、K70",
+                  "give a GB/T 4754 division such as C39 or K70"),
+    project_type=Text("项目类型须为01审批、02核准或03备案", "one of 01 审批, 02 核准, 03 备案"),
+    one_of=Text("须为以下之一：{values}", "one of {values}"),
+    investment_number=Text("请以数字填写总投资（万元）", "give the total investment in 万元 as a number"),
+    investment_positive=Text("总投资（万元）须大于0", "the total investment (万元) must be positive"),
+    land_use=Text("请填写用地分类，如07、0701或1001", "give a land-use class such as 07, 0701 or 1001"),
+    reason_returned=Text("请说明退回的理由", "say why the proposal is returned"),
+    reason_rejected=Text("请说明驳回的理由", "say why the proposal is rejected"),
+    conditions=Text("请列出同意的条件", "list the conditions of the agreement"),
+    reason_object=Text("请说明不同意的理由", "say why the department objects"),
+    foreign_markings=Text("审查意见只能引用本部门在该项目上的标注；以下标注不属于本部门：{ids}",
+                          "an opinion cites only its own department's markings on this proposal; not {ids}"),
+    note=Text("标注须附说明，写明标注的内容", "a marking needs a note saying what it marks"),
+    refused=Text("不能批准：{reasons}", "cannot approve: {reasons}"),
+    legacy_only=Text("只登记2021年以前的旧版代码；新代码由平台赋码",
+                     "only pre-2021 legacy codes are registered; new codes are assigned"),
+    registered=Text("{code}已登记", "{code} is already registered"),
+    not_found=Text("没有编号为{id}的项目。", "There is no proposal {id}."),
+    no_code=Text("没有项目使用代码{code}。", "No project has the code {code}."),
+    own_credit_code=Text("项目单位只能以本单位的统一社会信用代码申报项目",
+                         "an applicant files proposals only under its own unified social credit code"),
+    queue_department=Text("待审查清单属于部门：当前账号不属于任何部门",
+                          "the review queue is a department's: this account belongs to no department"),
+    department_only=Text("只有部门账号才能提出审查意见，且只代表本部门",
+                         "only a department account gives opinions, for its own department"),
+    not_required=Text("{department}不在该项目需要审查的部门之列（{required}）",
+                      "{department} is not among the departments this proposal needs ({required})"),
+    none=Text("无", "none"),
+    marking_type=Text("标注须为点、线或面，不能是{type}", "a marking is a point, line or polygon, not {type}"),
+    marking_range=Text("标注坐标须为WGS84经度、纬度（x为经度）",
+                       "marking coordinates must be WGS84 longitude, latitude (x = longitude)"),
+    marking_invalid=Text("标注的几何无效", "the marking's geometry is not valid"),
+)
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+
+class ProposalInputError(ValueError):
+    """A proposal field is wrong; ``field`` names it, ``message`` says what to give instead."""
+
+    def __init__(self, field: str, message: Message) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
 
 
 class ApprovalRefusedError(Exception):
     """The NDRC may not approve yet; ``reasons`` lists every obstacle."""
 
     def __init__(self, reasons: list[dict[str, Any]]) -> None:
-        super().__init__("; ".join(reason["message"] for reason in reasons))
+        super().__init__(Message("proposal.refused", reasons=Clauses(
+            Text(reason["text"]["zh"], reason["text"]["en"]) for reason in reasons)))
         self.reasons = reasons
 
 
@@ -111,32 +164,33 @@ class ProposalInput:
 
     def __post_init__(self) -> None:
         if not 2 <= len(self.name.strip()) <= 200:
-            raise ProposalInputError("name", "give a project name of 2 to 200 characters")
+            raise ProposalInputError("name", Message("proposal.name"))
         if not self.applicant_organisation.strip():
-            raise ProposalInputError("applicant_organisation", "name the applicant organisation (项目单位)")
+            raise ProposalInputError("applicant_organisation", Message("proposal.organisation"))
         try:
             object.__setattr__(self, "credit_code", validate_credit_code(self.credit_code))
         except ValueError as error:
-            raise ProposalInputError("credit_code", f"not a valid unified social credit code: {error}") from None
+            raise ProposalInputError("credit_code", Message("proposal.credit_code", reason=message_of(error))) from None
         if not re.fullmatch(r"\d{6}", self.district_code):
-            raise ProposalInputError("district_code", "give the 6-digit GB/T 2260 code of the district, e.g. 350203")
+            raise ProposalInputError("district_code", Message("proposal.district_code"))
         if not re.fullmatch(r"[A-T]\d{2}", self.industry):
-            raise ProposalInputError("industry", "give a GB/T 4754 division such as C39 or K70")
+            raise ProposalInputError("industry", Message("proposal.industry"))
         if self.project_type not in PROJECT_TYPES:
-            raise ProposalInputError("project_type", "one of 01 审批, 02 核准, 03 备案")
+            raise ProposalInputError("project_type", Message("proposal.project_type"))
         if self.investment_category not in INVESTMENT_CATEGORIES:
-            raise ProposalInputError("investment_category", "one of " + ", ".join(INVESTMENT_CATEGORIES))
+            raise ProposalInputError("investment_category",
+                                     Message("proposal.one_of", values=list(INVESTMENT_CATEGORIES)))
         try:
             amount = Decimal(str(self.total_investment_wan))
         except InvalidOperation:
-            raise ProposalInputError("total_investment_wan", "give the total investment in 万元 as a number") from None
+            raise ProposalInputError("total_investment_wan", Message("proposal.investment_number")) from None
         if not (Decimal(0) < amount < Decimal("1e11")) or not amount.is_finite():
-            raise ProposalInputError("total_investment_wan", "the total investment (万元) must be positive")
+            raise ProposalInputError("total_investment_wan", Message("proposal.investment_positive"))
         object.__setattr__(self, "total_investment_wan", amount)
         if not is_known_class(self.land_use):
-            raise ProposalInputError("land_use", "give a land-use class such as 07, 0701 or 1001")
+            raise ProposalInputError("land_use", Message("proposal.land_use"))
         if self.funding_source is not None and self.funding_source not in FUNDING_SOURCES:
-            raise ProposalInputError("funding_source", "one of " + ", ".join(FUNDING_SOURCES))
+            raise ProposalInputError("funding_source", Message("proposal.one_of", values=list(FUNDING_SOURCES)))
 
 
 _PROPOSAL_COLUMNS = (
@@ -151,14 +205,14 @@ def _load(connection: Connection, proposal_id: int, *, lock: bool = False) -> Ro
         {"id": proposal_id},
     ).one_or_none()
     if row is None:
-        raise NotFoundError(f"There is no proposal {proposal_id}.")
+        raise NotFoundError(Message("proposal.not_found", id=proposal_id))
     return row
 
 
 def _visible(connection: Connection, actor: Account | None, proposal_id: int, *, lock: bool = False) -> Row[Any]:
     row = _load(connection, proposal_id, lock=lock)
     if not can_view_proposal(actor, row.owner_id, row.state):
-        raise NotFoundError(f"There is no proposal {proposal_id}.")
+        raise NotFoundError(Message("proposal.not_found", id=proposal_id))
     return row
 
 
@@ -172,10 +226,10 @@ def _public_fields(row: Row[Any]) -> dict[str, Any]:
 
 def create_proposal(connection: Connection, actor: Account | None, data: ProposalInput, site: Site) -> dict[str, Any]:
     """A new draft proposal with its first site revision, screened at once."""
-    require_role(actor, Role.APPLICANT, action="creating a proposal")
+    require_role(actor, Role.APPLICANT, action=Text("新建项目申报", "creating a proposal"))
     assert actor is not None
     if actor.role is Role.APPLICANT and actor.credit_code != data.credit_code:
-        raise AccessDeniedError("an applicant files proposals only under its own unified social credit code")
+        raise AccessDeniedError(Message("proposal.own_credit_code"))
     proposal_id = connection.execute(
         text(
             "INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
@@ -219,9 +273,9 @@ def _add_revision(connection: Connection, actor: Account | None, proposal: Row[A
 def revise_site(connection: Connection, actor: Account | None, proposal_id: int, site: Site) -> dict[str, Any]:
     """A new site revision (the old ones are kept), screened at once; reopens changed departments' reviews."""
     proposal = _visible(connection, actor, proposal_id, lock=True)
-    require_role(actor, Role.APPLICANT, action="revising a site")
+    require_role(actor, Role.APPLICANT, action=Text("修改选址", "revising a site"))
     if State(proposal.state) not in EDITABLE_STATES:
-        raise IllegalTransitionError(State(proposal.state), "revise the site of")
+        raise IllegalTransitionError(State(proposal.state), "revise_site")
     _add_revision(connection, actor, proposal, site)
     return proposal_detail(connection, actor, proposal_id)
 
@@ -361,7 +415,8 @@ def _legal_actions(proposal: Row[Any]) -> list[Action]:
 
 def list_proposals(connection: Connection, actor: Account | None) -> list[dict[str, Any]]:
     """The proposals this account may see, newest first, with their conflict and review status."""
-    require_role(actor, Role.NDRC, Role.DEPARTMENT, Role.APPLICANT, action="listing proposals")
+    require_role(actor, Role.NDRC, Role.DEPARTMENT, Role.APPLICANT,
+                 action=Text("查看项目列表", "listing proposals"))
     rows = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals ORDER BY id DESC")).all()
     rows = [row for row in rows if can_view_proposal(actor, row.owner_id, row.state)]
     districts = district_names(connection)
@@ -393,10 +448,10 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
 def review_queue(connection: Connection, actor: Account | None) -> list[dict[str, Any]]:
     """待我审查: the proposals under review that wait for the caller's department's opinion, the one
     waiting longest first (``outstanding[].waiting_days`` says since when, in days)."""
-    require_role(actor, Role.DEPARTMENT, action="reading the review queue")
+    require_role(actor, Role.DEPARTMENT, action=Text("查看待审查项目", "reading the review queue"))
     assert actor is not None
     if actor.department is None:
-        raise AccessDeniedError("the review queue is a department's: this account belongs to no department")
+        raise AccessDeniedError(Message("proposal.queue_department"))
     department = actor.department.value
     queue = []
     for item in list_proposals(connection, actor):
@@ -415,12 +470,12 @@ def act(connection: Connection, actor: Account | None, proposal_id: int, action:
     except ValueError:
         raise IllegalTransitionError(State(proposal.state), action) from None
     if chosen is Action.SUBMIT:
-        require_role(actor, Role.APPLICANT, action="submitting a proposal")
+        require_role(actor, Role.APPLICANT, action=Text("提交项目申报", "submitting a proposal"))
     else:
-        require_role(actor, Role.NDRC, action=f"{chosen.value.replace('_', ' ')}", admin_may=False)
+        require_role(actor, Role.NDRC, action=ACTION_NAMES[chosen.value], admin_may=False)
     if chosen in (Action.RETURN, Action.REJECT) and not (reason and reason.strip()):
         done = "returned" if chosen is Action.RETURN else "rejected"
-        raise ProposalInputError("reason", f"say why the proposal is {done}")
+        raise ProposalInputError("reason", Message(f"proposal.reason_{done}"))
     new_state = next_state(State(proposal.state), chosen)
     code: ProjectCode | None = None
     decision: dict[str, Any] = {}
@@ -481,9 +536,10 @@ def rescreen(connection: Connection, actor: Account | None, proposal_id: int) ->
     screening); the applicant may too. Older screenings are kept as they were.
     """
     proposal = _visible(connection, actor, proposal_id, lock=True)
-    require_role(actor, Role.NDRC, Role.APPLICANT, action="re-screening a proposal", admin_may=False)
+    require_role(actor, Role.NDRC, Role.APPLICANT,
+                 action=Text("重新检测项目选址", "re-screening a proposal"), admin_may=False)
     if State(proposal.state) not in EDITABLE_STATES:
-        raise IllegalTransitionError(State(proposal.state), "re-screen")
+        raise IllegalTransitionError(State(proposal.state), "rescreen")
     revision_id, site = _current_site(connection, proposal)
     report = _screen_current_site(connection, proposal, site, revision_id)
     audit.record(connection, actor=actor, action="rescreen", proposal_id=proposal_id,
@@ -600,32 +656,31 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
                  marking_ids: list[int] | None = None) -> dict[str, Any]:
     """A department's opinion on the current revision: agree, agree with conditions, or object; it may
     cite the department's own markings on the proposal (``marking_ids``)."""
-    require_role(actor, Role.DEPARTMENT, action="giving an opinion")
+    require_role(actor, Role.DEPARTMENT, action=Text("提出审查意见", "giving an opinion"))
     assert actor is not None
     proposal = _visible(connection, actor, proposal_id, lock=True)
     if actor.department is None:
-        raise AccessDeniedError("only a department account gives opinions, for its own department")
+        raise AccessDeniedError(Message("proposal.department_only"))
     if proposal.state != State.UNDER_REVIEW:
-        raise IllegalTransitionError(State(proposal.state), "give an opinion on")
+        raise IllegalTransitionError(State(proposal.state), "give_opinion")
     if verdict not in Verdict.ALL:
-        raise ProposalInputError("verdict", "one of " + ", ".join(Verdict.ALL))
+        raise ProposalInputError("verdict", Message("proposal.one_of", values=list(Verdict.ALL)))
     conditions = [c.strip() for c in conditions or [] if c.strip()]
     if verdict == Verdict.AGREE_WITH_CONDITIONS and not conditions:
-        raise ProposalInputError("conditions", "list the conditions of the agreement")
+        raise ProposalInputError("conditions", Message("proposal.conditions"))
     if verdict == Verdict.OBJECT and not (reason and reason.strip()):
-        raise ProposalInputError("reason", "say why the department objects")
+        raise ProposalInputError("reason", Message("proposal.reason_object"))
     status = review_status(connection, proposal)
     if actor.department.value not in status["required"]:
-        raise AccessDeniedError(
-            f"{actor.department.name_en} is not among the departments this proposal needs "
-            f"({', '.join(status['required']) or 'none'})")
+        required = [Text(Department(d).name_zh, d) for d in status["required"]]
+        raise AccessDeniedError(Message("proposal.not_required", department=Text(
+            actor.department.name_zh, actor.department.name_en), required=required or Message("proposal.none")))
     cited = sorted(set(marking_ids or []))
     own = set(connection.execute(
         text("SELECT id FROM markings WHERE proposal_id = :p AND department = :d AND id = ANY(:ids)"),
         {"p": proposal_id, "d": actor.department.value, "ids": cited}).scalars())
     if set(cited) - own:
-        raise ProposalInputError("marking_ids", "an opinion cites only its own department's markings on this "
-                                 f"proposal; not {', '.join(str(i) for i in sorted(set(cited) - own))}")
+        raise ProposalInputError("marking_ids", Message("proposal.foreign_markings", ids=sorted(set(cited) - own)))
     revision_id = connection.execute(
         text("SELECT id FROM site_revisions WHERE proposal_id = :p AND is_current"), {"p": proposal_id}
     ).scalar_one()
@@ -644,25 +699,23 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
 def add_marking(connection: Connection, actor: Account | None, proposal_id: int, geometry: dict[str, Any],
                 note: str) -> dict[str, Any]:
     """A department's marking on the map (WGS84 point, line or polygon with a note)."""
-    require_role(actor, Role.DEPARTMENT, action="marking the map")
+    require_role(actor, Role.DEPARTMENT, action=Text("在地图上标注", "marking the map"))
     assert actor is not None
     proposal = _visible(connection, actor, proposal_id)
     if proposal.state not in (State.SUBMITTED, State.UNDER_REVIEW):
-        raise IllegalTransitionError(State(proposal.state), "mark the map of")
+        raise IllegalTransitionError(State(proposal.state), "mark")
     if not note or not note.strip():
-        raise ProposalInputError("note", "a marking needs a note saying what it marks")
+        raise ProposalInputError("note", Message("proposal.note"))
     shape = parse_geojson_geometry(geometry)
     require_vertex_limit(shape, screening_settings().max_site_vertices, "marking")  # as many as a site
     if shape.is_empty or shape.geom_type not in ("Point", "LineString", "Polygon", "MultiPoint",
                                                   "MultiLineString", "MultiPolygon"):
-        raise SpatialInputError("invalid-marking", "Invalid marking",
-                                f"a marking is a point, line or polygon, not {shape.geom_type}")
+        raise SpatialInputError("invalid-marking", Message("proposal.marking_type", type=shape.geom_type))
     minx, miny, maxx, maxy = shape.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise SpatialInputError("lat-lon-swapped", "Coordinates out of range",
-                                "marking coordinates must be WGS84 longitude, latitude (x = longitude)")
+        raise SpatialInputError("lat-lon-swapped", Message("proposal.marking_range"))
     if not shape.is_valid:
-        raise SpatialInputError("invalid-marking", "Invalid marking", "the marking's geometry is not valid")
+        raise SpatialInputError("invalid-marking", Message("proposal.marking_invalid"))
     department = actor.department.value if actor.department else actor.role.value
     marking_id = connection.execute(
         text("INSERT INTO markings (proposal_id, revision_id, department, author_id, note, geom) "
@@ -702,7 +755,7 @@ def find_by_code(connection: Connection, actor: Account | None, code_text: str) 
     row = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals WHERE project_code = :c"),
                              {"c": code.text}).one_or_none()
     if row is None:
-        raise NotFoundError(f"No project has the code {code.text}.")
+        raise NotFoundError(Message("proposal.no_code", code=code.text))
     public = {"project_code": row.project_code, "code_layout": code.layout, "name": row.name,
               "district_code": row.district_code, "project_type": row.project_type,
               "coded_at": row.coded_at.isoformat() if row.coded_at else None}
@@ -714,10 +767,11 @@ def find_by_code(connection: Connection, actor: Account | None, code_text: str) 
 def register_legacy_project(connection: Connection, actor: Account | None, code_text: str, data: ProposalInput,
                             site: Site) -> dict[str, Any]:
     """Register a project coded before 2021 under its legacy code (YYYY-AAAAAA-II-TT-NNNNNN)."""
-    require_role(actor, Role.NDRC, action="registering a coded project", admin_may=False)
+    require_role(actor, Role.NDRC,
+                 action=Text("登记已赋码项目", "registering a coded project"), admin_may=False)
     code = parse_code(code_text)
     if code.layout != "legacy":
-        raise ProposalInputError("project_code", "only pre-2021 legacy codes are registered; new codes are assigned")
+        raise ProposalInputError("project_code", Message("proposal.legacy_only"))
     proposal_id = connection.execute(
         text("INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
              "investment_category, total_investment_wan, land_use, state, project_code, coded_at) VALUES (:name, "
@@ -729,7 +783,7 @@ def register_legacy_project(connection: Connection, actor: Account | None, code_
          "code": code.text},
     ).scalar_one_or_none()
     if proposal_id is None:
-        raise ProposalInputError("project_code", f"{code.text} is already registered")
+        raise ProposalInputError("project_code", Message("proposal.registered", code=code.text))
     connection.execute(
         text("INSERT INTO site_revisions (proposal_id, revision, is_current, source_crs, area_m2, geom) "
              "VALUES (:p, 1, true, :crs, :area, ST_GeomFromWKB(:wkb, 4326))"),

@@ -28,6 +28,7 @@ from gis import audit
 from gis.area import AreaFigures, area_m2_sql
 from gis.db import statement_timeout
 from gis.errors import SpatialInputError
+from gis.messages import Message, Text, phrases, stored_name
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
@@ -46,6 +47,25 @@ _PLANNING_AREA = "planning_area"
 
 PROJECT_TYPES = {"01": ("审批", "approval"), "02": ("核准", "verification"), "03": ("备案", "filing")}
 
+phrases(
+    "screening",
+    project_type=Text("项目类型“{project_type}”无效，须为01（审批）、02（核准）或03（备案）",
+                      "project type {project_type!r} is not one of 01 (审批 approval), 02 (核准 verification), "
+                      "03 (备案 filing)"),
+    land_use=Text("用地性质“{land_use}”不是国土空间规划用地分类中的类别；请使用一级类代码（如07）或二级类代码（如0701）",
+                  "land use {land_use!r} is not a class of the territorial spatial planning classification; use a "
+                  "first-level code such as 07 or a second-level code such as 0701"),
+    busy=Text("该选址有{vertices:,}个节点，等待的{waited:g}秒内一直有其他同等规模的选址在检测；请稍后重试",
+              "the site has {vertices:,} vertices, and other sites that large were being screened for the "
+              "{waited:g} s it waited; try again in a moment"),
+    outside=Text("选址有{m2:,.0f}平方米（{percent:.1f}%）位于规划范围（图层“{layer}”中的各区）之外，例如位于海域；"
+                 "选址范围为{west:.5f}, {south:.5f} – {east:.5f}, {north:.5f}（WGS84）。"
+                 "请检查坐标系：从网络地图复制的坐标为GCJ02。",
+                 "{m2:,.0f} m² ({percent:.1f}%) of the site lies outside the planning area (the districts of layer "
+                 "{layer!r}); the site's bounds are {west:.5f}, {south:.5f} – {east:.5f}, {north:.5f} (WGS84). "
+                 "Check the CRS: coordinates copied from Chinese web maps are GCJ02."),
+)
+
 
 @dataclass(frozen=True)
 class ScreeningRequest:
@@ -59,15 +79,10 @@ class ScreeningRequest:
 
     def __post_init__(self) -> None:
         if self.project_type not in PROJECT_TYPES:
-            raise SpatialInputError(
-                "invalid-project-type", "Unknown project type",
-                f"project type {self.project_type!r} is not one of 01 (审批 approval), 02 (核准 verification), "
-                "03 (备案 filing)")
+            raise SpatialInputError("invalid-project-type",
+                                    Message("screening.project_type", project_type=self.project_type))
         if not is_known_class(self.land_use):
-            raise SpatialInputError(
-                "invalid-land-use", "Unknown land-use class",
-                f"land use {self.land_use!r} is not a class of the territorial spatial planning "
-                "classification; use a first-level code such as 07 or a second-level code such as 0701")
+            raise SpatialInputError("invalid-land-use", Message("screening.land_use", land_use=self.land_use))
 
 
 @dataclass
@@ -187,8 +202,7 @@ class ScreeningBusyError(RuntimeError):
     """Every slot for heavy screenings stayed taken while the site waited: the caller should retry later."""
 
     def __init__(self, vertices: int, waited_s: float) -> None:
-        super().__init__(f"the site has {vertices:,} vertices, and other sites that large were being screened "
-                         f"for the {waited_s:g} s it waited; try again in a moment")
+        super().__init__(Message("screening.busy", vertices=vertices, waited=waited_s))
 
 
 @lru_cache
@@ -246,11 +260,8 @@ class Screener:
             west, south, east, north = site.geometry.bounds
             raise SpatialInputError(
                 "outside-planning-area",
-                "Site outside the planning area",
-                f"{outside.area_m2:,.0f} m² ({percent:.1f}%) of the site lies outside the planning area "
-                f"(the districts of layer {self.versions_by_kind['district'][0].layer_name!r}); the site's "
-                f"bounds are {west:.5f}, {south:.5f} – {east:.5f}, {north:.5f} (WGS84). Check the CRS: "
-                "coordinates copied from Chinese web maps are GCJ02.",
+                Message("screening.outside", m2=outside.area_m2, percent=percent, west=west, south=south, east=east,
+                        north=north, layer=stored_name(self.versions_by_kind["district"][0].layer_name)),
                 extra={"outside_m2": round(outside.area_m2, 2), "outside_percent": round(percent, 2)},
             )
 
@@ -291,7 +302,7 @@ class Screener:
         """
         heavy = request.site.vertex_count > self.settings.heavy_site_vertices
         with (heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
-              statement_timeout(self.connection, self.settings.statement_timeout_ms, "the screening")):
+              statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening"))):
             return self._screen(request)
 
     def _screen(self, request: ScreeningRequest) -> ScreeningReport:

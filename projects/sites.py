@@ -15,6 +15,7 @@ from gis.area import ellipsoidal_area_m2
 from gis.crs import InputCrs, check_area_of_use, parse_crs, to_wgs84
 from gis.errors import SpatialInputError
 from gis.geometry import count_vertices, parse_geojson_geometry, require_site, site_from_features
+from gis.messages import Message, Text, phrases
 from layers.source import read_layer_file
 from projects.settings import screening_settings
 
@@ -34,6 +35,9 @@ class Site:
     @cached_property
     def vertex_count(self) -> int:
         return count_vertices(self.geometry)
+
+
+phrases("sitefile", empty=Text("{file}中没有任何要素，无法形成选址。", "{file} has no features: it draws no site."))
 
 
 def prepare_site(geojson: dict[str, Any] | str, crs: str | None = None) -> Site:
@@ -58,8 +62,7 @@ def site_from_file(path: Path, crs: str | None = None) -> Site:
     layer_file = read_layer_file(path)
     input_crs = layer_file.resolve_crs(crs)
     if len(layer_file) == 0:
-        raise SpatialInputError("empty-file", "The file has no features",
-                                f"{path.name} has no features: it draws no site.")
+        raise SpatialInputError("empty-file", Message("sitefile.empty", file=path.name))
     geometries = shapely.from_wkb(layer_file.wkb(0, len(layer_file)).to_numpy(zero_copy_only=False),
                                   on_invalid="ignore")
     return _checked_site(site_from_features(geometries, path.name), input_crs)

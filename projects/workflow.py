@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from gis.messages import Message, Text, phrases
+
 
 class State(StrEnum):
     DRAFT = "draft"
@@ -41,16 +43,37 @@ EDITABLE_STATES = frozenset({State.DRAFT, State.RETURNED, State.SUBMITTED, State
 """States in which the applicant may still revise the site."""
 
 
+STATE_NAMES = {
+    State.DRAFT: Text("草稿", "draft"), State.SUBMITTED: Text("已提交", "submitted"),
+    State.UNDER_REVIEW: Text("审查中", "under_review"), State.APPROVED: Text("已赋码", "approved"),
+    State.RETURNED: Text("已退回", "returned"), State.REJECTED: Text("已驳回", "rejected"),
+}
+ACTION_NAMES = {
+    "submit": Text("提交", "submit"), "start_review": Text("启动审查", "start_review"),
+    "approve": Text("批准赋码", "approve"), "return": Text("退回", "return"), "reject": Text("驳回", "reject"),
+    "revise_site": Text("修改选址", "revise the site of"), "give_opinion": Text("提出审查意见", "give an opinion on"),
+    "mark": Text("在地图上标注", "mark the map of"), "rescreen": Text("重新检测", "re-screen"),
+}
+"""What each action on a proposal is called; IllegalTransitionError names the one refused."""
+
+phrases(
+    "transition",
+    illegal=Text("项目当前状态为“{state}”，不能{action}；此状态下可进行：{legal}",
+                 "cannot {action} a proposal that is {state}; legal from {state}: {legal}"),
+    final=Text("无（已是最终状态）", "nothing (final state)"),
+)
+
+
 class IllegalTransitionError(Exception):
-    """The action is not allowed from the current state; says which actions are."""
+    """The action is not allowed from the current state; says which actions are. ``action`` is a key of
+    ACTION_NAMES, or any other text a caller sent."""
 
     def __init__(self, state: State, action: str) -> None:
         self.state, self.action = state, action
         self.legal = [a.value for a in TRANSITIONS[state]]
-        super().__init__(
-            f"cannot {action} a proposal that is {state.value}; legal from {state.value}: "
-            + (", ".join(self.legal) if self.legal else "nothing (final state)")
-        )
+        super().__init__(Message(
+            "transition.illegal", state=STATE_NAMES[state], action=ACTION_NAMES.get(action, action),
+            legal=[ACTION_NAMES[a] for a in self.legal] if self.legal else Message("transition.final")))
 
 
 def next_state(state: State, action: Action | str) -> State:

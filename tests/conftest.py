@@ -198,12 +198,13 @@ def demo_secret(loaded_samples: list[str], demo_secrets_file: Path):
 
 @pytest.fixture(scope="session")
 def client(engine: Engine):
-    """An HTTP client of the app over the throwaway database."""
+    """An HTTP client of the app over the throwaway database. It asks for English (``Accept-Language: en``),
+    the language the tests compare messages in; tests of the Chinese default send their own header."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
 
-    with TestClient(create_app()) as test_client:
+    with TestClient(create_app(), headers={"Accept-Language": "en"}) as test_client:
         yield test_client
 
 

@@ -43,7 +43,7 @@ def isolated(isolated_engine) -> Iterator[tuple[TestClient, dict[str, dict[str, 
                 for role in (Role.ADMIN, Role.NDRC):
                     create_account(connection, username=role.value, secret=SECRET, role=role)
                     headers[role.value] = {"Authorization": f"Bearer {issue_token(connection, role.value, SECRET)}"}
-            with TestClient(create_app()) as client:
+            with TestClient(create_app(), headers={"Accept-Language": "en"}) as client:
                 yield client, headers
         finally:
             database_settings.cache_clear()

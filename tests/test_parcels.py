@@ -265,7 +265,8 @@ def test_pages_are_capped_and_complete(client, world):
     assert pages[0]["pages"] == 2 and pages[0]["total"] == 6
     assert [item["parcel_code"] for page in pages for item in page["parcels"]] == codes(client)
     too_many = client.get("/api/v1/parcels", params={"page_size": 201})
-    assert too_many.status_code == 422 and "page_size" in too_many.json()["detail"]
+    assert too_many.status_code == 422 and [error["location"] for error in too_many.json()["errors"]] == [
+        "query.page_size"] and "page size" in too_many.json()["detail"]
 
 
 @pytest.mark.parametrize(

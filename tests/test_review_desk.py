@@ -17,6 +17,9 @@ from test_supervision_support import clean_sites
 
 from gis.area import M2_PER_MU
 
+CHINESE = {"Accept-Language": ""}
+"""No language asked for (the test client asks for English): the report is in Chinese, the default."""
+
 
 def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
@@ -130,7 +133,7 @@ def test_the_report_pdf_holds_the_code_the_areas_and_the_opinions(client, login,
     approved = client.post(f"{API}/proposals/{proposal['id']}/actions", json={"action": "approve"},
                            headers=login("ndrc")).json()
     code = approved["project_code"]
-    response = client.get(f"{API}/proposals/{proposal['id']}/report.pdf", headers=login("ndrc"))
+    response = client.get(f"{API}/proposals/{proposal['id']}/report.pdf", headers={**login("ndrc"), **CHINESE})
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
     text = pdf_text(response.content)
     area = approved["revisions"][-1]["area_m2"]
@@ -149,7 +152,8 @@ def test_the_report_lists_conflicts_with_their_areas_and_layer_versions(client, 
     listed = client.get(f"{API}/proposals", headers=login("ndrc")).json()
     blocked = next(p for p in listed if p["conflicts"]["blocking_count"])
     detail = client.get(f"{API}/proposals/{blocked['id']}", headers=login("ndrc")).json()
-    text = pdf_text(client.get(f"{API}/proposals/{blocked['id']}/report.pdf", headers=login("ndrc")).content)
+    text = pdf_text(client.get(f"{API}/proposals/{blocked['id']}/report.pdf",
+                               headers={**login("ndrc"), **CHINESE}).content)
     flat = text.replace("\n", " ")
     for conflict in detail["screening"]["conflicts"]:
         assert f"{conflict['overlap']['m2']:,.2f}" in flat
@@ -163,7 +167,7 @@ def test_the_report_is_read_as_the_proposal_is(client, login, applicant, clean_s
     path = f"{API}/proposals/{draft['id']}/report.pdf"
     assert client.get(path).status_code == 401 or client.get(path).status_code == 404
     assert client.get(path, headers=login("dept-water")).status_code == 404  # a draft is the applicant's
-    own = client.get(path, headers=applicant["headers"])
+    own = client.get(path, headers={**applicant["headers"], **CHINESE})
     assert own.status_code == 200 and "草稿" in pdf_text(own.content)
 
 

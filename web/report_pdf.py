@@ -35,6 +35,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from gis.area import M2_PER_MU
+from gis.messages import Message, Text, one_language, phrases
 from web.i18n import labels
 from web.legend import PROPOSAL_SYMBOLS
 
@@ -52,6 +53,12 @@ class ReportFontMissingError(RuntimeError):
     """No CJK font to embed: the report cannot print Chinese."""
 
 
+phrases("report", font_missing=Text(
+    "PDF报告缺少中文字体：请安装Debian的fonts-wqy-microhei（scripts/bootstrap会安装），或将BLUEPRINT_REPORT_FONT设为TrueType字体文件",
+    "no CJK font for the PDF report: install Debian's fonts-wqy-microhei (scripts/bootstrap does) or set "
+    "BLUEPRINT_REPORT_FONT to a TrueType font file"))
+
+
 @cache
 def _font() -> str:
     configured = os.environ.get("BLUEPRINT_REPORT_FONT")
@@ -61,9 +68,7 @@ def _font() -> str:
             # subfontIndex picks the first face of a TrueType collection (.ttc)
             pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
             return FONT_NAME
-    raise ReportFontMissingError(
-        "no CJK font for the PDF report: install Debian's fonts-wqy-microhei (scripts/bootstrap does) "
-        "or set BLUEPRINT_REPORT_FONT to a TrueType font file")
+    raise ReportFontMissingError(Message("report.font_missing"))
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -265,10 +270,11 @@ def _facts(detail: dict[str, Any], t: dict[str, str], district: str | None,
     return _table(rows, widths, header=False)
 
 
-def _conflict_name(conflict: dict[str, Any], t: dict[str, str]) -> str:
+def _conflict_name(conflict: dict[str, Any], t: dict[str, str], language: str) -> str:
     if conflict["layer_kind"] == "project_site":
         return conflict["layer_name"] or t["conflict.other_project"]
-    return conflict["layer_name"] or t.get("kind." + conflict["layer_kind"], conflict["layer_kind"])
+    return one_language(conflict["layer_name"], language) if conflict["layer_name"] else \
+        t.get("kind." + conflict["layer_kind"], conflict["layer_kind"])
 
 
 def _conflicts(detail: dict[str, Any], t: dict[str, str], language: str,
@@ -282,7 +288,7 @@ def _conflicts(detail: dict[str, Any], t: dict[str, str], language: str,
     for conflict in conflicts:
         overlap = conflict["overlap"]
         rows.append([
-            _cell(t["severity." + conflict["severity"]], styles), _cell(_conflict_name(conflict, t), styles),
+            _cell(t["severity." + conflict["severity"]], styles), _cell(_conflict_name(conflict, t, language), styles),
             _cell(conflict["message"][language], styles), _cell(conflict["department_name"][language], styles),
             _number(overlap["m2"]), _number(overlap["mu"]), _number(overlap["percent_of_site"]),
         ])
@@ -300,7 +306,8 @@ def _layers(detail: dict[str, Any], t: dict[str, str], language: str,
         t["report.layer_kind"], t["conflict.layer"], t["legend.version"], t["proposal.state"], t["report.findings"],
         t["report.slivers"])]]
     for entry in status:
-        rows.append([_cell(entry["kind_name"][language], styles), _cell(entry.get("layer_name") or "—", styles),
+        layer_name = one_language(entry.get("layer_name") or "—", language)
+        rows.append([_cell(entry["kind_name"][language], styles), _cell(layer_name, styles),
                      entry.get("layer_version") or "—",
                      _cell(t.get("layer_status." + entry["status"], entry["status"]), styles),
                      entry.get("findings", 0), entry.get("ignored_slivers", 0)])

@@ -6,13 +6,15 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
+from api.language import request_language
 from api.problems import ProblemError, problem_responses
 from api.uploads import save_upload
+from gis.messages import Text, message_of, render_all
 from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
@@ -50,7 +52,7 @@ def parse_bbox(bbox: str | None) -> BBox | None:
     try:
         return BBox.parse(bbox)
     except ValueError as error:
-        raise ProblemError(400, "invalid-bbox", "Invalid bbox", str(error)) from None
+        raise ProblemError(400, "invalid-bbox", message_of(error)) from None
 
 
 @router.get("/layers/{layer_id}/features", response_class=JSONResponse)
@@ -71,6 +73,7 @@ UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 
 @router.post("/layers", status_code=201, responses=problem_responses(415))
 def post_layer(
+    request: Request,
     caller: Caller,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, or a zipped Shapefile")],
     kind: Annotated[str, Form(description="layer kind, e.g. ecological_red_line")],
@@ -79,8 +82,11 @@ def post_layer(
     repair: Annotated[bool, Form(description="repair invalid polygons instead of refusing")] = False,
 ) -> dict[str, Any]:
     """Import an uploaded file as a new version of a layer (admin only); the report says what was repaired."""
-    admin = require_role(caller, action="uploading a planning layer")
+    admin = require_role(caller, action=Text("上传规划图层", "uploading a planning layer"))
     with tempfile.TemporaryDirectory(prefix="blueprint-upload-") as folder:
-        path = save_upload(file, Path(folder), UPLOAD_SUFFIXES, "a .geojson, .gpkg, or a .zip holding a Shapefile")
-        return import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
-                            actor=admin.label, actor_id=admin.id).to_dict()
+        path = save_upload(file, Path(folder), UPLOAD_SUFFIXES,
+                           Text(".geojson、.gpkg，或含Shapefile的.zip文件",
+                                "a .geojson, .gpkg, or a .zip holding a Shapefile"))
+        report = import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
+                              actor=admin.label, actor_id=admin.id)
+    return render_all(report.to_dict(), request_language(request))

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError
+from gis.messages import Message, Text, message_of, phrases
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"], route_class=BoundaryRoute)
@@ -50,8 +51,21 @@ def _json(body: dict[str, Any]) -> JSONResponse:
     return JSONResponse(body, media_type=JSON)
 
 
-def _bad(parameter: str, detail: str) -> ProblemError:
-    return ProblemError(400, "invalid-parameter", f"Invalid parameter {parameter}", detail, parameter=parameter)
+phrases(
+    "ogc",
+    integer=Text("{name}须为整数，而不是“{value}”", "{name} must be an integer, not {value!r}"),
+    at_least=Text("{name}须不小于{minimum}", "{name} must be at least {minimum}"),
+    at_most=Text("{name}须不大于{maximum}", "{name} must be at most {maximum}"),
+    unknown=Text("未知的查询参数：{unknown}；可用参数：{known}",
+                 "unknown query parameter(s) {unknown}; known: {known}"),
+    no_collection=Text("没有数据集“{id}”。", "There is no collection {id!r}."),
+    no_feature=Text("数据集{collection}的当前版本中没有要素“{feature}”。",
+                    "Collection {collection} has no feature {feature!r} in its current version."),
+)
+
+
+def _bad(parameter: str, detail: Message) -> ProblemError:
+    return ProblemError(400, "invalid-parameter", detail, parameter=parameter)
 
 
 @router.get("", response_class=JSONResponse)
@@ -112,7 +126,7 @@ def collections(request: Request) -> JSONResponse:
 def _layer(collection_id: str) -> dict[str, Any]:
     layer = next((layer for layer in list_layers() if str(layer["id"]) == collection_id), None)
     if layer is None:
-        raise ProblemError(404, "not-found", "Collection not found", f"There is no collection {collection_id!r}.")
+        raise ProblemError(404, "not-found", Message("ogc.no_collection", id=collection_id))
     return layer
 
 
@@ -129,7 +143,7 @@ def _parse_bbox(value: str) -> BBox:
     try:
         return BBox.parse(",".join(parts))
     except ValueError as error:
-        raise _bad("bbox", str(error)) from None
+        raise _bad("bbox", message_of(error)) from None
 
 
 def _parse_int(name: str, value: str | None, default: int, minimum: int) -> int:
@@ -138,11 +152,11 @@ def _parse_int(name: str, value: str | None, default: int, minimum: int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise _bad(name, f"{name} must be an integer, not {value!r}") from None
+        raise _bad(name, Message("ogc.integer", name=name, value=value)) from None
     if number < minimum:
-        raise _bad(name, f"{name} must be at least {minimum}")
+        raise _bad(name, Message("ogc.at_least", name=name, minimum=minimum))
     if number > MAX_INTEGER:
-        raise _bad(name, f"{name} must be at most {MAX_INTEGER}")
+        raise _bad(name, Message("ogc.at_most", name=name, maximum=MAX_INTEGER))
     return number
 
 
@@ -156,8 +170,7 @@ def items(collection_id: str, request: Request) -> JSONResponse:
     params = request.query_params
     unknown = sorted(set(params) - ITEMS_PARAMETERS)
     if unknown:
-        raise _bad(unknown[0], f"unknown query parameter(s) {', '.join(unknown)}; "
-                               f"known: {', '.join(sorted(ITEMS_PARAMETERS))}")
+        raise _bad(unknown[0], Message("ogc.unknown", unknown=unknown, known=sorted(ITEMS_PARAMETERS)))
     limit = min(_parse_int("limit", params.get("limit"), DEFAULT_LIMIT, 1), MAX_PAGE_SIZE)
     offset = _parse_int("offset", params.get("offset"), 0, 0)
     bbox = _parse_bbox(params["bbox"]) if "bbox" in params else None
@@ -189,8 +202,7 @@ def item(collection_id: str, feature_id: str, request: Request) -> JSONResponse:
     is_id = feature_id.isdigit() and int(feature_id) < 2**63  # feature ids are PostgreSQL bigints
     features = features_geojson(layer["id"], feature_id=int(feature_id), limit=1)["features"] if is_id else []
     if not features:
-        raise ProblemError(404, "not-found", "Feature not found",
-                           f"Collection {collection_id} has no feature {feature_id!r} in its current version.")
+        raise ProblemError(404, "not-found", Message("ogc.no_feature", collection=collection_id, feature=feature_id))
     base = _base(request)
     collection_href = f"{base}/ogc/collections/{collection_id}"
     feature = {**features[0], "links": [

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
-from api.problems import ProblemError
+from api.problems import ProblemError, field_problem
 from gis.db import get_engine
+from gis.messages import Message, Text, message_of, phrases
 from projects.parcels import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE,
@@ -37,6 +38,8 @@ from projects.parcels import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["parcels"], route_class=BoundaryRoute)
+phrases("parcel_filters", unknown_parameter=Text("未知的参数：{unknown}；可用参数：{known}",
+                                                 "unknown parameter {unknown}; known: {known}"))
 
 _KNOWN_PARAMETERS = frozenset({
     "district", "land_use", "area_min", "area_max", "acquisition_status", "demolition_status", "availability",
@@ -65,22 +68,22 @@ def parcel_query(
     """The validated filters; an unknown parameter is refused too (a typo must not silently list everything)."""
     unknown = sorted(set(request.query_params) - _KNOWN_PARAMETERS)
     if unknown:
-        raise ProblemError(422, "invalid-filter", "Invalid filter",
-                           f"unknown parameter {', '.join(unknown)}; known: {', '.join(sorted(_KNOWN_PARAMETERS))}",
-                           parameter=unknown[0])
+        raise ProblemError(422, "invalid-filter", Message("parcel_filters.unknown_parameter", unknown=unknown,
+                                                          known=sorted(_KNOWN_PARAMETERS)), parameter=unknown[0])
     try:
         return ParcelQuery.parse(district=district, land_use=land_use, area_min=area_min, area_max=area_max,
                                  acquisition_status=acquisition_status, demolition_status=demolition_status,
                                  availability=availability, bbox=bbox, sort=sort)
     except ParcelQueryError as error:
-        raise ProblemError(422, "invalid-filter", "Invalid filter", str(error), parameter=error.parameter) from None
+        raise ProblemError(422, "invalid-filter", field_problem(error.parameter, error.message),
+                           parameter=error.parameter) from None
 
 
 Filters = Annotated[ParcelQuery, Depends(parcel_query)]
 
 
 def _export_too_large(error: ExportTooLargeError) -> ProblemError:
-    return ProblemError(422, "export-too-large", "Export too large", str(error), matched=error.matched)
+    return ProblemError(422, "export-too-large", message_of(error), matched=error.matched)
 
 
 @router.get("/parcels")
@@ -145,12 +148,12 @@ def post_interest(code: ParcelCode, body: InterestIn) -> dict[str, Any]:
     try:
         data = InterestInput(**body.model_dump())
     except InterestInputError as error:
-        raise ProblemError(422, "invalid-field", "Invalid field", str(error), field=error.field) from None
+        raise ProblemError(422, "invalid-field", field_problem(error.field, error.message), field=error.field) from None
     try:
         with get_engine().begin() as connection:
             return register_interest(connection, code, data)
     except ParcelNotOpenError as error:
-        raise ProblemError(409, "parcel-not-open", "Parcel not open", str(error)) from None
+        raise ProblemError(409, "parcel-not-open", message_of(error)) from None
 
 
 @router.get("/parcel-interests")
@@ -162,7 +165,6 @@ def get_interests(
 ) -> dict[str, Any]:
     """Investors' registrations of interest, newest first (admin and NDRC only)."""
     if caller is None:
-        raise ProblemError(401, "unauthorised", "Unauthorised", "log in as an admin or NDRC account",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise ProblemError(401, "unauthorised", Message("auth.admin_or_ndrc"), headers={"WWW-Authenticate": "Bearer"})
     with get_engine().connect() as connection:
         return list_interests(connection, caller, parcel_code=parcel_code, limit=limit, offset=offset)

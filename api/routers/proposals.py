@@ -22,6 +22,7 @@ from api.schemas import (
     TokenIn,
 )
 from gis.db import get_engine
+from gis.messages import Message, Text, message_of
 from projects import credit, proposals
 from projects.access import require_role
 from projects.accounts import account_for_token, log_in, revoke_token, revoke_tokens_of
@@ -48,12 +49,12 @@ def post_token(body: TokenIn, request: Request) -> dict[str, Any]:
         with get_engine().begin() as connection:
             token = log_in(connection, body.username, body.secret, address)
     except LoginThrottledError as error:
-        raise ProblemError(429, "too-many-logins", "Too many failed logins", str(error),
+        raise ProblemError(429, "too-many-logins", message_of(error),
                            headers={"Retry-After": str(error.retry_after)}) from None
     except HashingBusyError as error:
-        raise ProblemError(503, "busy", "Busy", str(error), headers={"Retry-After": "5"}) from None
+        raise ProblemError(503, "busy", message_of(error), headers={"Retry-After": "5"}) from None
     if token is None:
-        raise ProblemError(401, "unauthorised", "Unauthorised", "unknown username or wrong secret")
+        raise ProblemError(401, "unauthorised", Message("auth.wrong_secret"))
     return {"access_token": token, "token_type": "bearer", "expires_in": 12 * 3600}
 
 
@@ -75,7 +76,7 @@ def post_session(body: TokenIn, request: Request, response: Response) -> dict[st
 def post_logout(caller: Caller, token: Token) -> Response:
     """Log out: the token of this request (bearer or session cookie) stops working at once; the cookie goes."""
     if caller is None or token is None:
-        raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
+        raise ProblemError(401, "unauthorised", Message("auth.log_in_first"), headers={"WWW-Authenticate": "Bearer"})
     with get_engine().begin() as connection:
         revoke_token(connection, token)
     response = Response(status_code=204)
@@ -86,7 +87,7 @@ def post_logout(caller: Caller, token: Token) -> Response:
 @router.post("/accounts/{username}/revoke-tokens", tags=["accounts"])
 def post_revoke_tokens(username: Annotated[str, Path(max_length=100)], caller: Caller) -> dict[str, Any]:
     """End every session of an account (admin): each of its tokens stops working at once."""
-    require_role(caller, action="revoking an account's tokens")
+    require_role(caller, action=Text("注销账号的全部登录", "revoking an account's tokens"))
     with get_engine().begin() as connection:
         return {"username": username, "revoked": revoke_tokens_of(connection, username)}
 
@@ -95,7 +96,7 @@ def post_revoke_tokens(username: Annotated[str, Path(max_length=100)], caller: C
 def get_me(caller: Caller) -> dict[str, Any]:
     """The caller's account (401 without a token)."""
     if caller is None:
-        raise ProblemError(401, "unauthorised", "Unauthorised", "log in first", headers={"WWW-Authenticate": "Bearer"})
+        raise ProblemError(401, "unauthorised", Message("auth.log_in_first"), headers={"WWW-Authenticate": "Bearer"})
     return caller.to_dict()
 
 

@@ -16,10 +16,12 @@ from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
 from api.uploads import save_upload
 from gis.db import get_engine, read_only
+from gis.messages import Message, Text, phrases
 from projects.screening import Screener, ScreeningRequest, load_screening, report_for, store_screening
 from projects.sites import prepare_site, site_from_file
 
 router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRoute)
+phrases("screenings", not_stored=Text("没有已保存的检测“{id}”。", "There is no stored screening {id!r}."))
 
 
 @router.post("/screenings", response_model=None)
@@ -44,7 +46,7 @@ def get_screening(screening_id: str, caller: Caller) -> dict[str, Any]:
     with get_engine().connect() as connection:
         report = load_screening(connection, screening_id)
     if report is None:
-        raise ProblemError(404, "not-found", "Screening not found", f"There is no stored screening {screening_id!r}.")
+        raise ProblemError(404, "not-found", Message("screenings.not_stored", id=screening_id))
     return report_for(caller, report)
 
 
@@ -62,7 +64,8 @@ def post_site_file(
     Every polygon of the file, and every closed polyline of a CAD drawing (红线), makes up the site."""
     with tempfile.TemporaryDirectory(prefix="blueprint-site-") as folder:
         path = save_upload(file, Path(folder), SITE_FILE_SUFFIXES,
-                           "a .geojson, .zip (Shapefile), .gpkg, .kml or .dxf file")
+                           Text(".geojson、.zip（Shapefile）、.gpkg、.kml或.dxf文件",
+                                "a .geojson, .zip (Shapefile), .gpkg, .kml or .dxf file"))
         site = site_from_file(path, crs or None)
     return {"site": shapely.geometry.mapping(site.geometry), "crs": "EPSG:4326", "source_crs": site.source_crs,
             "area_m2": round(site.area_m2, 2), "file": path.name}

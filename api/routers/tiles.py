@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError
+from gis.messages import message_of
 from gis.tiles import InvalidTileError, TileAddress, TileTimeoutError
 from layers.tiles import (
     MAX_ID,
@@ -62,11 +63,11 @@ async def get_tile(
     try:
         address = TileAddress(z, x, y)
     except InvalidTileError as error:
-        raise ProblemError(400, "invalid-tile", "Invalid tile address", str(error), z=z, x=x, y=y) from None
+        raise ProblemError(400, "invalid-tile", message_of(error), z=z, x=x, y=y) from None
     try:
         source = known_source(layer, v) or await run_in_threadpool(resolve_tile_source, layer, v)
     except TileLayerNotFoundError as error:
-        raise ProblemError(404, "not-found", "Layer not found", str(error)) from None
+        raise ProblemError(404, "not-found", message_of(error)) from None
     etag = source.etag()
     headers = {"ETag": etag, "Cache-Control": PINNED_CACHE if v else CURRENT_CACHE,
                "X-Layer-Version": str(source.version), "Vary": "Accept-Encoding"}
@@ -75,7 +76,7 @@ async def get_tile(
     try:
         tile = cached_tile(source, address) or await run_in_threadpool(layer_tile, source, address)
     except TileTimeoutError as error:
-        raise ProblemError(503, "tile-timeout", "Tile took too long", str(error),
+        raise ProblemError(503, "tile-timeout", message_of(error),
                            headers={"Retry-After": "5"}) from None
     if tile.empty:
         return Response(status_code=204, headers=headers)

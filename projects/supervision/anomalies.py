@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
+from gis.messages import Message, Text
 from projects import audit
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
@@ -220,7 +221,7 @@ def find_anomalies(connection: Connection, as_of: dt.date) -> list[Finding]:
 
 def scan(connection: Connection, actor: Account | None, as_of: dt.date) -> dict[str, Any]:
     """Record the anomalies not recorded yet; returns the new warnings."""
-    require_role(actor, Role.NDRC, action="scanning for anomalies")
+    require_role(actor, Role.NDRC, action=Text("扫描异常", "scanning for anomalies"))
     new_ids = []
     for finding in find_anomalies(connection, as_of):
         warning_id = connection.execute(
@@ -261,32 +262,33 @@ def _warnings(connection: Connection, *, ids: list[int] | None = None, status: s
 def list_warnings(connection: Connection, actor: Account | None, status: str | None = None,
                   project_code: str | None = None) -> list[dict[str, Any]]:
     """The NDRC's warning list, open ones first."""
-    require_role(actor, Role.NDRC, action="reading anomaly warnings")
+    require_role(actor, Role.NDRC, action=Text("查看异常预警", "reading anomaly warnings"))
     if status is not None and status not in _ALLOWED_FROM:
-        raise SupervisionInputError("status", "one of " + ", ".join(_ALLOWED_FROM))
+        raise SupervisionInputError("status", Message("supervision.one_of", values=list(_ALLOWED_FROM)))
     return _warnings(connection, status=status, project_code=project_code)
 
 
 def act_on_warning(connection: Connection, actor: Account | None, warning_id: int, action: str,
                    reason: str | None) -> dict[str, Any]:
     """Inspect (现场核查), order a post-evaluation (后评价) or dismiss with a reason; audited."""
-    require_role(actor, Role.NDRC, action="handling an anomaly warning")
+    require_role(actor, Role.NDRC, action=Text("处理异常预警", "handling an anomaly warning"))
     row = connection.execute(
         text("SELECT id, proposal_id, status FROM anomaly_warnings WHERE id = :id FOR UPDATE"), {"id": warning_id}
     ).one_or_none()
     if row is None:
-        raise NotFoundError(f"There is no warning {warning_id}.")
+        raise NotFoundError(Message("supervision.no_warning", id=warning_id))
     try:
         chosen = WarningAction(action)
     except ValueError:
-        raise SupervisionInputError("action", "one of " + ", ".join(a.value for a in WarningAction)) from None
+        raise SupervisionInputError("action", Message("supervision.one_of",
+                                                      values=[a.value for a in WarningAction])) from None
     reason = (reason or "").strip() or None
     if chosen is WarningAction.DISMISS and reason is None:
-        raise SupervisionInputError("reason", "say why the warning is dismissed")
+        raise SupervisionInputError("reason", Message("supervision.dismiss_reason"))
     if chosen not in _ALLOWED_FROM[row.status]:
-        allowed = ", ".join(sorted(a.value for a in _ALLOWED_FROM[row.status])) or "nothing (handled)"
-        raise SupervisionConflictError(f"warning {warning_id} is {row.status}; allowed now: {allowed}",
-                                       warning_status=row.status)
+        allowed = sorted(a.value for a in _ALLOWED_FROM[row.status]) or Message("supervision.handled")
+        raise SupervisionConflictError(Message("supervision.warning_state", id=warning_id, status=row.status,
+                                               allowed=allowed), warning_status=row.status)
     new_status = _STATUS_AFTER[chosen]
     connection.execute(
         text("UPDATE anomaly_warnings SET status = :s, status_reason = :r, handled_by = :a, handled_at = now() "

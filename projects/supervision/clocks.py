@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.messages import Message, Text
 from layers.departments import Department
 from projects.access import AccessDeniedError, require_role
 from projects.accounts import Account, Role
@@ -87,10 +88,10 @@ def total_clock(calendar: WorkingCalendar, items: Iterable[ItemTimes], category:
 
 def department_deadlines(connection: Connection, actor: Account | None, as_of: dt.date) -> dict[str, Any]:
     """Open items that are overdue or due soon, per department (a department account sees its own)."""
-    require_role(actor, Role.NDRC, Role.DEPARTMENT, action="listing approval deadlines")
+    require_role(actor, Role.NDRC, Role.DEPARTMENT, action=Text("查看审批时限", "listing approval deadlines"))
     assert actor is not None
     if actor.role is Role.DEPARTMENT and actor.department is None:
-        raise AccessDeniedError("a department account without a department has no deadlines")
+        raise AccessDeniedError(Message("supervision.no_department"))
     departments = [actor.department] if actor.role is Role.DEPARTMENT else list(Department)
     rows = connection.execute(
         text("SELECT i.id, i.item_type, i.department, i.accepted_on, i.limit_working_days, p.project_code, "

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.messages import Text
 from projects.access import require_role
 from projects.accounts import Account, Role
 from projects.districts import district_names
@@ -60,7 +61,7 @@ def approval_times(connection: Connection, as_of: dt.date) -> list[dict[str, Any
 
 def dashboard(connection: Connection, actor: Account | None, as_of: dt.date) -> dict[str, Any]:
     """Everything the supervision dashboard draws."""
-    require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading the supervision dashboard")
+    require_role(actor, Role.NDRC, Role.DEPARTMENT, action=Text("查看监管看板", "reading the supervision dashboard"))
     deadlines = department_deadlines(connection, actor, as_of)
     warnings = connection.execute(
         text("SELECT kind, status, count(*) AS n FROM anomaly_warnings GROUP BY kind, status ORDER BY kind, status")

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.messages import Clauses, Message, Text, phrases
 from projects import audit
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
@@ -38,7 +39,17 @@ class FeedValidationError(SupervisionError):
 
     status = 409
     slug = "feed-validation-failed"
-    title = "Feed validation failed"
+
+
+phrases(
+    "feed",
+    failed=Text("{code}无法报送：有{count}个数据质量问题：{problems}",
+                "{code} cannot be exported: {count} data-quality problem(s): {problems}"),
+    any_version=Text("任何版本", "any version"),
+    version=Text("第{version}版", "version {version}"),
+    not_exported=Text("{code}尚未向国家平台报送{which}。",
+                      "{code} has not exported {which} to the central platform yet."),
+)
 
 
 def _problem(kind: str, project_code: str | None, proposal_id: int, item_id: int | None, zh: str,
@@ -71,7 +82,7 @@ def quality_problems(connection: Connection, proposal_id: int | None = None) -> 
         except ProjectCodeError as error:
             problems.append(_problem(
                 "invalid_code", row.project_code, row.id, None,
-                f"项目代码{row.project_code}无效：{error.message}",
+                f"项目代码{row.project_code}无效：{error.message.render('zh')}",
                 f"project code {row.project_code} is invalid: {error.part} part is wrong: {error.message}"))
     for row in connection.execute(
         text("SELECT i.id, i.item_type, i.accepted_on, i.decided_on, p.id AS proposal_id, p.project_code "
@@ -102,7 +113,8 @@ def quality_problems(connection: Connection, proposal_id: int | None = None) -> 
 
 def data_quality(connection: Connection, actor: Account | None) -> dict[str, Any]:
     """The data-quality list: every problem that would stop an export, with counts per kind."""
-    require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading the data-quality list")
+    require_role(actor, Role.NDRC, Role.DEPARTMENT,
+                 action=Text("查看数据质量清单", "reading the data-quality list"))
     problems = quality_problems(connection)
     counts: dict[str, int] = {}
     for problem in problems:
@@ -142,13 +154,13 @@ def _content(connection: Connection, project: Any) -> dict[str, Any]:
 
 def export(connection: Connection, actor: Account | None, code_text: str) -> dict[str, Any]:
     """Validate and export a project's feed; a new version only when the content changed."""
-    require_role(actor, Role.NDRC, action="exporting to the central platform")
+    require_role(actor, Role.NDRC, action=Text("向国家平台报送", "exporting to the central platform"))
     project = coded_project(connection, actor, code_text, lock=True)
     problems = quality_problems(connection, project.id)
     if problems:
-        raise FeedValidationError(
-            f"{project.project_code} cannot be exported: {len(problems)} data-quality problem(s): "
-            + "; ".join(p["message"]["en"] for p in problems), problems=problems)
+        raise FeedValidationError(Message(
+            "feed.failed", code=project.project_code, count=len(problems),
+            problems=Clauses(Text(p["message"]["zh"], p["message"]["en"]) for p in problems)), problems=problems)
     content = _content(connection, project)
     digest = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     latest = connection.execute(
@@ -175,7 +187,8 @@ def export(connection: Connection, actor: Account | None, code_text: str) -> dic
 def feed_version(connection: Connection, actor: Account | None, code_text: str,
                  version: int | None = None) -> dict[str, Any]:
     """An exported version of a project's feed (the latest when ``version`` is None)."""
-    require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading the central-platform feed")
+    require_role(actor, Role.NDRC, Role.DEPARTMENT,
+                 action=Text("查看国家平台报送数据", "reading the central-platform feed"))
     project = coded_project(connection, actor, code_text)
     row = connection.execute(
         text("SELECT payload FROM feed_exports WHERE project_code = :c "
@@ -183,6 +196,6 @@ def feed_version(connection: Connection, actor: Account | None, code_text: str,
         {"c": project.project_code, "v": version},
     ).one_or_none()
     if row is None:
-        which = f"version {version}" if version else "any version"
-        raise NotFoundError(f"{project.project_code} has not exported {which} to the central platform yet.")
+        which = Message("feed.version", version=version) if version else Message("feed.any_version")
+        raise NotFoundError(Message("feed.not_exported", code=project.project_code, which=which))
     return row.payload

@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from hashlib import sha256
 
+from gis.messages import Message
 from projects.supervision.errors import SupervisionInputError
 
 DOCUMENT_TYPES = ("application/pdf", "application/ofd", "image/jpeg", "image/png")
@@ -61,15 +62,15 @@ def check_file(content: bytes, claimed_type: str | None, filename: str | None, *
                max_bytes: int, field: str) -> CheckedFile:
     """The file if it is non-empty, small enough and of an allowed type that matches what the client claims."""
     if not content:
-        raise SupervisionInputError(field, "the file is empty")
+        raise SupervisionInputError(field, Message("supervision.file_empty"))
     if len(content) > max_bytes:
-        raise SupervisionInputError(field, f"the file has {len(content):,} bytes; at most {max_bytes:,} are accepted")
+        raise SupervisionInputError(field, Message("supervision.file_large", size=len(content), limit=max_bytes))
     actual = sniff(content)
     if actual not in allowed:
-        raise SupervisionInputError(field, f"the file's content is not one of {', '.join(allowed)}")
+        raise SupervisionInputError(field, Message("supervision.file_type", allowed=list(allowed)))
     claimed = (claimed_type or "").split(";")[0].strip().lower()
     if claimed not in _GENERIC_TYPES and claimed != actual:
-        raise SupervisionInputError(field, f"the file was sent as {claimed} but its content is {actual}")
+        raise SupervisionInputError(field, Message("supervision.file_claimed", claimed=claimed, actual=actual))
     extension = {"application/pdf": "pdf", "application/ofd": "ofd", "image/jpeg": "jpg", "image/png": "png",
                  "image/webp": "webp"}[actual]
     return CheckedFile(safe_filename(filename, f"{field}.{extension}"), actual, content)

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.messages import LANGUAGES, Message, Text
 from layers.departments import Department
 from projects import audit
 from projects.access import NotFoundError, require_role
@@ -38,6 +39,27 @@ from projects.supervision.errors import SupervisionInputError
 
 METHOD = __doc__.split("The method", 1)[1].split("\n", 2)[2].strip()
 """The method paragraph above, published with every draw."""
+METHOD_WORDS = (
+    Text("候选项目：所有持有有效项目代码的已赋码项目，按代码的Unicode码点排序。",
+         "Candidates: every coded project with a valid project code, sorted by its code (Unicode code point)."),
+    Text("检查人员库：所有在岗检查人员，按编号升序排列。", "Pool: every active inspector, by id in ascending order."),
+    Text("回避：对每个候选项目，排除与其有利益冲突的检查人员——负责该项目任一审批事项的部门的人员，以及与项目单位有关联"
+         "（其统一社会信用代码在该人员申报的关联企业之中）的人员。",
+         "Exclusions: for each candidate, the inspectors with a conflict of interest are left out — those of a "
+         "department responsible for any approval item of the project, and those linked to the applicant (its "
+         "unified social credit code is among the inspector's declared links)."),
+    Text("以公布的随机种子（作为文本）初始化伪随机数生成器，任何人可用同一种子重现结果。",
+         "A pseudo-random generator is seeded with the published seed (as text), so anyone can repeat the draw."),
+    Text("按抽查对象数从候选项目中不重复地随机抽取对象（候选不足时全部抽取）。",
+         "Targets: as many candidates as the target count asks for (all of them if fewer), drawn without "
+         "replacement."),
+    Text("按抽取顺序，为每个对象从人员库中去掉其回避人员后，不重复地抽取规定人数的检查人员；同一人员可被抽中检查多个"
+         "对象，可选人员不足的对象少抽，其缺额公开。",
+         "For each target in the order drawn, inspectors are drawn without replacement from the pool less its "
+         "exclusions, as many as asked for per target; one inspector may be drawn for several targets, and a "
+         "target with too few eligible inspectors gets fewer (its shortfall is published)."),
+)
+"""The method in plain words, in both languages, for the pages (the published METHOD stays the record)."""
 REPRODUCE = """import random
 def draw(seed, candidates, pool, excluded, target_count, inspectors_per_target):
     rng = random.Random(seed)
@@ -67,17 +89,18 @@ def run_draw(seed: str, candidates: Sequence[str], pool: Sequence[int], excluded
 def add_inspector(connection: Connection, actor: Account | None, *, name: str, department: str | None,
                   organisation: str | None, linked_credit_codes: list[str]) -> dict[str, Any]:
     """An inspector (执法检查人员) of the pool, with declared links to enterprises (conflicts of interest)."""
-    require_role(actor, Role.NDRC, action="adding an inspector")
+    require_role(actor, Role.NDRC, action=Text("添加检查人员", "adding an inspector"))
     if not name or not name.strip():
-        raise SupervisionInputError("name", "give the inspector's name")
+        raise SupervisionInputError("name", Message("supervision.inspector_name"))
     if department is not None and department not in {d.value for d in Department}:
-        raise SupervisionInputError("department", "one of " + ", ".join(d.value for d in Department))
+        raise SupervisionInputError("department", Message("supervision.one_of", values=[d.value for d in Department]))
     links = []
     for code in linked_credit_codes:
         try:
             links.append(validate_credit_code(code))
         except CreditCodeError as error:
-            raise SupervisionInputError("linked_credit_codes", f"{code!r}: {error}") from None
+            raise SupervisionInputError("linked_credit_codes", Message("supervision.credit_code", code=code,
+                                                                         reason=error.args[0])) from None
     inspector_id = connection.execute(
         text("INSERT INTO inspectors (name, department, organisation, linked_credit_codes) "
              "VALUES (:n, :d, :o, CAST(:l AS jsonb)) RETURNING id"),
@@ -92,7 +115,7 @@ def add_inspector(connection: Connection, actor: Account | None, *, name: str, d
 
 def list_inspectors(connection: Connection, actor: Account | None) -> list[dict[str, Any]]:
     """The inspector pool (NDRC, admin): declared links included."""
-    require_role(actor, Role.NDRC, action="reading the inspector pool")
+    require_role(actor, Role.NDRC, action=Text("查看检查人员库", "reading the inspector pool"))
     rows = connection.execute(
         text("SELECT id, name, department, organisation, linked_credit_codes, active FROM inspectors ORDER BY id")
     ).all()
@@ -131,19 +154,19 @@ def _inputs(connection: Connection) -> dict[str, Any]:
 def draw(connection: Connection, actor: Account | None, *, title: str, target_count: int,
          inspectors_per_target: int, seed: str | None = None) -> dict[str, Any]:
     """Draw and publish at once; without a seed, a random one is made (and published)."""
-    require_role(actor, Role.NDRC, action="drawing inspections")
+    require_role(actor, Role.NDRC, action=Text("抽取检查对象", "drawing inspections"))
     if not title or not title.strip():
-        raise SupervisionInputError("title", "give the draw a title, e.g. 2026年第四季度投资项目双随机抽查")
+        raise SupervisionInputError("title", Message("supervision.draw_title"))
     if not 1 <= target_count <= 1000:
-        raise SupervisionInputError("target_count", "draw 1 to 1000 projects")
+        raise SupervisionInputError("target_count", Message("supervision.target_count"))
     if not 1 <= inspectors_per_target <= 10:
-        raise SupervisionInputError("inspectors_per_target", "draw 1 to 10 inspectors per project")
+        raise SupervisionInputError("inspectors_per_target", Message("supervision.inspectors"))
     seed = seed.strip() if seed and seed.strip() else secrets.token_hex(16)
     if len(seed) > 200:
-        raise SupervisionInputError("seed", "a seed has at most 200 characters")
+        raise SupervisionInputError("seed", Message("supervision.seed"))
     inputs = _inputs(connection)
     if not inputs["candidates"]:
-        raise SupervisionInputError("target_count", "there is no coded project to draw from")
+        raise SupervisionInputError("target_count", Message("supervision.no_candidates"))
     inputs |= {"target_count": target_count, "inspectors_per_target": inspectors_per_target,
                "python_version": platform.python_version()}
     result = _result(inputs, seed)
@@ -177,13 +200,16 @@ def published_draw(connection: Connection, draw_id: int) -> dict[str, Any]:
         {"id": draw_id},
     ).one_or_none()
     if row is None:
-        raise NotFoundError(f"There is no inspection draw {draw_id}.")
+        raise NotFoundError(Message("supervision.no_draw", id=draw_id))
     names = dict(connection.execute(
         text("SELECT project_code, name FROM proposals WHERE project_code = ANY(:c)"),
         {"c": [t["project_code"] for t in row.result]}).all())
     rerun = _result(row.inputs, row.seed)
     return {"id": row.id, "title": row.title, "drawn_at": row.drawn_at.isoformat(), "seed": row.seed,
             "method": row.method, "reproduce_in_python": REPRODUCE,
+            # the same method in plain words, for a draw made by the method of today
+            "method_words": {language: [step.in_language(language) for step in METHOD_WORDS]
+                             for language in LANGUAGES} if row.method == METHOD else None,
             "inputs": row.inputs,
             "result": [t | {"project_name": names.get(t["project_code"])} for t in row.result],
             "verification": {"rerun_matches": rerun == row.result, "python_version": platform.python_version()}}

@@ -17,6 +17,7 @@ from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, Row, text
 from sqlalchemy.exc import IntegrityError
 
+from gis.messages import Message, Text
 from layers.departments import Department
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
@@ -33,7 +34,7 @@ from projects.supervision.coded import (
 from projects.supervision.errors import DocumentAlreadyIssuedError, SupervisionConflictError, SupervisionInputError
 from projects.supervision.files import DOCUMENT_TYPES, check_file
 from projects.supervision.settings import supervision_settings
-from projects.supervision.stages import ITEM_TYPES, Result, Stage, effective_limits, item_type
+from projects.supervision.stages import ITEM_TYPES, ItemType, Result, Stage, effective_limits, item_type
 from projects.supervision.workdays import WorkingCalendar, load_calendar
 
 _ITEM_COLUMNS = ("i.id, i.proposal_id, i.item_type, i.stage, i.department, i.accepted_on, i.limit_working_days, "
@@ -56,18 +57,24 @@ def acts_for(actor: Account, department: str) -> bool:
     return actor.role is Role.DEPARTMENT and actor.department is not None and actor.department.value == department
 
 
-def _require_department(actor: Account | None, department: str, action: str) -> Account:
+def _require_department(actor: Account | None, department: str, action: Text) -> Account:
     require_role(actor, Role.DEPARTMENT, Role.NDRC, action=action)
     assert actor is not None
     if not acts_for(actor, department):
         name = Department(department)
-        raise AccessDeniedError(f"{action} is for the responsible department, {name.name_en} ({name.name_zh})")
+        raise AccessDeniedError(Message("supervision.responsible", action=action,
+                                        department=Text(name.name_zh, f"{name.name_en} ({name.name_zh})")))
     return actor
+
+
+def _kind_name(kind: ItemType) -> Text:
+    return Text(kind.name_zh, f"{kind.name_en} ({kind.name_zh})")
 
 
 def _check_date(field: str, value: dt.date, today: dt.date) -> None:
     if value > today:
-        raise SupervisionInputError(field, f"{value.isoformat()} is in the future (today is {today.isoformat()})")
+        raise SupervisionInputError(field, Message("supervision.future", day=value.isoformat(),
+                                                   today=today.isoformat()))
 
 
 def open_item(connection: Connection, actor: Account | None, *, item_type_key: str, accepted_on: dt.date,
@@ -75,14 +82,14 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
               note: str | None = None) -> dict[str, Any]:
     """Accept (受理) an approval item for a coded project; its earlier documents are referenced at once."""
     kind = item_type(item_type_key)
-    require_role(actor, Role.DEPARTMENT, Role.NDRC, action="opening an approval item")
+    require_role(actor, Role.DEPARTMENT, Role.NDRC, action=Text("开启审批事项", "opening an approval item"))
     project = project_for_item(connection, actor, project_code=project_code, proposal_id=proposal_id)
-    _require_department(actor, kind.department.value, "opening this approval item")
+    _require_department(actor, kind.department.value, Text("开启该审批事项", "opening this approval item"))
     _check_date("accepted_on", accepted_on, beijing_today())
-    code = valid_code(project.project_code, what=f"project {project.id}")
+    code = valid_code(project.project_code, what=Message("coded.project", id=project.id))
     if accepted_on < code_start(code):
-        raise SupervisionInputError("accepted_on", f"{accepted_on.isoformat()} is before the project code "
-                                                   f"{code.text} existed (无码不批)")
+        raise SupervisionInputError("accepted_on", Message("supervision.before_code", day=accepted_on.isoformat(),
+                                                           code=code.text))
     earlier = connection.execute(
         text("SELECT i.id, i.decided_on, i.result, d.document_number FROM approval_items i "
              "LEFT JOIN approval_documents d ON d.item_id = i.id WHERE i.proposal_id = :p AND i.item_type = :t "
@@ -90,13 +97,13 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
         {"p": project.id, "t": kind.key},
     ).first()
     if earlier is not None and earlier.decided_on is None:
-        raise SupervisionConflictError(f"{kind.name_en} ({kind.name_zh}) is already open for {code.text} as item "
-                                       f"{earlier.id}", item_id=earlier.id)
+        raise SupervisionConflictError(Message("supervision.already_open", kind=_kind_name(kind), code=code.text,
+                                               item=earlier.id), item_id=earlier.id)
     if earlier is not None:
         raise DocumentAlreadyIssuedError(
-            f"{kind.name_en} ({kind.name_zh}) was already granted for {code.text} by item {earlier.id}"
-            + (f" with document {earlier.document_number}" if earlier.document_number else "")
-            + "; later items reference it instead of applying again", item_id=earlier.id,
+            Message("supervision.already_granted", kind=_kind_name(kind), code=code.text, item=earlier.id,
+                    document=Message("supervision.with_document", number=earlier.document_number)
+                    if earlier.document_number else ""), item_id=earlier.id,
             document_number=earlier.document_number)
     item_id = connection.execute(
         text("INSERT INTO approval_items (proposal_id, item_type, stage, department, accepted_on, "
@@ -126,13 +133,13 @@ def _reference(connection: Connection, item_id: int, proposal_id: int, number: s
              "JOIN approval_items i ON i.id = d.item_id WHERE d.document_number = :n"), {"n": normalised},
     ).one_or_none()
     if document is None:
-        raise SupervisionInputError("references", f"no issued document has the number {normalised!r}")
+        raise SupervisionInputError("references", Message("supervision.unknown_document", number=normalised))
     if document.proposal_id != proposal_id:
-        raise SupervisionInputError("references", f"document {normalised} was issued for another project")
+        raise SupervisionInputError("references", Message("supervision.other_project", number=normalised))
     if document.item_id == item_id:
-        raise SupervisionInputError("references", f"document {normalised} is this item's own document")
+        raise SupervisionInputError("references", Message("supervision.own_document", number=normalised))
     if not Result(document.result).grants:
-        raise SupervisionInputError("references", f"document {normalised} refuses its approval; nothing to reuse")
+        raise SupervisionInputError("references", Message("supervision.refusing_document", number=normalised))
     connection.execute(
         text("INSERT INTO item_references (item_id, document_id, how) VALUES (:i, :d, 'explicit') "
              "ON CONFLICT (item_id, document_id) DO NOTHING"), {"i": item_id, "d": document.id},
@@ -146,16 +153,16 @@ def _load_item(connection: Connection, actor: Account | None, item_id: int, *, l
         {"id": item_id},
     ).one_or_none()
     if row is None or not can_view_proposal(actor, row.owner_id, row.state):
-        raise NotFoundError(f"There is no approval item {item_id}.")
+        raise NotFoundError(Message("supervision.no_item", id=item_id))
     return row
 
 
 def add_reference(connection: Connection, actor: Account | None, item_id: int, number: str) -> dict[str, Any]:
     """Reference one more earlier document from an item (its department, while the item is open)."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, "referencing a document")
+    _require_department(actor, item.department, Text("引用批文", "referencing a document"))
     if item.decided_on is not None:
-        raise SupervisionConflictError(f"item {item_id} was decided on {item.decided_on}; its record is final")
+        raise SupervisionConflictError(Message("supervision.record_final", id=item_id, day=str(item.decided_on)))
     _reference(connection, item_id, item.proposal_id, number)
     audit.record(connection, actor=actor, action="reference_document", proposal_id=item.proposal_id,
                  after={"item_id": item_id, "document_number": normalise_number(number)})
@@ -169,25 +176,25 @@ def _refuse_known_number(connection: Connection, number: str) -> None:
     ).one_or_none()
     if known is not None:
         raise DocumentAlreadyIssuedError(
-            f"document {number} was already issued by item {known.item_id} of {known.project_code}; reference it "
-            "by its number instead of issuing it again", document_number=number, item_id=known.item_id)
+            Message("supervision.known_number", number=number, item=known.item_id, code=known.project_code),
+            document_number=number, item_id=known.item_id)
 
 
 def decide_item(connection: Connection, actor: Account | None, item_id: int, *, decided_on: dt.date, result: str,
                 document_number: str | None = None) -> dict[str, Any]:
     """Record the decision (办结) and its document; the number may follow later (文号待补) but never changes."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, "deciding this approval item")
+    _require_department(actor, item.department, Text("办结该审批事项", "deciding this approval item"))
     if item.decided_on is not None:
-        raise SupervisionConflictError(f"item {item_id} was decided on {item.decided_on}; decisions are final")
+        raise SupervisionConflictError(Message("supervision.decision_final", id=item_id, day=str(item.decided_on)))
     try:
         outcome = Result(result)
     except ValueError:
-        raise SupervisionInputError("result", "one of " + ", ".join(r.value for r in Result)) from None
+        raise SupervisionInputError("result", Message("supervision.one_of", values=[r.value for r in Result])) from None
     _check_date("decided_on", decided_on, beijing_today())
     if decided_on < item.accepted_on:
-        raise SupervisionInputError("decided_on", f"{decided_on.isoformat()} is before the item was accepted on "
-                                                  f"{item.accepted_on.isoformat()}")
+        raise SupervisionInputError("decided_on", Message("supervision.before_accepted", day=decided_on.isoformat(),
+                                                          accepted=item.accepted_on.isoformat()))
     number = normalise_number(document_number) if document_number and document_number.strip() else None
     if number:
         _refuse_known_number(connection, number)
@@ -234,21 +241,20 @@ def _document(connection: Connection, item_id: int) -> Row[Any]:
         text(f"SELECT {_DOCUMENT_COLUMNS} FROM approval_documents d WHERE d.item_id = :i FOR UPDATE"), {"i": item_id}
     ).one_or_none()
     if document is None:
-        raise SupervisionConflictError(f"item {item_id} is not decided yet, so it has issued no document")
+        raise SupervisionConflictError(Message("supervision.undecided", id=item_id))
     return document
 
 
 def set_document_number(connection: Connection, actor: Account | None, item_id: int, number: str) -> dict[str, Any]:
     """Give a decided item's document its number (文号), once."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, "numbering this document")
+    _require_department(actor, item.department, Text("为该批文编号", "numbering this document"))
     document = _document(connection, item_id)
     if not number or not number.strip():
-        raise SupervisionInputError("document_number", "give the document number (文号), e.g. 厦资源规划许〔2026〕18号")
+        raise SupervisionInputError("document_number", Message("supervision.document_number"))
     normalised = normalise_number(number)
     if document.document_number is not None:
-        raise SupervisionConflictError(f"the document of item {item_id} is numbered {document.document_number}; "
-                                       "an issued document's number never changes")
+        raise SupervisionConflictError(Message("supervision.numbered", id=item_id, number=document.document_number))
     _refuse_known_number(connection, normalised)
     connection.execute(text("UPDATE approval_documents SET document_number = :n WHERE id = :id"),
                        {"n": normalised, "id": document.id})
@@ -262,11 +268,10 @@ def upload_document(connection: Connection, actor: Account | None, item_id: int,
                     content_type: str | None, content: bytes) -> dict[str, Any]:
     """Attach the file of a decided item's document, once; a file issued before is referenced, not re-uploaded."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, "uploading this item's document")
+    _require_department(actor, item.department, Text("上传该事项的批文", "uploading this item's document"))
     document = _document(connection, item_id)
     if document.sha256 is not None:
-        raise SupervisionConflictError(f"the document of item {item_id} already has its file ({document.filename}); "
-                                       "an issued document never changes")
+        raise SupervisionConflictError(Message("supervision.has_file", id=item_id, filename=document.filename))
     checked = check_file(content, content_type, filename, allowed=DOCUMENT_TYPES,
                          max_bytes=supervision_settings().max_document_bytes, field="file")
     same = connection.execute(
@@ -275,8 +280,8 @@ def upload_document(connection: Connection, actor: Account | None, item_id: int,
     ).one_or_none()
     if same is not None:
         raise DocumentAlreadyIssuedError(
-            f"this file is already issued as document {same.document_number or '(number pending)'} of item "
-            f"{same.item_id} ({same.project_code}); reference it by its number instead of uploading it again",
+            Message("supervision.same_file", number=same.document_number or Message("supervision.number_pending"),
+                    item=same.item_id, code=same.project_code),
             document_number=same.document_number, item_id=same.item_id)
     connection.execute(
         text("UPDATE approval_documents SET filename = :f, content_type = :t, size_bytes = :s, sha256 = :h, "
@@ -297,7 +302,7 @@ def document_file(connection: Connection, actor: Account | None, document_id: in
              "JOIN proposals p ON p.id = d.proposal_id WHERE d.id = :id"), {"id": document_id},
     ).one_or_none()
     if row is None or row.content is None or not can_view_proposal(actor, row.owner_id, row.state):
-        raise NotFoundError(f"Document {document_id} has no file to show.")
+        raise NotFoundError(Message("supervision.no_file", id=document_id))
     return row.filename, row.content_type, bytes(row.content)
 
 

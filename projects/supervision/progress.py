@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
+from gis.messages import Message, Text
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
 from projects.accounts import Account, Role
@@ -34,21 +35,21 @@ def parse_period(value: str) -> dt.date:
     """A report period ``YYYY-MM`` as the first day of that month."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise SupervisionInputError("period", f"give the report month as YYYY-MM, not {value!r}")
+        raise SupervisionInputError("period", Message("supervision.period", value=value))
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
 def _amount(field: str, value: Decimal | float | str | None, *, required: bool = False) -> Decimal | None:
     if value is None:
         if required:
-            raise SupervisionInputError(field, "give the amount in 万元")
+            raise SupervisionInputError(field, Message("supervision.amount"))
         return None
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
-        raise SupervisionInputError(field, "give the amount in 万元 as a number") from None
+        raise SupervisionInputError(field, Message("supervision.amount_number")) from None
     if not amount.is_finite() or not Decimal(0) <= amount < _MAX_WAN:
-        raise SupervisionInputError(field, "an amount in 万元 is zero or more")
+        raise SupervisionInputError(field, Message("supervision.amount_positive"))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -71,7 +72,7 @@ class ReportInput:
 def _validated(data: ReportInput, today: dt.date) -> dict[str, Any]:
     period = parse_period(data.period)
     if period > today.replace(day=1):
-        raise SupervisionInputError("period", f"{data.period} has not begun yet")
+        raise SupervisionInputError("period", Message("supervision.not_begun", period=data.period))
     cumulative = _amount("cumulative_wan", data.cumulative_wan, required=True)
     planned = _amount("annual_planned_wan", data.annual_planned_wan)
     actual = _amount("annual_actual_wan", data.annual_actual_wan)
@@ -80,29 +81,29 @@ def _validated(data: ReportInput, today: dt.date) -> dict[str, Any]:
     except InvalidOperation:
         pct = Decimal("NaN")
     if not pct.is_finite() or not Decimal(0) <= pct <= Decimal(100):
-        raise SupervisionInputError("visual_progress_pct", "visual progress (形象进度) is a share from 0 to 100 %")
+        raise SupervisionInputError("visual_progress_pct", Message("supervision.progress_pct"))
     for field, day in (("actual_start", data.actual_start), ("actual_completion", data.actual_completion)):
         if day is not None and day > today:
-            raise SupervisionInputError(field, f"{day.isoformat()} is in the future")
+            raise SupervisionInputError(field, Message("supervision.in_future", day=day.isoformat()))
     if data.actual_completion is not None:
         if data.actual_start is None:
-            raise SupervisionInputError("actual_start", "a completed project reports when it started")
+            raise SupervisionInputError("actual_start", Message("supervision.completed_start"))
         if data.actual_completion < data.actual_start:
-            raise SupervisionInputError("actual_completion", "completion comes after the start")
+            raise SupervisionInputError("actual_completion", Message("supervision.completion_order"))
         if pct != 100:
-            raise SupervisionInputError("visual_progress_pct", "a completed project is at 100 % visual progress")
+            raise SupervisionInputError("visual_progress_pct", Message("supervision.completed_pct"))
     if actual is not None and cumulative is not None and actual > cumulative:
-        raise SupervisionInputError("annual_actual_wan", f"this year's investment ({actual} 万元) is part of the "
-                                                         f"cumulative investment ({cumulative} 万元), so not more")
+        raise SupervisionInputError("annual_actual_wan", Message("supervision.annual_actual", actual=actual,
+                                                                 cumulative=cumulative))
     return {"period": period, "cumulative": cumulative, "planned": planned, "actual": actual, "pct": pct}
 
 
 def _require_reporter(actor: Account | None, project: Row[Any]) -> Account:
     """The project unit (项目单位) that owns the project, or the NDRC/admin for projects without an owner."""
-    require_role(actor, Role.APPLICANT, Role.NDRC, action="reporting progress")
+    require_role(actor, Role.APPLICANT, Role.NDRC, action=Text("填报项目进度", "reporting progress"))
     assert actor is not None
     if actor.role is Role.APPLICANT and project.owner_id != actor.id:
-        raise AccessDeniedError("an applicant reports progress only on its own projects")
+        raise AccessDeniedError(Message("supervision.own_projects"))
     return actor
 
 
@@ -112,15 +113,15 @@ def submit_report(connection: Connection, actor: Account | None, code_text: str,
     actor = _require_reporter(actor, project)
     today = beijing_today()
     values = _validated(data, today)
-    first = code_start(valid_code(project.project_code, what=f"project {project.id}"))
+    first = code_start(valid_code(project.project_code, what=Message("coded.project", id=project.id)))
     if values["period"] < first:
-        raise SupervisionInputError("period", f"{data.period} is before the project code {project.project_code} "
-                                              f"existed ({first:%Y-%m})")
+        raise SupervisionInputError("period", Message("supervision.before_code_period", period=data.period,
+                                                      code=project.project_code, first=f"{first:%Y-%m}"))
     exists = connection.execute(text("SELECT id FROM progress_reports WHERE proposal_id = :p AND period = :m"),
                                 {"p": project.id, "m": values["period"]}).scalar_one_or_none()
     if exists is not None:
-        raise SupervisionConflictError(f"{project.project_code} has reported {values['period']:%Y-%m} already "
-                                       f"(report {exists}); reports are never rewritten", report_id=exists)
+        raise SupervisionConflictError(Message("supervision.reported", code=project.project_code,
+                                               period=f"{values['period']:%Y-%m}", report=exists), report_id=exists)
     report_id = connection.execute(
         text("INSERT INTO progress_reports (proposal_id, period, reported_on, actual_start, actual_completion, "
              "annual_planned_wan, annual_actual_wan, cumulative_wan, visual_progress_pct, note, site, site_area_m2, "
@@ -148,11 +149,11 @@ def attach_photo(connection: Connection, actor: Account | None, report_id: int, 
              "JOIN proposals p ON p.id = r.proposal_id WHERE r.id = :id FOR UPDATE OF r"), {"id": report_id},
     ).one_or_none()
     if row is None:
-        raise NotFoundError(f"There is no progress report {report_id}.")
+        raise NotFoundError(Message("supervision.no_report", id=report_id))
     project = coded_project(connection, actor, row.project_code)
     actor = _require_reporter(actor, project)
     if row.photo_sha256 is not None:
-        raise SupervisionConflictError(f"report {report_id} has its photo already; reports are never rewritten")
+        raise SupervisionConflictError(Message("supervision.has_photo", id=report_id))
     checked = check_file(content, content_type, filename, allowed=PHOTO_TYPES,
                          max_bytes=supervision_settings().max_photo_bytes, field="photo")
     connection.execute(
@@ -171,7 +172,7 @@ def report_photo(connection: Connection, actor: Account | None, report_id: int) 
              "JOIN proposals p ON p.id = r.proposal_id WHERE r.id = :id"), {"id": report_id},
     ).one_or_none()
     if row is None or row.photo is None or not can_view_proposal(actor, row.owner_id, row.state):
-        raise NotFoundError(f"Progress report {report_id} has no photo to show.")
+        raise NotFoundError(Message("supervision.no_photo", id=report_id))
     return row.photo_content_type, bytes(row.photo)
 
 
@@ -227,12 +228,13 @@ def project_progress(connection: Connection, actor: Account | None, code_text: s
 def set_plan(connection: Connection, actor: Account | None, code_text: str, *, key_level: str | None,
              planned_start: dt.date | None, planned_completion: dt.date | None) -> dict[str, Any]:
     """The NDRC flags a key project (省/市重点项目) and sets its planned start and completion."""
-    require_role(actor, Role.NDRC, action="setting a project's plan and key-project level")
+    require_role(actor, Role.NDRC,
+                 action=Text("设置项目计划与重点项目级别", "setting a project's plan and key-project level"))
     project = coded_project(connection, actor, code_text, lock=True)
     if key_level is not None and key_level not in KEY_LEVELS:
-        raise SupervisionInputError("key_level", "provincial (省重点), municipal (市重点) or null")
+        raise SupervisionInputError("key_level", Message("supervision.key_level"))
     if planned_start and planned_completion and planned_completion < planned_start:
-        raise SupervisionInputError("planned_completion", "the planned completion comes after the planned start")
+        raise SupervisionInputError("planned_completion", Message("supervision.planned_order"))
     before = plan_of(connection, project.id)
     connection.execute(
         text("INSERT INTO project_supervision (proposal_id, key_level, planned_start, planned_completion, updated_by) "
@@ -252,7 +254,8 @@ def annual_plan(connection: Connection, actor: Account | None, year: int) -> dic
     A project's planned and actual figures are those of its latest report of the year; projects whose
     code existed in that year, with no report that year and not completed before it, are listed as missing.
     """
-    require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading the annual investment plan")
+    require_role(actor, Role.NDRC, Role.DEPARTMENT,
+                 action=Text("查看年度投资计划", "reading the annual investment plan"))
     rows = connection.execute(
         text("SELECT p.id, p.project_code, p.name, p.investment_category, p.district_code, p.total_investment_wan, "
              "s.key_level, r.period, r.annual_planned_wan, r.annual_actual_wan, r.cumulative_wan, "

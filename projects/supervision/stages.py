@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from gis.messages import Message, Text
 from layers.departments import Department
 from projects import audit
 from projects.access import require_role
@@ -128,7 +129,8 @@ def item_type(key: str) -> ItemType:
     try:
         return ITEM_TYPES[key]
     except KeyError:
-        raise SupervisionInputError("item_type", f"unknown item type {key!r}; one of {', '.join(ITEM_TYPES)}") from None
+        raise SupervisionInputError("item_type", Message("supervision.item_type", key=key,
+                                                          known=list(ITEM_TYPES))) from None
 
 
 def effective_limits(connection: Connection) -> dict[str, int]:
@@ -139,10 +141,10 @@ def effective_limits(connection: Connection) -> dict[str, int]:
 
 def set_item_limit(connection: Connection, actor: Account | None, key: str, working_days: int) -> dict[str, Any]:
     """Change the limit of one item type; items already accepted keep the limit they were accepted under."""
-    require_role(actor, Role.ADMIN, action="changing an item limit")
+    require_role(actor, Role.ADMIN, action=Text("修改审批事项时限", "changing an item limit"))
     kind = item_type(key)
     if not 1 <= working_days <= MAX_ITEM_LIMIT:
-        raise SupervisionInputError("working_days", f"give 1 to {MAX_ITEM_LIMIT} working days")
+        raise SupervisionInputError("working_days", Message("supervision.working_days", most=MAX_ITEM_LIMIT))
     before = effective_limits(connection)[key]
     connection.execute(
         text("INSERT INTO item_limits (item_type, working_days, updated_by) VALUES (:k, :w, :a) "

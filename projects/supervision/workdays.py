@@ -26,6 +26,7 @@ import chinese_calendar
 from chinese_calendar import constants as calendar_tables
 from sqlalchemy import Connection, text
 
+from gis.messages import Message, Text
 from projects import audit
 from projects.access import require_role
 from projects.accounts import Account, Role
@@ -214,29 +215,27 @@ def enter_notice(
 
     Every date lies in ``year``; a make-up working day (调休上班) is a Saturday or Sunday and not a holiday.
     """
-    require_role(actor, Role.ADMIN, action="entering a State Council holiday notice")
+    require_role(actor, Role.ADMIN, action=Text("录入国务院节假日安排", "entering a State Council holiday notice"))
     if year not in NOTICE_YEARS:
-        raise SupervisionInputError("year", f"give a year between {NOTICE_YEARS[0]} and {NOTICE_YEARS[-1]}")
+        raise SupervisionInputError("year", Message("supervision.year", first=NOTICE_YEARS[0], last=NOTICE_YEARS[-1]))
     if not title or not title.strip():
-        raise SupervisionInputError("title", "give the notice's title, e.g. 国务院办公厅关于2027年部分节假日安排的通知")
+        raise SupervisionInputError("title", Message("supervision.notice_title"))
     if not holidays:
-        raise SupervisionInputError("holidays", "a holiday notice lists at least one public holiday")
+        raise SupervisionInputError("holidays", Message("supervision.holidays"))
     holiday_days = [day for day, _ in holidays]
     for name, days in (("holidays", holiday_days), ("workdays", workdays)):
         stray = [d.isoformat() for d in days if d.year != year]
         if stray:
-            raise SupervisionInputError(name, f"the notice for {year} lists dates of another year: {', '.join(stray)}")
+            raise SupervisionInputError(name, Message("supervision.other_year", year=year, days=stray))
         repeated = sorted({d.isoformat() for d in days if days.count(d) > 1})
         if repeated:
-            raise SupervisionInputError(name, f"dates listed twice: {', '.join(repeated)}")
+            raise SupervisionInputError(name, Message("supervision.twice", days=repeated))
     both = sorted(d.isoformat() for d in set(holiday_days) & set(workdays))
     if both:
-        raise SupervisionInputError("workdays", f"dates listed both as holiday and as working day: {', '.join(both)}")
+        raise SupervisionInputError("workdays", Message("supervision.both", days=both))
     weekdays = [d.isoformat() for d in workdays if d.weekday() < 5]
     if weekdays:
-        raise SupervisionInputError(
-            "workdays", f"a make-up working day (调休上班) falls on a Saturday or Sunday; these are weekdays already: "
-                        f"{', '.join(weekdays)}")
+        raise SupervisionInputError("workdays", Message("supervision.weekdays", days=weekdays))
     before = connection.execute(
         text("SELECT title, (SELECT count(*) FROM calendar_days d WHERE d.year = n.year) AS days "
              "FROM calendar_notices n WHERE year = :y FOR UPDATE"), {"y": year}
