@@ -8,14 +8,12 @@ templates and the pages' JavaScript, so a label is written once.
 
 from __future__ import annotations
 
-from layers.catalogue import LAYER_KINDS, Text
+from gis.messages import DEFAULT_LANGUAGE, LANGUAGES, Text
+from layers.catalogue import LAYER_KINDS
 from layers.departments import Department
 from layers.land_use import FIRST_LEVEL_CLASSES
 from projects.proposals import FUNDING_SOURCES, INVESTMENT_CATEGORIES
 from projects.screening import PROJECT_TYPES
-
-LANGUAGES = ("zh", "en")
-DEFAULT_LANGUAGE = "zh"
 
 LABELS: dict[str, Text] = {
     "app.title": Text("一张蓝图", "One Blueprint"),
@@ -254,58 +252,8 @@ LABELS: dict[str, Text] = {
     "logout.confirm": Text("退出后，本浏览器所有标签页的登录都将失效。",
                            "Logging out ends the session in every tab of this browser."),
     "logout.done": Text("您已退出登录。", "You are logged out."),
-    # problems of the API, by their type slug (problem.<slug>); English pages show the API's own detail
+    # a failed request that brought no problem of the API (whose detail is in the page's language)
     "problem.unknown": Text("操作未完成，请稍后重试", "The request failed; try again later"),
-    "problem.location": Text("，位置", ", at"),
-    "problem.field_named": Text("（字段：{field}）", " (field: {field})"),
-    "problem.malformed-file": Text("无法读取该文件：文件已损坏，或不是"
-                                   "GeoJSON、Shapefile压缩包、GeoPackage、KML或DXF文件。",
-                                   "The file cannot be read."),
-    "problem.empty-file": Text("文件中没有任何要素，无法形成选址。", "The file has no features."),
-    "problem.not-a-site": Text("文件中没有面状要素或闭合线（例如只有点位或未闭合的线"
-                               "），无法形成选址：请上传选址红线（面或闭合多段线）。",
-                               "The file holds no site."),
-    "problem.unsupported-file": Text("不支持的文件类型：请上传 .geojson、.zip（Shapefile）、.gpkg、.kml 或 .dxf 文件。",
-                                     "Unsupported file."),
-    "problem.file-too-large": Text("文件超过上传大小限制。", "The file is too large."),
-    "problem.malformed-geojson": Text("选址不是有效的GeoJSON几何。", "The site is not valid GeoJSON."),
-    "problem.unknown-crs": Text("无法识别的坐标系：请选择EPSG代码（如EPSG:4490、EPSG:4548）或GCJ02。",
-                                "Unknown coordinate reference system."),
-    "problem.lat-lon-swapped": Text("坐标的经纬度（或东北坐标）顺序颠倒：本平台要求经度（东坐标）在前。",
-                                    "Latitude and longitude are swapped."),
-    "problem.outside-crs-area": Text("坐标超出所选坐标系的适用范围：坐标系可能选错了（例"
-                                     "如投影坐标米值被当作经纬度），请选择正确的坐标系。",
-                                     "The coordinates lie outside the CRS's area of use."),
-    "problem.non-finite-coordinate": Text("选址中有无效的坐标值（NaN或无穷大）。", "A coordinate is not a number."),
-    "problem.transform-failed": Text("坐标无法转换到WGS84：请检查所选坐标系。",
-                                     "The coordinates could not be transformed."),
-    "problem.empty-geometry": Text("选址为空：请绘制或上传一个面。", "The site is empty."),
-    "problem.not-polygonal": Text("选址必须是面（Polygon或MultiPolygon）。", "The site must be a polygon."),
-    "problem.too-many-vertices": Text("选址的节点过多：请简化边界后再提交。", "The site has too many vertices."),
-    "problem.self-intersection": Text("选址边界自相交，不是有效的面：请修正交叉处。",
-                                      "The site's boundary crosses itself."),
-    "problem.invalid-geometry": Text("选址不是有效的面（如环未闭合、洞在外环之外或面相互重叠）。",
-                                     "The site is not a valid polygon."),
-    "problem.outside-planning-area": Text("选址超出规划范围（厦门市行政区域），例如位于海域：请"
-                                          "检查选址位置和坐标系（网络地图坐标通常为GCJ-02）。",
-                                          "The site lies outside the planning area."),
-    "problem.invalid-field": Text("填写有误", "A field is wrong."),
-    "problem.invalid-request": Text("提交的数据不完整或格式有误：", "The request is incomplete or malformed."),
-    "problem.invalid-value": Text("填写的值无效。", "A value is invalid."),
-    "problem.invalid-project-type": Text("项目类型无效。", "Unknown project type."),
-    "problem.invalid-land-use": Text("用地分类无效。", "Unknown land-use class."),
-    "problem.unauthorised": Text("请先登录，或登录已过期。", "Log in first, or log in again."),
-    "problem.forbidden": Text("当前账号无权进行此操作。", "This account may not do that."),
-    "problem.cross-site-request": Text("请求不是来自本平台页面，已拒绝。", "Cross-site request refused."),
-    "problem.too-many-logins": Text("登录失败次数过多，请稍后再试。", "Too many failed logins; try again later."),
-    "problem.busy": Text("系统繁忙，请稍后再试。", "Busy; try again shortly."),
-    "problem.screening-busy": Text("检测繁忙，请稍后再试。", "Screening is busy; try again shortly."),
-    "problem.server-busy": Text("系统繁忙，请稍后再试。", "Busy; try again shortly."),
-    "problem.statement-timeout": Text("检测超时：选址过大或过复杂，请简化后重试。", "The screening took too long."),
-    "problem.body-too-large": Text("提交的数据过大。", "The request is too large."),
-    "problem.illegal-transition": Text("项目当前状态下不能进行此操作。", "Not allowed in this state."),
-    "problem.not-found": Text("未找到该项目或记录。", "Not found."),
-    "problem.internal-error": Text("服务器出错，已记录，请稍后重试。", "The server failed; the error has been logged."),
     # form fields (field.<API field name>)
     "field.name": Text("项目名称", "Project name"),
     "field.project_type": Text("项目类型", "Project type"),
@@ -315,7 +263,7 @@ LABELS: dict[str, Text] = {
     "field.funding_source": Text("资金来源", "Funding source"),
     "field.investment_category": Text("投资类别", "Investment category"),
     "field.district_code": Text("所在区", "District"),
-    "field.applicant_organisation": Text("项目单位（投资主体）", "Investing entity (项目单位)"),
+    "field.applicant_organisation": Text("项目单位（投资主体）", "Investing entity"),
     "field.credit_code": Text("统一社会信用代码", "Unified social credit code"),
     "field.site": Text("选址", "site"),
     "field.crs": Text("坐标系", "CRS"),
@@ -382,6 +330,10 @@ LABELS: dict[str, Text] = {
     "measure.clear": Text("清除测量", "Clear measurements"),
     "measure.m": Text("米", "m"),
     "measure.km": Text("公里", "km"),
+    # Leaflet's own controls
+    "map.zoom_in": Text("放大", "Zoom in"),
+    "map.zoom_out": Text("缩小", "Zoom out"),
+    "map.leaflet": Text("交互式地图JavaScript库", "A JavaScript library for interactive maps"),
     # Leaflet.draw's toolbar (L.drawLocal)
     "draw.cancel": Text("取消", "Cancel"),
     "draw.cancel_title": Text("取消绘制", "Cancel drawing"),
@@ -421,17 +373,6 @@ LABELS: dict[str, Text] = {
 def language_of(requested: str | None) -> str:
     """The page language: ``en`` when asked for, otherwise Chinese."""
     return requested if requested in LANGUAGES else DEFAULT_LANGUAGE
-
-
-def preferred_language(requested: str | None, accept_language: str | None) -> str:
-    """``?lang=`` when given, else the first of zh or en the ``Accept-Language`` header names, else Chinese."""
-    if requested in LANGUAGES:
-        return requested
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in LANGUAGES:
-            return tag
-    return DEFAULT_LANGUAGE
 
 
 def labels(language: str) -> dict[str, str]:

@@ -22,6 +22,7 @@ from folium.plugins import Draw
 from folium.template import Template
 from markupsafe import Markup
 
+from gis.messages import one_language
 from web.assets import FOLIUM_RESOURCES
 from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, SITE_COLOUR, LegendEntry, layer_legend
 from web.settings import MapSettings, map_settings
@@ -123,9 +124,10 @@ def add_planning_layers(fmap: folium.Map, layers: list[dict[str, Any]], language
     for layer in sorted(layers, key=lambda entry: (_draw_rank(entry["kind"]), entry["id"])):
         shown = layer["kind"] in SHOWN_BY_DEFAULT
         url = f"/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.pbf?v={layer['current_version']}"
-        element = VectorTileLayer(url, layer["kind"], 10 + _draw_rank(layer["kind"]), layer["name"], shown)
+        name = one_language(layer["name"], language)
+        element = VectorTileLayer(url, layer["kind"], 10 + _draw_rank(layer["kind"]), name, shown)
         element.add_to(fmap)
-        added.append(MapLayer(layer["id"], layer["kind"], layer["name"], layer["current_version"],
+        added.append(MapLayer(layer["id"], layer["kind"], name, layer["current_version"],
                               layer["feature_count"], element.get_name(), shown,
                               layer_legend(layer["kind"], language)))
     return added[::-1]

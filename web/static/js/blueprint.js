@@ -64,7 +64,8 @@
   /** A call of the JSON API; the browser sends the session cookie itself (same origin). */
   function api(path, options) {
     options = options || {};
-    var headers = { 'Accept': 'application/json' };
+    // The API answers problems in the language asked for: the page's.
+    var headers = { 'Accept': 'application/json', 'Accept-Language': config.lang };
     var body = options.body;
     if (body !== undefined && !(body instanceof FormData)) {
       headers['Content-Type'] = 'application/json';
@@ -84,24 +85,13 @@
   }
 
   /**
-   * A problem the API answered, for a person: in English the API's own detail; in Chinese the page's text
-   * for the problem's type (labels problem.<type slug>), with the location when the problem gives one.
+   * A problem the API answered, for a person: the API's own detail, which it wrote in the page's language
+   * (api() asks for it); a failure without a problem body says only that the request failed.
    */
   function problemText(error) {
     var problem = (error && error.problem) || {};
-    var slug = String(problem.type || '').replace(/^\/problems\//, '');
-    var where = problem.location ? ' (' + problem.location.map(function (value) { return number(value, 6); })
-      .join(', ') + ')' : '';
-    if (config.lang === 'en') { return problem.detail || problem.title || t('problem.unknown'); }
-    var text = config.labels['problem.' + slug];
-    if (text === undefined) { return t('problem.unknown') + (error && error.status ? ' (HTTP ' + error.status + ')' : ''); }
-    if (problem.field) { text += t('problem.field_named', { field: t('field.' + problem.field) }); }
-    if (problem.errors && problem.errors.length) {
-      text += problem.errors.map(function (item) {
-        return t('field.' + String(item.location).split('.').pop());
-      }).filter(function (name, index, names) { return names.indexOf(name) === index; }).join('、');
-    }
-    return text + (where ? t('problem.location') + where : '');
+    return problem.detail || problem.title ||
+      t('problem.unknown') + (error && error.status ? ' (HTTP ' + error.status + ')' : '');
   }
 
   // ---- session: who is logged in (the page says), login, logout ----------------------------------
@@ -168,6 +158,19 @@
     edit.handlers.remove.tooltip = { text: t('draw.remove_text') };
   }
   localiseDraw();
+
+  /** Leaflet's own controls, made by the map script after this one: titles in the page's language, and a
+   * scale bar in metres and kilometres only (Chinese planning uses no miles or feet). */
+  function localiseControls() {
+    if (!hasLeaflet) { return; }
+    L.Control.Zoom.prototype.options.zoomInTitle = t('map.zoom_in');
+    L.Control.Zoom.prototype.options.zoomOutTitle = t('map.zoom_out');
+    L.Control.Scale.prototype.options.imperial = false;
+    L.Control.Scale.prototype.options.metric = true;
+    L.Control.Attribution.prototype.options.prefix = '<a href="https://leafletjs.com" title="' +
+      escapeHtml(t('map.leaflet')) + '">Leaflet</a>';
+  }
+  localiseControls();
 
   // ---- planning layers: vector tiles, styles, toggles, identify -----------------------------------
 
@@ -288,9 +291,17 @@
 
   function proposalSymbol(key) { return config.styles.proposals[key]; }
 
+  /** A stored name in the page's language: one half of a name written in both ("生态保护红线 Ecological red
+   * line"), any other name as it is (the twin of gis.messages.one_language). */
+  function oneLanguage(name) {
+    var match = /^([^A-Za-z]*[\u3400-\u9fff][^A-Za-z]*?)\s+([A-Za-z].*)$/.exec(String(name).trim());
+    if (!match) { return name; }
+    return (config.lang === 'zh' ? match[1] : match[2]).trim();
+  }
+
   /** What a conflict overlaps; the public and applicants are not told which other project it is. */
   function conflictLayerName(conflict) {
-    return conflict.layer_name === null ? t('conflict.other_project') : conflict.layer_name;
+    return conflict.layer_name === null ? t('conflict.other_project') : oneLanguage(conflict.layer_name);
   }
 
   function conflictPopup(conflict) {

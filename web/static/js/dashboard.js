@@ -51,6 +51,14 @@
 
   function wan(value) { return B.number(value, 0) + ' ' + t('sv.wan'); }
 
+  /** A draw's method: in plain words in the page's language, or as published when it was drawn by another. */
+  function methodHtml(draw) {
+    var words = draw.method_words && draw.method_words[config.lang];
+    if (!words) { return '<pre>' + esc(draw.method) + '</pre>'; }
+    return '<ol class="small sv-method">' + words.map(function (step) { return '<li>' + esc(step) + '</li>'; })
+      .join('') + '</ol>';
+  }
+
   function projectUrl(code) { return '/supervision/projects/' + encodeURIComponent(code) + '?lang=' + config.lang; }
 
   function chartBox(id) { return document.querySelector('#' + id + ' .sv-chart'); }
@@ -349,7 +357,7 @@
               (target.shortfall ? ' <span class="badge bg-warning text-dark">' + esc(t('sv.draws.shortfall', { n: target.shortfall })) +
                 '</span>' : '') + '</td></tr>';
           }).join('') + '</tbody></table>' +
-          '<details><summary class="small">' + esc(t('sv.draws.method')) + '</summary><pre>' + esc(draw.method) + '</pre></details>' +
+          '<details><summary class="small">' + esc(t('sv.draws.method')) + '</summary>' + methodHtml(draw) + '</details>' +
           '<details><summary class="small">' + esc(t('sv.draws.reproduce')) + '</summary><pre>' + esc(draw.reproduce_in_python) +
           '</pre></details></article>';
       }).join('');
