@@ -118,6 +118,25 @@ def test_every_message_key_used_in_the_code_is_registered_and_every_phrase_is_us
     assert unused == set(), "registered phrases nothing uses"
 
 
+GLUED = [
+    r'ProblemError\(\s*\d{3},\s*"[^"]+",\s*f?"',
+    r'SpatialInputError\(\s*"[^"]+",\s*f?"',
+    r'(?:ProposalInputError|InterestInputError|ParcelQueryError|SupervisionInputError|ProjectCodeError|'
+    r'CreditCodeError)\(\s*"[^"]+",\s*f?"',
+    r'(?:AccessDeniedError|LoginRequiredError|NotFoundError|AccountError|CreditEntryError|ParcelNotOpenError|'
+    r'SupervisionConflictError|DocumentAlreadyIssuedError|NoValidCodeError|FeedValidationError|'
+    r'TileLayerNotFoundError|InvalidTileError|TileTimeoutError|BBoxError|HashingBusyError|'
+    r'ReportFontMissingError)\(\s*f?"',
+]
+"""An error a person reads, made with a sentence written into the code instead of a Message."""
+
+
+def test_no_error_a_person_reads_is_made_with_an_english_sentence() -> None:
+    source = source_text()
+    glued = [match.group(0) for pattern in GLUED for match in re.finditer(pattern, source)]
+    assert glued == []
+
+
 def test_every_request_field_of_the_api_has_a_name_in_both_languages(client) -> None:
     document = client.get("/openapi.json").json()
     schemas = document["components"]["schemas"]
