@@ -18,6 +18,7 @@ from test_proposals import credit_code, proposal_body
 from test_supervision_support import clean_sites
 
 from gis.gcj02 import wgs84_to_gcj02
+from gis.messages import one_language
 from projects.accounts import Role, create_account
 from web.settings import map_settings
 
@@ -124,7 +125,8 @@ def test_a_department_draws_a_marking_on_the_review_map_and_it_is_still_there_af
     page.click("#conflict-list li >> nth=0")
     popup = page.locator(".leaflet-popup-content").inner_text()
     first = conflicts[0]
-    for text in (first["layer_name"], first["rule_id"], first["department_name"]["zh"], "平方米", "亩"):
+    for text in (one_language(first["layer_name"], "zh"), first["rule_id"], first["department_name"]["zh"], "平方米",
+                 "亩"):
         assert text in popup
     page.keyboard.press("Escape")
 

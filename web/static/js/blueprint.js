@@ -299,9 +299,11 @@
     return (config.lang === 'zh' ? match[1] : match[2]).trim();
   }
 
-  /** What a conflict overlaps; the public and applicants are not told which other project it is. */
+  /** What a conflict overlaps; the public and applicants are not told which other project it is. A planning
+   * layer's stored name is shown in the page's language; another project's name is shown as it is. */
   function conflictLayerName(conflict) {
-    return conflict.layer_name === null ? t('conflict.other_project') : oneLanguage(conflict.layer_name);
+    if (conflict.layer_name === null) { return t('conflict.other_project'); }
+    return conflict.layer_kind === 'project_site' ? conflict.layer_name : oneLanguage(conflict.layer_name);
   }
 
   function conflictPopup(conflict) {
