@@ -123,11 +123,8 @@ def collection(collection_id: str, request: Request) -> JSONResponse:
 
 
 def _parse_bbox(value: str) -> BBox:
-    parts = value.split(",")
-    if len(parts) == 6:  # a 3D bbox: minx,miny,minz,maxx,maxy,maxz; heights do not filter polygons
-        parts = [parts[0], parts[1], parts[3], parts[4]]
     try:
-        return BBox.parse(",".join(parts))
+        return BBox.parse(value)
     except ValueError as error:
         raise _bad("bbox", str(error)) from None
 
