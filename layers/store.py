@@ -94,7 +94,11 @@ class BBox:
 
 
 def list_layers(engine: Engine | None = None) -> list[dict[str, Any]]:
-    """Every stored layer with its kind, department, versions (newest last) and current extent."""
+    """Every stored layer with its kind, department, versions (newest last) and current extent (WGS84).
+
+    ``slug`` is the layer's stable name (the OGC API collection id, a GeoPackage table name): its kind's
+    slug (``land_use``) for the oldest stored layer of that kind, ``<kind>_<layer id>`` for any later one.
+    """
     with (engine or get_engine()).connect() as connection:
         rows = connection.execute(
             text(
@@ -131,7 +135,10 @@ def list_layers(engine: Engine | None = None) -> list[dict[str, Any]]:
                 "extent": [row.west, row.south, row.east, row.north] if row.west is not None else None,
             }
         )
-    for entry in layers.values():
+    first_of_kind: dict[str, int] = {}
+    for entry in layers.values():  # by id: the oldest layer of a kind keeps the kind's own name
+        first = first_of_kind.setdefault(entry["kind"], entry["id"])
+        entry["slug"] = entry["kind"] if first == entry["id"] else f"{entry['kind']}_{entry['id']}"
         current = entry["versions"][-1]
         entry.update(
             current_version=current["version"],
