@@ -44,10 +44,12 @@ class BBox:
     crs: ServedCrs = CRS84_SERVED
 
     @classmethod
-    def parse(cls, value: str, crs: ServedCrs = CRS84_SERVED) -> BBox:
+    def parse(cls, value: str, crs: ServedCrs = CRS84_SERVED, *, antimeridian: bool = False) -> BBox:
         """Parse four numbers (six for a 3D box: the heights are dropped, planning polygons have none) in
         ``crs``'s axis order: ``west,south,east,north`` in CRS84 and EPSG:3857, latitude/northing first in
-        EPSG:4326, 4490, 4548 and 4527. Raise ValueError with a message a person can act on."""
+        EPSG:4326, 4490, 4548 and 4527. With ``antimeridian`` (OGC API), a west greater than east in a
+        geographic CRS crosses 180°; elsewhere it is a mistake. Raise ValueError with a message a person can
+        act on."""
         parts = value.split(",")
         if len(parts) == 6:
             parts = [parts[0], parts[1], parts[3], parts[4]]
@@ -66,12 +68,11 @@ class BBox:
             west, south, east, north = numbers
         if south > north:
             raise ValueError(f"bbox must be {order} with south <= north")
-        if crs.geographic:
-            if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-                raise ValueError(f"bbox must be {order} in degrees: longitudes in [-180, 180], latitudes in "
-                                 "[-90, 90]")
-        elif west > east:
-            raise ValueError(f"bbox must be {order} in metres with west <= east")
+        in_range = -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+        if crs.geographic and not in_range:
+            raise ValueError(f"bbox must be {order} in degrees: longitudes in [-180, 180], latitudes in [-90, 90]")
+        if west > east and not (antimeridian and crs.geographic):
+            raise ValueError(f"bbox must be {order} with west <= east")
         return cls(west, south, east, north, crs)
 
     def where_sql(self, column: str) -> SqlFragment:

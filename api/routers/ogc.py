@@ -370,7 +370,7 @@ def items(collection_id: str, request: Request) -> Response:
     limit = min(_parse_int("limit", params.get("limit"), DEFAULT_LIMIT, 1), MAX_PAGE_SIZE)
     offset = _parse_int("offset", params.get("offset"), 0, 0)
     try:
-        bbox = BBox.parse(params["bbox"], _crs(request, "bbox-crs")) if "bbox" in params else None
+        bbox = BBox.parse(params["bbox"], _crs(request, "bbox-crs"), antimeridian=True) if "bbox" in params else None
     except ValueError as error:
         raise _bad("bbox", str(error)) from None
     _check_datetime(params.get("datetime"))
