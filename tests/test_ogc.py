@@ -345,6 +345,7 @@ def test_every_ogc_resource_has_an_html_page_linking_its_json(client, grid_id):
     assert f"/ogc/collections/{grid_id}?f=html" in listing and "国土空间规划用地" in listing
     collection = get(client, f"/ogc/collections/{grid_id}?f=html", HTML)
     assert f"/ogc/collections/{grid_id}/items?f=html" in collection and f"{EPSG}4490" in collection
+    assert "L.rectangle" in collection  # the extent on the map
     conformance = get(client, "/ogc/conformance?f=html", HTML)
     assert "ogcapi-features-2/1.0/conf/crs" in conformance
     for page in (landing, listing, collection, conformance):

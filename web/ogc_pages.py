@@ -41,7 +41,7 @@ def _colour(collection_id: str) -> str:
 def _map(page: str, body: dict[str, Any], nonce: str) -> maps.MapParts | None:
     """The page's map: the features of an items or item page, the extent of a collection page."""
     collection = body.get("collection", body if page == "collection" else None)
-    if collection is None or body.get("crs", CRS84_SERVED.uri) != CRS84_SERVED.uri:
+    if collection is None or body.get("contentCrs", CRS84_SERVED.uri) != CRS84_SERVED.uri:
         return None
     bbox = collection.get("extent", {}).get("spatial", {}).get("bbox", [None])[0]
     fmap = maps.base_map(bbox)

@@ -392,7 +392,7 @@ def items(collection_id: str, request: Request) -> Response:
         links.append(_link(page_href(max(0, offset - limit)), "prev", data_type, "previous page"))
     body = {**page, "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"), "links": links}
     return _answer(request, html, "items", {**body, "collection": _collection(layer, version, _base(request)),
-                                            "crs": crs.uri} if html else body,
+                                            "contentCrs": crs.uri} if html else body,
                    GEOJSON, _content_crs(crs))
 
 
@@ -417,5 +417,5 @@ def item(collection_id: str, feature_id: str, request: Request) -> Response:
         _link(collection_href, "collection", JSON, layer["name"]),
     ]}
     return _answer(request, html, "item", {**feature, "collection": _collection(layer, version, _base(request)),
-                                           "crs": crs.uri} if html else feature,
+                                           "contentCrs": crs.uri} if html else feature,
                    GEOJSON, _content_crs(crs))
