@@ -103,7 +103,7 @@ def _get(path: str, parameters: Iterable[str], *media_types: str, moved: bool = 
 
     def register(endpoint: Callable[..., Response]) -> Callable[..., Response]:
         router.add_api_route(path, endpoint, methods=["GET"], response_class=JSONResponse,
-                             responses=_responses(*media_types, HTML, moved=moved),
+                             responses=_responses(*media_types, moved=moved),
                              openapi_extra=_declared(parameters))
         router.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
         return endpoint
@@ -259,7 +259,7 @@ def _answer(request: Request, html: bool, page: str, body: dict[str, Any], media
     return JSONResponse(body, media_type=media_type, headers=headers)
 
 
-@_get("", COMMON_PARAMETERS, JSON)
+@_get("", COMMON_PARAMETERS, JSON, HTML)
 def landing_page(request: Request) -> Response:
     """The landing page: what this API is and where its definition, conformance and data are."""
     _check_parameters(request, COMMON_PARAMETERS)
@@ -289,7 +289,7 @@ def api_definition(request: Request) -> Response:
     return JSONResponse(document, media_type=OPENAPI_30)
 
 
-@_get("/conformance", COMMON_PARAMETERS, JSON)
+@_get("/conformance", COMMON_PARAMETERS, JSON, HTML)
 def conformance(request: Request) -> Response:
     """The conformance classes this API implements."""
     _check_parameters(request, COMMON_PARAMETERS)
@@ -329,7 +329,7 @@ def _collection(layer: dict[str, Any], version: dict[str, Any], base: str,
     return collection
 
 
-@_get("/collections", COMMON_PARAMETERS, JSON)
+@_get("/collections", COMMON_PARAMETERS, JSON, HTML)
 def collections(request: Request) -> Response:
     """Every stored planning layer as a collection (its current version)."""
     _check_parameters(request, COMMON_PARAMETERS)
@@ -341,7 +341,7 @@ def collections(request: Request) -> Response:
     })
 
 
-@_get("/collections/{collection_id}", COLLECTION_PARAMETERS, JSON, moved=True)
+@_get("/collections/{collection_id}", COLLECTION_PARAMETERS, JSON, HTML, moved=True)
 def collection(collection_id: str, request: Request) -> Response:
     """One planning layer: its title, CRSs, extent (CRS84) and links to its items."""
     _check_parameters(request, COLLECTION_PARAMETERS)
@@ -352,11 +352,15 @@ def collection(collection_id: str, request: Request) -> Response:
                                _self_links(request, html, JSON, layer["name"])))
 
 
-def _content_crs(crs: ServedCrs) -> dict[str, str]:
-    return {"Content-Crs": f"<{crs.uri}>"}
+def _features_answer(request: Request, html: bool, page: str, body: dict[str, Any], layer: dict[str, Any],
+                     version: dict[str, Any], crs: ServedCrs) -> Response:
+    """Items or one item: GeoJSON, or the HTML page (which also shows the collection), with ``Content-Crs``."""
+    if html:
+        body = {**body, "collection": _collection(layer, version, _base(request)), "contentCrs": crs.uri}
+    return _answer(request, html, page, body, GEOJSON, {"Content-Crs": f"<{crs.uri}>"})
 
 
-@_get("/collections/{collection_id}/items", ITEMS_PARAMETERS, GEOJSON, moved=True)
+@_get("/collections/{collection_id}/items", ITEMS_PARAMETERS, GEOJSON, HTML, moved=True)
 def items(collection_id: str, request: Request) -> Response:
     """Features of the collection: ``bbox`` (in ``bbox-crs``, default CRS84), ``limit`` and ``offset``,
     geometries in ``crs``; ``next`` and ``prev`` links page on.
@@ -391,12 +395,10 @@ def items(collection_id: str, request: Request) -> Response:
     if offset > 0:
         links.append(_link(page_href(max(0, offset - limit)), "prev", data_type, "previous page"))
     body = {**page, "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"), "links": links}
-    return _answer(request, html, "items", {**body, "collection": _collection(layer, version, _base(request)),
-                                            "contentCrs": crs.uri} if html else body,
-                   GEOJSON, _content_crs(crs))
+    return _features_answer(request, html, "items", body, layer, version, crs)
 
 
-@_get("/collections/{collection_id}/items/{feature_id}", ITEM_PARAMETERS, GEOJSON, moved=True)
+@_get("/collections/{collection_id}/items/{feature_id}", ITEM_PARAMETERS, GEOJSON, HTML, moved=True)
 def item(collection_id: str, feature_id: str, request: Request) -> Response:
     """One feature of the collection's current version (or of ``version``), its geometry in ``crs``."""
     _check_parameters(request, ITEM_PARAMETERS)
@@ -416,6 +418,4 @@ def item(collection_id: str, feature_id: str, request: Request) -> Response:
         *_self_links(request, html, GEOJSON, "this feature"),
         _link(collection_href, "collection", JSON, layer["name"]),
     ]}
-    return _answer(request, html, "item", {**feature, "collection": _collection(layer, version, _base(request)),
-                                           "contentCrs": crs.uri} if html else feature,
-                   GEOJSON, _content_crs(crs))
+    return _features_answer(request, html, "item", feature, layer, version, crs)
