@@ -32,9 +32,9 @@ TITLE_KEYS = {
 """Page -> label key of its title (web.i18n.LABELS)."""
 
 
-def _colour(collection_id: str) -> str:
-    """The colour of the collection's layer kind (its id is the kind's slug, perhaps with ``_<layer id>``)."""
-    kind = LAYER_KINDS.get(collection_id) or LAYER_KINDS.get(collection_id.rsplit("_", 1)[0])
+def _colour(kind_slug: str) -> str:
+    """The map colour of a layer kind (its legend's)."""
+    kind = LAYER_KINDS.get(kind_slug)
     return kind.colour if kind else "#1565c0"
 
 
@@ -45,7 +45,7 @@ def _map(page: str, body: dict[str, Any], nonce: str) -> maps.MapParts | None:
         return None
     bbox = collection.get("extent", {}).get("spatial", {}).get("bbox", [None])[0]
     fmap = maps.base_map(bbox)
-    colour = _colour(collection["id"])
+    colour = _colour(collection["layerKind"])
     if page == "collection":
         if bbox is None:
             return None
