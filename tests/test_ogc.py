@@ -16,8 +16,9 @@ from pyproj import Transformer
 from shapely.geometry import Polygon, box, mapping, shape
 from sqlalchemy import text
 
+from gis.crs import served_crs
 from layers.importer import ImportReport, import_layer
-from layers.store import list_layers
+from layers.store import BBox, items_query, list_layers, resolve_version
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -386,3 +387,15 @@ def test_layer_features_beyond_one_page_have_a_next_link_instead_of_being_cut_si
         page = client.get(local(link["href"])).json()
         seen += [feature["id"] for feature in page["features"]]
     assert len(seen) == len(set(seen)) == 20
+
+
+def test_a_bbox_in_another_crs_is_transformed_as_a_literal_so_the_spatial_index_serves(engine, grid):
+    version_id, kind = resolve_version(grid.layer_id, None, engine)
+    bbox = BBox.parse("2707000,609000,2709000,611000", served_crs("EPSG:4548"), antimeridian=True)
+    _, page = items_query(version_id, kind, bbox=bbox, crs=served_crs("EPSG:4490"))
+    with engine.connect() as connection:
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(row[0] for row in connection.execute(text(f"EXPLAIN {page.sql}"), dict(page.parameters)))
+    geom_index = re.search(r"Index Scan (?:using|on) (\S*geom\S*)", plan)
+    assert geom_index, plan
+    assert "st_transform(geom" not in plan.lower() and "st_transform(f.geom" not in plan.lower()
