@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gis.errors import SpatialInputError
 from gis.geometry import parse_geojson_geometry, require_vertex_limit
+from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, Severity, Text
 from layers.departments import Department
 from layers.land_use import is_known_class
@@ -230,7 +231,7 @@ def _revisions(connection: Connection, proposal_id: int) -> list[Row[Any]]:
     return connection.execute(
         text(
             "SELECT r.id, r.revision, r.is_current, r.source_crs, r.area_m2, r.created_at, "
-            "ST_AsGeoJSON(r.geom, 7)::json AS geometry, s.id AS screening_id, s.report "
+            f"{geojson_sql('r.geom', 7)} AS geometry, s.id AS screening_id, s.report "
             # the newest screening of each revision: the approval's own, once there is one
             "FROM site_revisions r LEFT JOIN LATERAL (SELECT id, report FROM screenings "
             "WHERE revision_id = r.id ORDER BY created_at DESC LIMIT 1) s ON true "
@@ -680,7 +681,7 @@ def list_markings(connection: Connection, actor: Account | None, proposal_id: in
     _visible(connection, actor, proposal_id)
     rows = connection.execute(
         text("SELECT m.id, m.department, m.note, m.created_at, a.username, r.revision, "
-             "ST_AsGeoJSON(m.geom, 7)::json AS geometry FROM markings m JOIN accounts a ON a.id = m.author_id "
+             f"{geojson_sql('m.geom', 7)} AS geometry FROM markings m JOIN accounts a ON a.id = m.author_id "
              "JOIN site_revisions r ON r.id = m.revision_id WHERE m.proposal_id = :p ORDER BY m.id"),
         {"p": proposal_id},
     ).all()

@@ -29,6 +29,7 @@ from gis.area import AreaFigures, area_m2_sql
 from gis.db import statement_timeout
 from gis.errors import SpatialInputError
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
+from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
 from layers.land_use import Compatibility, class_name, compatibility, is_known_class
@@ -433,7 +434,7 @@ _OTHER_PROJECT_OVERLAPS = text(
           AND r.geom && site.geom AND ST_Intersects(r.geom, site.geom)
     )
     SELECT proposal_id, name, state, project_code, revision, {area_m2_sql("shared.geom")} AS area_m2,
-           ST_AsGeoJSON(geom, :decimals)::json AS geometry
+           {geojson_sql('geom')} AS geometry
     FROM shared WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
     """
 )
