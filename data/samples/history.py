@@ -33,13 +33,15 @@ from random import Random
 from typing import Any
 
 import shapely
+import shapely.affinity
+import shapely.geometry
 from sqlalchemy import Connection, text
 
 from layers.departments import Department
 from projects.accounts import Account
 from projects.clock import BEIJING, replaying
 from projects.parcels import InterestInput, register_interest
-from projects.sites import prepare_site
+from projects.sites import Site, prepare_site
 from projects.supervision.anomalies import act_on_warning, list_warnings, scan
 from projects.supervision.inspections import add_inspector, draw
 from projects.supervision.items import decide_item, open_item, resume_item, suspend_item
@@ -351,6 +353,8 @@ def plan_history(seed: int, today: dt.date, projects: list[Mapping[str, Any]],
     Codes are spread from about :data:`HISTORY_DAYS` to :data:`NEWEST_DAYS` days ago, the smallest project
     oldest (so that it can be completed within the year); roles go by age (see the module docstring).
     """
+    if not projects:
+        return []
     last = today - dt.timedelta(days=1)
     order = sorted(projects, key=lambda p: Random(f"{seed}:order:{p['name']}").random())
     smallest = min(order, key=lambda p: float(p["total_investment_wan"]))
@@ -394,7 +398,7 @@ def _department_account(accounts: Mapping[str, Account], item_type: str) -> Acco
     return accounts["ndrc"] if department is Department.NDRC else accounts[f"dept-{department.value}"]
 
 
-def _shifted_site(geometry: Mapping[str, Any], metres: float) -> Any:
+def _shifted_site(geometry: Mapping[str, Any], metres: float) -> Site:
     """The site moved ``metres`` east (at its latitude), as a surveyed site that is not the coded one."""
     shape = shapely.geometry.shape(geometry)
     dx = metres / (111_320 * math.cos(math.radians(shape.centroid.y)))

@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import nullcontext
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -94,24 +95,31 @@ def load_samples(samples_dir: Path = SAMPLES, secrets_file: Path | None = None) 
     plans = {plan.name: plan for plan in plan_history(manifest["seed"], today, coded, calendar)}
     created = sum(_ensure_proposal(feature, accounts, plans.get(feature["properties"]["name"]), manifest["seed"])
                   for feature in proposals)
-    yield (f"proposals: {created} created, {len(proposals) - created} already there; {len(plans)} coded over the "
-           f"past year ({min(p.coded_on for p in plans.values())} to {max(p.coded_on for p in plans.values())})")
-    with get_engine().begin() as connection:
-        if city_done(connection):
-            yield "supervision history: already there"
-        else:
-            parcels = json.loads((samples_dir / _PARCELS_FILE).read_text(encoding="utf-8"))["features"]
-            oldest = min(plans.values(), key=lambda p: p.rank).name
-            linked = next(f["properties"]["credit_code"] for f in proposals if f["properties"]["name"] == oldest)
-            made = replay_city(connection, manifest["seed"], today, accounts, [f["properties"] for f in parcels],
-                               linked)
-            yield (f"supervision history: {made['warnings']} warnings, a draw of {made['draw_targets']} projects, "
-                   f"{made['interests']} registrations of interest")
+    yield f"proposals: {created} created, {len(proposals) - created} already there"
+    if plans:
+        yield from _city_history(samples_dir, manifest["seed"], today, plans, proposals, accounts)
     yield "demo accounts: {}, and applicant {} ({})".format(
         ", ".join(sorted(spec["username"] for spec in DEMO_ACCOUNTS)), applicants[0]["username"],
         applicants[0]["organisation"])
     yield (f"their secrets are in {secrets_file} (readable only by you); log in on any page, or get a bearer "
            "token with POST /api/v1/auth/token")
+
+
+def _city_history(samples_dir: Path, seed: int, today: date, plans: dict[str, ProjectPlan],
+                  proposals: list[dict[str, Any]], accounts: dict[str, Account]) -> Iterator[str]:
+    """The part of the history after the projects' own (warnings, the draw, interests), made once."""
+    yield (f"{len(plans)} coded over the past year, from {min(p.coded_on for p in plans.values())} to "
+           f"{max(p.coded_on for p in plans.values())}")
+    with get_engine().begin() as connection:
+        if city_done(connection):
+            yield "supervision history: already there"
+            return
+        parcels = json.loads((samples_dir / _PARCELS_FILE).read_text(encoding="utf-8"))["features"]
+        oldest = min(plans.values(), key=lambda p: p.rank).name
+        linked = next(f["properties"]["credit_code"] for f in proposals if f["properties"]["name"] == oldest)
+        made = replay_city(connection, seed, today, accounts, [f["properties"] for f in parcels], linked)
+    yield (f"supervision history: {made['warnings']} warnings, a draw of {made['draw_targets']} projects, "
+           f"{made['interests']} registrations of interest")
 
 
 def _applicant_username(credit_code: str) -> str:
