@@ -36,6 +36,7 @@ from layers.land_use import Compatibility, class_name, compatibility, is_known_c
 from layers.store import CurrentVersion, current_versions
 from projects.access import sees_other_projects
 from projects.accounts import Account
+from projects.clock import NOW_SQL, now_parameter
 from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
 from projects.settings import ScreeningSettings, screening_settings
 from projects.sites import Site
@@ -497,10 +498,11 @@ def store_screening(connection: Connection, report: ScreeningReport, revision_id
     payload = report.to_dict()
     payload["screening_id"] = str(screening_id)
     connection.execute(
-        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report) "
-             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb))"),
+        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report, created_at) "
+             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb), "
+             f"{NOW_SQL})"),
         {"id": screening_id, "revision": revision_id, "parameters": _json(report.parameters),
-         "versions": _json(report.layer_versions), "report": _json(payload)},
+         "versions": _json(report.layer_versions), "report": _json(payload), **now_parameter()},
     )
     report.screening_id = str(screening_id)
     if revision_id is None:

@@ -16,10 +16,11 @@ from gis.sql import geojson_sql
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
 from projects.accounts import Account, Role
+from projects.clock import beijing_today
 from projects.project_code import ProjectCodeError, parse_code
 from projects.proposals import INVESTMENT_CATEGORIES
 from projects.sites import Site
-from projects.supervision.coded import beijing_today, code_start, coded_project, valid_code
+from projects.supervision.coded import code_start, coded_project, valid_code
 from projects.supervision.errors import SupervisionConflictError, SupervisionInputError
 from projects.supervision.files import PHOTO_TYPES, check_file
 from projects.supervision.settings import supervision_settings
