@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +28,9 @@ import cql2
 import orjson
 import shapely
 from shapely.validation import explain_validity
+
+from gis.crs import CRS84_SERVED, ServedCrs
+from gis.sql import SqlFragment
 
 CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf"
 CONFORMANCE = [f"{CQL2}/{name}" for name in (
@@ -37,7 +40,7 @@ CONFORMANCE = [f"{CQL2}/{name}" for name in (
 """The CQL2 conformance classes :func:`to_sql` implements."""
 
 PARAMETER_PREFIX = "cql2_"
-"""Bind parameters of a filter are named ``cql2_0``, ``cql2_1`` …, apart from the query around them."""
+"""Bind parameters of a filter are named ``cql2_0``, ``cql2_1`` … by default, apart from the query around them."""
 
 MAX_LITERAL_VERTICES = 10_000
 """The most vertices a geometry literal may have (a district boundary has a few thousand)."""
@@ -81,19 +84,6 @@ class Queryable:
         return self.type in (QueryableType.INTEGER, QueryableType.NUMBER)
 
 
-@dataclass(frozen=True)
-class FilterCrs:
-    """The CRS of a filter's geometry literals: its EPSG SRID and whether its first axis is latitude or
-    northing (EPSG:4326, EPSG:4490, the Gauss-Krüger CRSs), so literals are flipped to x-first once."""
-
-    srid: int = 4326
-    north_first: bool = False
-
-
-CRS84 = FilterCrs()
-"""The default filter CRS: WGS84 longitude, latitude."""
-
-
 class FilterError(ValueError):
     """A filter that cannot be run: ``position`` (text: ``line:column``; JSON: a JSON Pointer) or
     ``property`` says where."""
@@ -102,14 +92,6 @@ class FilterError(ValueError):
         super().__init__(message)
         self.position = position
         self.property = property
-
-
-@dataclass
-class SqlFilter:
-    """A WHERE fragment and its bind parameters (names start with :data:`PARAMETER_PREFIX`)."""
-
-    where: str
-    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 def parse(text: str, language: str = "cql2-text") -> dict[str, Any] | bool:
@@ -129,10 +111,12 @@ def parse(text: str, language: str = "cql2-text") -> dict[str, Any] | bool:
     return expression.to_json()
 
 
-def to_sql(expression: Any, queryables: Mapping[str, Queryable], crs: FilterCrs = CRS84) -> SqlFilter:
-    """The parameterised SQL of a CQL2-JSON expression over ``queryables``."""
-    translator = _Translator(queryables, crs)
-    return SqlFilter(translator.predicate(expression, ""), translator.parameters)
+def to_sql(expression: Any, queryables: Mapping[str, Queryable], crs: ServedCrs = CRS84_SERVED,
+           prefix: str = PARAMETER_PREFIX) -> SqlFragment:
+    """The parameterised SQL of a CQL2-JSON expression over ``queryables``, geometry literals in ``crs``
+    (the filter CRS); its bind parameters are named ``prefix`` and a number."""
+    translator = _Translator(queryables, crs, prefix)
+    return SqlFragment(translator.predicate(expression, ""), translator.parameters)
 
 
 @dataclass
@@ -143,13 +127,14 @@ class _Operand:
 
 
 class _Translator:
-    def __init__(self, queryables: Mapping[str, Queryable], crs: FilterCrs) -> None:
+    def __init__(self, queryables: Mapping[str, Queryable], crs: ServedCrs, prefix: str) -> None:
         self.queryables = queryables
         self.crs = crs
+        self.prefix = prefix
         self.parameters: dict[str, Any] = {}
 
     def bind(self, value: Any, cast: str) -> str:
-        name = f"{PARAMETER_PREFIX}{len(self.parameters)}"
+        name = f"{self.prefix}{len(self.parameters)}"
         self.parameters[name] = value
         return f"CAST(:{name} AS {cast})"
 
@@ -255,11 +240,11 @@ class _Translator:
                 raise FilterError(f"the BBOX at {at} must be four numbers", position=at)
             half = len(box) // 2  # a 3D box is minx, miny, minz, maxx, maxy, maxz: heights do not filter
             low, high = (box[0], box[1]), (box[half], box[half + 1])
-            if self.crs.north_first:
+            if self.crs.northing_first:
                 low, high = low[::-1], high[::-1]
             literal = shapely.box(low[0], low[1], high[0], high[1])
         elif isinstance(node, dict) and node.get("type") in _GEOJSON_TYPES:
-            literal = _geometry_literal(node, at, self.crs.north_first)
+            literal = _geometry_literal(node, at, self.crs.northing_first)
         else:
             raise FilterError(f"expected a geometry at {at}, not {_describe(node)}", position=at)
         wkb = self.bind(shapely.to_wkb(literal), "bytea")
@@ -318,7 +303,7 @@ def _describe(node: Any) -> str:
     return f"{type(node).__name__} {node!r}"
 
 
-def _geometry_literal(node: dict[str, Any], at: str, north_first: bool) -> shapely.Geometry:
+def _geometry_literal(node: dict[str, Any], at: str, northing_first: bool) -> shapely.Geometry:
     """A GeoJSON-shaped literal as a valid, x-first shapely geometry."""
     try:
         geometry = shapely.force_2d(shapely.from_geojson(orjson.dumps(node)))
@@ -331,4 +316,4 @@ def _geometry_literal(node: dict[str, Any], at: str, north_first: bool) -> shape
     if not (coordinates.size and bool(shapely.is_valid(geometry)) and math.isfinite(float(coordinates.sum()))):
         reason = explain_validity(geometry) if coordinates.size else "it is empty"
         raise FilterError(f"the {node['type']} at {at} is not valid: {reason}", position=at)
-    return shapely.transform(geometry, lambda xy: xy[:, ::-1]) if north_first else geometry
+    return shapely.transform(geometry, lambda xy: xy[:, ::-1]) if northing_first else geometry

@@ -13,7 +13,8 @@ import pytest
 from shapely.geometry import box, mapping, shape
 from sqlalchemy import text
 
-from gis.cql2 import CRS84, FilterCrs, FilterError, parse, to_sql
+from gis.cql2 import FilterError, parse, to_sql
+from gis.crs import CRS84_SERVED, ServedCrs, served_crs
 from layers.importer import ImportReport, import_layer
 from layers.queryables import queryables
 
@@ -43,12 +44,12 @@ def grid(engine, tmp_path_factory) -> ImportReport:
                         engine=engine)
 
 
-def matching(engine, grid: ImportReport, expression, crs: FilterCrs = CRS84) -> set[int]:
+def matching(engine, grid: ImportReport, expression, crs: ServedCrs = CRS84_SERVED) -> set[int]:
     """The feature indexes a filter keeps, run in PostGIS."""
     sql = to_sql(expression, queryables("land_acquisition"), crs)
     with engine.connect() as connection:
         rows = connection.execute(
-            text(f"SELECT f.feature_index FROM layer_features f WHERE f.version_id = :v AND {sql.where}"),
+            text(f"SELECT f.feature_index FROM layer_features f WHERE f.version_id = :v AND {sql.sql}"),
             {"v": grid.version_id, **sql.parameters}).scalars()
         return set(rows)
 
@@ -115,20 +116,20 @@ def test_literals_in_other_crs_are_read_in_their_axis_order(engine, grid):
     expected = by_hand(lambda p, c: c.intersects(WINDOW))
     # EPSG:4326 and EPSG:4490 (CGCS2000) list latitude first.
     lat_first = "S_INTERSECTS(geometry, BBOX(24.473, 118.083, 24.478, 118.0895))"
-    assert matching(engine, grid, parse(lat_first), FilterCrs(4326, north_first=True)) == expected
-    assert matching(engine, grid, parse(lat_first), FilterCrs(4490, north_first=True)) == expected
+    assert matching(engine, grid, parse(lat_first), served_crs("EPSG:4326")) == expected
+    assert matching(engine, grid, parse(lat_first), served_crs("EPSG:4490")) == expected
     # EPSG:4548 (CGCS2000 / 3-degree Gauss-Krüger CM 117°E): northing, easting, in metres.
     to_gk = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True)
     (x0, x1), (y0, y1) = to_gk.transform([118.083, 118.0895], [24.473, 24.478])
     ring = ", ".join(f"{n} {e}" for e, n in [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
     gk = parse(f"S_INTERSECTS(geometry, POLYGON(({ring})))")
-    assert matching(engine, grid, gk, FilterCrs(4548, north_first=True)) == expected
+    assert matching(engine, grid, gk, served_crs("EPSG:4548")) == expected
 
 
 def test_values_are_bind_parameters_and_never_part_of_the_sql(engine, grid):
     sneaky = "acquisition_status = 'done''; DROP TABLE layers; --'"
     sql = to_sql(parse(sneaky), queryables("land_acquisition"))
-    assert "DROP" not in sql.where and "done" not in sql.where
+    assert "DROP" not in sql.sql and "done" not in sql.sql
     assert matching(engine, grid, parse(sneaky)) == set()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM layers")).scalar_one() > 0
