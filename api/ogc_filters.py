@@ -27,7 +27,10 @@ CONFORMANCE = [f"{FEATURES_3}/{name}" for name in (
 """Part 3 and CQL2 conformance classes the items of every collection implement."""
 
 FILTER_PARAMETERS = frozenset({"filter", "filter-lang", "filter-crs"})
-FILTER_LANGUAGES = ("cql2-text", "cql2-json")
+FILTER_LANGUAGES = {"cql2-text": "cql2-text", "cql2-json": "cql2-json", "cql-text": "cql2-text"}
+"""``filter-lang`` values and the encoding each is read in. ``cql-text`` is the name of Part 3's drafts, which
+GDAL's OAPIF driver (3.6 to 3.10 at least) still sends, and only to an API definition that lists it: what it
+writes (comparisons, LIKE, IS NULL, AND/OR/NOT on queryables) is CQL2 text, so it is read as such."""
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_REL = "http://www.opengis.net/def/rel/ogc/1.0/schema"
 JSON_SCHEMA = "application/schema+json"
@@ -90,9 +93,9 @@ def items_filter(kind: str, parameters: Mapping[str, str]) -> SqlFragment | None
     found = queryables(kind)
     parts = [_property_filter(kind, found[name].type, name, parameters[name], index)
              for index, name in enumerate(sorted(property_parameters(kind) & set(parameters)))]
-    language = parameters.get("filter-lang", "cql2-text")
-    if language not in FILTER_LANGUAGES:
-        raise _invalid(f"filter-lang {language!r} is not supported; use {' or '.join(FILTER_LANGUAGES)}",
+    language = FILTER_LANGUAGES.get(parameters.get("filter-lang", "cql2-text"))
+    if language is None:
+        raise _invalid(f"filter-lang {parameters['filter-lang']!r} is not supported; use cql2-text or cql2-json",
                        "filter-lang")
     crs = filter_crs(parameters.get("filter-crs"))  # checked without a filter too: a typo must not pass unseen
     if "filter" in parameters:
