@@ -45,6 +45,10 @@ PARAMETER_PREFIX = "cql2_"
 MAX_LITERAL_VERTICES = 10_000
 """The most vertices a geometry literal may have (a district boundary has a few thousand)."""
 
+MAX_NESTING = 100
+"""The deepest nesting of brackets a filter may have. cql2's text parser recurses per bracket and overflows
+its stack (the whole server process dies) at a few thousand, which fit in one URL; no real filter comes near."""
+
 _COMPARISONS = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _SPATIAL = {
     "s_intersects": "ST_Intersects", "s_within": "ST_Within", "s_contains": "ST_Contains",
@@ -79,10 +83,6 @@ class Queryable:
     sql: str
     srid: int = 4326
 
-    @property
-    def numeric(self) -> bool:
-        return self.type in (QueryableType.INTEGER, QueryableType.NUMBER)
-
 
 class FilterError(ValueError):
     """A filter that cannot be run: ``position`` (text: ``line:column``; JSON: a JSON Pointer) or
@@ -99,6 +99,7 @@ def parse(text: str, language: str = "cql2-text") -> dict[str, Any] | bool:
 
     Raises :class:`FilterError` with the line and column of a syntax error.
     """
+    _check_nesting(text)
     try:
         expression = cql2.parse_json(text) if language == "cql2-json" else cql2.parse_text(text)
     except (cql2.ParseError, ValueError) as error:
@@ -111,12 +112,39 @@ def parse(text: str, language: str = "cql2-text") -> dict[str, Any] | bool:
     return expression.to_json()
 
 
+def _check_nesting(text: str) -> None:
+    """Refuse brackets nested deeper than :data:`MAX_NESTING`, counted outside quoted text."""
+    depth, quote, escaped = 0, "", False
+    for offset, char in enumerate(text):
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, offset) + 1
+                column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+                raise FilterError(f"the filter nests brackets more than {MAX_NESTING} deep at line {line}, column "
+                                  f"{column}", position=f"{line}:{column}")
+        elif char in ")]}":
+            depth -= 1
+
+
 def to_sql(expression: Any, queryables: Mapping[str, Queryable], crs: ServedCrs = CRS84_SERVED,
            prefix: str = PARAMETER_PREFIX) -> SqlFragment:
     """The parameterised SQL of a CQL2-JSON expression over ``queryables``, geometry literals in ``crs``
     (the filter CRS); its bind parameters are named ``prefix`` and a number."""
     translator = _Translator(queryables, crs, prefix)
-    return SqlFragment(translator.predicate(expression, ""), translator.parameters)
+    try:
+        return SqlFragment(translator.predicate(expression, ""), translator.parameters)
+    except RecursionError:  # a chain of thousands of NOTs: no bracket, and still no real filter
+        raise FilterError("the filter is nested too deeply", position="/") from None
 
 
 @dataclass

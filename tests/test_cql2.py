@@ -164,3 +164,18 @@ def test_a_bad_filter_says_what_and_where(filter_text, language, position, named
     assert words in str(error)
     assert error.position == position
     assert error.property == named
+
+
+@pytest.mark.parametrize("filter_text", [
+    "(" * 5000 + "acquisition_status = 'done'" + ")" * 5000,  # crashed the whole process inside cql2's parser
+    "NOT " * 3000 + "acquisition_status = 'done'",
+])
+def test_a_filter_nested_absurdly_deep_is_refused_not_fatal(filter_text):
+    with pytest.raises(FilterError, match="nest"):
+        to_sql(parse(filter_text), queryables("land_acquisition"))
+
+
+def test_brackets_inside_quoted_text_do_not_count_as_nesting(engine, grid):
+    assert matching(engine, grid, parse("acquisition_status = '" + "(" * 500 + "'")) == set()
+    quoted = json.dumps({"op": "=", "args": [{"property": "acquisition_status"}, "\"" + "[" * 500]})
+    assert matching(engine, grid, parse(quoted, "cql2-json")) == set()
