@@ -179,3 +179,9 @@ def test_brackets_inside_quoted_text_do_not_count_as_nesting(engine, grid):
     assert matching(engine, grid, parse("acquisition_status = '" + "(" * 500 + "'")) == set()
     quoted = json.dumps({"op": "=", "args": [{"property": "acquisition_status"}, "\"" + "[" * 500]})
     assert matching(engine, grid, parse(quoted, "cql2-json")) == set()
+
+
+def test_the_literal_is_transformed_never_the_column():
+    sql = to_sql(parse("S_WITHIN(geometry, BBOX(24.47, 118.08, 24.48, 118.09))"), queryables("land_acquisition"),
+                 FilterCrs(4490, north_first=True)).where
+    assert sql == "ST_Within(f.geom, ST_Transform(ST_GeomFromWKB(CAST(:cql2_0 AS bytea), 4490), 4326))"
