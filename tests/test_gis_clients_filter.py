@@ -6,6 +6,9 @@ the whole layer. Every count is the one PostGIS gives."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 
 import pytest
 from owslib.ogcapi.features import Features
@@ -46,3 +49,22 @@ def test_owslib_reads_the_queryables_and_filters_on_the_server(live_server, engi
     assert found["numberMatched"] == postgis_count(
         engine, "f.properties ->> 'landuse_code' LIKE '07%' AND "
                 "ST_Intersects(f.geom, ST_MakeEnvelope(118.05, 24.42, 118.2, 24.56, 4326))") > 0
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="needs GDAL's ogrinfo (Debian gdal-bin)")
+@pytest.mark.parametrize(("where", "sql"), [
+    (f"landuse_code = '{RESIDENTIAL}'", f"f.properties ->> 'landuse_code' = '{RESIDENTIAL}'"),
+    ("landuse_code LIKE '07%' AND area_m2 > 20000",
+     "f.properties ->> 'landuse_code' LIKE '07%' AND f.area_m2 > 20000"),
+])
+def test_gdal_sends_the_where_clause_to_the_server(live_server, engine, land_use, where, sql):
+    run = subprocess.run(["ogrinfo", "-ro", "-so", "-al", "--config", "CPL_DEBUG", "ON", "-oo", "PAGE_SIZE=1000",
+                          f"OAPIF:{live_server}/ogc/collections/{land_use}", "-where", where],
+                         capture_output=True, text=True, timeout=120, check=True)
+    count = int(re.search(r"Feature Count: (\d+)", run.stdout).group(1))
+    assert count == postgis_count(engine, sql) > 0
+    fetched = re.findall(r"HTTP: Fetch\((\S+)\)", run.stderr)
+    items = [url for url in fetched if "/items" in url]
+    # The condition went to the server (as CQL2 text or property parameters), not 2,000 features to GDAL.
+    assert any("filter=" in url or "landuse_code=" in url for url in items), items
+    assert len(items) <= 3, items
