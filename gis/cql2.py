@@ -29,7 +29,8 @@ import orjson
 import shapely
 from shapely.validation import explain_validity
 
-from gis.crs import CRS84_SERVED, ServedCrs
+from gis.crs import CRS84_SERVED, ServedCrs, check_area_of_use, parse_crs
+from gis.errors import SpatialInputError
 from gis.sql import SqlFragment
 
 CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf"
@@ -275,6 +276,12 @@ class _Translator:
             literal = _geometry_literal(node, at, self.crs.northing_first)
         else:
             raise FilterError(f"expected a geometry at {at}, not {_describe(node)}", position=at)
+        try:  # PROJ cannot transform what lies far outside the CRS (a 500 from the database otherwise)
+            check_area_of_use(literal, parse_crs(self.crs.uri))
+        except SpatialInputError:
+            order = "northing/latitude first" if self.crs.northing_first else "easting/longitude first"
+            raise FilterError(f"the geometry at {at} lies outside the area of use of {self.crs.name} (filter-crs "
+                              f"{self.crs.uri}), whose coordinates are read {order}", position=at) from None
         wkb = self.bind(shapely.to_wkb(literal), "bytea")
         return f"ST_Transform(ST_GeomFromWKB({wkb}, {int(self.crs.srid)}), {int(column_srid)})"
 
