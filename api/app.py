@@ -8,6 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from api.boundary import BodyLimits
+from api.cors import ReadApiCors
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
     app.add_middleware(BodyLimits)
+    app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     # Outermost, so that every response, problems and 404s included, carries the security headers.
     app.add_middleware(SecurityHeaders)
 

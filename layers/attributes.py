@@ -180,6 +180,13 @@ class Attribute:
             return int(number) if number.is_integer() else _INVALID
         return value if isinstance(value, int | float) else number
 
+    def canonical(self, value: Any) -> Any:
+        """The canonical form of ``value``; ValueError naming the allowed values when it cannot be read."""
+        result = self.normalise(value)
+        if result is _INVALID:
+            raise ValueError(f"{self.name} = {value!r} is not allowed: {self.name} is {self.allowed()}")
+        return result
+
     def allowed(self) -> str:
         """The allowed values in words, for messages."""
         if self.type is AttributeType.CODE:

@@ -350,15 +350,18 @@ def parcels_feature_collection(connection: Connection, query: ParcelQuery) -> di
     return {"type": "FeatureCollection", "features": features}
 
 
-def parcel_records(connection: Connection, query: ParcelQuery) -> list[dict[str, Any]]:
-    """Every matching parcel's public properties (for tabular export), in :data:`PARCEL_FIELDS` order."""
+def parcel_records(connection: Connection, query: ParcelQuery) -> list[tuple[dict[str, Any], str, float, float]]:
+    """Every matching parcel (for tabular export): its public properties in :data:`PARCEL_FIELDS` order, its
+    geometry as WKT (WGS84 lon/lat, exterior rings counter-clockwise) and its centroid's lon and lat."""
     _check_export_size(connection, query)
     where, parameters = query.where()
     rows = connection.execute(
-        text(f"{_PARCELS_CTE} SELECT {PROPERTIES_SQL} FROM parcels p WHERE {where} ORDER BY {query.order_by()}"),
+        text(f"{_PARCELS_CTE} SELECT {PROPERTIES_SQL}, ST_AsText(ST_ForcePolygonCCW(p.geom), :decimals), "
+             "round(ST_X(ST_Centroid(p.geom))::numeric, :decimals), round(ST_Y(ST_Centroid(p.geom))::numeric, "
+             f":decimals) FROM parcels p WHERE {where} ORDER BY {query.order_by()}"),
         {**parameters, **_base_parameters()},
-    ).scalars()
-    return list(rows)
+    ).all()
+    return [(properties, wkt, float(lon), float(lat)) for properties, wkt, lon, lat in rows]
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,11 @@ PLAIN_WORDS["water_source_protection.tier_2_polluting"] = PLAIN_WORDS["water_sou
 PROJECT_SITE_WORDS = Text("与已规划项目的选址重叠：请向发改委咨询", "overlaps a planned project site: ask the NDRC")
 """Other projects are internal: the investor learns that a site overlaps, never which project."""
 
+CSV_GEOMETRY_COLUMNS = ("WKT", "centroid_lon", "centroid_lat")
+"""The parcel's geometry as WKT and its centroid (WGS84, EPSG:4326), named alike in both languages, so one
+recipe opens the file as a layer: GDAL reads a ``WKT`` column as geometry by itself, QGIS's delimited-text
+layer takes ``WKT`` as the geometry field or the centroid columns as X and Y."""
+
 _SEVERITY_ORDER = [Severity.BLOCKING.value, Severity.NEEDS_REVIEW.value]
 
 
@@ -249,7 +254,8 @@ def parcel_map_context(connection: Connection) -> dict[str, Any]:
 
 
 def parcels_csv(connection: Connection, query: ParcelQuery, language: str = "zh") -> bytes:
-    """Matching parcels as CSV for Excel: UTF-8 with BOM, headers and status words in ``language``.
+    """Matching parcels as CSV for Excel and GIS: UTF-8 with BOM, headers and status words in ``language``,
+    and the geometry in the last columns (:data:`CSV_GEOMETRY_COLUMNS`).
 
     Excel reads a BOM-less CSV in the system's ANSI code page and garbles Chinese; the BOM makes it read
     UTF-8. Cells that Excel would run as a formula (``=``, ``+``, ``-``, ``@``) are quoted with ``'``.
@@ -257,9 +263,10 @@ def parcels_csv(connection: Connection, query: ParcelQuery, language: str = "zh"
     records = parcel_records(connection, query)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([source.label.in_language(language) for source in PARCEL_FIELDS])
-    for record in records:
-        writer.writerow([_cell(source.name, record.get(source.name), language) for source in PARCEL_FIELDS])
+    writer.writerow([source.label.in_language(language) for source in PARCEL_FIELDS] + list(CSV_GEOMETRY_COLUMNS))
+    for record, wkt, lon, lat in records:
+        writer.writerow([_cell(source.name, record.get(source.name), language) for source in PARCEL_FIELDS]
+                        + [wkt, lon, lat])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

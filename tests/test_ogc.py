@@ -32,6 +32,11 @@ CONFORMANCE = {
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *(f"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/{name}"
+      for name in ("queryables", "queryables-query-parameters", "filter", "features-filter")),
+    *(f"http://www.opengis.net/spec/cql2/1.0/conf/{name}"
+      for name in ("cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators", "basic-spatial-functions",
+                   "basic-spatial-functions-plus", "spatial-functions")),
 }
 
 # A 5 × 4 grid of 500 m blocks on Xiamen island (WGS84); feature i is at column i % 5, row i // 5. The rings are
@@ -105,7 +110,8 @@ def test_the_landing_page_links_an_openapi_30_definition_that_declares_the_items
     definition = response.json()
     validate(definition)  # a valid OpenAPI 3.0 document, which GDAL and OWSLib read
     assert definition["openapi"].startswith("3.0.")
-    operation = definition["paths"]["/ogc/collections/{collection_id}/items"]["get"]
+    assert definition["servers"][0]["url"].endswith("/ogc")  # paths are relative to the API's root
+    operation = definition["paths"]["/collections/{collection_id}/items"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
     assert {"limit", "bbox", "bbox-crs", "crs", "datetime", "offset", "collection_id"} <= set(parameters)
     assert parameters["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 5000, "default": 1000}

@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import math
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -339,6 +341,39 @@ def test_csv_export_opens_in_excel_with_chinese_intact(client, world):
     header, first = (rows := list(csv.reader(io.StringIO(english))))[0], dict(zip(rows[0], rows[1], strict=True))
     assert header[:3] == ["parcel code", "district code", "district"]
     assert first["land acquisition"] == "done" and first["demolition"] == "not needed"
+
+
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="needs GDAL's ogrinfo (Debian gdal-bin)")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_csv_opens_in_gdal_as_a_polygon_layer_with_centroid_coordinates(client, world, tmp_path, lang):
+    response = client.get("/api/v1/parcels.csv", params={"bbox": TEST_BBOX, "sort": "parcel_code", "lang": lang})
+    path = tmp_path / "parcels.csv"
+    path.write_bytes(response.content)
+    geojson = client.get("/api/v1/parcels.geojson", params={"bbox": TEST_BBOX}).json()["features"]
+    by_code = {feature["properties"]["parcel_code"]: shapely.geometry.shape(feature["geometry"])
+               for feature in geojson}
+    code_header = "地块编号" if lang == "zh" else "parcel code"
+    # As GDAL (and so QGIS) reads the file: the WKT column as geometry, numbers typed as numbers.
+    run = subprocess.run(["ogrinfo", "-ro", "-al", "-q", "-nomd", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo",
+                          "KEEP_GEOM_COLUMNS=NO", "-oo", "AUTODETECT_TYPE=YES", str(path)],
+                         capture_output=True, text=True, check=True)
+    features: list[dict[str, Any]] = []
+    for line in map(str.strip, run.stdout.splitlines()):
+        if line.startswith("OGRFeature("):
+            features.append({})
+        elif features and line.startswith("MULTIPOLYGON"):
+            features[-1]["geometry"] = shapely.from_wkt(line)
+        elif features and " = " in line:
+            name, value = line.split(" = ", 1)
+            features[-1][name.rsplit(" (", 1)[0]] = value
+    assert len(features) == len(by_code) == 6
+    for feature in features:
+        expected = by_code[feature[code_header]]
+        assert feature["geometry"].equals_exact(expected, 1e-7)
+        assert "WKT" not in feature  # read as the geometry, not as text
+        lon, lat = float(feature["centroid_lon"]), float(feature["centroid_lat"])
+        assert shapely.Point(lon, lat).distance(expected.centroid) < 1e-6 and expected.contains(shapely.Point(lon, lat))
+    assert "centroid_lon (Real)" in run.stdout  # X/Y columns a point layer can be made of
 
 
 def test_exports_beyond_the_cap_are_refused_not_cut(client, world, monkeypatch):

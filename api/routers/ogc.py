@@ -25,12 +25,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from api import ogc_filters
 from api.boundary import BoundaryRoute
 from api.openapi30 import openapi_30
 from api.problems import ProblemError
 from gis.crs import CRS84_SERVED, SERVED_CRS, ServedCrs, UnservedCrsError, served_crs
+from layers.queryables import json_schema
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 from web import ogc_pages
+from web.i18n import preferred_language
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"], route_class=BoundaryRoute)
 
@@ -45,6 +48,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *ogc_filters.CONFORMANCE,
 ]
 DEFAULT_LIMIT = 1000
 """Features per page when no ``limit`` is given: two pages for a 2,000-feature layer."""
@@ -54,8 +58,9 @@ MAX_INTEGER = 2**62
 COMMON_PARAMETERS = frozenset({"f", "lang"})
 COLLECTION_PARAMETERS = COMMON_PARAMETERS | {"version"}
 ITEM_PARAMETERS = COLLECTION_PARAMETERS | {"crs"}
-ITEMS_PARAMETERS = ITEM_PARAMETERS | {"bbox", "bbox-crs", "limit", "offset", "datetime"}
-"""Every query parameter the items take; any other is refused with a 400."""
+ITEMS_PARAMETERS = ITEM_PARAMETERS | {"bbox", "bbox-crs", "limit", "offset", "datetime"} | ogc_filters.FILTER_PARAMETERS
+"""Every query parameter the items take besides the simple property filters of the collection's queryables
+(:func:`api.ogc_filters.property_parameters`); any other is refused with a 400."""
 
 _CRS_URIS = [crs.uri for crs in SERVED_CRS]
 _PARAMETER_DOCS: dict[str, dict[str, Any]] = {
@@ -80,6 +85,7 @@ _PARAMETER_DOCS: dict[str, dict[str, Any]] = {
     "datetime": {"description": "an RFC 3339 instant or interval (../end, start/..); planning features carry "
                                 "no time, so it does not filter",
                  "schema": {"type": "string"}},
+    **ogc_filters.FILTER_PARAMETER_DOCS,
 }
 
 
@@ -286,6 +292,12 @@ def api_definition(request: Request) -> Response:
     """The OGC API's definition as OpenAPI 3.0 (the clients of OGC API – Features read 3.0)."""
     _check_parameters(request, frozenset())
     document = openapi_30(request.app.openapi(), "/ogc", "One Blueprint (一张蓝图) OGC API – Features")
+    # Paths relative to the API's root (/ogc, the server URL), where OGC clients look them up: GDAL reads the
+    # parameters of /collections/<name>/items to learn which filters it may send to the server.
+    document["servers"] = [{"url": f"{_base(request)}/ogc"}]
+    document["paths"] = {path.removeprefix("/ogc") or "/": item for path, item in document["paths"].items()}
+    document["paths"].update(ogc_filters.collection_items_paths(document["paths"]["/collections/{collection_id}/items"],
+                                                                list_layers()))
     return JSONResponse(document, media_type=OPENAPI_30)
 
 
@@ -322,6 +334,8 @@ def _collection(layer: dict[str, Any], version: dict[str, Any], base: str,
             *links,
             _link(f"{href}/items{query}", "items", GEOJSON, f"features of {layer['name']}"),
             _link(f"{href}/items{query}{separator}f=html", "items", HTML, f"features of {layer['name']}"),
+            _link(f"{href}/queryables", ogc_filters.QUERYABLES_REL, ogc_filters.JSON_SCHEMA, "what filters may name"),
+            _link(f"{href}/schema", ogc_filters.SCHEMA_REL, ogc_filters.JSON_SCHEMA, "the features' properties"),
         ],
     }
     if version["extent"]:
@@ -368,7 +382,8 @@ def items(collection_id: str, request: Request) -> Response:
     A limit above the maximum is lowered to it, as the standard recommends.
     """
     params = request.query_params
-    _check_parameters(request, ITEMS_PARAMETERS)
+    layer = _layer(collection_id, request)
+    _check_parameters(request, ITEMS_PARAMETERS | ogc_filters.property_parameters(layer["kind"]))
     html = _wants_html(request)
     crs = _crs(request, "crs")
     limit = min(_parse_int("limit", params.get("limit"), DEFAULT_LIMIT, 1), MAX_PAGE_SIZE)
@@ -378,10 +393,9 @@ def items(collection_id: str, request: Request) -> Response:
     except ValueError as error:
         raise _bad("bbox", str(error)) from None
     _check_datetime(params.get("datetime"))
-    layer = _layer(collection_id, request)
     version = _version(layer, request)
-    page = features_geojson(layer["id"], bbox=bbox, crs=crs, limit=limit, offset=offset,
-                            version=version["version"])
+    page = features_geojson(layer["id"], bbox=bbox, crs=crs, limit=limit, offset=offset, version=version["version"],
+                            extra_where=ogc_filters.items_filter(layer["kind"], params))
     kept = {key: value for key, value in params.items() if key not in ("limit", "offset")}
 
     def page_href(page_offset: int) -> str:
@@ -419,3 +433,24 @@ def item(collection_id: str, feature_id: str, request: Request) -> Response:
         _link(collection_href, "collection", JSON, layer["name"]),
     ]}
     return _features_answer(request, html, "item", feature, layer, version, crs)
+
+
+def _schema(collection_id: str, request: Request, features: bool) -> Response:
+    _check_parameters(request, COMMON_PARAMETERS)
+    layer = _layer(collection_id, request)
+    href = f"{_base(request)}/ogc/collections/{layer['slug']}/{'schema' if features else 'queryables'}"
+    language = preferred_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+    body = json_schema(layer["kind"], schema_id=href, title=layer["name"], language=language, features=features)
+    return JSONResponse(body, media_type=ogc_filters.JSON_SCHEMA)
+
+
+@_get("/collections/{collection_id}/queryables", COMMON_PARAMETERS, ogc_filters.JSON_SCHEMA, moved=True)
+def queryables(collection_id: str, request: Request) -> Response:
+    """The properties a filter may name (Part 3), as JSON Schema, from the layer kind's attribute schema."""
+    return _schema(collection_id, request, features=False)
+
+
+@_get("/collections/{collection_id}/schema", COMMON_PARAMETERS, ogc_filters.JSON_SCHEMA, moved=True)
+def schema(collection_id: str, request: Request) -> Response:
+    """The properties of the collection's features, as JSON Schema."""
+    return _schema(collection_id, request, features=True)
