@@ -1,14 +1,16 @@
-"""The heavy lane: a screening of a large body runs in a worker process of the lowest CPU priority.
+"""The heavy lane: a screening of a large body runs in a worker process of low CPU priority.
 
 A site of 100,000 vertices is a 4 MB body. Parsing it, building its shapes and encoding its report of
 several MB are single calls into C (orjson, shapely) that hold the server process's GIL for up to half a
 second each, and its overlay keeps a PostgreSQL backend busy for a second or more: on a machine of two
 cores every simple screening beside it waited. So a body of :data:`~api.boundary.LARGE_BODY_BYTES` or more
-(a site of about 6,000 vertices or more) is screened whole in a worker process: parsed and checked as the
-input boundary does, validated, screened on a session whose backend runs at the lowest priority too
-(:func:`gis.db.lower_backend_priority`), its report encoded there. The server process only moves bytes. At
-most ``heavy_site_slots`` such screenings run at a time (the slots of :func:`projects.screening.heavy_slot`,
-shared with heavy screenings in the process); the workers start on the first large body.
+(a site of about 6,000 vertices or more) is screened whole in a worker process at ``BLUEPRINT_BACKGROUND_NICE``:
+parsed and checked as the input boundary does, validated, screened on a session whose backend runs at that
+priority too (:func:`gis.db.lower_backend_priority`), its report encoded there. The server process only
+moves bytes. At most ``heavy_site_slots`` such screenings run at a time (the slots of
+:func:`projects.screening.heavy_slot`, shared with heavy screenings in the process); the workers start on
+the first large body. On a machine kept busy by other work, the lane's low priority can stretch a heavy
+screening past its statement timeout: the caller is then told to retry (503).
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from api.auth import bearer_token, current_account
 from api.boundary import LARGE_BODY_BYTES, BoundaryRoute, _parsed_json, read_json_body
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
-from gis.db import LOW_PRIORITY_NICE, get_engine
+from gis.db import get_engine
+from gis.settings import database_settings
 from projects.accounts import Account
 from projects.screening import heavy_slot
 from projects.settings import screening_settings
@@ -47,7 +50,7 @@ def _start_worker() -> None:
     and ends when the server process does, even when it was killed (its pool could not stop it then)."""
     global _IN_WORKER
     _IN_WORKER = True
-    os.setpriority(os.PRIO_PROCESS, 0, LOW_PRIORITY_NICE)
+    os.setpriority(os.PRIO_PROCESS, 0, database_settings().background_nice)
     server = os.getppid()
 
     def end_with_server() -> None:
@@ -114,8 +117,8 @@ class HeavyLaneRoute(BoundaryRoute):
             if not (declared.isdigit() and int(declared) >= LARGE_BODY_BYTES):
                 return await handler(request)
             body = await read_json_body(request)
-            token = bearer_token(request, None, request.headers.get("authorization"))
-            caller = await run_in_threadpool(current_account, request, token)
+            caller = await current_account(request, await bearer_token(request, None,
+                                                                      request.headers.get("authorization")))
             content = await run_in_threadpool(_answer_in_lane, self.endpoint, body, caller)
             return Response(content, media_type=FastJSONResponse.media_type)
 

@@ -58,13 +58,8 @@ def normalise_url(url: str) -> str:
     return url
 
 
-LOW_PRIORITY_NICE = 10
-"""The nice value of work that must yield the CPU: a task at 0 gets about nine tenths of a core it shares
-with one at 10. Not 19 (about 1/70): on a busy machine that starved a big site past its statement timeout."""
-
-
-def lower_backend_priority(dbapi_connection: psycopg.Connection) -> bool:
-    """Give the session's PostgreSQL backend a low CPU priority (:data:`LOW_PRIORITY_NICE`), if it is ours.
+def lower_backend_priority(dbapi_connection: psycopg.Connection, nice: int) -> bool:
+    """Give the session's PostgreSQL backend the CPU priority ``nice`` (above 0: lower), if it is ours to set.
 
     Only for a server on this machine reached through its Unix socket, whose backend process is visible
     here as a ``postgres:`` process (the embedded cluster; or a local one run by this OS user or, when this
@@ -80,11 +75,11 @@ def lower_backend_priority(dbapi_connection: psycopg.Connection) -> bool:
     try:
         if not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"postgres:"):
             return False
-        os.setpriority(os.PRIO_PROCESS, pid, LOW_PRIORITY_NICE)
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
     except OSError:  # not ours (another user, another PID namespace), or gone
         return False
     with suppress(OSError):  # no autogroups in this kernel, or one changed less than 0.1 s ago (EAGAIN)
-        Path(f"/proc/{pid}/autogroup").write_text(str(LOW_PRIORITY_NICE))
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
     return True
 
 
@@ -96,8 +91,8 @@ BACKGROUND_APPLICATION = "one-blueprint background"
 def get_engine(url: str | None = None, *, background: bool = False) -> Engine:
     """One pooled engine per URL; every connection gets the configured statement timeout and generic plans.
 
-    A ``background`` engine's sessions run at the lowest CPU priority where that can be set
-    (:func:`lower_backend_priority`), for work that must not slow down what runs beside it.
+    A ``background`` engine's sessions run at the CPU priority ``BLUEPRINT_BACKGROUND_NICE`` where that can
+    be set (:func:`lower_backend_priority`), for work that must not slow down what runs beside it.
     """
     settings = database_settings()
     engine = create_engine(
@@ -122,8 +117,8 @@ def get_engine(url: str | None = None, *, background: bool = False) -> Engine:
         dbapi_connection.commit()
         # Every new session is checked, so no code path of the server can run with the owner's powers.
         refuse_privileged(dbapi_connection, allowed=settings.allow_privileged_role)
-        if background:
-            lower_backend_priority(dbapi_connection)
+        if background and settings.background_nice:
+            lower_backend_priority(dbapi_connection, settings.background_nice)
 
     return engine
 

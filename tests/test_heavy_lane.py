@@ -12,7 +12,8 @@ from shapely.geometry import Polygon, mapping
 from sqlalchemy import text
 
 from api.boundary import LARGE_BODY_BYTES
-from gis.db import BACKGROUND_APPLICATION, LOW_PRIORITY_NICE
+from gis.db import BACKGROUND_APPLICATION
+from gis.settings import database_settings
 from projects.screening import Screener, ScreeningRequest, report_for
 from projects.sites import prepare_site
 
@@ -92,4 +93,4 @@ def test_the_lanes_database_session_runs_at_low_priority(client, engine, loaded_
     assert backends, "the lane screened on a session of its own"
     if not all(os.path.exists(f"/proc/{pid}") for pid in backends):
         pytest.skip("the database server runs elsewhere: its priority is not the platform's to set")
-    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in backends} == {LOW_PRIORITY_NICE}
+    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in backends} == {database_settings().background_nice}
