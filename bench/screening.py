@@ -151,12 +151,19 @@ def served(url: str) -> Iterator[httpx.Client]:
         server.wait()
 
 
-def screen_over_http(client: httpx.Client, sites: list[dict]) -> list[float]:
-    """Seconds per ``POST /api/v1/screenings``, one after another."""
+def screen_over_http(client: httpx.Client, sites: list[dict], told_to_retry: list[float] | None = None
+                     ) -> list[float]:
+    """Seconds per ``POST /api/v1/screenings``, one after another.
+
+    With ``told_to_retry``, a 503 (a heavy site told to come back later) is kept there, not among the timings.
+    """
     timings = []
     for site in sites:
         started = time.perf_counter()
         response = client.post("/api/v1/screenings", json={**BODY, "site": site})
+        if told_to_retry is not None and response.status_code == 503:
+            told_to_retry.append(time.perf_counter() - started)
+            continue
         timings.append(time.perf_counter() - started)
         response.raise_for_status()
     return timings
@@ -289,7 +296,8 @@ def main() -> None:
     with served(url) as client:
         http = bench_http(client, measured)
         corridor_http = screen_over_http(client, [corridor] * args.big_runs)
-        big_http = screen_over_http(client, [big] * args.big_runs)
+        big_retried: list[float] = []
+        big_http = screen_over_http(client, [big] * args.big_runs, big_retried)
         alone, beside, answers = bench_beside(client, measured[: args.beside_sites], big, args.beside_rounds)
     sql = bench_sql(url, measured)
     memory = bench_geopandas(url, measured)
@@ -307,6 +315,8 @@ def main() -> None:
     for label, timings, goal in (("30 km × 60 m highway corridor", corridor_http, 10),
                                  ("99,000-vertex site", big_http, 150)):
         print(describe(f"HTTP {label}", timings))
+        if timings is big_http and big_retried:
+            print(f"  told to retry (503) {len(big_retried)} times, after {statistics.median(big_retried):.1f} s (p50)")
         print(f"  ratio to a simple site: p50 {statistics.median(timings) / http50:.1f}x, "
               f"p95 {percentile(timings, 95) / http95:.1f}x (goal p95 ≤ {goal}x)")
     print(describe("HTTP simple sites alone", alone) + f"   p99 {1000 * percentile(alone, 99):8.2f} ms")
