@@ -314,9 +314,12 @@ def main() -> None:
     print(f"HTTP p95 {1000 * http95:.1f} ms (goal < 100 ms)")
     for label, timings, goal in (("30 km × 60 m highway corridor", corridor_http, 10),
                                  ("99,000-vertex site", big_http, 150)):
-        print(describe(f"HTTP {label}", timings))
         if timings is big_http and big_retried:
-            print(f"  told to retry (503) {len(big_retried)} times, after {statistics.median(big_retried):.1f} s (p50)")
+            print(f"HTTP {label}: told to retry (503) {len(big_retried)} of {args.big_runs} times, after "
+                  f"{statistics.median(big_retried):.1f} s (p50)")
+        if not timings:
+            continue
+        print(describe(f"HTTP {label}", timings))
         print(f"  ratio to a simple site: p50 {statistics.median(timings) / http50:.1f}x, "
               f"p95 {percentile(timings, 95) / http95:.1f}x (goal p95 ≤ {goal}x)")
     print(describe("HTTP simple sites alone", alone) + f"   p99 {1000 * percentile(alone, 99):8.2f} ms")
