@@ -26,8 +26,10 @@ router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRou
 def post_screening(body: ScreeningIn, caller: Caller) -> FastJSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`.
 
-    Overlaps with other projects name the project only for officials (department, NDRC, admin). A large
-    site is screened in a worker process of its own (:mod:`api.heavy_lane`)."""
+    Overlaps with other projects name the project only for officials (department, NDRC, admin). A request
+    of 256 KB or more (a site of about 6,000 vertices or more) is screened at a lower priority, at most a
+    few at a time; when it waits too long or runs past its timeout it gets a 503 problem with `Retry-After`."""
+    # the large requests are answered by api.heavy_lane's worker process, which calls this function
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
