@@ -39,6 +39,10 @@ class DatabaseSettings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     statement_timeout_ms: int = 30_000
     pool_size: int = 8
+    background_nice: int = Field(default=10, ge=0, le=19)
+    """The nice value of work that must yield the CPU (heavy screenings): a task at 0 gets about nine tenths
+    of a core it shares with one at 10. Higher starves such work past its statement timeout sooner when the
+    machine is busy; 0 turns deprioritising off."""
 
 
 @lru_cache

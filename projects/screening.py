@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -186,11 +186,14 @@ def _land_use_severity(request: ScreeningRequest, properties: dict[str, Any]) ->
 
 
 class ScreeningBusyError(RuntimeError):
-    """Every slot for heavy screenings stayed taken while the site waited: the caller should retry later."""
+    """Every slot for heavy screenings stayed taken while the site waited: the caller should retry later.
 
-    def __init__(self, vertices: int, waited_s: float) -> None:
-        super().__init__(f"the site has {vertices:,} vertices, and other sites that large were being screened "
-                         f"for the {waited_s:g} s it waited; try again in a moment")
+    ``what`` says what makes the site heavy, e.g. "the site has 6,001 vertices".
+    """
+
+    def __init__(self, what: str, waited_s: float) -> None:
+        super().__init__(f"{what}, and other sites that large were being screened for the {waited_s:g} s it "
+                         "waited; try again in a moment")
 
 
 @lru_cache
@@ -199,18 +202,23 @@ def _heavy_slots(slots: int) -> threading.BoundedSemaphore:
 
 
 @contextmanager
-def heavy_site_slot(site: Site, settings: ScreeningSettings) -> Iterator[None]:
-    """Hold one of the process's ``heavy_site_slots`` while a heavy site is screened.
+def heavy_slot(settings: ScreeningSettings, what: str) -> Iterator[None]:
+    """Hold one of the process's ``heavy_site_slots`` while a heavy site (``what`` says why heavy) is screened.
 
     Raises :class:`ScreeningBusyError` when none frees up within ``heavy_site_wait_s`` seconds.
     """
     slots = _heavy_slots(settings.heavy_site_slots)
     if not slots.acquire(timeout=settings.heavy_site_wait_s):
-        raise ScreeningBusyError(site.vertex_count, settings.heavy_site_wait_s)
+        raise ScreeningBusyError(what, settings.heavy_site_wait_s)
     try:
         yield
     finally:
         slots.release()
+
+
+def heavy_site_slot(site: Site, settings: ScreeningSettings) -> AbstractContextManager[None]:
+    """:func:`heavy_slot` for a site of many vertices."""
+    return heavy_slot(settings, f"the site has {site.vertex_count:,} vertices")
 
 
 class Screener:

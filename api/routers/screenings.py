@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
+from api.heavy_lane import HeavyLaneRoute, lane_engine
 from api.problems import ProblemError, problem_responses
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
@@ -22,20 +23,27 @@ from projects.sites import prepare_site, site_from_file
 router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRoute)
 
 
-@router.post("/screenings", response_model=None)
 def post_screening(body: ScreeningIn, caller: Caller) -> FastJSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`.
 
-    Overlaps with other projects name the project only for officials (department, NDRC, admin)."""
+    Overlaps with other projects name the project only for officials (department, NDRC, admin). A request
+    of 256 KB or more (a site of about 6,000 vertices or more) is screened at a lower priority, at most a
+    few at a time; when it waits too long or runs past its timeout it gets a 503 problem with `Retry-After`."""
+    # the large requests are answered by api.heavy_lane's worker process, which calls this function
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
-    with get_engine().begin() if body.store else read_only(get_engine()) as connection:
+    engine = lane_engine()
+    with engine.begin() if body.store else read_only(engine) as connection:
         report = Screener(connection).screen(request)
         if body.store:
             store_screening(connection, report, actor=caller.label if caller else "public")
     # The report is plain JSON data already; skipping FastAPI's recursive encoder matters for big overlaps.
     return FastJSONResponse(report_for(caller, report.to_dict()))
+
+
+router.add_api_route("/screenings", post_screening, methods=["POST"], response_model=None,
+                     route_class_override=HeavyLaneRoute)
 
 
 @router.get("/screenings/{screening_id}")
