@@ -229,3 +229,34 @@ def render_tiles(
         raise
     return b"".join(parts)
 
+WEB_MERCATOR_QUAD = "WebMercatorQuad"
+WEB_MERCATOR_QUAD_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
+WEB_MERCATOR_HALF_WIDTH_M = EARTH_CIRCUMFERENCE_M / 2
+"""x (and y) of the grid's edges from its origin, metres (EPSG:3857)."""
+STANDARD_PIXEL_M = 0.00028
+"""The standardized rendering pixel of OGC tile matrix sets (0.28 mm), for scale denominators."""
+
+
+def web_mercator_quad() -> dict[str, object]:
+    """The WebMercatorQuad tile matrix set (OGC 17-083r4, Two Dimensional Tile Matrix Set 2.0, JSON): the grid
+    these tiles are cut on, zoom 0 to :data:`MAX_ZOOM`, tile matrix ``z`` with rows ``y`` (from the north) and
+    columns ``x``."""
+    matrices = []
+    for z in range(MAX_ZOOM + 1):
+        cell = EARTH_CIRCUMFERENCE_M / (SCREEN_TILE_PIXELS * 2**z)
+        matrices.append({
+            "id": str(z), "scaleDenominator": cell / STANDARD_PIXEL_M, "cellSize": cell, "cornerOfOrigin": "topLeft",
+            "pointOfOrigin": [-WEB_MERCATOR_HALF_WIDTH_M, WEB_MERCATOR_HALF_WIDTH_M],
+            "tileWidth": SCREEN_TILE_PIXELS, "tileHeight": SCREEN_TILE_PIXELS,
+            "matrixWidth": 2**z, "matrixHeight": 2**z,
+        })
+    return {
+        "id": WEB_MERCATOR_QUAD,
+        "title": "Google Maps Compatible for the World",
+        "uri": WEB_MERCATOR_QUAD_URI,
+        "crs": EPSG_3857,
+        "orderedAxes": ["X", "Y"],
+        "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+        "tileMatrices": matrices,
+    }
