@@ -109,6 +109,16 @@ class TileAddress:
         """Ground size of one screen pixel at the tile's centre, metres."""
         return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(self.centre_latitude)) / (SCREEN_TILE_PIXELS * 2**self.z)
 
+    def bounds_deg(self, margin: float = 0.0) -> tuple[float, float, float, float]:
+        """West, south, east, north of the tile in WGS84 degrees, widened by ``margin`` tile widths each side."""
+        n = 2**self.z
+
+        def latitude(row: float) -> float:
+            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+        return (360.0 * (self.x - margin) / n - 180, latitude(self.y + 1 + margin),
+                360.0 * (self.x + 1 + margin) / n - 180, latitude(self.y - margin))
+
     @property
     def pixel_size_deg(self) -> float:
         """Longitude span of one screen pixel, degrees (a latitude span is never larger at these latitudes)."""

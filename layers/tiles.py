@@ -25,13 +25,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, text
 
 from gis.db import get_engine
-from gis.tiles import TILE_FORMAT_REVISION, TileAddress, TileLayerQuery, TileSettings, render_tiles, tile_settings
+from gis.tiles import (
+    TILE_BUFFER,
+    TILE_EXTENT,
+    TILE_FORMAT_REVISION,
+    TileAddress,
+    TileLayerQuery,
+    TileSettings,
+    render_tiles,
+    tile_settings,
+)
 from layers.catalogue import LAYER_KINDS
-from layers.store import current_versions
 from layers.symbols import draw_rank
 
 NAMING_ATTRIBUTES: tuple[str, ...] = ("name", "landuse_code", "landuse_name")
@@ -51,6 +60,23 @@ class TileSource:
     kind: str
     version: int
     version_id: int
+    extent: tuple[float, float, float, float] | None = None
+    """West, south, east, north of the version's features (WGS84 degrees); None: not known."""
+
+    @classmethod
+    def of(cls, row: Any) -> TileSource:
+        """The source of a row of layer id, kind, version, version id and extent."""
+        extent = None if row.west is None else (row.west, row.south, row.east, row.north)
+        return cls(row.id, row.kind, row.version, row.version_id, extent)
+
+    def may_cover(self, address: TileAddress) -> bool:
+        """Whether the tile (with its buffer) reaches the version's extent: a tile beyond it is empty, and needs
+        no query."""
+        if self.extent is None:
+            return True
+        west, south, east, north = address.bounds_deg(TILE_BUFFER / TILE_EXTENT)
+        return not (east < self.extent[0] or west > self.extent[2] or north < self.extent[1]
+                    or south > self.extent[3])
 
     def etag(self, settings: TileSettings | None = None) -> str:
         """Strong ETag of every tile of this version (quoted, as HTTP sends it)."""
@@ -63,18 +89,26 @@ def _format(settings: TileSettings | None) -> str:
     return f"{TILE_FORMAT_REVISION}-{settings.max_features}-{settings.min_feature_pixels:g}-{settings.detail_zoom}"
 
 
+_SOURCE = (
+    "SELECT l.id, l.kind, v.version, v.id AS version_id, ST_XMin(v.extent) AS west, ST_YMin(v.extent) AS south, "
+    "ST_XMax(v.extent) AS east, ST_YMax(v.extent) AS north FROM layers l JOIN layer_versions v ON v.layer_id = l.id "
+)
 _BY_ID = text(
-    "SELECT l.id, l.kind, v.version, v.id AS version_id FROM layers l JOIN layer_versions v ON v.layer_id = l.id "
-    "WHERE l.id = :layer AND (CAST(:version AS integer) IS NULL OR v.version = :version) "
+    _SOURCE + "WHERE l.id = :layer AND (CAST(:version AS integer) IS NULL OR v.version = :version) "
     "ORDER BY v.version DESC LIMIT 1"
 )
 # A kind means its layer whose latest import is the newest; the version is then looked up in that layer.
 _BY_KIND = text(
-    "SELECT l.id, l.kind, v.version, v.id AS version_id FROM layers l JOIN layer_versions v ON v.layer_id = l.id "
-    "WHERE l.id = (SELECT v2.layer_id FROM layer_versions v2 JOIN layers l2 ON l2.id = v2.layer_id "
+    _SOURCE + "WHERE l.id = (SELECT v2.layer_id FROM layer_versions v2 JOIN layers l2 ON l2.id = v2.layer_id "
     "              WHERE l2.kind = :kind ORDER BY v2.id DESC LIMIT 1) "
     "AND (CAST(:version AS integer) IS NULL OR v.version = :version) ORDER BY v.version DESC LIMIT 1"
 )
+_CURRENT = text(
+    "SELECT DISTINCT ON (l.id) l.id, l.kind, v.version, v.id AS version_id, ST_XMin(v.extent) AS west, "
+    "ST_YMin(v.extent) AS south, ST_XMax(v.extent) AS east, ST_YMax(v.extent) AS north "
+    "FROM layers l JOIN layer_versions v ON v.layer_id = l.id ORDER BY l.id, v.version DESC"
+)
+"""Every stored layer's current version (its highest), as a tile source."""
 MAX_ID = 2**31 - 1
 """Layer ids and version numbers are PostgreSQL integers."""
 _pinned: dict[tuple[int, int], TileSource] = {}
@@ -106,7 +140,7 @@ def resolve_tile_source(layer: str, version: int | None = None, engine: Engine |
     if row is None:
         what = f"layer {layer}" if layer.isdigit() else f"layer of kind {layer}"
         raise TileLayerNotFoundError(f"There is no {what}" + (f" version {version}" if version else "") + ".")
-    source = TileSource(row.id, row.kind, row.version, row.version_id)
+    source = TileSource.of(row)
     if layer.isdigit() and version is not None:
         _pinned[source.layer_id, version] = source
     return source
@@ -192,9 +226,9 @@ def resolve_composite(layers: str | None, engine: Engine | None = None) -> Compo
         return known
     if not layers:
         with (engine or get_engine()).connect() as connection:
-            current = current_versions(connection)
-        sources = sorted((TileSource(layer.layer_id, layer.kind, layer.version, layer.version_id)
-                          for layer in current), key=lambda source: (draw_rank(source.kind), source.layer_id))
+            current = connection.execute(_CURRENT).all()
+        sources = sorted((TileSource.of(row) for row in current),
+                         key=lambda source: (draw_rank(source.kind), source.layer_id))
         return CompositeSource(tuple(sources), pinned=False)
     entries = _entries(layers)
     sources = [resolve_tile_source(layer, version, engine) for layer, version in entries]
@@ -312,13 +346,17 @@ def layer_tile(source: TileSource | CompositeSource, address: TileAddress, engin
         return cached
     detailed = address.z >= settings.detail_zoom
     if isinstance(source, CompositeSource):
-        queries = [TileLayerQuery(tuple(layer.version_id for layer in layers), kind,
-                                  tile_attributes(kind, detailed=detailed), tuple(layer.layer_id for layer in layers))
-                   for kind, layers in source.by_kind().items()]
+        queries = [TileLayerQuery(tuple(layer.version_id for layer in reaching), kind,
+                                  tile_attributes(kind, detailed=detailed), tuple(layer.layer_id for layer in reaching))
+                   for kind, layers in source.by_kind().items()
+                   if (reaching := [layer for layer in layers if layer.may_cover(address)])]
     else:
-        queries = [TileLayerQuery((source.version_id,), source.kind, tile_attributes(source.kind, detailed=detailed))]
-    with (engine or get_engine()).begin() as connection:
-        data = render_tiles(connection, queries, address, settings)
+        queries = ([TileLayerQuery((source.version_id,), source.kind, tile_attributes(source.kind, detailed=detailed))]
+                   if source.may_cover(address) else [])
+    data = b""
+    if queries:
+        with (engine or get_engine()).begin() as connection:
+            data = render_tiles(connection, queries, address, settings)
     tile = Tile.of(data)
     tile_cache.put((_cache_key(source), address), tile, settings.cache_mb * 1024 * 1024)
     return tile
