@@ -185,3 +185,12 @@ def test_the_composite_tilejson_lists_every_layer_with_the_bounds_of_them_all(cl
 def test_a_tilejson_of_no_layer_is_404(client):
     assert client.get("/tiles/999999.json").status_code == 404
     assert client.get("/tiles/composite.json", params={"layers": "no_such_kind"}).status_code == 404
+
+
+def test_what_the_public_may_not_see_stays_out_of_the_composite_tile(client, tmp_path, engine):
+    parcels = import_kind(tmp_path, engine, "investment_parcel", {"block": BLOCK},
+                          {"parcel_code": "XM-T-001", "acquisition_status": "done", "owner_phone": "13900000000"})
+    tile = decode(composite(client, *tile_of(*CENTRE, 15), str(parcels.layer_id)))
+    (parcel,) = tile["investment_parcel"]
+    assert parcel["properties"]["parcel_code"] == "XM-T-001"
+    assert "owner_phone" not in parcel["properties"] and "surveyor" not in parcel["properties"]  # not public fields
