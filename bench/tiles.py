@@ -147,7 +147,7 @@ def start(name: str, command: list[str], env: dict[str, str], url_template: str,
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine imports the app slowly
     while True:
         if process.poll() is not None:
             sys.exit(f"{name} did not start:\n{process.stderr.read().decode(errors='replace')[-2000:]}")
@@ -158,7 +158,7 @@ def start(name: str, command: list[str], env: dict[str, str], url_template: str,
             pass
         if time.monotonic() > deadline:
             process.terminate()
-            sys.exit(f"{name} did not answer within 60 s")
+            sys.exit(f"{name} did not answer within 180 s")
         time.sleep(0.2)
 
 

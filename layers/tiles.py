@@ -103,11 +103,7 @@ _BY_KIND = text(
     "              WHERE l2.kind = :kind ORDER BY v2.id DESC LIMIT 1) "
     "AND (CAST(:version AS integer) IS NULL OR v.version = :version) ORDER BY v.version DESC LIMIT 1"
 )
-_CURRENT = text(
-    "SELECT DISTINCT ON (l.id) l.id, l.kind, v.version, v.id AS version_id, ST_XMin(v.extent) AS west, "
-    "ST_YMin(v.extent) AS south, ST_XMax(v.extent) AS east, ST_YMax(v.extent) AS north "
-    "FROM layers l JOIN layer_versions v ON v.layer_id = l.id ORDER BY l.id, v.version DESC"
-)
+_CURRENT = text("SELECT DISTINCT ON (l.id) " + _SOURCE.removeprefix("SELECT ") + "ORDER BY l.id, v.version DESC")
 """Every stored layer's current version (its highest), as a tile source."""
 MAX_ID = 2**31 - 1
 """Layer ids and version numbers are PostgreSQL integers."""

@@ -12,8 +12,9 @@ import mapbox_vector_tile
 import pytest
 from shapely.geometry import mapping
 from sqlalchemy import Engine
-from test_tiles import BLOCK, MOVED_BLOCK, SMALL, tile_of
+from test_tiles import BLOCK, MOVED_BLOCK, SMALL, fresh_settings, tile_of  # noqa: F401  (fixture)
 
+from gis.tiles import tile_settings
 from layers.importer import ImportReport, import_layer
 
 CENTRE = (118.105, 24.485)  # in the block
@@ -194,3 +195,14 @@ def test_what_the_public_may_not_see_stays_out_of_the_composite_tile(client, tmp
     (parcel,) = tile["investment_parcel"]
     assert parcel["properties"]["parcel_code"] == "XM-T-001"
     assert "owner_phone" not in parcel["properties"] and "surveyor" not in parcel["properties"]  # not public fields
+
+
+def test_a_composite_tile_that_takes_too_long_is_cut_off_by_the_statement_timeout(
+        client, farmland, red_line, features_held, monkeypatch):
+    monkeypatch.setenv("BLUEPRINT_TILE_TIMEOUT_MS", "300")
+    tile_settings.cache_clear()
+    with features_held():  # a long write elsewhere (e.g. an import) holds the features table
+        response = composite(client, *tile_of(*CENTRE, 15), f"{farmland.layer_id},{red_line.layer_id}")
+    tile_settings.cache_clear()
+    assert response.status_code == 503
+    assert response.json()["type"] == "/problems/tile-timeout" and response.headers["retry-after"]
