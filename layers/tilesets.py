@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from gis.tiles import EPSG_3857, MAX_ZOOM, WEB_MERCATOR_QUAD, WEB_MERCATOR_QUAD_URI
+from layers.store import list_layers
 from layers.tilejson import NUMBER, layer_fields, names_and_bounds
-from layers.tiles import TileSource
+from layers.tiles import TileLayerNotFoundError, TileSource, resolve_tile_source
 
 MVT = "application/vnd.mapbox-vector-tile"
 JSON = "application/json"
@@ -35,6 +36,15 @@ CONFORMANCE: tuple[str, ...] = (
 """What is implemented: vector tiles (MVT) of each collection on WebMercatorQuad, its tilesets list and tileset
 metadata, and the tile matrix set definition (JSON); no dataset tilesets, no map tiles, no other tile matrix
 set."""
+
+
+def collection_source(collection_id: str) -> TileSource:
+    """The current version of a collection's layer, named as ``/ogc/collections`` names it (its slug, e.g.
+    ``land_use`` or ``land_use_12``), or by its layer id."""
+    layer = next((layer for layer in list_layers() if collection_id in (layer["slug"], str(layer["id"]))), None)
+    if layer is None:
+        raise TileLayerNotFoundError(f"There is no collection {collection_id!r}.")
+    return resolve_tile_source(str(layer["id"]))
 
 
 def _link(href: str, rel: str, media_type: str, title: str, **extra: Any) -> dict[str, Any]:

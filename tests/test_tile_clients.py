@@ -105,7 +105,7 @@ def test_a_collection_lists_its_vector_tileset_whose_metadata_leads_to_the_tiles
     assert swapped.status_code == 204  # z/x/y read as row x, column y: a tile far off Xiamen
 
 
-def test_collections_are_found_by_kind_slug_too_and_refusals_are_problems(client, farmland):  # noqa: F811
+def test_collections_are_found_by_their_name_too_and_refusals_are_problems(client, farmland):  # noqa: F811
     assert client.get("/ogc/collections/basic_farmland/tiles/WebMercatorQuad").status_code == 200
     for path, status in (("/ogc/collections/999999/tiles", 404),
                          (f"/ogc/collections/{farmland.layer_id}/tiles/WorldCRS84Quad", 404),

@@ -3,9 +3,10 @@
 ``/ogc/tileMatrixSets`` and ``/ogc/tileMatrixSets/WebMercatorQuad`` (the grid), ``/ogc/collections/{id}/tiles``
 (tilesets list), ``…/tiles/WebMercatorQuad`` (tileset metadata) and ``…/tiles/WebMercatorQuad/{tileMatrix}/
 {tileRow}/{tileCol}`` (a tile: zoom, row from the north, column — the XYZ ``z/y/x``), answered as
-``/tiles/{layer}/{z}/{x}/{y}.pbf`` is (ETag, gzip, 204 when empty, 304). A collection id is a layer id or a
-kind slug. Collections and the landing page link here through :func:`layers.tilesets.collection_tile_links`
-and :func:`layers.tilesets.landing_tile_links`; the conformance classes are :data:`layers.tilesets.CONFORMANCE`.
+``/tiles/{layer}/{z}/{x}/{y}.pbf`` is (ETag, gzip, 204 when empty, 304). A collection id is the collection's
+name in ``/ogc/collections`` (its slug) or its layer id. Collections and the landing page link here through
+:func:`layers.tilesets.collection_tile_links` and :func:`layers.tilesets.landing_tile_links`; the conformance
+classes are :data:`layers.tilesets.CONFORMANCE`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from api.boundary import BoundaryRoute
 from api.problems import ProblemError
 from api.routers.tiles import TILE_RESPONSES, resolved_source, tile_response
 from gis.tiles import WEB_MERCATOR_QUAD, InvalidTileError, TileAddress, web_mercator_quad
-from layers.tiles import resolve_tile_source
-from layers.tilesets import JSON, tileset, tilesets
+from layers.tilesets import JSON, collection_source, tileset, tilesets
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Tiles"], route_class=BoundaryRoute)
 
@@ -57,7 +57,7 @@ def tile_matrix_set(tile_matrix_set_id: str) -> JSONResponse:
 @router.get("/collections/{collection_id}/tiles", response_class=JSONResponse)
 async def collection_tilesets(collection_id: str, request: Request) -> JSONResponse:
     """The vector tilesets of a collection (one, on WebMercatorQuad)."""
-    source = await resolved_source(lambda: resolve_tile_source(collection_id))
+    source = await resolved_source(lambda: collection_source(collection_id))
     return JSONResponse(await run_in_threadpool(tilesets, source, _base(request), collection_id), media_type=JSON)
 
 
@@ -65,7 +65,7 @@ async def collection_tilesets(collection_id: str, request: Request) -> JSONRespo
 async def collection_tileset(collection_id: str, tile_matrix_set_id: str, request: Request) -> JSONResponse:
     """A collection's tileset metadata: the tile URL template, bounds, zooms and its MVT layer's properties."""
     _matrix_set(tile_matrix_set_id)
-    source = await resolved_source(lambda: resolve_tile_source(collection_id))
+    source = await resolved_source(lambda: collection_source(collection_id))
     return JSONResponse(await run_in_threadpool(tileset, source, _base(request), collection_id), media_type=JSON)
 
 
@@ -86,6 +86,6 @@ async def collection_tile(
         address = TileAddress(tile_matrix, tile_col, tile_row)
     except InvalidTileError as error:  # OGC API – Tiles: a tile outside the matrix set is not found
         raise ProblemError(404, "not-found", "Tile not found", str(error)) from None
-    source = await resolved_source(lambda: resolve_tile_source(collection_id))
+    source = await resolved_source(lambda: collection_source(collection_id))
     return await tile_response(source, address, pinned=False, headers={"X-Layer-Version": str(source.version)},
                                if_none_match=if_none_match, accept_encoding=accept_encoding)
