@@ -12,10 +12,12 @@ from api.cors import ReadApiCors
 from api.problems import install_problem_handlers
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
+from api.routers import ogc_tiles as ogc_tiles_router
 from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
+from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
@@ -42,7 +44,9 @@ def create_app() -> FastAPI:
     app.include_router(reports_router.router)
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
+    app.include_router(styles_router.router)
     app.include_router(ogc_router.router)
+    app.include_router(ogc_tiles_router.router)
     app.include_router(investment_page.router)
     install_pages(app)
     app.include_router(supervision_router.router)

@@ -26,6 +26,7 @@ VENDOR_DIRS: dict[str, str] = {
     "fontawesome": "@fortawesome/fontawesome-free",  # css/ and webfonts/ side by side, as its CSS expects
     "jquery": "jquery/dist",
     "swagger-ui": "swagger-ui-dist",  # the API documentation at /docs
+    "maplibre-gl": "maplibre-gl/dist",  # for GIS clients' pages and the tests of the MapLibre style
 }
 """URL name under /static/vendor/ -> directory under node_modules."""
 

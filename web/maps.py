@@ -1,11 +1,11 @@
 """folium maps of the pages: planning layers as vector tiles, an optional basemap, drawing, local assets.
 
 A page builds a :class:`folium.Map` with :func:`base_map`, adds the planning layers with
-:func:`add_planning_layers` (one Leaflet.VectorGrid layer per stored layer, reading
-``/tiles/{layer_id}/{z}/{x}/{y}.pbf?v={version}``, so no layer is ever inlined as GeoJSON, whatever its
-size), optionally :func:`add_draw`, then :func:`render_map` splits it into the head, body and script that
-the base template places. Everything the map loads comes from the app (:mod:`web.assets`). Map
-coordinates are WGS84 lon/lat shown in Web Mercator (EPSG:3857), as Leaflet does.
+:func:`add_planning_layers` (every layer in one composite vector tile per view tile, one Leaflet.VectorGrid
+reading ``/tiles/composite/{z}/{x}/{y}.pbf?layers={id}:{version},…``, each layer toggled on its own, so no
+layer is ever inlined as GeoJSON, whatever its size), optionally :func:`add_draw`, then :func:`render_map`
+splits it into the head, body and script that the base template places. Everything the map loads comes from
+the app (:mod:`web.assets`). Map coordinates are WGS84 lon/lat shown in Web Mercator (EPSG:3857), as Leaflet does.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from folium.plugins import Draw
 from folium.template import Template
 from markupsafe import Markup
 
+from layers.symbols import SHOWN_BY_DEFAULT, draw_rank
+from layers.tiles import MAX_COMPOSITE_LAYERS
 from web.assets import FOLIUM_RESOURCES
-from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, SITE_COLOUR, LegendEntry, layer_legend
+from web.legend import SITE_COLOUR, LegendEntry, layer_legend
 from web.settings import MapSettings, map_settings
 
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
@@ -35,27 +37,48 @@ class UnlocalisedAssetError(LookupError):
     """A folium element wants a script or stylesheet that has no local copy."""
 
 
-class VectorTileLayer(JSCSSMixin, Layer):
-    """One stored planning layer as Mapbox vector tiles (Leaflet.VectorGrid, canvas renderer).
-
-    The JavaScript ``Blueprint.vectorTiles`` (web/static/js/blueprint.js) styles features with the
-    symbols of :mod:`web.legend` by the layer's kind.
-    """
+class CompositeTiles(JSCSSMixin, Layer):
+    """Planning layers in one composite vector tile per view tile (Leaflet.VectorGrid, canvas renderer), kinds
+    drawn in the order of ``layers``; ``Blueprint.compositeTiles`` (web/static/js/blueprint.js) keeps the
+    tiles it decoded, so switching a layer on or off redraws them without asking the server again."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = Blueprint.vectorTiles({{ this.url|tojson }}, {{ this.kind|tojson }},
-                                                          {{ this.z_index|tojson }});
+        var {{ this.get_name() }} = Blueprint.compositeTiles({{ this.url|tojson }}, {{ this.z_index|tojson }});
         {% endmacro %}
         """
     )
     default_js = [("vector_grid", FOLIUM_RESOURCES["vector_grid"])]
 
-    def __init__(self, url: str, kind: str, z_index: int, name: str, show: bool) -> None:
+    def __init__(self, layers: list[dict[str, Any]], z_index: int) -> None:
+        super().__init__(name="planning tiles", overlay=True, control=False, show=True)
+        self._name = "CompositeTiles"
+        pinned = ",".join(f"{layer['id']}:{layer['current_version']}" for layer in layers)
+        # Pinned versions are cached for good; past the list's limit, every current layer (revalidated).
+        query = f"?layers={pinned}" if len(layers) <= MAX_COMPOSITE_LAYERS else ""
+        self.url = f"/tiles/composite/{{z}}/{{x}}/{{y}}.pbf{query}"
+        self.z_index = z_index
+
+
+class VectorTileLayer(Layer):
+    """One stored planning layer of a :class:`CompositeTiles`: a Leaflet layer that, on the map or off it,
+    shows or hides its features in its kind's MVT layer (``Blueprint.planningLayer``), styled with the
+    symbols of :mod:`layers.symbols` by the layer's kind."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = Blueprint.planningLayer({{ this.tiles }}, {{ this.layer_id|tojson }},
+                                                           {{ this.kind|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: CompositeTiles, layer_id: int, kind: str, name: str, show: bool) -> None:
         super().__init__(name=name, overlay=True, control=False, show=show)
         self._name = "VectorTileLayer"
-        self.url, self.kind, self.z_index = url, kind, z_index
+        self.tiles, self.layer_id, self.kind = tiles.get_name(), layer_id, kind
 
 
 class Basemap(Layer):
@@ -112,18 +135,19 @@ class MapLayer:
                 "variable": self.variable, "shown": self.shown}
 
 
-def _draw_rank(kind: str) -> int:
-    return DRAW_ORDER.index(kind) if kind in DRAW_ORDER else len(DRAW_ORDER)
-
-
 def add_planning_layers(fmap: folium.Map, layers: list[dict[str, Any]], language: str) -> list[MapLayer]:
-    """Add every stored layer (``layers.store.list_layers`` entries) as vector tiles of its current
-    version, in draw order; returns them as the legend lists them (top of the map first)."""
+    """Add every stored layer (``layers.store.list_layers`` entries) as vector tiles of its current version,
+    in draw order, all in one composite tile per view tile; returns them as the legend lists them (top of the
+    map first)."""
+    ordered = sorted(layers, key=lambda entry: (draw_rank(entry["kind"]), entry["id"]))
+    if not ordered:
+        return []
+    tiles = CompositeTiles(ordered, 10)
+    tiles.add_to(fmap)
     added = []
-    for layer in sorted(layers, key=lambda entry: (_draw_rank(entry["kind"]), entry["id"])):
+    for layer in ordered:
         shown = layer["kind"] in SHOWN_BY_DEFAULT
-        url = f"/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.pbf?v={layer['current_version']}"
-        element = VectorTileLayer(url, layer["kind"], 10 + _draw_rank(layer["kind"]), layer["name"], shown)
+        element = VectorTileLayer(tiles, layer["id"], layer["kind"], layer["name"], shown)
         element.add_to(fmap)
         added.append(MapLayer(layer["id"], layer["kind"], layer["name"], layer["current_version"],
                               layer["feature_count"], element.get_name(), shown,

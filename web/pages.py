@@ -14,8 +14,8 @@ Building another map page on this infrastructure (e.g. the investment map of the
 
 1. In a router of your own, build the map: ``fmap, layers = planning_map(language)`` gives every planning
    layer as vector tiles with its legend lines and toggle; or ``fmap = maps.base_map(extent)`` and
-   ``maps.add_planning_layers(fmap, some_layers, language)`` for a chosen few. Add your own folium elements
-   (e.g. ``folium.GeoJson`` for a small layer, or a ``maps.VectorTileLayer``).
+   ``maps.add_planning_layers(fmap, some_layers, language)`` for a chosen few (in one composite vector tile).
+   Add your own folium elements (e.g. ``folium.GeoJson`` for a small layer).
 2. Write a template that ``{% extends "base.html" %}`` and fills ``panel`` (the left column; include
    ``{% from "macros.html" import layer_panel, swatch %}`` and call ``layer_panel(layers, t)`` for the
    layer legend with toggles), optionally ``map_overlay`` (HTML over the map) and ``scripts`` (your page
