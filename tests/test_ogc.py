@@ -17,6 +17,7 @@ from shapely.geometry import Polygon, box, mapping, shape
 from sqlalchemy import text
 
 from gis.crs import served_crs
+from layers import tilesets
 from layers.importer import ImportReport, import_layer
 from layers.store import BBox, items_query, list_layers, resolve_version
 
@@ -37,6 +38,7 @@ CONFORMANCE = {
     *(f"http://www.opengis.net/spec/cql2/1.0/conf/{name}"
       for name in ("cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators", "basic-spatial-functions",
                    "basic-spatial-functions-plus", "spatial-functions")),
+    *tilesets.CONFORMANCE,  # OGC API – Tiles, served beside the features
 }
 
 # A 5 × 4 grid of 500 m blocks on Xiamen island (WGS84); feature i is at column i % 5, row i // 5. The rings are
@@ -141,6 +143,8 @@ def test_collections_are_named_by_layer_kind_with_their_crs_list_extent_and_item
     assert any(link["rel"] == "items" and link["type"] == "text/html" for link in mine["links"])
     assert get(client, local(rels(mine)["self"]["href"]), JSON)["id"] == grid_id
     assert get(client, local(items["href"]), GEOJSON)["numberMatched"] == 20
+    tiles = next(link for link in mine["links"] if link["rel"] == tilesets.TILESETS_VECTOR)
+    assert client.get(local(tiles["href"])).json()["tilesets"], "the collection leads to its vector tiles"
 
 
 def test_an_old_numeric_collection_id_is_redirected_to_its_name(client, grid, grid_id):

@@ -30,6 +30,7 @@ from api.boundary import BoundaryRoute
 from api.openapi30 import openapi_30
 from api.problems import ProblemError
 from gis.crs import CRS84_SERVED, SERVED_CRS, ServedCrs, UnservedCrsError, served_crs
+from layers import tilesets
 from layers.queryables import json_schema
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 from web import ogc_pages
@@ -49,6 +50,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     *ogc_filters.CONFORMANCE,
+    *tilesets.CONFORMANCE,
 ]
 DEFAULT_LIMIT = 1000
 """Features per page when no ``limit`` is given: two pages for a 2,000-feature layer."""
@@ -283,6 +285,7 @@ def landing_page(request: Request) -> Response:
             _link(f"{base}/docs", "service-doc", HTML, "the API documentation"),
             _link(f"{base}/ogc/conformance", "conformance", JSON, "conformance classes implemented"),
             _link(f"{base}/ogc/collections", "data", JSON, "the planning layers"),
+            *tilesets.landing_tile_links(base),
         ],
     })
 
@@ -336,6 +339,7 @@ def _collection(layer: dict[str, Any], version: dict[str, Any], base: str,
             _link(f"{href}/items{query}{separator}f=html", "items", HTML, f"features of {layer['name']}"),
             _link(f"{href}/queryables", ogc_filters.QUERYABLES_REL, ogc_filters.JSON_SCHEMA, "what filters may name"),
             _link(f"{href}/schema", ogc_filters.SCHEMA_REL, ogc_filters.JSON_SCHEMA, "the features' properties"),
+            *tilesets.collection_tile_links(base, layer["slug"]),
         ],
     }
     if version["extent"]:
