@@ -16,6 +16,7 @@ from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
+from api.routers import search as search_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     app.include_router(reports_router.router)
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
+    app.include_router(search_router.router)
     app.include_router(ogc_router.router)
     app.include_router(investment_page.router)
     install_pages(app)
