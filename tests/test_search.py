@@ -130,7 +130,7 @@ def test_unreadable_searches_are_problems_saying_what_to_type(client, loaded_sam
 
 
 def test_reading_positions_without_a_database():
-    assert read_position("思明区") is None and read_position("350203-ZS-0001") is None and read_position("350203") is None
+    assert all(read_position(text) is None for text in ("思明区", "350203-ZS-0001", "350203"))
     swapped = read_position("24.48, 118.09")
     assert (swapped.lon, swapped.lat, swapped.swapped) == (118.09, 24.48, True)
     assert read_position("40 80").lon == 80  # only 80°E, 40°N lies in China

@@ -49,7 +49,6 @@ from web import maps
 from web.assets import NODE_MODULES, PAGE_CSS, PAGE_JS, STATIC_DIR, STATIC_URL, VENDOR_DIRS, VENDOR_URL
 from web.i18n import labels, language_of
 from web.legend import proposal_legend, style_config
-from web.settings import map_settings
 from web.site_form import site_form_choices, site_form_config
 
 logger = logging.getLogger(__name__)
@@ -162,18 +161,18 @@ def render_page(
     The response is never cached without revalidation: it names the current layer versions.
     """
     parts = maps.render_map(fmap, getattr(request.state, "csp_nonce", ""))
-    settings = map_settings()
+    basemaps = [basemap.as_config() for basemap in maps.basemaps_of(fmap)]
     map_config = {
         "styles": style_config(),
         "map": parts.variable,
         "layers": [layer.as_config() for layer in layers],
-        "basemap": {"configured": bool(settings.basemap_url), "crs": settings.basemap_crs},
+        "basemaps": basemaps,
         "detailZoom": tile_settings().detail_zoom,
         **(config or {}),
     }
     return _render(request, template, page=page, language=language, title_key=title_key, config=map_config,
                    context={"map": parts, "layers": layers, "proposal_legend": proposal_legend(language),
-                            "basemap": settings, **(context or {})})
+                            "basemaps": basemaps, **(context or {})})
 
 
 def render_plain(
