@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 from data.samples.load import SAMPLES
 from gis.coordinates import AmbiguousPositionError, read_position
+from gis.errors import SpatialInputError
 
 SIMING_POINT = (118.0894, 24.4795)  # on 厦门岛, in 思明区
 _TO_GK = Transformer.from_crs("EPSG:4326", "EPSG:4548", always_xy=True)
@@ -138,3 +141,21 @@ def test_reading_positions_without_a_database():
     for text in ("10 20", "24.5N 30N", "590000 600000"):
         with pytest.raises(AmbiguousPositionError):
             read_position(text)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.one_of(
+    st.text(max_size=40),
+    st.builds(lambda crs, a, b, sep: f"{crs}{a}{sep}{b}",
+              st.sampled_from(["", "EPSG:4548 ", "EPSG:4326 ", "GCJ02 ", "EPSG:4527 ", "EPSG:4978 ", "EPSG:1 "]),
+              st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda v: f"{v:f}"),
+              st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda v: f"{v:f}"),
+              st.sampled_from([",", " ", "，", ";", "/"])),
+))
+def test_any_text_is_a_position_no_position_or_a_spatial_input_problem(text):
+    try:
+        position = read_position(text)
+    except SpatialInputError:
+        return
+    if position is not None:
+        assert -180 <= position.lon <= 180 and -90 <= position.lat <= 90
