@@ -67,11 +67,12 @@ def test_panel_search_and_popups_move_and_explain_the_map(open_tab, live_server,
     assert f"{'version' if english else '版本'} {land_use['version']}" in item.inner_text()
     assert land_use["importedAt"][:10] in item.inner_text()
 
-    # The toggle takes the layer off the map and back; the slider, worked from the keyboard, fades it.
+    # From the keyboard: the toggle takes the layer off the map and back, the slider fades it.
     has_layer = f"Blueprint.map().hasLayer(window['{land_use['variable']}'])"
-    page.uncheck(f"#layer-toggle-{land_use['id']}")
+    page.focus(f"#layer-toggle-{land_use['id']}")
+    page.keyboard.press("Space")
     assert page.evaluate(has_layer) is False
-    page.check(f"#layer-toggle-{land_use['id']}")
+    page.keyboard.press("Space")
     assert page.evaluate(has_layer) is True
     slider = page.locator(f"#layer-opacity-{land_use['id']}")
     slider.focus()
@@ -83,7 +84,8 @@ def test_panel_search_and_popups_move_and_explain_the_map(open_tab, live_server,
     # Zoom to a small layer: the map then shows that layer's extent.
     water = layer_of(tab, "water_source_protection")
     before = centre(tab)
-    page.click(f"[data-layer-zoom='{water['id']}']")
+    page.focus(f"[data-layer-zoom='{water['id']}']")
+    page.keyboard.press("Enter")
     lon, lat, zoom = centre(tab)
     assert inside(water["extent"], lon, lat) and zoom > before[2]
 
@@ -120,8 +122,38 @@ def test_panel_search_and_popups_move_and_explain_the_map(open_tab, live_server,
         assert "规划用地代码" in words and "图斑编号" in words and "所在区" in words
         assert "平方米" in words and "亩" in words and "公顷" in words
     assert "思明区" in words
+
+    # The other kinds' coded values in words, as the same popup writes them.
+    for kind, properties, expected in WORDED[language]:
+        html = page.evaluate("([kind, p]) => Blueprint.featureWords.describe({kind: kind, name: 'test'}, p)",
+                             [kind, properties])
+        for text in expected:
+            assert text in html, (kind, text, html)
     tab.screenshot(f"map-panel-{width}-{language}")
     assert tab.errors == []
+
+
+_FEATURES = [
+    ("flood_risk", {"risk_level": "high", "return_period_years": 20}),
+    ("land_acquisition", {"acquisition_status": "in_progress", "demolition_status": "not_needed",
+                          "acquisition_percent": 71, "area_m2": 6667}),
+    ("basic_farmland", {"grade": 6, "parcel_code": "350205-JBNT-000001"}),
+    ("water_source_protection", {"tier": 1}),
+    ("ecological_red_line", {"category": "水源涵养"}),
+]
+WORDED = {
+    "zh": [(kind, properties, words) for (kind, properties), words in zip(_FEATURES, [
+        ("风险等级", "高风险", "20年一遇"),
+        ("征地状态", "进行中", "拆迁状态", "无需拆迁", "71%", "6,667 平方米", "10 亩", "0.6667 公顷"),
+        ("耕地质量等别", "6等", "地块编号"), ("保护区级别", "一级保护区"), ("生态保护红线类型", "水源涵养"),
+    ], strict=True)],
+    "en": [(kind, properties, words) for (kind, properties), words in zip(_FEATURES, [
+        ("Risk level", "high", "20-year"),
+        ("Land acquisition", "in progress", "Demolition", "not needed", "71%", "6,667 m²", "10 mu", "0.6667 ha"),
+        ("Farmland quality grade", "grade 6", "Parcel code"), ("Protection tier", "tier 1 zone"),
+        ("Red-line type", "water conservation"),
+    ], strict=True)],
+}
 
 
 def test_the_basemap_switch_offers_the_configured_basemaps_only(tab, live_server, monkeypatch):
