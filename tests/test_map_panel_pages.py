@@ -10,7 +10,7 @@ import pytest
 
 from layers.catalogue import LAYER_KINDS
 from web.i18n import labels
-from web.legend import LAYER_GROUPS
+from web.layer_groups import LAYER_GROUPS
 from web.settings import map_settings
 
 

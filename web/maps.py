@@ -23,7 +23,8 @@ from folium.template import Template
 from markupsafe import Markup
 
 from web.assets import FOLIUM_RESOURCES
-from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, SITE_COLOUR, LegendEntry, group_rank, layer_group, layer_legend
+from web.layer_groups import group_rank, layer_group
+from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, SITE_COLOUR, LegendEntry, layer_legend
 from web.settings import BasemapSource, MapSettings, map_settings
 
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
