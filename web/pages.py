@@ -19,9 +19,9 @@ Building another map page on this infrastructure (e.g. the investment map of the
 2. Write a template that ``{% extends "base.html" %}`` and fills ``panel`` (the left column; include
    ``{% from "macros.html" import layer_panel, search_box, swatch %}`` and call ``layer_panel(layers, t,
    basemaps=basemaps)`` for the layer panel: groups, toggles, opacity, zoom-to-layer, legends and the basemap
-   switch, static/js/layer_panel.js; ``search_box(t)`` for the search, static/js/search.js), optionally ``map_overlay`` (HTML over the map) and ``scripts`` (your page
-   script from ``/static/js/``, which uses ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``,
-   ``style``, ``formatArea``…).
+   switch, static/js/layer_panel.js; ``search_box(t)`` for the search, static/js/search.js), optionally
+   ``map_overlay`` (HTML over the map) and ``scripts`` (your page script from ``/static/js/``, which uses
+   ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``, ``style``, ``formatArea``…).
 3. Return ``render_page(request, "your.html", page="investment", language=language, fmap=fmap,
    layers=layers, title_key="nav.investment", config={...})``. Extra labels go into
    :data:`web.i18n.LABELS`; extra colours into :mod:`web.legend`; any npm package into
