@@ -17,6 +17,7 @@ from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
+from api.routers import search as search_router
 from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
     app.include_router(styles_router.router)
+    app.include_router(search_router.router)
     app.include_router(ogc_router.router)
     app.include_router(ogc_tiles_router.router)
     app.include_router(investment_page.router)

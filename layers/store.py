@@ -273,3 +273,45 @@ _CURRENT_VERSIONS = text(
 def current_versions(connection: Any) -> list[CurrentVersion]:
     """The current version of every stored layer (the highest version number)."""
     return [CurrentVersion(*row) for row in connection.execute(_CURRENT_VERSIONS).all()]
+
+
+FEATURE_CODE_ATTRIBUTES: tuple[str, ...] = ("parcel_code", "zone_code", "redline_code", "line_code")
+"""The attributes that identify a feature to people: 地块编号 of farmland, acquisition and investment parcels,
+the land-use zone's 图斑编号, the red line's and the blue line's codes. A search finds features by them."""
+
+
+@dataclass(frozen=True)
+class FeatureMatch:
+    """A feature of a current layer version whose code matched: where it is (WGS84 bounds) and what it is."""
+
+    layer_id: int
+    layer_name: str
+    kind: str
+    version: int
+    feature_id: int
+    attribute: str
+    code: str
+    bbox: tuple[float, float, float, float]
+
+
+def find_features_by_code(connection: Any, code: str, limit: int) -> list[FeatureMatch]:
+    """Features of the current layer versions whose code (:data:`FEATURE_CODE_ATTRIBUTES`) starts with
+    ``code``, case aside; the exact match first. A code a kind keeps private (not among its public
+    attributes) is never searched."""
+    hidden = [",".join(slug for slug, kind in LAYER_KINDS.items()
+                       if kind.public_attributes is not None and key not in kind.public_attributes)
+              for key in FEATURE_CODE_ATTRIBUTES]
+    rows = connection.execute(
+        text(
+            f"WITH c AS ({_CURRENT_VERSIONS.text}) "
+            "SELECT c.layer_id, c.layer_name, c.kind, c.version, f.id, k.key, f.properties ->> k.key AS code, "
+            "ST_XMin(f.geom), ST_YMin(f.geom), ST_XMax(f.geom), ST_YMax(f.geom) "
+            "FROM c JOIN layer_features f ON f.version_id = c.version_id "
+            "CROSS JOIN unnest(CAST(:keys AS text[]), CAST(:hidden AS text[])) AS k(key, hidden) "
+            "WHERE starts_with(upper(f.properties ->> k.key), upper(:code)) "
+            "AND NOT c.kind = ANY(string_to_array(k.hidden, ',')) "
+            "ORDER BY upper(f.properties ->> k.key) = upper(:code) DESC, f.properties ->> k.key, f.id LIMIT :limit"
+        ),
+        {"keys": list(FEATURE_CODE_ATTRIBUTES), "hidden": hidden, "code": code, "limit": limit},
+    ).all()
+    return [FeatureMatch(*row[:7], bbox=tuple(row[7:])) for row in rows]

@@ -43,12 +43,16 @@ PAGE_CSS: tuple[str, ...] = (
     vendor("fontawesome", "css/all.min.css"),
     f"{STATIC_URL}/css/blueprint.css",
     f"{STATIC_URL}/css/desk.css",
+    f"{STATIC_URL}/css/layer_panel.css",
 )
 """Stylesheets of every page (the base template links them)."""
 
 PAGE_JS: tuple[str, ...] = (
     vendor("bootstrap", "js/bootstrap.bundle.min.js"),
     f"{STATIC_URL}/js/blueprint.js",
+    f"{STATIC_URL}/js/feature_words.js",
+    f"{STATIC_URL}/js/layer_panel.js",
+    f"{STATIC_URL}/js/search.js",
 )
 """Scripts of every page, loaded in the head after folium's (Leaflet first)."""
 

@@ -25,8 +25,9 @@ from markupsafe import Markup
 from layers.symbols import SHOWN_BY_DEFAULT, draw_rank
 from layers.tiles import MAX_COMPOSITE_LAYERS
 from web.assets import FOLIUM_RESOURCES
+from web.layer_groups import group_rank, layer_group
 from web.legend import SITE_COLOUR, LegendEntry, layer_legend
-from web.settings import MapSettings, map_settings
+from web.settings import BasemapSource, MapSettings, map_settings
 
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
 """South-west and north-east corners (lat, lon) the maps open on when no layer says better."""
@@ -82,8 +83,9 @@ class VectorTileLayer(Layer):
 
 
 class Basemap(Layer):
-    """The configured raster basemap; a GCJ-02 one goes through ``L.TileLayer.GCJ02``, which shifts it
-    onto WGS84 at the view centre (the offset varies by metres across a city view)."""
+    """A configured raster basemap; a GCJ-02 one goes through ``L.TileLayer.GCJ02``, which shifts it onto
+    WGS84 at the view centre (the offset varies by metres across a city view). Only the first is shown when
+    the map opens; the layer panel switches between them."""
 
     _template = Template(
         """
@@ -94,27 +96,35 @@ class Basemap(Layer):
         """
     )
 
-    def __init__(self, settings: MapSettings) -> None:
-        super().__init__(name="basemap", overlay=False, control=False, show=True)
+    def __init__(self, name: str | None, source: BasemapSource, show: bool) -> None:
+        super().__init__(name=name or "basemap", overlay=False, control=False, show=show)
         self._name = "Basemap"
-        self.url = settings.basemap_url
-        self.gcj02 = settings.basemap_crs == "GCJ02"
-        self.options = {"attribution": settings.basemap_attribution, "maxZoom": MAX_ZOOM,
-                        "maxNativeZoom": settings.basemap_max_zoom, "zIndex": 0}
+        self.label, self.url, self.crs = name, source.url, source.crs
+        self.gcj02 = source.crs == "GCJ02"
+        self.options = {"attribution": source.attribution, "maxZoom": MAX_ZOOM, "maxNativeZoom": source.max_zoom,
+                        "zIndex": 0}
+
+    def as_config(self) -> dict[str, Any]:
+        return {"name": self.label, "variable": self.get_name(), "crs": self.crs, "shown": self.show}
 
 
 def base_map(extent: list[float] | None = None, settings: MapSettings | None = None) -> folium.Map:
     """An empty map fitted to ``extent`` (west, south, east, north in WGS84 degrees; default Xiamen), with a
-    scale bar and the configured basemap, if any."""
+    scale bar and the configured basemaps, if any (the first one shown)."""
     settings = settings or map_settings()
     bounds = ((extent[1], extent[0]), (extent[3], extent[2])) if extent else XIAMEN_BOUNDS
     centre = ((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2)
     fmap = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True, max_zoom=MAX_ZOOM,
                       prefer_canvas=False, zoom_control=True)
     fmap.fit_bounds(bounds)
-    if settings.basemap_url:
-        Basemap(settings).add_to(fmap)
+    for index, (name, source) in enumerate(settings.configured_basemaps()):
+        Basemap(name, source, show=index == 0).add_to(fmap)
     return fmap
+
+
+def basemaps_of(fmap: folium.Map) -> list[Basemap]:
+    """The basemaps of a map made by :func:`base_map`, in the order the panel lists them."""
+    return [child for child in fmap._children.values() if isinstance(child, Basemap)]
 
 
 @dataclass(frozen=True)
@@ -129,16 +139,23 @@ class MapLayer:
     variable: str
     shown: bool
     legend: list[LegendEntry]
+    extent: list[float] | None = None  # west, south, east, north (WGS84 degrees) of the current version
+    imported_at: str | None = None  # when the current version was imported (ISO 8601)
+
+    @property
+    def group(self) -> str:
+        return layer_group(self.kind)
 
     def as_config(self) -> dict[str, Any]:
         return {"id": self.layer_id, "kind": self.kind, "name": self.name, "version": self.version,
-                "variable": self.variable, "shown": self.shown}
+                "variable": self.variable, "shown": self.shown, "extent": self.extent,
+                "importedAt": self.imported_at}
 
 
 def add_planning_layers(fmap: folium.Map, layers: list[dict[str, Any]], language: str) -> list[MapLayer]:
     """Add every stored layer (``layers.store.list_layers`` entries) as vector tiles of its current version,
-    in draw order, all in one composite tile per view tile; returns them as the legend lists them (top of the
-    map first)."""
+    in draw order, all in one composite tile per view tile; returns them as the layer panel lists them: by
+    group, top of the map first."""
     ordered = sorted(layers, key=lambda entry: (draw_rank(entry["kind"]), entry["id"]))
     if not ordered:
         return []
@@ -151,8 +168,9 @@ def add_planning_layers(fmap: folium.Map, layers: list[dict[str, Any]], language
         element.add_to(fmap)
         added.append(MapLayer(layer["id"], layer["kind"], layer["name"], layer["current_version"],
                               layer["feature_count"], element.get_name(), shown,
-                              layer_legend(layer["kind"], language)))
-    return added[::-1]
+                              layer_legend(layer["kind"], language), layer["extent"],
+                              layer["versions"][-1]["created_at"]))
+    return sorted(added[::-1], key=lambda layer: group_rank(layer.group))
 
 
 def add_draw(fmap: folium.Map, *, site: bool = False) -> Draw:

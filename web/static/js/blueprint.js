@@ -7,8 +7,9 @@
  *     who is logged in (session, from the page), problems in the page's language (problemText);
  *   - Leaflet.draw's toolbar labels in the page's language (L.drawLocal);
  *   - planning layers in one composite vector tile per view tile (compositeTiles), each shown or hidden on
- *     its own (planningLayer), styled from web/legend.py (style), the layer panel toggles, a loading status,
- *     and click-to-identify over every visible layer (waiting for tiles still on their way);
+ *     its own (planningLayer), styled from web/legend.py (style), a loading status, and click-to-identify
+ *     over every visible layer, waiting for tiles still on their way (the words: feature_words.js; the
+ *     layer panel: layer_panel.js);
  *   - proposal overlays (sites by screening result, conflict overlaps with popups);
  *   - the GCJ-02 basemap layer (L.tileLayer.gcj02), shifted onto WGS84 with the formula of gis/gcj02.py.
  * Coordinates are WGS84 lon/lat throughout (GeoJSON order), as the API serves them.
@@ -298,15 +299,6 @@
     return config.layers.map(function (entry) { return { entry: entry, layer: window[entry.variable] }; });
   }
 
-  function initLayerPanel() {
-    document.querySelectorAll('[data-layer-toggle]').forEach(function (box) {
-      box.addEventListener('change', function () {
-        var layer = window[box.getAttribute('data-layer-toggle')];
-        if (box.checked) { map().addLayer(layer); } else { map().removeLayer(layer); }
-      });
-    });
-  }
-
   /** Features of a planning layer under a point, from the tiles already drawn (no request). */
   function featuresAt(layer, latlng) {
     var grid = layer.grid;
@@ -330,23 +322,6 @@
     return hits;
   }
 
-  var HIDDEN_PROPERTIES = { area_m2: true, landuse_name_en: true, crs_note: true };
-
-  function describeFeature(entry, properties) {
-    var rows = Object.keys(properties).filter(function (key) { return !HIDDEN_PROPERTIES[key]; })
-      .slice(0, 8).map(function (key) {
-        return '<tr><th>' + escapeHtml(key) + '</th><td>' + escapeHtml(properties[key]) + '</td></tr>';
-      }).join('');
-    var landUse = properties.landuse_code
-      ? '<div class="identify-class"><span class="swatch" style="background:' +
-        escapeHtml(style(entry.kind, properties).fillColor) + '"></span>' +
-        escapeHtml(t('landuse.' + String(properties.landuse_code).slice(0, 2))) + '</div>' : '';
-    var area = properties.area_m2 !== undefined ? '<div class="identify-area">' + formatArea(properties.area_m2) + '</div>' : '';
-    return '<div class="identify-feature"><div class="identify-layer">' + escapeHtml(t('kind.' + entry.kind)) +
-      ' <small class="text-muted">' + escapeHtml(entry.name) + '</small></div>' + landUse + area +
-      '<table class="table table-sm identify-table">' + rows + '</table></div>';
-  }
-
   var drawing = false;
 
   function initIdentify() {
@@ -366,12 +341,12 @@
       var html = '';
       layerEntries().forEach(function (item) {
         featuresAt(item.layer, event.latlng).forEach(function (properties) {
-          html += describeFeature(item.entry, properties);
+          html += window.Blueprint.featureWords.describe(item.entry, properties);  // feature_words.js
         });
       });
       var summary = html && map().getZoom() < config.detailZoom ?
         '<div class="identify-hint">' + escapeHtml(t('identify.zoom_for_details', { zoom: config.detailZoom })) + '</div>' : '';
-      L.popup({ maxWidth: 360, maxHeight: 360, className: 'identify-popup' })
+      L.popup({ maxWidth: Math.min(360, map().getSize().x - 60), maxHeight: 360, className: 'identify-popup' })
         .setLatLng(event.latlng)
         .setContent('<div class="identify-title">' + escapeHtml(t('identify.title')) + '</div>' +
           (html || '<div class="text-muted">' + escapeHtml(t('identify.none')) + '</div>') + summary)
@@ -653,7 +628,6 @@
   ready(function () {
     initLogout();
     if (config.map && map()) {
-      initLayerPanel();
       initIdentify();
       if (config.drawControl && (config.page === 'map' || config.page === 'apply')) { addMeasureTool(); }
     }

@@ -7,6 +7,7 @@
   'use strict';
   var B = window.Blueprint;
   var proposals = L.featureGroup().addTo(B.map());
+  B.layerPanel.registerOverlay('proposals', proposals);  // its toggle in the panel's projects group
   var message = document.getElementById('proposals-message');
   var list = document.getElementById('proposal-list');
 
