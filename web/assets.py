@@ -48,6 +48,7 @@ PAGE_CSS: tuple[str, ...] = (
 PAGE_JS: tuple[str, ...] = (
     vendor("bootstrap", "js/bootstrap.bundle.min.js"),
     f"{STATIC_URL}/js/blueprint.js",
+    f"{STATIC_URL}/js/shell.js",
 )
 """Scripts of every page, loaded in the head after folium's (Leaflet first)."""
 
