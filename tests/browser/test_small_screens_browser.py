@@ -122,7 +122,7 @@ def test_the_ndrc_table_and_a_proposals_conflicts_open_with_the_keyboard(open_ta
     page.goto(f"{live_server}/ndrc?lang=en")
     log_in(tab, "ndrc", demo_secret("ndrc"))
     page.wait_for_selector("#ndrc-rows tr[data-proposal-id]")
-    page.evaluate("Blueprint.map().setZoom(9)")
+    page.evaluate("() => { Blueprint.map().setZoom(9); }")
     tab_to(page, "#ndrc-rows tr[data-proposal-id]")
     assert page.evaluate(FOCUS_RING)
     page.keyboard.press("Enter")
