@@ -61,6 +61,15 @@ def test_every_src_and_href_is_same_origin_and_served(client, loaded_samples, pa
     assert not re.search(r"https?://(?!testserver)", html.replace("http://www.w3.org", "")), "a URL off site"
 
 
+@pytest.mark.parametrize("path", ["/map", "/login", "/investment?lang=en", "/supervision", "/proposals/1/review"])
+def test_every_page_lets_a_phone_fit_it_to_its_width_and_zoom_it(client, loaded_samples, path):
+    """One viewport tag, the page's own: folium's (maximum-scale=1, user-scalable=no) would forbid pinch-zoom."""
+    tags = re.findall(r"<meta[^>]*name=\"viewport\"[^>]*>", page(client, path))
+    assert len(tags) == 1, tags
+    assert "width=device-width" in tags[0]
+    assert "maximum-scale" not in tags[0] and "user-scalable" not in tags[0]
+
+
 def test_stylesheets_load_their_fonts_and_images_from_the_app(client, loaded_samples):
     stylesheets = [url for tag, url in links_of(page(client, "/proposals/1/review"))
                    if tag == "link" and url.endswith(".css")]

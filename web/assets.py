@@ -53,6 +53,7 @@ PAGE_JS: tuple[str, ...] = (
     f"{STATIC_URL}/js/feature_words.js",
     f"{STATIC_URL}/js/layer_panel.js",
     f"{STATIC_URL}/js/search.js",
+    f"{STATIC_URL}/js/shell.js",
 )
 """Scripts of every page, loaded in the head after folium's (Leaflet first)."""
 

@@ -10,6 +10,7 @@ the app (:mod:`web.assets`). Map coordinates are WGS84 lon/lat shown in Web Merc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from web.settings import BasemapSource, MapSettings, map_settings
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
 """South-west and north-east corners (lat, lon) the maps open on when no layer says better."""
 MAX_ZOOM = 20
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 
 class UnlocalisedAssetError(LookupError):
@@ -242,7 +244,8 @@ def render_map(fmap: folium.Map, nonce: str = "") -> MapParts:
     root = fmap.get_root()
     localise_assets(root)
     root.render()
-    header = root.header.render()
+    # folium's viewport tag forbids pinch-zoom (maximum-scale=1, user-scalable=no); base.html has the page's own.
+    header = _FOLIUM_VIEWPORT.sub("", root.header.render())
     if nonce:
         header = header.replace("<script>", f'<script nonce="{nonce}">')
     return MapParts(fmap.get_name(), Markup(header), Markup(root.html.render()), Markup(root.script.render()))

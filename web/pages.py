@@ -21,7 +21,10 @@ Building another map page on this infrastructure (e.g. the investment map of the
    basemaps=basemaps)`` for the layer panel: groups, toggles, opacity, zoom-to-layer, legends and the basemap
    switch, static/js/layer_panel.js; ``search_box(t)`` for the search, static/js/search.js), optionally
    ``map_overlay`` (HTML over the map) and ``scripts`` (your page script from ``/static/js/``, which uses
-   ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``, ``style``, ``formatArea``…).
+   ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``, ``style``, ``formatArea``…; a list row that does
+   something on click is made with ``Blueprint.activatable(row, open)`` so that Tab reaches it and Enter opens
+   it). On a phone the panel is a bottom sheet under the map (``static/js/shell.js``);
+   ``tests/browser/test_pages_sweep.py`` lists every page: add yours there.
 3. Return ``render_page(request, "your.html", page="investment", language=language, fmap=fmap,
    layers=layers, title_key="nav.investment", config={...})``. Extra labels go into
    :data:`web.i18n.LABELS`; extra colours into :mod:`web.legend`; any npm package into
