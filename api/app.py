@@ -8,7 +8,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from api.boundary import BodyLimits
+from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
+from api.routers import health as health_router
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
 from api.routers import parcels as parcels_router
@@ -35,6 +37,7 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.include_router(health_router.router)
     app.include_router(layers_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
@@ -49,6 +52,7 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimits)
     # Outermost, so that every response, problems and 404s included, carries the security headers.
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

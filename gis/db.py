@@ -18,6 +18,7 @@ from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from gis.metrics import POOLS
 from gis.roles import refuse_privileged
 from gis.settings import database_settings
 
@@ -80,6 +81,7 @@ def get_engine(url: str | None = None) -> Engine:
         # Every new session is checked, so no code path of the server can run with the owner's powers.
         refuse_privileged(dbapi_connection, allowed=settings.allow_privileged_role)
 
+    POOLS.watch(engine)
     return engine
 
 

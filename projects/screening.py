@@ -28,6 +28,7 @@ from gis import audit
 from gis.area import AreaFigures, area_m2_sql
 from gis.db import statement_timeout
 from gis.errors import SpatialInputError
+from gis.metrics import SCREENING_LATENCY, timed
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
@@ -290,7 +291,8 @@ class Screener:
         statement timeout, :class:`gis.db.StatementTimeoutError`.
         """
         heavy = request.site.vertex_count > self.settings.heavy_site_vertices
-        with (heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
+        with (timed(SCREENING_LATENCY, site="heavy" if heavy else "simple"),
+              heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
               statement_timeout(self.connection, self.settings.statement_timeout_ms, "the screening")):
             return self._screen(request)
 

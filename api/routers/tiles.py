@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError
+from gis.metrics import TILE_LATENCY, timed
 from gis.tiles import InvalidTileError, TileAddress, TileTimeoutError
 from layers.tiles import (
     MAX_ID,
@@ -73,7 +74,11 @@ async def get_tile(
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     try:
-        tile = cached_tile(source, address) or await run_in_threadpool(layer_tile, source, address)
+        with timed(TILE_LATENCY, source="cache") as labels:
+            tile = cached_tile(source, address)
+            if tile is None:
+                labels["source"] = "database"
+                tile = await run_in_threadpool(layer_tile, source, address)
     except TileTimeoutError as error:
         raise ProblemError(503, "tile-timeout", "Tile took too long", str(error),
                            headers={"Retry-After": "5"}) from None
