@@ -83,6 +83,60 @@ def db_down() -> None:
     typer.echo("local PostGIS stopped")
 
 
+replica_app = typer.Typer(help="Streaming read replicas of the local cluster (BLUEPRINT_READ_URL).",
+                          no_args_is_help=True)
+db_app.add_typer(replica_app, name="replica")
+
+
+def _local_replica(name: str):  # noqa: ANN202 (gis.replica is imported only when asked for)
+    from gis.replica import LocalReplica
+    from gis.server import LocalPostgis
+    from gis.settings import database_settings
+
+    settings = database_settings()
+    if settings.database_url:
+        typer.echo("DATABASE_URL is set: make replicas of that server with its own tools, then set "
+                   "BLUEPRINT_READ_URL.", err=True)
+        raise typer.Exit(code=2)
+    return LocalReplica(LocalPostgis(settings.data_dir), name)
+
+
+@replica_app.command("up")
+def replica_up(name: Annotated[str, typer.Option(help="the replica's name")] = "replica-1") -> None:
+    """Copy the local cluster with pg_basebackup (first time), start the standby and print its URL."""
+    replica = _local_replica(name)
+    replica.primary.start()
+    replica.start()
+    typer.echo(replica.server_url())
+    typer.echo(f"read from it:  export BLUEPRINT_READ_URL='{replica.server_url()}'", err=True)
+
+
+@replica_app.command("down")
+def replica_down(
+    name: Annotated[str, typer.Option(help="the replica's name")] = "replica-1",
+    remove: Annotated[bool, typer.Option(help="also delete its copy of the data")] = False,
+) -> None:
+    """Stop the standby (reads fall back to the primary)."""
+    replica = _local_replica(name)
+    replica.remove() if remove else replica.stop()
+    typer.echo(f"replica {name} {'removed' if remove else 'stopped'}")
+
+
+@replica_app.command("status")
+def replica_status(name: Annotated[str, typer.Option(help="the replica's name")] = "replica-1") -> None:
+    """Whether the standby runs, and how far behind the primary it is (and every BLUEPRINT_READ_URL)."""
+    from gis.db import get_engine
+    from gis.replica import ReadRouter, read_settings
+
+    replica = _local_replica(name)
+    urls = ([replica.server_url()] if replica.status() else []) + read_settings().urls
+    states = ReadRouter(get_engine(), list(dict.fromkeys(urls)), read_settings()).status() if urls else []
+    typer.echo(f"local replica {name}: {'running' if replica.status() else 'not running'}")
+    for url, state in zip(dict.fromkeys(urls), states, strict=True):
+        lag = "-" if state["lag_s"] is None else f"{state['lag_s']} s"
+        typer.echo(f"  {url}: {'up' if state['up'] else 'down'}, lag {lag}")
+
+
 @db_app.command("url")
 def db_url() -> None:
     """Print the database URL in use (DATABASE_URL, or the local cluster's)."""
