@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.pool import QueuePool
 
-REGISTRY = CollectorRegistry(auto_describe=True)
+REGISTRY = CollectorRegistry()
 
 # Buckets from a cached tile (under a millisecond) to a heavy site near its statement timeout.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -79,3 +79,4 @@ class PoolCollector(Collector):
 
 POOLS = PoolCollector()
 REGISTRY.register(POOLS)
+

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gis.db import StatementTimeoutError, get_engine, read_only, statement_timeout
 from gis.migrate import alembic_config
+from gis.replica import read_router, read_settings
 
 READY_TIMEOUT_MS = 2_000
 
@@ -26,7 +27,8 @@ def readiness() -> dict[str, Any]:
     """The readiness checks, each ``{"ok": bool, ...}``, and ``ready`` when all hold.
 
     ``database``: a query answered within :data:`READY_TIMEOUT_MS`, with its round trip in ms;
-    ``migrations``: the database's revision equals :func:`migration_head`.
+    ``migrations``: the database's revision equals :func:`migration_head`. ``replicas`` (informative: reads
+    fall back to the primary) lists each ``BLUEPRINT_READ_URL`` replica's state and lag in seconds.
     """
     head = migration_head()
     checks: dict[str, dict[str, Any]] = {}
@@ -40,4 +42,7 @@ def readiness() -> dict[str, Any]:
     except (SQLAlchemyError, StatementTimeoutError) as error:
         checks["database"] = {"ok": False, "error": type(error).__name__}
         checks["migrations"] = {"ok": False, "current": None, "head": head}
-    return {"ready": all(check["ok"] for check in checks.values()), "checks": checks}
+    report: dict[str, Any] = {"ready": all(check["ok"] for check in checks.values()), "checks": checks}
+    if read_settings().urls:
+        report["replicas"] = read_router().status()
+    return report

@@ -16,15 +16,19 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import count
 
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gis.db import get_engine, normalise_url
+from gis.metrics import REGISTRY
 from gis.server import SUPERUSER, LocalPostgis, private_dir
 
 DEFAULT_REPLICA = "replica-1"
@@ -196,3 +200,22 @@ def read_router() -> ReadRouter:
     """The server's router over ``BLUEPRINT_READ_URL`` and the primary."""
     settings = read_settings()
     return ReadRouter(get_engine(), settings.urls, settings)
+
+
+class ReplicaCollector(Collector):
+    """Each read replica's lag behind the primary (seconds; absent while it is down) and whether it is up."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up = GaugeMetricFamily("blueprint_replica_up", "1 when the read replica answers as a standby.",
+                               labels=("replica",))
+        lag = GaugeMetricFamily("blueprint_replica_lag_seconds", "How far the read replica is behind the primary.",
+                                labels=("replica",))
+        if read_settings().urls:
+            for index, state in enumerate(read_router().status()):
+                up.add_metric((str(index),), 1.0 if state["up"] else 0.0)
+                if state["lag_s"] is not None:
+                    lag.add_metric((str(index),), float(state["lag_s"]))
+        yield from (up, lag)
+
+
+REGISTRY.register(ReplicaCollector())
