@@ -61,6 +61,24 @@ def serve(
     uvicorn.Server(uvicorn_config(host=host, port=port)).run()
 
 
+deploy_app = typer.Typer(help="Configuration for running the platform behind a load balancer.",
+                         no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
+
+
+@deploy_app.command("nginx")
+def deploy_nginx(
+    instance: Annotated[list[str], typer.Option(help="host:port of a `blueprint serve` (repeat for each)")],
+    listen: Annotated[str, typer.Option(help="port or address:port nginx listens on")] = "80",
+    cache_dir: Annotated[Path, typer.Option(help="where nginx caches pinned tiles")] = Path(
+        "/var/cache/nginx/one-blueprint"),
+) -> None:
+    """Print the nginx configuration (http context, e.g. /etc/nginx/conf.d/one-blueprint.conf)."""
+    from api.load_balancer import nginx_config
+
+    typer.echo(nginx_config(instance, listen, cache_dir), nl=False)
+
+
 @db_app.command("up")
 def db_up() -> None:
     """Start the local PostGIS cluster (unless DATABASE_URL is set) and print its URL."""
