@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from api.boundary import BodyLimits
 from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
-from api.read_routing import ReadYourWrites
+from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
 from api.routers import health as health_router
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
@@ -52,6 +52,7 @@ def create_app() -> FastAPI:
     app.include_router(supervision_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadYourWrites)
+    app.add_middleware(PublicReadsFromReplicas)
     # Outermost, so that every response, problems and 404s included, carries the security headers.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestMetrics)

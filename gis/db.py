@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import orjson
@@ -55,8 +56,34 @@ def normalise_url(url: str) -> str:
     return url
 
 
-@lru_cache
+_READS_FROM: ContextVar[Engine | None] = ContextVar("reads_from", default=None)
+
+
+@contextmanager
+def reads_from(engine: Engine) -> Iterator[None]:
+    """Within the block (and the threads it hands work to), :func:`get_engine` without a URL is ``engine``:
+    a read replica for a public read (see :mod:`gis.replica`), chosen once where the request comes in."""
+    token = _READS_FROM.set(engine)
+    try:
+        yield
+    finally:
+        _READS_FROM.reset(token)
+
+
 def get_engine(url: str | None = None) -> Engine:
+    """The engine of ``url``, else the one :func:`reads_from` chose for this request, else the platform's."""
+    if url is None and (chosen := _READS_FROM.get()) is not None:
+        return chosen
+    return _pooled_engine(url)
+
+
+def primary_engine() -> Engine:
+    """The platform's own engine (the primary), whatever :func:`reads_from` chose."""
+    return _pooled_engine(None)
+
+
+@lru_cache
+def _pooled_engine(url: str | None = None) -> Engine:
     """One pooled engine per URL; every connection gets the configured statement timeout and generic plans."""
     settings = database_settings()
     engine = create_engine(
@@ -83,6 +110,9 @@ def get_engine(url: str | None = None) -> Engine:
 
     POOLS.watch(engine)
     return engine
+
+
+get_engine.cache_clear = _pooled_engine.cache_clear  # type: ignore[attr-defined]  # settings changed: new engines
 
 
 def kept_properties_sql(row: str, keys: tuple[str, ...]) -> str:

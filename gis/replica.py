@@ -27,7 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from gis.db import get_engine, normalise_url
+from gis.db import normalise_url, primary_engine
 from gis.metrics import REGISTRY
 from gis.server import SUPERUSER, LocalPostgis, private_dir
 
@@ -127,7 +127,7 @@ _REPLICA_POSITION = text(
 def primary_wal_position(engine: Engine | None = None) -> int:
     """The primary's current WAL position in bytes: a read that must see every write committed so far waits
     for a replica that has replayed this far."""
-    with (engine or get_engine()).connect() as connection:
+    with (engine or primary_engine()).connect() as connection:
         return int(connection.execute(_PRIMARY_POSITION).scalar_one())
 
 
@@ -199,7 +199,7 @@ class ReadRouter:
 def read_router() -> ReadRouter:
     """The server's router over ``BLUEPRINT_READ_URL`` and the primary."""
     settings = read_settings()
-    return ReadRouter(get_engine(), settings.urls, settings)
+    return ReadRouter(primary_engine(), settings.urls, settings)
 
 
 class ReplicaCollector(Collector):

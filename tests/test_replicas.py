@@ -125,3 +125,71 @@ def test_a_second_primary_is_never_taken_for_a_replica(clusters):
     router = ReadRouter(create_engine(primary.server_url()), [primary.server_url()], ReadSettings(check_interval_s=0))
     assert router.engine_for() is router.primary
     assert router.status()[0]["up"] is False
+
+
+@pytest.fixture
+def platform_on_replicas(clusters, monkeypatch, tmp_path) -> Iterator[tuple[object, LocalReplica, str]]:
+    """The app over the primary's migrated database, reading from the replica; an admin's token."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from gis.db import get_engine
+    from gis.migrate import upgrade_database
+    from gis.replica import read_router, read_settings
+    from gis.settings import database_settings
+    from projects.accounts import Role, create_account, issue_token
+
+    primary, replica = clusters
+    upgrade_database(primary.url())
+    monkeypatch.setenv("DATABASE_URL", primary.server_url())
+    monkeypatch.setenv("BLUEPRINT_MIGRATION_URL", primary.url())
+    monkeypatch.setenv("BLUEPRINT_READ_URL", replica.server_url())
+    monkeypatch.setenv("BLUEPRINT_READ_MAX_LAG_S", "3600")
+    monkeypatch.setenv("BLUEPRINT_READ_CHECK_INTERVAL_S", "0")
+    caches = (database_settings, get_engine, read_settings, read_router)
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        with get_engine().begin() as connection:
+            create_account(connection, username="replica-admin", secret="replica-admin-secret", role=Role.ADMIN)
+            token = issue_token(connection, "replica-admin", "replica-admin-secret")
+        with TestClient(create_app()) as client:
+            yield client, replica, token
+    finally:
+        monkeypatch.undo()
+        for cache in caches:
+            cache.cache_clear()
+
+
+def _upload_flood_layer(client, token: str, tmp_path: Path, level: str):  # noqa: ANN001, ANN202
+    area = tmp_path / "flood.geojson"
+    area.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+                    f'{{"risk_level": "{level}"}}, "geometry": {{"type": "Polygon", "coordinates": '
+                    '[[[118.05, 24.44], [118.06, 24.44], [118.06, 24.45], [118.05, 24.45], [118.05, 24.44]]]}}]}')
+    with area.open("rb") as file:
+        return client.post("/api/v1/layers", headers={"Authorization": f"Bearer {token}"},
+                           data={"kind": "flood_risk", "name": "replica test flood"}, files={"file": file})
+
+
+def test_public_reads_come_from_the_replica_and_the_writer_reads_its_own_write(platform_on_replicas, tmp_path):
+    client, replica, token = platform_on_replicas
+
+    def versions(**headers: str) -> list[int]:
+        return [layer["current_version"] for layer in client.get("/api/v1/layers", headers=headers).json()]
+
+    first = _upload_flood_layer(client, token, tmp_path, "high")
+    assert first.status_code == 201, first.text
+    _until(lambda: versions() == [1])
+    _replay(replica, paused=True)
+    try:
+        second = _upload_flood_layer(client, token, tmp_path, "low")
+        assert second.status_code == 201 and int(second.headers["X-Blueprint-WAL"]) > 0
+        assert client.cookies.get("blueprint_wal") == second.headers["X-Blueprint-WAL"]
+        assert versions() == [2], "the writer's browser, its cookie saying where its write is"
+        client.cookies.clear()  # someone else
+        assert versions() == [1], "the public read came from the paused replica"
+        assert versions(**{"X-Blueprint-WAL": second.headers["X-Blueprint-WAL"]}) == [2], "the writer's own write"
+        assert versions(Authorization=f"Bearer {token}") == [2], "a logged-in caller reads the primary"
+    finally:
+        _replay(replica, paused=False)
+    _until(lambda: versions() == [2])

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import shapely
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError, problem_responses
+from api.read_routing import read_engine
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
 from api.uploads import save_upload
@@ -23,14 +24,16 @@ router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRou
 
 
 @router.post("/screenings", response_model=None)
-def post_screening(body: ScreeningIn, caller: Caller) -> FastJSONResponse:
+def post_screening(body: ScreeningIn, caller: Caller, request: Request) -> FastJSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`.
 
     Overlaps with other projects name the project only for officials (department, NDRC, admin)."""
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
-    with get_engine().begin() if body.store else read_only(get_engine()) as connection:
+    # An anonymous screening that keeps nothing reads what everyone reads: a current replica will do.
+    reads = read_engine(request) if caller is None else get_engine()
+    with get_engine().begin() if body.store else read_only(reads) as connection:
         report = Screener(connection).screen(request)
         if body.store:
             store_screening(connection, report, actor=caller.label if caller else "public")
