@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRou
 
 
 @router.post("/screenings", response_model=None)
-def post_screening(body: ScreeningIn, caller: Caller, request: Request) -> FastJSONResponse:
+def post_screening(body: ScreeningIn, caller: Caller, http: Request) -> FastJSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`.
 
     Overlaps with other projects name the project only for officials (department, NDRC, admin)."""
@@ -32,7 +32,7 @@ def post_screening(body: ScreeningIn, caller: Caller, request: Request) -> FastJ
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
     # An anonymous screening that keeps nothing reads what everyone reads: a current replica will do.
-    reads = read_engine(request) if caller is None else get_engine()
+    reads = read_engine(http) if caller is None else get_engine()
     with get_engine().begin() if body.store else read_only(reads) as connection:
         report = Screener(connection).screen(request)
         if body.store:
