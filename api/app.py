@@ -12,6 +12,7 @@ from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
 from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
 from api.routers import health as health_router
+from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
 from api.routers import parcels as parcels_router
@@ -40,6 +41,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.include_router(health_router.router)
     app.include_router(layers_router.router)
+    app.include_router(impacts_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)

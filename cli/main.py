@@ -194,6 +194,7 @@ def layers_import(
     name: Annotated[str | None, typer.Option(help="layer name (default: the file name)")] = None,
     repair: Annotated[bool, typer.Option(help="repair invalid polygons instead of refusing the import")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    impact: Annotated[bool, typer.Option(help="then compute what the new version changes (on Dask)")] = True,
 ) -> None:
     """Import a file as a new version of a planning layer."""
     from tqdm import tqdm
@@ -212,6 +213,8 @@ def layers_import(
             fail(error)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        if impact:  # kept for the work lists; the JSON printed is the import's
+            _analyse_impact(report.layer_id, report.version, None, workers=None, scheduler=None, quiet=True)
         return
     typer.echo(
         f"imported {report.feature_count} features into {report.layer_name!r} ({report.kind}) "
@@ -223,6 +226,55 @@ def layers_import(
     for change in report.normalised:
         typer.echo(f"  normalised {change.attribute} {change.value!r} -> {change.normalised!r} "
                    f"({change.count} features)")
+    if impact:
+        _analyse_impact(report.layer_id, report.version, None, workers=None, scheduler=None)
+
+
+def _analyse_impact(layer_id: int, version: int, against: int | None, *, workers: int | None,
+                    scheduler: str | None, as_json: bool = False, quiet: bool = False) -> None:
+    """Compute what a layer version changes on Dask, with a progress bar, keep it and print it."""
+    from tqdm import tqdm
+
+    from gis.db import get_engine
+    from projects.impact import ImpactError, compute_impact, plan_impact, store_impact
+
+    engine = get_engine()
+    try:
+        plan = plan_impact(engine, layer_id, version, against)
+    except ImpactError as error:
+        fail(error)
+    with tqdm(total=len(plan.jobs), unit=" sites", desc="what the new version changes", file=sys.stderr,
+              disable=None) as bar:
+        impact = compute_impact(engine, plan, workers=workers, scheduler=scheduler, progress=bar.update)
+    with engine.begin() as connection:
+        impact["id"] = store_impact(connection, impact, _operator())
+    if quiet:
+        return
+    if as_json:
+        typer.echo(json.dumps(impact, ensure_ascii=False, indent=2))
+        return
+    against_text = f"version {impact['against_version']}" if impact["against_version"] else "no earlier version"
+    typer.echo(f"impact report {impact['id']}: {impact['layer_name']!r} version {version} against {against_text}, "
+               f"{impact['sites_checked']} live proposals and coded projects checked, "
+               f"{len(impact['changes'])} changes")
+    for change in impact["changes"]:
+        typer.echo(f"  proposal {change['proposal_id']} ({change['project_code'] or change['state']}): "
+                   f"{change['rule_id']} {change['severity']} for {change['department']}: {change['change']} "
+                   f"{change['old_m2']:,.2f} -> {change['new_m2']:,.2f} m²")
+
+
+@layers_app.command("impact")
+def layers_impact(
+    layer: Annotated[int, typer.Argument(help="layer id (see `layers list`)")],
+    version: Annotated[int, typer.Option(help="the new version")],
+    against: Annotated[int | None, typer.Option(help="compare with this version (default: the one before)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Dask worker processes (default: one per core)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """What a layer version changes for every live proposal and coded project; kept as an impact report."""
+    _analyse_impact(layer, version, against, workers=workers, scheduler=scheduler, as_json=as_json)
 
 
 @layers_app.command("list")

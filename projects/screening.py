@@ -215,10 +215,13 @@ def heavy_site_slot(site: Site, settings: ScreeningSettings) -> Iterator[None]:
 class Screener:
     """Screens sites on one connection; the current layer versions are read once per screener."""
 
-    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None) -> None:
+    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
+                 versions: list[CurrentVersion] | None = None) -> None:
+        """``versions`` replaces the current layer versions, e.g. to screen against an earlier version of one
+        layer (what a new version changes, :mod:`projects.impact`)."""
         self.connection = connection
         self.settings = settings or screening_settings()
-        self.versions = current_versions(connection)
+        self.versions = current_versions(connection) if versions is None else versions
         self.by_version_id = {version.version_id: version for version in self.versions}
         self.versions_by_kind: dict[str, list[CurrentVersion]] = defaultdict(list)
         for version in self.versions:

@@ -6,17 +6,19 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError, problem_responses
 from api.uploads import save_upload
+from gis.db import get_engine
 from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 from projects.access import require_role
+from projects.impact import analyse_and_store
 
 router = APIRouter(prefix="/api/v1", tags=["layers"], route_class=BoundaryRoute)
 
@@ -72,6 +74,7 @@ UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 @router.post("/layers", status_code=201, responses=problem_responses(415))
 def post_layer(
     caller: Caller,
+    background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, or a zipped Shapefile")],
     kind: Annotated[str, Form(description="layer kind, e.g. ecological_red_line")],
     crs: Annotated[str | None, Form(description="CRS of the coordinates: EPSG:4490, EPSG:4548, GCJ02…")] = None,
@@ -82,5 +85,9 @@ def post_layer(
     admin = require_role(caller, action="uploading a planning layer")
     with tempfile.TemporaryDirectory(prefix="blueprint-upload-") as folder:
         path = save_upload(file, Path(folder), UPLOAD_SUFFIXES, "a .geojson, .gpkg, or a .zip holding a Shapefile")
-        return import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
-                            actor=admin.label, actor_id=admin.id).to_dict()
+        report = import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
+                              actor=admin.label, actor_id=admin.id)
+    # What the new version changes for live proposals and coded projects lands in the work lists shortly after.
+    background.add_task(analyse_and_store, get_engine(), report.layer_id, report.version,
+                        f"{admin.label} (layer import)", in_process=True)
+    return report.to_dict()
