@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from api.settings import ServerSettings
@@ -19,3 +20,17 @@ def nginx_config(instances: list[str], listen: str, cache_dir: Path) -> str:
     max_body = ServerSettings().max_upload_bytes + 1024 * 1024
     return (TEMPLATE.read_text().replace("@UPSTREAM_SERVERS@", servers).replace("@LISTEN@", listen)
             .replace("@CACHE_DIR@", str(cache_dir)).replace("@MAX_BODY@", str(max_body)))
+
+
+def standalone_nginx_conf(work_dir: Path, instances: list[str], listen: str) -> Path:
+    """A whole nginx.conf around :func:`nginx_config`, everything (pid, logs, temp files, cache) in
+    ``work_dir``: for running nginx as this user next to the instances (``nginx -p DIR -c FILE``)."""
+    temp_paths = [f"{kind}_temp_path {work_dir}/{kind};"
+                  for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")]
+    conf = work_dir / "nginx.conf"
+    conf.write_text("\n".join((
+        "daemon off;", "worker_processes 1;", f"pid {work_dir}/nginx.pid;", f"error_log {work_dir}/error.log warn;",
+        # As root nginx would hand its workers to "nobody", who cannot write the cache in work_dir.
+        "user root;" if os.geteuid() == 0 else "", "events { worker_connections 1024; }",
+        "http {", "access_log off;", *temp_paths, nginx_config(instances, listen, work_dir / "cache"), "}")))
+    return conf

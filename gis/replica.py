@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import count
 
+from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,8 @@ from gis.metrics import REGISTRY
 from gis.server import SUPERUSER, LocalPostgis, private_dir
 
 DEFAULT_REPLICA = "replica-1"
+ROUTED_READS = Counter("blueprint_routed_reads", "Public reads given a database, by which: replica or primary.",
+                       ("target",), registry=REGISTRY)
 
 
 class ReadSettings(BaseSettings):
@@ -155,7 +158,9 @@ class ReadRouter:
             self._refresh(force=True)  # the write may have been replayed since the last look
             eligible = [index for index, state in enumerate(self.states) if self._usable(state, after_position)]
         if not eligible:
+            ROUTED_READS.labels("primary").inc()
             return self.primary
+        ROUTED_READS.labels("replica").inc()
         return self.replicas[eligible[next(self._turn) % len(eligible)]]
 
     def _usable(self, state: ReplicaState, after_position: int | None) -> bool:

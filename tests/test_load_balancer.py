@@ -22,7 +22,7 @@ from shapely.geometry import box, mapping
 from test_fresh_approval import applicant_account, coded, create, spots  # noqa: F401 (a fixture)
 from test_proposals import open_review
 
-from api.load_balancer import nginx_config
+from api.load_balancer import standalone_nginx_conf
 from layers.importer import import_layer
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -58,13 +58,8 @@ def balanced(loaded_samples, tmp_path_factory) -> Iterator[dict]:
                                   stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
                  for port in ports]
     listen = _free_port()
-    (work / "nginx.conf").write_text("\n".join((
-        "daemon off;", "worker_processes 1;", f"pid {work}/nginx.pid;", f"error_log {work}/error.log warn;",
-        "user root;" if os.geteuid() == 0 else "", "events { worker_connections 256; }",
-        "http {", "access_log off;", *(f"{kind}_temp_path {work}/{kind};" for kind in
-                                      ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
-        nginx_config([f"127.0.0.1:{port}" for port in ports], f"127.0.0.1:{listen}", work / "cache"), "}")))
-    nginx = subprocess.Popen([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")],
+    conf = standalone_nginx_conf(work, [f"127.0.0.1:{port}" for port in ports], f"127.0.0.1:{listen}")
+    nginx = subprocess.Popen([NGINX, "-p", str(work), "-c", str(conf)],
                              stderr=subprocess.PIPE, text=True)
     try:
         urls = [f"http://127.0.0.1:{port}" for port in ports]
