@@ -101,7 +101,7 @@ class Mix:
         with httpx.Client(base_url=base_url, timeout=60) as client:
             layers = client.get("/api/v1/layers").json()
             self.parcels = [parcel["parcel_code"] for parcel in
-                            client.get("/api/v1/parcels", params={"limit": 200}).json()["parcels"]]
+                            client.get("/api/v1/parcels", params={"page_size": 200}).json()["parcels"]]
         self.tile_urls = [f"/tiles/{layer['id']}/{z}/{x}/{y}.pbf?v={layer['current_version']}"
                           for layer in layers if layer["kind"] != "investment_parcel"
                           for zoom in (14, 15) for z, x, y in tiles_over(ISLAND, zoom)]
