@@ -138,3 +138,11 @@ def test_on_dask_workers_the_result_is_the_single_process_result_even_when_a_wor
     key = lambda change: (change["proposal_id"], change["rule_id"])  # noqa: E731
     assert sorted(on_dask["changes"], key=key) == sorted(alone["changes"], key=key)
     assert on_dask["summary"] == alone["summary"]
+
+
+def test_an_impact_report_is_history(revised, engine, owner_engine):
+    impact_id = analyse_and_store(engine, revised["layer_id"], 2, "test", in_process=True)
+    for who in (engine, owner_engine):
+        with pytest.raises(Exception, match="append-only|permission denied"), who.begin() as connection:
+            connection.execute(text("UPDATE layer_impact_changes SET new_m2 = 0 WHERE impact_id = :i"),
+                               {"i": impact_id})

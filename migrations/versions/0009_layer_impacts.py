@@ -2,7 +2,7 @@
 
 One report per analysis and one row per change (a conflict that appeared, disappeared, changed area, or a
 site the new version leaves unscreenable), with the department it concerns. Both are history: the server
-may read and add, never change or delete.
+may read and add, never change or delete (grants), and no role may change or delete a row (triggers).
 
 Revision ID: 0009
 Revises: 0008
@@ -52,6 +52,13 @@ def upgrade() -> None:
     op.create_index("ix_layer_impact_changes_impact", "layer_impact_changes", ["impact_id", "department"])
     for table in ("layer_impacts", "layer_impact_changes"):
         op.execute(f"GRANT SELECT, INSERT ON {table} TO {GROUP}")
+        # History for every role, the owner's too (refuse_history_change is 0005's).
+        op.execute(f"""
+            CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION refuse_history_change();
+            CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+                FOR EACH STATEMENT EXECUTE FUNCTION refuse_history_change();
+            """)
     op.execute(f"GRANT USAGE, SELECT ON SEQUENCE layer_impacts_id_seq, layer_impact_changes_id_seq TO {GROUP}")
 
 
