@@ -290,6 +290,50 @@ def layers_list() -> None:
         )
 
 
+rules_app = typer.Typer(help="The conflict rules as versioned data (rules file, TOML).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("load")
+def rules_load(file: Annotated[Path, typer.Argument(help="a rules file (see layers/rules.toml)")]) -> None:
+    """Check a rules file and keep it as the next rule set version, in force for every screening from now."""
+    from gis.db import get_engine
+    from layers.rule_set import RuleSetError, store_rule_set
+
+    try:
+        with get_engine().begin() as connection:
+            stored = store_rule_set(connection, file.read_text(encoding="utf-8"), _operator())
+    except (RuleSetError, OSError, UnicodeDecodeError) as error:
+        fail(error)
+    typer.echo(f"rule set version {stored.version} in force ({len(stored.rules)} rules, {stored.digest[:12]})")
+
+
+@rules_app.command("export")
+def rules_export(version: Annotated[int | None, typer.Option(help="a stored version (default: in force)")] = None
+                 ) -> None:
+    """Print a rule set's rules file: edit it and load it as the next version."""
+    from gis.db import get_engine
+    from layers.rule_set import rule_set_in_force, rule_set_version
+
+    with get_engine().connect() as connection:
+        try:
+            rules = rule_set_version(connection, version) if version else rule_set_in_force(connection)
+        except LookupError as error:
+            fail(error)
+    typer.echo(rules.source, nl=False)
+
+
+@rules_app.command("history")
+def rules_history() -> None:
+    """Every rule set version, newest (in force) first."""
+    from gis.db import get_engine
+    from layers.rule_set import rule_set_history
+
+    with get_engine().connect() as connection:
+        for entry in rule_set_history(connection):
+            typer.echo(f"version {entry['version']}  {entry['loaded_at']}  {entry['digest'][:12]}  {entry['actor']}")
+
+
 @app.command()
 def screen(
     site_file: Annotated[Path, typer.Argument(help="GeoJSON file holding the site (Polygon or MultiPolygon)")],

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from api.auth import Caller
@@ -16,6 +17,7 @@ from api.uploads import save_upload
 from gis.db import get_engine
 from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
+from layers.rule_set import rule_as_dict, rule_set_as_dict, rule_set_history, rule_set_in_force, rule_set_version
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 from projects.access import require_role
 from projects.impact import analyse_and_store
@@ -25,19 +27,41 @@ router = APIRouter(prefix="/api/v1", tags=["layers"], route_class=BoundaryRoute)
 
 @router.get("/layer-kinds")
 def get_layer_kinds() -> list[dict[str, Any]]:
-    """The layer kinds of the catalogue: responsible department, conflict rules, and the attributes the rules
-    read with their types and allowed values (what an import checks)."""
+    """The layer kinds of the catalogue: responsible department, the conflict rules in force (with the rule
+    set's version), and the attributes the rules read with their types and allowed values (what an import
+    checks)."""
+    with get_engine().connect() as connection:
+        rules = rule_set_in_force(connection)
     return [
         {
             "kind": kind.slug,
             "name": {"zh": kind.name.zh, "en": kind.name.en},
             "department": kind.department.value,
             "colour": kind.colour,
-            "rules": [rule.rule_id for rule in kind.rules],
+            "rule_set_version": rules.version,
+            "rules": [rule_as_dict(rule) for rule in rules.for_kind(kind.slug)],
             "attributes": [attribute.as_dict() for attribute in kind.attributes],
         }
         for kind in LAYER_KINDS.values()
     ]
+
+
+@router.get("/rule-sets")
+def get_rule_sets() -> list[dict[str, Any]]:
+    """Every version of the conflict rules, newest (in force) first: when it was loaded and by whom."""
+    with get_engine().connect() as connection:
+        return rule_set_history(connection)
+
+
+@router.get("/rule-sets/{version}")
+def get_rule_set(version: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> dict[str, Any]:
+    """One version of the rules: each rule, the land-use compatibility pairs, the polluting industries, and
+    the rules file's text."""
+    with get_engine().connect() as connection:
+        try:
+            return rule_set_as_dict(rule_set_version(connection, version), with_source=True)
+        except LookupError as error:
+            raise ProblemError(404, "not-found", "Not found", str(error)) from None
 
 
 @router.get("/layers")
