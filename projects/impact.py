@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.db import get_engine, read_only
 from gis.errors import SpatialInputError
+from layers.rule_set import RuleSet, rule_set_in_force, rule_set_version
 from layers.store import CurrentVersion, current_versions
 from projects import audit
 from projects.access import NotFoundError, require_role
@@ -65,6 +66,9 @@ class VersionPair:
     planning_area: tuple[CurrentVersion, ...]
     """The current districts, which every screening needs as its planning area."""
 
+    rule_set_version: int | None = None
+    """The rules both screenings apply (the rule set in force when the analysis began), None: shipped."""
+
     def versions(self, which: CurrentVersion | None) -> list[CurrentVersion]:
         return [*(v for v in self.planning_area if v.layer_id != self.new.layer_id), *([which] if which else [])]
 
@@ -96,17 +100,18 @@ def version_pair(connection: Connection, layer_id: int, version: int, against: i
     if against is not None and old is None:
         raise ImpactError(f"layer {layer_id} has no version {against} to compare with")
     districts = tuple(v for v in current_versions(connection) if v.kind == "district")
-    return VersionPair(CurrentVersion(*new), CurrentVersion(*old) if old else None, districts)
+    return VersionPair(CurrentVersion(*new), CurrentVersion(*old) if old else None, districts,
+                       rule_set_in_force(connection).version)
 
 
-def _areas(connection: Connection, job: SiteJob, versions: list[CurrentVersion], layer_id: int
+def _areas(connection: Connection, job: SiteJob, versions: list[CurrentVersion], layer_id: int, rules: RuleSet
            ) -> dict[tuple[str, str, str], float] | str:
     """The layer's conflicts on the site, as m² per (rule, severity, department); or why it was refused."""
     site = Site(geometry=shapely.from_wkb(job.wkb), source_crs=job.source_crs, area_m2=job.area_m2)
     request = ScreeningRequest(site=site, project_type=job.project_type, land_use=job.land_use,
                                industry=job.industry, proposal_id=job.proposal_id)
     try:
-        report = Screener(connection, versions=versions).screen(request)
+        report = Screener(connection, versions=versions, rules=rules).screen(request)
     except SpatialInputError as error:
         return error.slug
     areas: dict[tuple[str, str, str], float] = defaultdict(float)
@@ -118,8 +123,10 @@ def _areas(connection: Connection, job: SiteJob, versions: list[CurrentVersion],
 
 def changes_on_site(connection: Connection, job: SiteJob, pair: VersionPair) -> list[dict[str, Any]]:
     """The conflicts of the layer that appear, disappear or change area on one site."""
-    before = _areas(connection, job, pair.versions(pair.old), pair.new.layer_id)
-    after = _areas(connection, job, pair.versions(pair.new), pair.new.layer_id)
+    rules = (rule_set_version(connection, pair.rule_set_version) if pair.rule_set_version
+             else rule_set_in_force(connection))
+    before = _areas(connection, job, pair.versions(pair.old), pair.new.layer_id, rules)
+    after = _areas(connection, job, pair.versions(pair.new), pair.new.layer_id, rules)
     facts = {"proposal_id": job.proposal_id, "state": job.state, "project_code": job.project_code}
     if isinstance(before, str) or isinstance(after, str):  # e.g. the new districts leave the site outside
         refused = after if isinstance(after, str) else before
@@ -165,7 +172,9 @@ def compute_impact(engine: Engine, plan: ImpactPlan, *, sites_per_task: int = SI
     pair = plan.pair
     return {"layer_id": pair.new.layer_id, "layer_name": pair.new.layer_name, "layer_kind": pair.new.kind,
             "version": pair.new.version, "against_version": pair.old.version if pair.old else None,
-            "sites_checked": len(plan.jobs), "changes": changes, "summary": summarise(changes)}
+            "sites_checked": len(plan.jobs), "changes": changes,
+            "summary": {**summarise(changes), "rule_set_version": pair.rule_set_version,
+                        "layer_versions": [[v.layer_id, v.version] for v in pair.versions(pair.new)]}}
 
 
 def analyse_and_store(engine: Engine, layer_id: int, version: int, actor: str, against: int | None = None,

@@ -220,13 +220,13 @@ class Screener:
     """Screens sites on one connection; the current layer versions are read once per screener."""
 
     def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
-                 versions: list[CurrentVersion] | None = None) -> None:
-        """``versions`` replaces the current layer versions, e.g. to screen against an earlier version of one
-        layer (what a new version changes, :mod:`projects.impact`)."""
+                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None) -> None:
+        """``versions`` and ``rules`` replace the current layer versions and the rule set in force, e.g. to
+        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`)."""
         self.connection = connection
         self.settings = settings or screening_settings()
         self.versions = current_versions(connection) if versions is None else versions
-        self.rules = rule_set_in_force(connection)
+        self.rules = rule_set_in_force(connection) if rules is None else rules
         self.by_version_id = {version.version_id: version for version in self.versions}
         self.versions_by_kind: dict[str, list[CurrentVersion]] = defaultdict(list)
         for version in self.versions:

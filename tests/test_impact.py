@@ -79,6 +79,8 @@ def test_the_new_version_changes_what_it_covers_and_nothing_else(revised, engine
     assert impact["against_version"] == 1 and impact["sites_checked"] >= 3
     assert impact["summary"]["by_change"] == {"appeared": {"blocking": 1}, "changed": {"blocking": 1},
                                               "disappeared": {"blocking": 1}}
+    assert impact["summary"]["rule_set_version"] == 1  # the analysis names the rules and versions it applied
+    assert [revised["layer_id"], 2] in impact["summary"]["layer_versions"]
 
 
 def test_a_new_layer_is_compared_with_nothing(revised, engine):
