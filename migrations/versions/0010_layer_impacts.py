@@ -4,8 +4,8 @@ One report per analysis and one row per change (a conflict that appeared, disapp
 site the new version leaves unscreenable), with the department it concerns. Both are history: the server
 may read and add, never change or delete (grants), and no role may change or delete a row (triggers).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ industries as data, one row per loaded version; the newest is in force.
 Version 1 is the rules file the platform ships (``layers/rules.toml``), which reproduces the rules that were
 code before this migration. Versions are history: the server may read and add them, no role may change one.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from layers.rule_set import SHIPPED_RULES
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ One row per failed login and per scope (the account's name, the source address).
 crash of the database forgives the counts, as a restart of a server process used to, and failures cost no
 WAL. Rows older than the throttle's window are deleted as new failures arrive.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
