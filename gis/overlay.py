@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from gis.area import area_m2_sql
+from gis.sql import geojson_sql
 
 GEOJSON_DECIMALS = 7
 
@@ -103,7 +104,7 @@ _SITE_OVERLAY = text(
         ) AS inside ON true
     )
     SELECT outside_of, feature_id, version_id, feature_index, properties, {area_m2_sql("found.geom")} AS area_m2,
-           ST_AsGeoJSON(geom, :decimals)::json AS geometry
+           {geojson_sql('geom')} AS geometry
     FROM (SELECT * FROM feature_overlaps UNION ALL SELECT * FROM outside_parts) AS found
     WHERE NOT ST_IsEmpty(geom)
     ORDER BY outside_of NULLS FIRST, version_id, feature_index

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU
+from gis.sql import geojson_sql
 from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
 from layers.catalogue import DISTRICT, INVESTMENT_PARCEL, PARCEL_FIELDS, ParcelField, Text
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES, is_known_class
@@ -256,10 +257,9 @@ class ParcelQuery:
             clauses.append("p.area_m2 <= :area_max")
             parameters["area_max"] = self.area_max
         if self.bbox is not None:
-            envelope = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
-            clauses.append(f"p.geom && {envelope} AND ST_Intersects(p.geom, {envelope})")
-            parameters.update(west=self.bbox.west, south=self.bbox.south, east=self.bbox.east,
-                              north=self.bbox.north)
+            box = self.bbox.where_sql("p.geom")
+            clauses.append(f"({box.sql})")
+            parameters.update(box.parameters)
         return " AND ".join(clauses), parameters
 
     def order_by(self) -> str:
@@ -341,7 +341,7 @@ def parcels_feature_collection(connection: Connection, query: ParcelQuery) -> di
         text(
             f"{_PARCELS_CTE} SELECT coalesce(json_agg(json_build_object("
             "  'type', 'Feature', 'id', p.parcel_code,"
-            "  'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), :decimals)::json,"
+            f"  'geometry', {geojson_sql('p.geom')},"
             f"  'properties', {PROPERTIES_SQL}"
             f") ORDER BY {query.order_by()}), '[]'::json) FROM parcels p WHERE {where}"
         ),
@@ -377,7 +377,7 @@ def find_parcel(connection: Connection, code: str) -> ParcelRecord | None:
     row = connection.execute(
         text(
             f"{_PARCELS_CTE} SELECT {PROPERTIES_SQL} AS properties, "
-            "ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), :decimals)::json AS geometry, "
+            f"{geojson_sql('p.geom')} AS geometry, "
             f"{_ANCHOR_SQL} AS anchor, "
             "json_build_array(ST_XMin(p.geom), ST_YMin(p.geom), ST_XMax(p.geom), ST_YMax(p.geom)) AS bbox, "
             "ST_AsBinary(p.geom) AS wkb "

@@ -1,17 +1,21 @@
 """Read side of the layer store: the catalogue of stored layers and their features as GeoJSON.
 
-GeoJSON is built in PostGIS (``ST_AsGeoJSON`` and ``json_build_object``), RFC 7946: WGS84 lon/lat,
-coordinates rounded to 7 decimals (about 1 cm).
+GeoJSON is built in PostGIS (``ST_AsGeoJSON`` and ``json_build_object``), RFC 7946 by default: WGS84
+lon/lat, exterior rings counter-clockwise, coordinates rounded to 7 decimals (about 1 cm); other served CRSs
+(OGC API – Features Part 2) are transformed in the database.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from gis.crs import CRS84_SERVED, ServedCrs
 from gis.db import get_engine, kept_properties_sql
+from gis.sql import SqlFragment, geojson_sql
 from layers.catalogue import LAYER_KINDS
 
 MAX_PAGE_SIZE = 5_000
@@ -26,32 +30,76 @@ class LayerNotFoundError(LookupError):
 
 @dataclass(frozen=True)
 class BBox:
-    """A lon/lat bounding box in WGS84 degrees."""
+    """A bounding box in a served CRS: ``west``/``east`` are longitudes or eastings, ``south``/``north``
+    latitudes or northings (degrees or metres, whatever the CRS's axis order), WGS84 lon/lat by default.
+
+    In a geographic CRS a ``west`` greater than ``east`` crosses the antimeridian (180°), as OGC API –
+    Features allows.
+    """
 
     west: float
     south: float
     east: float
     north: float
+    crs: ServedCrs = CRS84_SERVED
 
     @classmethod
-    def parse(cls, value: str) -> BBox:
-        """Parse ``west,south,east,north``; raise ValueError with a message a person can act on."""
+    def parse(cls, value: str, crs: ServedCrs = CRS84_SERVED, *, antimeridian: bool = False) -> BBox:
+        """Parse four numbers (six for a 3D box: the heights are dropped, planning polygons have none) in
+        ``crs``'s axis order: ``west,south,east,north`` in CRS84 and EPSG:3857, latitude/northing first in
+        EPSG:4326, 4490, 4548 and 4527. With ``antimeridian`` (OGC API), a west greater than east in a
+        geographic CRS crosses 180°; elsewhere it is a mistake. Raise ValueError with a message a person can
+        act on."""
         parts = value.split(",")
+        if len(parts) == 6:
+            parts = [parts[0], parts[1], parts[3], parts[4]]
+        order = "south,west,north,east" if crs.northing_first else "west,south,east,north"
         if len(parts) != 4:
-            raise ValueError("bbox must be four numbers: west,south,east,north (WGS84 degrees)")
+            raise ValueError(f"bbox must be four numbers: {order} in {crs.name}")
         try:
-            west, south, east, north = (float(part) for part in parts)
+            numbers = [float(part) for part in parts]
         except ValueError:
             raise ValueError(f"bbox {value!r} has a part that is not a number") from None
-        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-            raise ValueError("bbox must be in WGS84 degrees: longitudes in [-180, 180], latitudes in [-90, 90]")
-        if west > east or south > north:
-            raise ValueError("bbox must be west,south,east,north with west <= east and south <= north")
-        return cls(west, south, east, north)
+        if not all(math.isfinite(number) for number in numbers):
+            raise ValueError(f"bbox {value!r} has a part that is not a finite number")
+        if crs.northing_first:
+            south, west, north, east = numbers
+        else:
+            west, south, east, north = numbers
+        if south > north:
+            raise ValueError(f"bbox must be {order} with south <= north")
+        in_range = -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+        if crs.geographic and not in_range:
+            raise ValueError(f"bbox must be {order} in degrees: longitudes in [-180, 180], latitudes in [-90, 90]")
+        if west > east and not (antimeridian and crs.geographic):
+            raise ValueError(f"bbox must be {order} with west <= east")
+        return cls(west, south, east, north, crs)
+
+    def where_sql(self, column: str) -> SqlFragment:
+        """The condition that ``column`` (SRID 4326) intersects the box: by index (``&&``), then exactly.
+
+        The box is transformed to WGS84 in the database, never the column, so the index serves; a box
+        over the antimeridian is its two halves.
+        """
+        spans = [(self.west, self.east)] if self.west <= self.east else [(self.west, 180.0), (-180.0, self.east)]
+        parameters: dict[str, float] = {"bbox_south": self.south, "bbox_north": self.north}
+        conditions = []
+        for index, (west, east) in enumerate(spans):
+            parameters |= {f"bbox_west_{index}": west, f"bbox_east_{index}": east}
+            envelope = (f"ST_MakeEnvelope(:bbox_west_{index}, :bbox_south, :bbox_east_{index}, :bbox_north, "
+                        f"{int(self.crs.srid)})")
+            if self.crs.srid != 4326:
+                envelope = f"ST_Transform({envelope}, 4326)"
+            conditions.append(f"({column} && {envelope} AND ST_Intersects({column}, {envelope}))")
+        return SqlFragment(" OR ".join(conditions), parameters)
 
 
 def list_layers(engine: Engine | None = None) -> list[dict[str, Any]]:
-    """Every stored layer with its kind, department, versions (newest last) and current extent."""
+    """Every stored layer with its kind, department, versions (newest last) and current extent (WGS84).
+
+    ``slug`` is the layer's stable name (the OGC API collection id, a GeoPackage table name): its kind's
+    slug (``land_use``) for the oldest stored layer of that kind, ``<kind>_<layer id>`` for any later one.
+    """
     with (engine or get_engine()).connect() as connection:
         rows = connection.execute(
             text(
@@ -88,7 +136,10 @@ def list_layers(engine: Engine | None = None) -> list[dict[str, Any]]:
                 "extent": [row.west, row.south, row.east, row.north] if row.west is not None else None,
             }
         )
-    for entry in layers.values():
+    first_of_kind: dict[str, int] = {}
+    for entry in layers.values():  # by id: the oldest layer of a kind keeps the kind's own name
+        first = first_of_kind.setdefault(entry["kind"], entry["id"])
+        entry["slug"] = entry["kind"] if first == entry["id"] else f"{entry['kind']}_{entry['id']}"
         current = entry["versions"][-1]
         entry.update(
             current_version=current["version"],
@@ -123,54 +174,74 @@ def public_properties_sql(kind: str, row: str = "f") -> str:
     return f"{row}.properties" if keys is None else kept_properties_sql(row, keys)
 
 
+def items_query(
+    version_id: int,
+    kind: str,
+    *,
+    bbox: BBox | None = None,
+    crs: ServedCrs = CRS84_SERVED,
+    extra_where: SqlFragment | None = None,
+    feature_id: int | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> tuple[SqlFragment, SqlFragment]:
+    """The count statement and the page statement of a layer version's features: the one place where the
+    features query of the API and the OGC API is built.
+
+    The page is one ``json`` FeatureCollection ``features`` array built in PostGIS, geometries in ``crs``
+    (transformed in the database, see :func:`gis.sql.geojson_sql`), in import order. ``extra_where`` is
+    any further condition on the feature row ``f`` (``f.id``, ``f.feature_index``, ``f.properties``
+    jsonb, ``f.geom`` SRID 4326 WGS84 lon/lat, ``f.area_m2``), e.g. a CQL2 filter; its parameter names
+    must not clash with ``version_id``, ``feature_id``, ``limit``, ``offset``, ``decimals`` or ``bbox_*``.
+    Properties are the kind's public ones only (the parcel whitelist), plus the true area in m².
+    """
+    where = SqlFragment("f.version_id = :version_id", {"version_id": version_id})
+    if feature_id is not None:
+        where = where & SqlFragment("f.id = :feature_id", {"feature_id": feature_id})
+    if bbox is not None:
+        where = where & bbox.where_sql("f.geom")
+    if extra_where is not None:
+        where = where & extra_where
+    count = SqlFragment(f"SELECT count(*) FROM layer_features f WHERE {where.sql}", where.parameters)
+    page = SqlFragment(
+        "SELECT coalesce(json_agg(json_build_object("
+        "  'type', 'Feature', 'id', f.id,"
+        f"  'geometry', {geojson_sql('f.geom', ':decimals', crs)},"
+        f"  'properties', {public_properties_sql(kind)} "
+        "|| jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
+        ") ORDER BY f.feature_index), '[]'::json) "
+        f"FROM (SELECT * FROM layer_features f WHERE {where.sql} "
+        "ORDER BY f.feature_index LIMIT :limit OFFSET :offset) f",
+        {**where.parameters, "limit": max(0, min(limit, MAX_PAGE_SIZE)), "offset": offset,
+         "decimals": crs.decimals},
+    )
+    return count, page
+
+
 def features_geojson(
     layer_id: int,
     *,
     bbox: BBox | None = None,
+    crs: ServedCrs = CRS84_SERVED,
+    extra_where: SqlFragment | None = None,
     limit: int = 1000,
     offset: int = 0,
     version: int | None = None,
     feature_id: int | None = None,
     engine: Engine | None = None,
 ) -> dict[str, Any]:
-    """A page of a layer version's features as an RFC 7946 FeatureCollection built in PostGIS.
+    """A page of a layer version's features as a FeatureCollection (RFC 7946 in the default CRS84).
 
-    ``bbox`` filters by index (``&&``) and then by true intersection; ``feature_id`` keeps only that
-    feature (an OGC API item); ``numberMatched`` counts all matches, ``numberReturned`` this page.
-    Properties are the kind's public ones only (the parcel whitelist), plus the true area in m².
+    ``bbox`` and ``extra_where`` filter (see :func:`items_query`), ``feature_id`` keeps only that feature
+    (an OGC API item); ``numberMatched`` counts all matches, ``numberReturned`` this page.
     """
     engine = engine or get_engine()
     version_id, kind = resolve_version(layer_id, version, engine)
-    limit = max(0, min(limit, MAX_PAGE_SIZE))
-    envelope = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
-    where = "f.version_id = :version_id" + (
-        f" AND f.geom && {envelope} AND ST_Intersects(f.geom, {envelope})" if bbox else ""
-    ) + (" AND f.id = :feature_id" if feature_id is not None else "")
-    parameters: dict[str, Any] = {
-        "version_id": version_id,
-        "feature_id": feature_id,
-        "limit": limit,
-        "offset": offset,
-        "decimals": GEOJSON_DECIMALS,
-        **(bbox.__dict__ if bbox else {}),
-    }
+    count, page = items_query(version_id, kind, bbox=bbox, crs=crs, extra_where=extra_where,
+                              feature_id=feature_id, limit=limit, offset=offset)
     with engine.connect() as connection:
-        matched = connection.execute(
-            text(f"SELECT count(*) FROM layer_features f WHERE {where}"), parameters
-        ).scalar_one()
-        features = connection.execute(
-            text(
-                "SELECT coalesce(json_agg(json_build_object("
-                "  'type', 'Feature', 'id', f.id,"
-                "  'geometry', ST_AsGeoJSON(f.geom, :decimals)::json,"
-                f"  'properties', {public_properties_sql(kind)} "
-                "|| jsonb_build_object('area_m2', round(f.area_m2::numeric, 2))"
-                ") ORDER BY f.feature_index), '[]'::json) "
-                f"FROM (SELECT * FROM layer_features f WHERE {where} "
-                "ORDER BY f.feature_index LIMIT :limit OFFSET :offset) f"
-            ),
-            parameters,
-        ).scalar_one()
+        matched = connection.execute(text(count.sql), dict(count.parameters)).scalar_one()
+        features = connection.execute(text(page.sql), dict(page.parameters)).scalar_one()
     return {
         "type": "FeatureCollection",
         "features": features,

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from gis import audit
 from gis.area import AreaFigures
 from gis.errors import SpatialInputError
-from layers.catalogue import DISTRICT, LAYER_KINDS, Relation, Severity, Text
+from layers.catalogue import INVESTMENT_PARCEL, LAYER_KINDS, Relation, Severity, Text
 from layers.departments import Department
 from layers.parcels import (
     DEFAULT_PAGE_SIZE,
@@ -45,6 +45,7 @@ from layers.parcels import (
 from layers.store import list_layers
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
+from projects.clock import NOW_SQL, now_parameter
 from projects.screening import Conflict, Screener, ScreeningRequest
 from projects.settings import screening_settings
 from projects.sites import Site
@@ -238,10 +239,12 @@ def _plain(key: str, entry: dict[str, Any], parcel_m2: float) -> dict[str, Any]:
 
 def parcel_map_context(connection: Connection) -> dict[str, Any]:
     """What the investment page needs besides the parcels themselves: the filter choices, the parcels'
-    extent, and the district layers drawn under them for orientation."""
+    extent, and the current planning layers drawn under them (the districts and every planning layer, not
+    the parcel layer, which the page draws itself)."""
     return {
         **parcel_facets(connection),
-        "district_layers": [layer for layer in list_layers(connection.engine) if layer["kind"] == DISTRICT.slug],
+        "planning_layers": [layer for layer in list_layers(connection.engine)
+                            if layer["kind"] != INVESTMENT_PARCEL.slug],
     }
 
 
@@ -337,13 +340,13 @@ def register_interest(connection: Connection, code: str, data: InterestInput) ->
         raise ParcelNotOpenError(f"parcel {code} has been transferred (已出让) and is no longer on offer")
     row = connection.execute(
         text(
-            "INSERT INTO parcel_interests (parcel_code, organisation, contact_name, phone, email, intended_use) "
-            "VALUES (:code, :organisation, :contact_name, :phone, :email, :intended_use) "
+            "INSERT INTO parcel_interests (parcel_code, organisation, contact_name, phone, email, intended_use, "
+            f"created_at) VALUES (:code, :organisation, :contact_name, :phone, :email, :intended_use, {NOW_SQL}) "
             "RETURNING id, created_at"
         ),
         {"code": record.properties["parcel_code"], "organisation": data.organisation,
          "contact_name": data.contact_name, "phone": data.phone, "email": data.email,
-         "intended_use": data.intended_use},
+         "intended_use": data.intended_use, **now_parameter()},
     ).one()
     # The contact details stay in parcel_interests (personal data); the trail records that it happened.
     audit.append(connection, actor="public", action="parcel_interest", after={

@@ -31,6 +31,7 @@ from gis.db import statement_timeout
 from gis.errors import SpatialInputError
 from gis.metrics import SCREENING_LATENCY, timed
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
+from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
 from layers.land_use import Compatibility, class_name, is_known_class
@@ -38,6 +39,7 @@ from layers.rule_set import RuleSet, rule_set_in_force
 from layers.store import CurrentVersion, current_versions
 from projects.access import sees_other_projects
 from projects.accounts import Account
+from projects.clock import NOW_SQL, now_parameter
 from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
 from projects.settings import ScreeningSettings, screening_settings
 from projects.sites import Site
@@ -442,7 +444,7 @@ _OTHER_PROJECT_OVERLAPS = text(
           AND r.geom && site.geom AND ST_Intersects(r.geom, site.geom)
     )
     SELECT proposal_id, name, state, project_code, revision, {area_m2_sql("shared.geom")} AS area_m2,
-           ST_AsGeoJSON(geom, :decimals)::json AS geometry
+           {geojson_sql('geom')} AS geometry
     FROM shared WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
     """
 )
@@ -505,10 +507,11 @@ def store_screening(connection: Connection, report: ScreeningReport, revision_id
     payload = report.to_dict()
     payload["screening_id"] = str(screening_id)
     connection.execute(
-        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report) "
-             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb))"),
+        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report, created_at) "
+             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb), "
+             f"{NOW_SQL})"),
         {"id": screening_id, "revision": revision_id, "parameters": _json(report.parameters),
-         "versions": _json(report.layer_versions), "report": _json(payload)},
+         "versions": _json(report.layer_versions), "report": _json(payload), **now_parameter()},
     )
     report.screening_id = str(screening_id)
     if revision_id is None:

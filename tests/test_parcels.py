@@ -555,7 +555,9 @@ def test_layer_features_ogc_items_and_tiles_of_a_parcel_layer_keep_to_the_whitel
     """The generic layer outputs apply the same parcel whitelist: no extra column (a mobile number) gets out."""
     layer_id = world["layers"][PARCEL_LAYER].layer_id
     bodies: dict[str, bytes] = {}
-    for path in (f"/api/v1/layers/{layer_id}/features", f"/ogc/collections/{layer_id}/items"):
+    collection = next(c["id"] for c in client.get("/ogc/collections").json()["collections"]
+                      if c["title"] == world["layers"][PARCEL_LAYER].layer_name)
+    for path in (f"/api/v1/layers/{layer_id}/features", f"/ogc/collections/{collection}/items"):
         response = client.get(path, params={"bbox": TEST_BBOX})
         assert response.status_code == 200, response.text
         features = response.json()["features"]
@@ -563,7 +565,7 @@ def test_layer_features_ogc_items_and_tiles_of_a_parcel_layer_keep_to_the_whitel
         for feature in features:
             assert set(feature["properties"]) <= {*FIELD_NAMES, "area_m2"}, path
         bodies[path] = response.content
-    item = client.get(f"/ogc/collections/{layer_id}/items/{features[0]['id']}")
+    item = client.get(f"/ogc/collections/{collection}/items/{features[0]['id']}")
     assert item.status_code == 200 and item.json()["properties"]["parcel_code"].startswith("T-0")
     bodies["item"] = item.content
     for z in (13, 15, 16):  # the summary zooms and the detailed ones

@@ -177,11 +177,12 @@ def render_page(
 
 
 def render_plain(
-    request: Request, template: str, *, page: str, language: str, title_key: str, config: dict[str, Any] | None = None
+    request: Request, template: str, *, page: str, language: str, title_key: str, config: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    """Render a page without a map (login, logout) in the same frame."""
+    """Render a page without the planning map (login, logout, the OGC API's pages) in the same frame."""
     return _render(request, template, page=page, language=language, title_key=title_key, config=config or {},
-                   context={"map": None})
+                   context={"map": None, **(context or {})})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
@@ -79,17 +79,24 @@ def parse_bbox(bbox: str | None) -> BBox | None:
         raise ProblemError(400, "invalid-bbox", "Invalid bbox", str(error)) from None
 
 
-@router.get("/layers/{layer_id}/features", response_class=JSONResponse)
+@router.get("/layers/{layer_id}/features", response_class=JSONResponse,
+            responses={200: {"content": {"application/geo+json": {}}}})
 def get_layer_features(
     layer_id: int,
+    request: Request,
     bbox: Annotated[str | None, Query(description="west,south,east,north in WGS84 degrees")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
     version: Annotated[int | None, Query(ge=1, description="a layer version; default the current")] = None,
 ) -> JSONResponse:
-    """A page of features as an RFC 7946 FeatureCollection (WGS84 lon/lat)."""
+    """A page of features as an RFC 7946 FeatureCollection (WGS84 lon/lat), at most ``limit`` (default
+    1,000): ``numberMatched`` counts every match and a ``next`` link (``links``) reads on where more are."""
     collection = features_geojson(layer_id, bbox=parse_bbox(bbox), limit=limit, offset=offset, version=version)
-    return JSONResponse(collection, media_type="application/geo+json")
+    links = []
+    if offset + collection["numberReturned"] < collection["numberMatched"]:
+        next_page = request.url.include_query_params(limit=limit, offset=offset + limit)
+        links.append({"href": str(next_page), "rel": "next", "type": "application/geo+json"})
+    return JSONResponse({**collection, "links": links}, media_type="application/geo+json")
 
 
 UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")

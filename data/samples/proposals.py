@@ -246,6 +246,8 @@ _DESIGNS: tuple[tuple[Design, int], ...] = (
     (Design("land_use", frozenset({"land_use"}), frozenset(), (1.0, 8.0)), 3),
     (Design("conflict_free", frozenset(), frozenset(), (1.0, 30.0)), 8),
     (Design("overlap", frozenset(), frozenset(), (2.0, 12.0)), 2),  # a pair: the second overlaps the first
+    # Placed last, so that every site above stays where it was: clean sites the history codes over the past year.
+    (Design("coded", frozenset(), frozenset(), (1.0, 20.0)), 12),
 )
 _TRIES = 600
 
@@ -361,7 +363,9 @@ class Designer:
                     continue  # the pair overlaps each other only
             states = self.screen.screen(site, kind.land_use)
             if self.accepts(design, states):
-                return self.record(site, kind, states, centre)
+                row = self.record(site, kind, states, centre)
+                row["design"] = design.label
+                return row
         return None
 
     def record(self, site: shapely.Geometry, kind: Kind, states: dict[str, str],
@@ -413,8 +417,8 @@ def build_proposals(seed: int, plan: Plan) -> Layer:
                 row = designer.place(design, k, multi=design.label == "conflict_free" and k == 0)
                 if row is None:
                     raise RuntimeError(f"no site found for design {design.label!r}; try another seed")
-                if design.label == "conflict_free" and k % 2 == 0:
-                    row["sample_state"] = "approved"  # the loader takes half the clean ones to their code
+                if design.label == "coded" or design.label == "conflict_free" and k % 2 == 0:
+                    row["sample_state"] = "approved"  # the loader takes these clean ones to their code
                 continue
             # A clear site, then one overlapping it; if no overlapping plot is clear of all else, start again.
             for _ in range(_PAIR_TRIES):
@@ -427,6 +431,14 @@ def build_proposals(seed: int, plan: Plan) -> Layer:
             else:
                 raise RuntimeError("no overlapping pair of sites found; try another seed")
     rows = designer.rows
+    # A coded sample is a further project of an earlier applicant of its trade, where there is one: firms
+    # come back with their next project (and each applicant is a demo account the load must create).
+    for i, row in enumerate(rows):
+        if row["design"] == "coded":
+            earlier = list({r["credit_code"]: r for r in rows[:i] if r["industry"] == row["industry"]}.values())
+            if earlier:
+                chosen = earlier[i % len(earlier)]
+                row["applicant"], row["credit_code"] = chosen["applicant"], chosen["credit_code"]
     columns = {key: [r[key] for r in rows] for key in (
         "name", "applicant", "credit_code", "district_code", "industry", "project_type", "investment_category",
         "total_investment_wan", "land_use", "expected", "sample_state")}
