@@ -9,7 +9,11 @@ from fastapi.responses import HTMLResponse
 
 from api.boundary import BodyLimits
 from api.cors import ReadApiCors
+from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
+from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
+from api.routers import health as health_router
+from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
 from api.routers import ogc_tiles as ogc_tiles_router
@@ -39,7 +43,9 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.include_router(health_router.router)
     app.include_router(layers_router.router)
+    app.include_router(impacts_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)
@@ -55,8 +61,11 @@ def create_app() -> FastAPI:
     app.include_router(supervision_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
+    app.add_middleware(ReadYourWrites)
+    app.add_middleware(PublicReadsFromReplicas)
     # Outermost, so that every response, problems and 404s included, carries the security headers.
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

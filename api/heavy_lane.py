@@ -77,7 +77,7 @@ def _screened_in_worker(endpoint: Callable[..., Response], body: bytes, caller: 
             raise RequestValidationError([{**item, "loc": ("body", *item["loc"])}
                                           for item in error.errors(include_url=False, include_context=False)]
                                          ) from None
-        return bytes(endpoint(body=parsed, caller=caller).body)
+        return bytes(endpoint(body=parsed, caller=caller, http=None).body)
     except Exception as error:
         try:
             pickle.loads(pickle.dumps(error))
@@ -105,7 +105,8 @@ def _answer_in_lane(endpoint: Callable[..., Response], body: bytes, caller: Acco
 class HeavyLaneRoute(BoundaryRoute):
     """The screening route: a large body (by its declared length) is answered in the heavy lane.
 
-    The endpoint takes ``body`` (:class:`api.schemas.ScreeningIn`) and ``caller``, runs on
+    The endpoint takes ``body`` (:class:`api.schemas.ScreeningIn`), ``caller`` and ``http`` (the request; None in
+    the lane), runs on
     :func:`lane_engine` and answers JSON; the caller is found in the server process.
     """
 

@@ -46,7 +46,6 @@ from sqlalchemy import text
 from bench.common import bench_database, describe, environment_line, generate_samples, percentile
 from data.samples.load import DISTRICTS_FILE, DISTRICTS_LAYER, SAMPLES
 from gis.db import get_engine
-from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import prepare_site
@@ -239,7 +238,8 @@ def bench_geopandas(url: str, sites: list[dict]) -> list[float]:
     """An analyst's in-memory overlay: STRtree per layer, shapely intersections, Geod areas."""
     engine = get_engine(url)
     with engine.connect() as connection:
-        versions = [v for v in Screener(connection).versions if LAYER_KINDS[v.kind].rules]
+        screener = Screener(connection)
+        versions = [v for v in screener.versions if screener.rules.for_kind(v.kind)]
     frames = []
     for version in versions:
         frame = gpd.read_postgis(text("SELECT geom, properties FROM layer_features WHERE version_id = :v"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from gis.errors import PicklableError
+from gis.metrics import POOLS
 from gis.roles import refuse_privileged
 from gis.settings import database_settings
 
@@ -87,13 +89,40 @@ BACKGROUND_APPLICATION = "one-blueprint background"
 """The ``application_name`` of a background engine's sessions, as ``pg_stat_activity`` shows them."""
 
 
-@lru_cache
+_READS_FROM: ContextVar[Engine | None] = ContextVar("reads_from", default=None)
+
+
+@contextmanager
+def reads_from(engine: Engine) -> Iterator[None]:
+    """Within the block (and the threads it hands work to), :func:`get_engine` without a URL is ``engine``:
+    a read replica for a public read (see :mod:`gis.replica`), chosen once where the request comes in."""
+    token = _READS_FROM.set(engine)
+    try:
+        yield
+    finally:
+        _READS_FROM.reset(token)
+
+
 def get_engine(url: str | None = None, *, background: bool = False) -> Engine:
-    """One pooled engine per URL; every connection gets the configured statement timeout and generic plans.
+    """The engine of ``url``, else the one :func:`reads_from` chose for this request, else the platform's.
 
     A ``background`` engine's sessions run at the CPU priority ``BLUEPRINT_BACKGROUND_NICE`` where that can
     be set (:func:`lower_backend_priority`), for work that must not slow down what runs beside it.
     """
+    if url is None and not background and (chosen := _READS_FROM.get()) is not None:
+        return chosen
+    return _pooled_engine(url, background=background)
+
+
+def primary_engine() -> Engine:
+    """The platform's own engine (the primary), whatever :func:`reads_from` chose."""
+    return _pooled_engine(None)
+
+
+@lru_cache
+def _pooled_engine(url: str | None = None, *, background: bool = False) -> Engine:
+    """One pooled engine per URL (and priority); every connection gets the configured statement timeout and
+    generic plans."""
     settings = database_settings()
     engine = create_engine(
         url or resolve_database_url(), pool_size=settings.pool_size, pool_pre_ping=True,
@@ -120,7 +149,11 @@ def get_engine(url: str | None = None, *, background: bool = False) -> Engine:
         if background and settings.background_nice:
             lower_backend_priority(dbapi_connection, settings.background_nice)
 
+    POOLS.watch(engine)
     return engine
+
+
+get_engine.cache_clear = _pooled_engine.cache_clear  # type: ignore[attr-defined]  # settings changed: new engines
 
 
 def kept_properties_sql(row: str, keys: tuple[str, ...]) -> str:

@@ -1,9 +1,10 @@
 """Conflict screening (空间冲突检测): a proposed site overlaid with every planning layer and other projects.
 
-The overlay runs in PostGIS (:mod:`gis.overlay`); this module applies the rules of each layer kind
-(:mod:`layers.catalogue`), the land-use compatibility matrix (:mod:`layers.land_use`) and the rules about
-other projects (:mod:`projects.rules`), drops slivers, and summarises what stands between the project and
-its code. A report names the layer versions it used; storing it keeps it as it was when layers change.
+The overlay runs in PostGIS (:mod:`gis.overlay`); this module applies the rule set in force (the rules of
+each layer kind and the land-use compatibility matrix, versioned data: :mod:`layers.rule_set`) and the rules
+about other projects (:mod:`projects.rules`), drops slivers, and summarises what stands between the project
+and its code. A report names the layer versions and the rule set version it used; storing it keeps it as it
+was when layers or rules change.
 
 A screening is bounded: its statements run under the screening's own statement timeout, and a heavy site
 (many vertices) waits for one of a few slots, so that heavy sites never take every connection or core from
@@ -28,11 +29,13 @@ from gis import audit
 from gis.area import AreaFigures, area_m2_sql
 from gis.db import statement_timeout
 from gis.errors import SpatialInputError
+from gis.metrics import SCREENING_LATENCY, timed
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
 from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
-from layers.land_use import Compatibility, class_name, compatibility, is_known_class
+from layers.land_use import Compatibility, class_name, is_known_class
+from layers.rule_set import RuleSet, rule_set_in_force
 from layers.store import CurrentVersion, current_versions
 from projects.access import sees_other_projects
 from projects.accounts import Account
@@ -100,6 +103,8 @@ class ScreeningReport:
     parameters: dict[str, Any]
     conflicts: list[Conflict]
     layer_versions: list[dict[str, Any]]
+    rule_set: dict[str, Any]
+    """The rule set version (and its digest) the screening applied."""
     tolerance: dict[str, float]
     ignored_slivers: list[dict[str, Any]]
     missing_layer_kinds: list[str]
@@ -177,11 +182,11 @@ def _status_entry(slug: str, layer: CurrentVersion | None, status: str, findings
     }
 
 
-def _land_use_severity(request: ScreeningRequest, properties: dict[str, Any]) -> Severity | None:
+def _land_use_severity(rules: RuleSet, request: ScreeningRequest, properties: dict[str, Any]) -> Severity | None:
     planned = str(properties.get("landuse_code") or "")
     if not is_known_class(planned):
         return Severity.NEEDS_REVIEW  # a zone without a readable class needs a person's eye
-    verdict = compatibility(request.land_use, planned)
+    verdict = rules.compatibility(request.land_use, planned)
     return None if verdict is Compatibility.ALLOWED else Severity(verdict.value)
 
 
@@ -224,10 +229,14 @@ def heavy_site_slot(site: Site, settings: ScreeningSettings) -> AbstractContextM
 class Screener:
     """Screens sites on one connection; the current layer versions are read once per screener."""
 
-    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None) -> None:
+    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
+                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None) -> None:
+        """``versions`` and ``rules`` replace the current layer versions and the rule set in force, e.g. to
+        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`)."""
         self.connection = connection
         self.settings = settings or screening_settings()
-        self.versions = current_versions(connection)
+        self.versions = current_versions(connection) if versions is None else versions
+        self.rules = rule_set_in_force(connection) if rules is None else rules
         self.by_version_id = {version.version_id: version for version in self.versions}
         self.versions_by_kind: dict[str, list[CurrentVersion]] = defaultdict(list)
         for version in self.versions:
@@ -267,10 +276,10 @@ class Screener:
     def _applicable_rules(self, request: ScreeningRequest) -> dict[str, list[ConflictRule]]:
         """The rules of each layer kind that apply to the project (by type, land use and industry)."""
         return {
-            slug: [rule for rule in kind.rules
+            slug: [rule for rule in self.rules.for_kind(slug)
                    if rule.applies_to(project_type=request.project_type, land_use=request.land_use,
                                       industry=request.industry)]
-            for slug, kind in LAYER_KINDS.items() if kind.rules
+            for slug in self.rules.kinds_with_rules
         }
 
     def _overlay_versions(self, applicable: dict[str, list[ConflictRule]]) -> tuple[list[int], dict[str, list[int]]]:
@@ -300,14 +309,15 @@ class Screener:
         statement timeout, :class:`gis.db.StatementTimeoutError`.
         """
         heavy = request.site.vertex_count > self.settings.heavy_site_vertices
-        with (heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
+        with (timed(SCREENING_LATENCY, site="heavy" if heavy else "simple"),
+              heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
               statement_timeout(self.connection, self.settings.statement_timeout_ms, "the screening")):
             return self._screen(request)
 
     def _screen(self, request: ScreeningRequest) -> ScreeningReport:
         site, site_m2 = request.site, request.site.area_m2
         applicable = self._applicable_rules(request)
-        missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)
+        missing = sorted(slug for slug in self.rules.kinds_with_rules if slug not in self.versions_by_kind)
         overlay = overlay_site(self.connection, site.wkb, *self._overlay_versions(applicable))
         self._refuse_outside_planning_area(site, overlay.outside.get(_PLANNING_AREA))
         candidates: list[tuple[ConflictRule, Conflict]] = []
@@ -316,7 +326,7 @@ class Screener:
             layer = self.by_version_id[overlap.version_id]
             for rule in applicable[layer.kind]:
                 if rule.relation is Relation.LAND_USE:
-                    severity = _land_use_severity(request, overlap.properties)
+                    severity = _land_use_severity(self.rules, request, overlap.properties)
                 elif rule.relation is Relation.OVERLAPS and rule.matches_feature(overlap.properties):
                     severity = rule.severity
                 else:
@@ -368,6 +378,7 @@ class Screener:
             },
             conflicts=conflicts,
             layer_versions=[version.as_dict() for version in self.versions],
+            rule_set=self.rules.reference(),
             tolerance={"sliver_max_m2": self.settings.sliver_max_m2,
                        "sliver_max_percent": self.settings.sliver_max_percent},
             ignored_slivers=slivers,
@@ -389,9 +400,7 @@ class Screener:
         for sliver in slivers:
             dropped[(sliver["layer_kind"], sliver["layer_id"])] += 1
         status = []
-        for slug, kind in LAYER_KINDS.items():
-            if not kind.rules:
-                continue
+        for slug in self.rules.kinds_with_rules:
             if slug in missing:
                 status.append(_status_entry(slug, None, "missing", 0, 0))
                 continue

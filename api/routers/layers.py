@@ -6,36 +6,62 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError, problem_responses
 from api.uploads import save_upload
+from gis.db import get_engine
 from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
+from layers.rule_set import rule_as_dict, rule_set_as_dict, rule_set_history, rule_set_in_force, rule_set_version
 from layers.store import MAX_PAGE_SIZE, BBox, features_geojson, list_layers
 from projects.access import require_role
+from projects.impact import analyse_and_store
 
 router = APIRouter(prefix="/api/v1", tags=["layers"], route_class=BoundaryRoute)
 
 
 @router.get("/layer-kinds")
 def get_layer_kinds() -> list[dict[str, Any]]:
-    """The layer kinds of the catalogue: responsible department, conflict rules, and the attributes the rules
-    read with their types and allowed values (what an import checks)."""
+    """The layer kinds of the catalogue: responsible department, the conflict rules in force (with the rule
+    set's version), and the attributes the rules read with their types and allowed values (what an import
+    checks)."""
+    with get_engine().connect() as connection:
+        rules = rule_set_in_force(connection)
     return [
         {
             "kind": kind.slug,
             "name": {"zh": kind.name.zh, "en": kind.name.en},
             "department": kind.department.value,
             "colour": kind.colour,
-            "rules": [rule.rule_id for rule in kind.rules],
+            "rule_set_version": rules.version,
+            "rules": [rule_as_dict(rule) for rule in rules.for_kind(kind.slug)],
             "attributes": [attribute.as_dict() for attribute in kind.attributes],
         }
         for kind in LAYER_KINDS.values()
     ]
+
+
+@router.get("/rule-sets")
+def get_rule_sets() -> list[dict[str, Any]]:
+    """Every version of the conflict rules, newest (in force) first: when it was loaded and by whom."""
+    with get_engine().connect() as connection:
+        return rule_set_history(connection)
+
+
+@router.get("/rule-sets/{version}")
+def get_rule_set(version: Annotated[int, PathParam(ge=1, le=2**31 - 1)]) -> dict[str, Any]:
+    """One version of the rules: each rule, the land-use compatibility pairs, the polluting industries, and
+    the rules file's text."""
+    with get_engine().connect() as connection:
+        try:
+            return rule_set_as_dict(rule_set_version(connection, version), with_source=True)
+        except LookupError as error:
+            raise ProblemError(404, "not-found", "Not found", str(error)) from None
 
 
 @router.get("/layers")
@@ -79,6 +105,7 @@ UPLOAD_SUFFIXES = (".geojson", ".json", ".gpkg", ".zip")
 @router.post("/layers", status_code=201, responses=problem_responses(415))
 def post_layer(
     caller: Caller,
+    background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="GeoJSON, GeoPackage, or a zipped Shapefile")],
     kind: Annotated[str, Form(description="layer kind, e.g. ecological_red_line")],
     crs: Annotated[str | None, Form(description="CRS of the coordinates: EPSG:4490, EPSG:4548, GCJ02…")] = None,
@@ -89,5 +116,9 @@ def post_layer(
     admin = require_role(caller, action="uploading a planning layer")
     with tempfile.TemporaryDirectory(prefix="blueprint-upload-") as folder:
         path = save_upload(file, Path(folder), UPLOAD_SUFFIXES, "a .geojson, .gpkg, or a .zip holding a Shapefile")
-        return import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
-                            actor=admin.label, actor_id=admin.id).to_dict()
+        report = import_layer(path, kind, crs=crs, name=name or path.stem, repair=repair,
+                              actor=admin.label, actor_id=admin.id)
+    # What the new version changes for live proposals and coded projects lands in the work lists shortly after.
+    background.add_task(analyse_and_store, get_engine(), report.layer_id, report.version,
+                        f"{admin.label} (layer import)", in_process=True)
+    return report.to_dict()

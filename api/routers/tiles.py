@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.boundary import BoundaryRoute
 from api.problems import ProblemError
+from gis.metrics import TILE_LATENCY, timed
 from gis.tiles import InvalidTileError, TileAddress, TileTimeoutError
 from layers.tilejson import composite_tilejson, layer_tilejson
 from layers.tiles import (
@@ -84,7 +85,11 @@ async def tile_response(source: TileSource | CompositeSource, address: TileAddre
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     try:
-        tile = cached_tile(source, address) or await run_in_threadpool(layer_tile, source, address)
+        with timed(TILE_LATENCY, source="cache") as labels:
+            tile = cached_tile(source, address)
+            if tile is None:
+                labels["source"] = "database"
+                tile = await run_in_threadpool(layer_tile, source, address)
     except TileTimeoutError as error:
         raise ProblemError(503, "tile-timeout", "Tile took too long", str(error),
                            headers={"Retry-After": "5"}) from None

@@ -1,14 +1,15 @@
 """Sample project proposals (预选址 sites) designed to hit, or to avoid, each kind of spatial conflict.
 
-Sites are placed from the generated layers (a site straddling a red-line edge, on a farmland parcel, around
-a point of a river...), never at fixed coordinates, so they stay right whatever the seed. Each candidate is
+Sites are placed from the generated layers (a site straddling a red-line edge, on a farmland parcel, around a
+point of a river...), never at fixed coordinates, so they stay right whatever the seed. Each candidate is
 screened against every layer (`Screen`) with the platform's own rules where they are data: the land-use
-compatibility matrix and the urban construction classes of `layers.land_use` (any overlap with another kind
-of layer is a conflict of some severity there, water-source tier 2 included). A candidate is kept only if it
-hits what its design asks, avoids everything its design forbids and is not ambiguous (an overlap or a gap
-thinner than the tolerances below, which rounding or the sliver filter could flip). `expected` is then
-exactly the set of layer kinds the site conflicts with; an overlap with another sample site is the kind
-"project_site", as the screening reports it. Geometry is EPSG:4548 metres; areas are m².
+compatibility pairs of the shipped rules (`layers/rules.toml`) and the urban construction classes of
+`layers.land_use` (any overlap with another kind of layer is a conflict of some severity there, water-source
+tier 2 included). A candidate is kept only if it hits what its design asks, avoids everything its design
+forbids and is not ambiguous (an overlap or a gap thinner than the tolerances below, which rounding or the
+sliver filter could flip). `expected` is then exactly the set of layer kinds the site conflicts with; an
+overlap with another sample site is the kind "project_site", as the screening reports it. Geometry is
+EPSG:4548 metres; areas are m².
 
 Applicants are fictitious; their unified social credit codes are generated to pass the GB 32100-2015 check
 character and the GB 11714-1997 check digit of the embedded organisation code, so they look real to a
@@ -25,7 +26,8 @@ import shapely
 import shapely.affinity
 from numpy.typing import NDArray
 
-from layers.land_use import URBAN_CONSTRUCTION_CLASSES, Compatibility, compatibility, first_level
+from layers.land_use import URBAN_CONSTRUCTION_CLASSES, Compatibility, first_level
+from layers.rule_set import shipped_rule_set
 
 from .geo import rectangle
 from .landuse import family
@@ -195,7 +197,8 @@ class Screen:
             else "hit" if outside >= _hit_threshold(site) else "ambiguous"
         )
         near = self.zone_tree.query(site, predicate="dwithin", distance=CLEAR_M)
-        bad = np.array([compatibility(land_use, c) is not Compatibility.ALLOWED for c in self.zone_codes[near]],
+        rules = shipped_rule_set()
+        bad = np.array([rules.compatibility(land_use, c) is not Compatibility.ALLOWED for c in self.zone_codes[near]],
                        dtype=bool)
         out["land_use"] = self._state(site, self.zone_tree.geometries[near[bad]])
         others = np.array(self.sites, dtype=object)
