@@ -8,13 +8,21 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from api.boundary import BodyLimits
+from api.cors import ReadApiCors
+from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
+from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
+from api.routers import health as health_router
+from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
 from api.routers import ogc as ogc_router
+from api.routers import ogc_tiles as ogc_tiles_router
 from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
+from api.routers import search as search_router
+from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
@@ -35,20 +43,29 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     # Vector tiles and map scripts shrink by half or more; pages stay light on a slow intranet link.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.include_router(health_router.router)
     app.include_router(layers_router.router)
+    app.include_router(impacts_router.router)
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
+    app.include_router(styles_router.router)
+    app.include_router(search_router.router)
     app.include_router(ogc_router.router)
+    app.include_router(ogc_tiles_router.router)
     app.include_router(investment_page.router)
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
     app.add_middleware(BodyLimits)
+    app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
+    app.add_middleware(ReadYourWrites)
+    app.add_middleware(PublicReadsFromReplicas)
     # Outermost, so that every response, problems and 404s included, carries the security headers.
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestMetrics)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.problems import ProblemError
 from gis.db import get_engine
@@ -61,7 +62,7 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
-def bearer_token(
+async def bearer_token(  # async, as it does no I/O: a sync dependency costs a hop to a worker thread
     request: Request,
     credentials: Annotated[object | None, Depends(bearer)] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -82,14 +83,14 @@ def bearer_token(
 Token = Annotated[str | None, Depends(bearer_token)]
 
 
-def current_account(request: Request, token: Token) -> Account | None:
+async def current_account(request: Request, token: Token) -> Account | None:
     """The account of the token, None for the public; a bad token is 401, not silently public.
 
-    A stale session cookie is cleared by that 401, so the pages fall back to the public view."""
+    A stale session cookie is cleared by that 401, so the pages fall back to the public view. Only a token
+    is looked up, in a worker thread; the public costs no hop to one."""
     if token is None:
         return None
-    with get_engine().connect() as connection:
-        account = account_for_token(connection, token)
+    account = await run_in_threadpool(_account_for_token, token)
     if account is None:
         headers = {"WWW-Authenticate": "Bearer"}
         if request.cookies.get(SESSION_COOKIE) == token:
@@ -98,6 +99,11 @@ def current_account(request: Request, token: Token) -> Account | None:
             headers["Set-Cookie"] = stale.headers["set-cookie"]
         raise ProblemError(401, "unauthorised", Message("auth.expired"), headers=headers)
     return account
+
+
+def _account_for_token(token: str) -> Account | None:
+    with get_engine().connect() as connection:
+        return account_for_token(connection, token)
 
 
 Caller = Annotated[Account | None, Depends(current_account)]

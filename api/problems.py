@@ -83,6 +83,8 @@ PROBLEM_TYPES: dict[str, Text] = {
     "invalid-filter": Text("筛选条件无效", "Invalid filter"),
     "invalid-bbox": Text("范围参数无效", "Invalid bbox"),
     "invalid-tile": Text("瓦片地址无效", "Invalid tile address"),
+    "invalid-search": Text("搜索无效", "Invalid search"),
+    "ambiguous-coordinates": Text("坐标有歧义", "Ambiguous coordinates"),
     "unsupported-file": Text("不支持的文件类型", "Unsupported file"),
     "body-too-large": Text("请求数据过大", "Request body too large"),
     "too-many-vertices": Text("节点过多", "Too many vertices"),
@@ -94,6 +96,7 @@ PROBLEM_TYPES: dict[str, Text] = {
     "cross-site-request": Text("跨站请求已拒绝", "Cross-site request refused"),
     "too-many-logins": Text("登录失败次数过多", "Too many failed logins"),
     "not-found": Text("未找到", "Not found"),
+    "collection-renamed": Text("数据集已改名", "Collection renamed"),
     # geometry, files and coordinates (gis/, layers/)
     "malformed-geojson": Text("GeoJSON格式有误", "Malformed GeoJSON"),
     "empty-geometry": Text("几何为空", "Empty geometry"),
@@ -133,6 +136,7 @@ PROBLEM_TYPES: dict[str, Text] = {
     "statement-timeout": Text("处理超时", "Took too long"),
     "tile-timeout": Text("瓦片生成超时", "Tile took too long"),
     "database-unavailable": Text("服务暂不可用", "Service unavailable"),
+    "not-ready": Text("服务尚未就绪", "Not ready"),
     "report-font-missing": Text("报告字体缺失", "Report font missing"),
     "internal-error": Text("服务器内部错误", "Internal error"),
 }

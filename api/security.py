@@ -5,7 +5,7 @@ Scripts run only from the platform itself, or inline when they carry the request
 on their own inline scripts and on those folium writes (``request.state.csp_nonce``, read by
 :func:`web.pages.render_page`), so an injected ``<script>`` would not run even if it got past escaping.
 Styles may be inline (folium's per-map ``<style>`` and the legend swatches' ``style`` attributes: styles
-run no code). Images may also come from the configured basemap. Nothing comes from anywhere else: the API
+run no code). Images may also come from the configured basemaps. Nothing comes from anywhere else: the API
 documentation (/docs) is served from the platform's own copy of Swagger UI too.
 """
 
@@ -20,18 +20,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from web.settings import map_settings
 
 
-def _basemap_source() -> str:
-    """The CSP source of the basemap's tiles (``{s}`` subdomains as a wildcard), or nothing."""
-    url = map_settings().basemap_url
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}" if parts.scheme and parts.netloc else ""
+def _basemap_sources() -> str:
+    """The CSP sources of the configured basemaps' tiles (``{s}`` subdomains as a wildcard), or nothing."""
+    sources = []
+    for _, basemap in map_settings().configured_basemaps():
+        parts = urlsplit(basemap.url)
+        if parts.scheme and parts.netloc:
+            sources.append(f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}")
+    return "".join(dict.fromkeys(sources))
 
 
 def content_security_policy(nonce: str, page: bool) -> str:
-    """The policy of a response; a ``page`` (HTML) may also show the basemap's tiles."""
-    images = _basemap_source() if page else ""
+    """The policy of a response; a ``page`` (HTML) may also show the basemaps' tiles."""
+    images = _basemap_sources() if page else ""
     return "; ".join((
         "default-src 'self'",
         f"script-src 'self' 'nonce-{nonce}'",

@@ -15,6 +15,22 @@ from typing import Any
 from gis.messages import CATALOGUE, Message, Text, phrases, placeholders
 
 FIELD_NAMES: dict[str, Text] = {
+    "against": Text("比较的版本", "against"),
+    "bbox-crs": Text("范围的坐标系", "the bbox's CRS"),
+    "datetime": Text("日期时间", "datetime"),
+    "f": Text("响应格式", "response format"),
+    "filter": Text("筛选条件", "filter"),
+    "filter-crs": Text("筛选条件的坐标系", "the filter's CRS"),
+    "filter-lang": Text("筛选条件的语言", "the filter's language"),
+    "impact_id": Text("影响分析编号", "impact id"),
+    "layers": Text("图层列表", "layers"),
+    "q": Text("搜索内容", "search text"),
+    "resumed_on": Text("恢复计时日期", "resumed on"),
+    "suspended_on": Text("暂停计时日期", "suspended on"),
+    "tile_col": Text("瓦片列号", "tile column"),
+    "tile_matrix": Text("瓦片矩阵（缩放级别）", "tile matrix (zoom)"),
+    "tile_matrix_set_id": Text("瓦片矩阵集", "tile matrix set"),
+    "tile_row": Text("瓦片行号", "tile row"),
     "accept-encoding": Text("Accept-Encoding 请求头", "the Accept-Encoding header"),
     "accepted_on": Text("受理日期", "accepted on"),
     "acquisition_status": Text("征地状态", "acquisition status"),

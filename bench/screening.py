@@ -12,28 +12,32 @@ once, then, in one run, on the same seeded sites:
 - batch: re-screening ``--batch`` sites through the engine on one connection, sites per second;
 - big sites over HTTP: a 30 km × 60 m highway corridor through the land use and a 99,000-vertex site (the
   limit is 100,000), p50 and p95 against the simple sites';
-- beside a big site: the p99 of the simple sites alone and while two clients screen the 99,000-vertex site
-  again and again at the same time, alternating rounds of each so that the machine's load hits both alike.
+- beside a big site: the p99 of the simple sites alone and while two clients (processes of their own) screen
+  the 99,000-vertex site again and again at the same time, alternating rounds of each so that the machine's
+  load hits both alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from multiprocessing.queues import Queue as QueueType
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import geopandas as gpd
 import httpx
 import numpy as np
+import orjson
 import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Polygon, box, mapping
@@ -42,7 +46,6 @@ from sqlalchemy import text
 from bench.common import bench_database, describe, environment_line, generate_samples, percentile
 from data.samples.load import DISTRICTS_FILE, DISTRICTS_LAYER, SAMPLES
 from gis.db import get_engine
-from layers.catalogue import LAYER_KINDS
 from layers.importer import import_layer
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import prepare_site
@@ -135,7 +138,7 @@ def served(url: str) -> Iterator[httpx.Client]:
          "warning"], env={**os.environ, "DATABASE_URL": url})
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            for _ in range(100):
+            for _ in range(600):  # a minute: on a busy machine the app takes long to import
                 try:
                     client.get("/api/v1/layer-kinds")
                     break
@@ -147,12 +150,19 @@ def served(url: str) -> Iterator[httpx.Client]:
         server.wait()
 
 
-def screen_over_http(client: httpx.Client, sites: list[dict]) -> list[float]:
-    """Seconds per ``POST /api/v1/screenings``, one after another."""
+def screen_over_http(client: httpx.Client, sites: list[dict], told_to_retry: list[float] | None = None
+                     ) -> list[float]:
+    """Seconds per ``POST /api/v1/screenings``, one after another.
+
+    With ``told_to_retry``, a 503 (a heavy site told to come back later) is kept there, not among the timings.
+    """
     timings = []
     for site in sites:
         started = time.perf_counter()
         response = client.post("/api/v1/screenings", json={**BODY, "site": site})
+        if told_to_retry is not None and response.status_code == 503:
+            told_to_retry.append(time.perf_counter() - started)
+            continue
         timings.append(time.perf_counter() - started)
         response.raise_for_status()
     return timings
@@ -163,11 +173,18 @@ def bench_http(client: httpx.Client, sites: list[dict]) -> list[float]:
     return screen_over_http(client, sites)
 
 
-def screen_until(base_url: httpx.URL, site: dict, stop: threading.Event, answers: list[int]) -> None:
-    """Screen ``site`` again and again on a client of its own until ``stop`` is set; collect the statuses."""
+def screen_until(base_url: str, body: bytes, stop: EventType, answers: QueueType) -> None:
+    """Screen the JSON ``body`` again and again on a client of its own until ``stop`` is set; report the statuses.
+
+    Runs in a process of its own: encoding and sending a 4 MB body in the measuring process would hold its
+    GIL while it times the simple screenings, and the figures would measure the bench, not the server.
+    """
+    statuses = []
     with httpx.Client(base_url=base_url, timeout=120) as client:
         while not stop.is_set():
-            answers.append(client.post("/api/v1/screenings", json={**BODY, "site": site}).status_code)
+            statuses.append(client.post("/api/v1/screenings", content=body,
+                                        headers={"content-type": "application/json"}).status_code)
+    answers.put(statuses)
 
 
 def bench_beside(client: httpx.Client, sites: list[dict], big: dict, rounds: int
@@ -177,20 +194,25 @@ def bench_beside(client: httpx.Client, sites: list[dict], big: dict, rounds: int
     Returns the simple screenings' seconds alone and beside, and the statuses the big screenings got (a
     503 is a big site told to come back later, which the platform may answer when its slots stay taken).
     """
+    body = orjson.dumps({**BODY, "site": big})
+    spawn = multiprocessing.get_context("spawn")
     alone: list[float] = []
     beside: list[float] = []
     answers: list[int] = []
     for _ in range(rounds):
         alone += screen_over_http(client, sites)
-        stop = threading.Event()
-        others = [threading.Thread(target=screen_until, args=(client.base_url, big, stop, answers)) for _ in range(2)]
+        stop, queue = spawn.Event(), spawn.Queue()
+        others = [spawn.Process(target=screen_until, args=(str(client.base_url), body, stop, queue))
+                  for _ in range(2)]
         for other in others:
             other.start()
-        time.sleep(0.5)  # the big screenings are under way
+        time.sleep(2)  # the processes have started and their big screenings are under way
         try:
             beside += screen_over_http(client, sites)
         finally:
             stop.set()
+            for _ in others:
+                answers += queue.get()
             for other in others:
                 other.join()
     return alone, beside, answers
@@ -216,7 +238,8 @@ def bench_geopandas(url: str, sites: list[dict]) -> list[float]:
     """An analyst's in-memory overlay: STRtree per layer, shapely intersections, Geod areas."""
     engine = get_engine(url)
     with engine.connect() as connection:
-        versions = [v for v in Screener(connection).versions if LAYER_KINDS[v.kind].rules]
+        screener = Screener(connection)
+        versions = [v for v in screener.versions if screener.rules.for_kind(v.kind)]
     frames = []
     for version in versions:
         frame = gpd.read_postgis(text("SELECT geom, properties FROM layer_features WHERE version_id = :v"),
@@ -273,7 +296,8 @@ def main() -> None:
     with served(url) as client:
         http = bench_http(client, measured)
         corridor_http = screen_over_http(client, [corridor] * args.big_runs)
-        big_http = screen_over_http(client, [big] * args.big_runs)
+        big_retried: list[float] = []
+        big_http = screen_over_http(client, [big] * args.big_runs, big_retried)
         alone, beside, answers = bench_beside(client, measured[: args.beside_sites], big, args.beside_rounds)
     sql = bench_sql(url, measured)
     memory = bench_geopandas(url, measured)
@@ -290,6 +314,11 @@ def main() -> None:
     print(f"HTTP p95 {1000 * http95:.1f} ms (goal < 100 ms)")
     for label, timings, goal in (("30 km × 60 m highway corridor", corridor_http, 10),
                                  ("99,000-vertex site", big_http, 150)):
+        if timings is big_http and big_retried:
+            print(f"HTTP {label}: told to retry (503) {len(big_retried)} of {args.big_runs} times, after "
+                  f"{statistics.median(big_retried):.1f} s (p50)")
+        if not timings:
+            continue
         print(describe(f"HTTP {label}", timings))
         print(f"  ratio to a simple site: p50 {statistics.median(timings) / http50:.1f}x, "
               f"p95 {percentile(timings, 95) / http95:.1f}x (goal p95 ≤ {goal}x)")

@@ -1,7 +1,19 @@
-"""Vector tile throughput: this platform against tipg (developmentseed), over the same PostGIS table, in one run.
+"""Vector tiles: what a map view costs, one composite tile per view tile against one tile per layer (``--views``);
+and tile throughput against tipg (developmentseed) over the same PostGIS table. Each in one run.
 
-    .venv/bin/python -m bench.tiles                      # the database in use (DATABASE_URL or the local one)
+    .venv/bin/python -m bench.tiles --views              # requests, bytes and time to a complete view, z12–z16
+    .venv/bin/python -m bench.tiles                      # against tipg: the database in use (DATABASE_URL or local)
     .venv/bin/python -m bench.tiles --samples DIR        # load generated samples first (any --scale)
+
+Views (``--views``): the tiles covering a 1440×900 px map over Xiamen island at each zoom, fetched as a browser
+does (six connections to the server, gzip): the one-blueprint map as it was, one tile per shown layer per view
+tile (``/tiles/{layer}/{z}/{x}/{y}.pbf?v=``), against the map now, one composite tile of every layer per view tile
+(``/tiles/composite/{z}/{x}/{y}.pbf?layers=…``). "Rendered": a server whose tile cache is off, PostgreSQL's
+buffers warm (every tile made by PostGIS, as on a view nobody asked before); "cached": the same tiles from the
+server's tile cache (a view asked before). The median of a few rounds; prints requests, KiB on the wire and
+milliseconds to a complete view per zoom, and the composite/per-layer ratios.
+
+Against tipg:
 
 Both servers serve the current version of the land-use layer (国土空间规划用地) at zooms 12–16: the platform
 at ``/tiles/{layer}/{z}/{x}/{y}.pbf?v={version}`` as its pages request it, tipg from a view over the same
@@ -35,6 +47,8 @@ from sqlalchemy import make_url, text
 
 import bench.common  # noqa: F401  (runs as the owner: it creates a view for tipg)
 from gis.db import get_engine, resolve_owner_url
+from layers.store import list_layers
+from layers.symbols import SHOWN_BY_DEFAULT
 
 VIEW = "bench_tipg_land_use"
 TIPG_MAX_FEATURES = 10_000  # tipg's default TIPG_MAX_FEATURES_PER_TILE
@@ -133,7 +147,7 @@ def start(name: str, command: list[str], env: dict[str, str], url_template: str,
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine imports the app slowly
     while True:
         if process.poll() is not None:
             sys.exit(f"{name} did not start:\n{process.stderr.read().decode(errors='replace')[-2000:]}")
@@ -144,7 +158,7 @@ def start(name: str, command: list[str], env: dict[str, str], url_template: str,
             pass
         if time.monotonic() > deadline:
             process.terminate()
-            sys.exit(f"{name} did not answer within 60 s")
+            sys.exit(f"{name} did not answer within 180 s")
         time.sleep(0.2)
 
 
@@ -185,6 +199,125 @@ def report(label: str, results: dict[str, Result]) -> None:
             print(f"  {name} / tipg throughput: {result.per_second / tipg:.2f}×")
 
 
+VIEW_PIXELS = (1440, 900)
+XIAMEN_ISLAND = (118.125, 24.485)
+"""Centre of the views (WGS84 lon, lat): Xiamen island, Siming and Huli."""
+BROWSER_CONNECTIONS = 6
+"""Connections a browser opens to one HTTP/1.1 server at once."""
+
+
+def view_tiles(z: int, lon: float, lat: float, width: int, height: int) -> list[tuple[int, int, int]]:
+    """The XYZ tiles (256 px) a ``width``×``height`` px map centred on lon/lat shows at zoom ``z``."""
+    n = 2**z
+    cx = (lon + 180) / 360 * n * 256
+    cy = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n * 256
+    xs = range(int((cx - width / 2) // 256), int((cx + width / 2 - 1) // 256) + 1)
+    ys = range(int((cy - height / 2) // 256), int((cy + height / 2 - 1) // 256) + 1)
+    return [(z, x, y) for y in ys for x in xs]
+
+
+@dataclass(frozen=True)
+class ViewCost:
+    requests: int
+    wire_bytes: int
+    milliseconds: float
+
+
+async def fetch_view(base: str, urls: list[str]) -> ViewCost:
+    """Every URL of a view over :data:`BROWSER_CONNECTIONS` connections; the time until the last answer."""
+    gate = asyncio.Semaphore(BROWSER_CONNECTIONS)
+    limits = httpx.Limits(max_connections=BROWSER_CONNECTIONS, max_keepalive_connections=BROWSER_CONNECTIONS)
+    wire = 0
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
+                                 headers={"Accept-Encoding": "gzip"}) as client:
+
+        async def one(url: str) -> None:
+            nonlocal wire
+            async with gate:
+                response = await client.get(url)
+                if response.status_code not in (200, 204):
+                    sys.exit(f"{url}: HTTP {response.status_code} {response.text[:200]}")
+                wire += response.num_bytes_downloaded
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(url) for url in urls))
+        return ViewCost(len(urls), wire, (time.perf_counter() - started) * 1000)
+
+
+def view_urls(layers: list[dict], tiles: list[tuple[int, int, int]]) -> dict[str, list[str]]:
+    """The requests of one view: the map as it was (a tile per shown layer) and now (a composite per tile)."""
+    shown = [layer for layer in layers if layer["kind"] in SHOWN_BY_DEFAULT]
+    pinned = ",".join(f"{layer['id']}:{layer['current_version']}" for layer in layers)
+    return {
+        "one per layer": [f"/tiles/{layer['id']}/{z}/{x}/{y}.pbf?v={layer['current_version']}"
+                          for z, x, y in tiles for layer in shown],
+        "composite": [f"/tiles/composite/{z}/{x}/{y}.pbf?layers={pinned}" for z, x, y in tiles],
+    }
+
+
+def measure_views(server: Server, layers: list[dict], zooms: range, rounds: int) -> dict[int, dict[str, ViewCost]]:
+    """Per zoom and way, the median cost of a view over ``rounds`` rounds (the two ways alternate), after one
+    untimed round that warms PostgreSQL's buffers (and fills the server's tile cache, when it has one)."""
+    costs: dict[int, dict[str, ViewCost]] = {}
+    for z in zooms:
+        urls = view_urls(layers, view_tiles(z, *XIAMEN_ISLAND, *VIEW_PIXELS))
+        for way in urls.values():
+            asyncio.run(fetch_view(server.base, way))
+        samples: dict[str, list[ViewCost]] = {way: [] for way in urls}
+        for round_number in range(rounds):
+            for way in (list(urls) if round_number % 2 == 0 else list(urls)[::-1]):
+                samples[way].append(asyncio.run(fetch_view(server.base, urls[way])))
+        costs[z] = {way: sorted(runs, key=lambda cost: cost.milliseconds)[len(runs) // 2]
+                    for way, runs in samples.items()}
+    return costs
+
+
+def report_views(label: str, costs: dict[int, dict[str, ViewCost]]) -> None:
+    print(f"\n{label}")
+    print(f"  {'zoom':<6}{'way':<16}{'requests':>9}{'KiB':>9}{'ms':>9}   composite / one per layer")
+    totals: dict[str, list[float]] = {}
+    for z, ways in costs.items():
+        for way, cost in ways.items():
+            total = totals.setdefault(way, [0, 0, 0])
+            total[0] += cost.requests
+            total[1] += cost.wire_bytes
+            total[2] += cost.milliseconds
+            ratio = ""
+            if way == "composite":
+                old = ways["one per layer"]
+                ratio = (f"   requests {cost.requests / old.requests:.2f}×, "
+                         f"bytes {cost.wire_bytes / old.wire_bytes:.2f}×, "
+                         f"time {cost.milliseconds / old.milliseconds:.2f}×")
+            print(f"  z{z:<5}{way:<16}{cost.requests:>9}{cost.wire_bytes / 1024:>9.1f}{cost.milliseconds:>9.0f}{ratio}")
+    old, new = totals["one per layer"], totals["composite"]
+    print(f"  z{min(costs)}–{max(costs)} all: requests {new[0]:.0f} vs {old[0]:.0f} ({new[0] / old[0]:.2f}×), "
+          f"KiB {new[1] / 1024:.0f} vs {old[1] / 1024:.0f} ({new[1] / old[1]:.2f}×), "
+          f"time to complete views {new[2]:.0f} vs {old[2]:.0f} ms ({new[2] / old[2]:.2f}×)")
+
+
+def views_main(args: argparse.Namespace, zooms: range) -> None:
+    engine = get_engine(os.environ["DATABASE_URL"])
+    layers = list_layers(engine)
+    if not layers:
+        sys.exit("no layer: load samples first (blueprint samples load, or --samples DIR)")
+    shown = sum(layer["kind"] in SHOWN_BY_DEFAULT for layer in layers)
+    print(f"{len(layers)} layers ({shown} shown when the map opens); views of {VIEW_PIXELS[0]}×{VIEW_PIXELS[1]} px "
+          f"at {XIAMEN_ISLAND}, {BROWSER_CONNECTIONS} connections, gzip, median of {args.rounds} rounds; "
+          f"one uvicorn worker; {bench.common.environment_line()}")
+    uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--workers", "1", "--log-level", "warning",
+               "--factory", "api.app:create_app"]
+    for label, env in (("rendered: every tile made by PostGIS (tile cache off, PostgreSQL's buffers warm)",
+                        {"BLUEPRINT_TILE_CACHE_MB": "0"}),
+                       ("cached: every tile from the server's tile cache", {})):
+        port = _free_port()
+        server = start("platform", [*uvicorn, "--port", str(port)], env, "", port, "/ogc")
+        try:
+            report_views(label, measure_views(server, layers, zooms, args.rounds))
+        finally:
+            server.process.terminate()
+            server.process.wait(10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--zooms", default="12-16", help="zoom range, e.g. 12-16")
@@ -192,6 +325,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=20241)
     parser.add_argument("--samples", type=Path, help="load the samples in DIR first (data.samples.generate output)")
+    parser.add_argument("--views", action="store_true", help="a map view: composite tiles against one per layer")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per view (--views); the median is shown")
     args = parser.parse_args()
     low, high = (int(part) for part in args.zooms.split("-"))
 
@@ -203,6 +338,9 @@ def main() -> None:
 
         for line in load_samples(args.samples):
             print(line)
+    if args.views:
+        views_main(args, range(low, high + 1))
+        return
     layer_id, version, version_id, count = land_use_layer(engine)
     prepare_view(engine, version_id)
     tiles = tile_list(engine, version_id, range(low, high + 1), args.per_zoom, args.seed)

@@ -62,6 +62,24 @@ def serve(
     uvicorn.Server(uvicorn_config(host=host, port=port)).run()
 
 
+deploy_app = typer.Typer(help="Configuration for running the platform behind a load balancer.",
+                         no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
+
+
+@deploy_app.command("nginx")
+def deploy_nginx(
+    instance: Annotated[list[str], typer.Option(help="host:port of a `blueprint serve` (repeat for each)")],
+    listen: Annotated[str, typer.Option(help="port or address:port nginx listens on")] = "80",
+    cache_dir: Annotated[Path, typer.Option(help="where nginx caches pinned tiles")] = Path(
+        "/var/cache/nginx/one-blueprint"),
+) -> None:
+    """Print the nginx configuration (http context, e.g. /etc/nginx/conf.d/one-blueprint.conf)."""
+    from api.load_balancer import nginx_config
+
+    typer.echo(nginx_config(instance, listen, cache_dir), nl=False)
+
+
 @db_app.command("up")
 def db_up() -> None:
     """Start the local PostGIS cluster (unless DATABASE_URL is set) and print its URL."""
@@ -82,6 +100,60 @@ def db_down() -> None:
         return
     LocalPostgis(settings.data_dir).stop()
     typer.echo("local PostGIS stopped")
+
+
+replica_app = typer.Typer(help="Streaming read replicas of the local cluster (BLUEPRINT_READ_URL).",
+                          no_args_is_help=True)
+db_app.add_typer(replica_app, name="replica")
+
+
+def _local_replica(name: str):  # noqa: ANN202 (gis.replica is imported only when asked for)
+    from gis.replica import LocalReplica
+    from gis.server import LocalPostgis
+    from gis.settings import database_settings
+
+    settings = database_settings()
+    if settings.database_url:
+        typer.echo("DATABASE_URL is set: make replicas of that server with its own tools, then set "
+                   "BLUEPRINT_READ_URL.", err=True)
+        raise typer.Exit(code=2)
+    return LocalReplica(LocalPostgis(settings.data_dir), name)
+
+
+@replica_app.command("up")
+def replica_up(name: Annotated[str, typer.Option(help="the replica's name")] = "replica-1") -> None:
+    """Copy the local cluster with pg_basebackup (first time), start the standby and print its URL."""
+    replica = _local_replica(name)
+    replica.primary.start()
+    replica.start()
+    typer.echo(replica.server_url())
+    typer.echo(f"read from it:  export BLUEPRINT_READ_URL='{replica.server_url()}'", err=True)
+
+
+@replica_app.command("down")
+def replica_down(
+    name: Annotated[str, typer.Option(help="the replica's name")] = "replica-1",
+    remove: Annotated[bool, typer.Option(help="also delete its copy of the data")] = False,
+) -> None:
+    """Stop the standby (reads fall back to the primary)."""
+    replica = _local_replica(name)
+    replica.remove() if remove else replica.stop()
+    typer.echo(f"replica {name} {'removed' if remove else 'stopped'}")
+
+
+@replica_app.command("status")
+def replica_status(name: Annotated[str, typer.Option(help="the replica's name")] = "replica-1") -> None:
+    """Whether the standby runs, and how far behind the primary it is (and every BLUEPRINT_READ_URL)."""
+    from gis.db import get_engine
+    from gis.replica import ReadRouter, read_settings
+
+    replica = _local_replica(name)
+    urls = ([replica.server_url()] if replica.status() else []) + read_settings().urls
+    states = ReadRouter(get_engine(), list(dict.fromkeys(urls)), read_settings()).status() if urls else []
+    typer.echo(f"local replica {name}: {'running' if replica.status() else 'not running'}")
+    for url, state in zip(dict.fromkeys(urls), states, strict=True):
+        lag = "-" if state["lag_s"] is None else f"{state['lag_s']} s"
+        typer.echo(f"  {url}: {'up' if state['up'] else 'down'}, lag {lag}")
 
 
 @db_app.command("url")
@@ -123,6 +195,7 @@ def layers_import(
     name: Annotated[str | None, typer.Option(help="layer name (default: the file name)")] = None,
     repair: Annotated[bool, typer.Option(help="repair invalid polygons instead of refusing the import")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    impact: Annotated[bool, typer.Option(help="then compute what the new version changes (on Dask)")] = True,
 ) -> None:
     """Import a file as a new version of a planning layer."""
     from tqdm import tqdm
@@ -141,6 +214,8 @@ def layers_import(
             fail(error)
     if as_json:
         typer.echo(json.dumps(render_all(report.to_dict(), "en"), ensure_ascii=False, indent=2))
+        if impact:  # kept for the work lists; the JSON printed is the import's
+            _analyse_impact(report.layer_id, report.version, None, workers=None, scheduler=None, quiet=True)
         return
     typer.echo(
         f"imported {report.feature_count} features into {report.layer_name!r} ({report.kind}) "
@@ -152,6 +227,55 @@ def layers_import(
     for change in report.normalised:
         typer.echo(f"  normalised {change.attribute} {change.value!r} -> {change.normalised!r} "
                    f"({change.count} features)")
+    if impact:
+        _analyse_impact(report.layer_id, report.version, None, workers=None, scheduler=None)
+
+
+def _analyse_impact(layer_id: int, version: int, against: int | None, *, workers: int | None,
+                    scheduler: str | None, as_json: bool = False, quiet: bool = False) -> None:
+    """Compute what a layer version changes on Dask, with a progress bar, keep it and print it."""
+    from tqdm import tqdm
+
+    from gis.db import get_engine
+    from projects.impact import ImpactError, compute_impact, plan_impact, store_impact
+
+    engine = get_engine()
+    try:
+        plan = plan_impact(engine, layer_id, version, against)
+    except ImpactError as error:
+        fail(error)
+    with tqdm(total=len(plan.jobs), unit=" sites", desc="what the new version changes", file=sys.stderr,
+              disable=None) as bar:
+        impact = compute_impact(engine, plan, workers=workers, scheduler=scheduler, progress=bar.update)
+    with engine.begin() as connection:
+        impact["id"] = store_impact(connection, impact, _operator())
+    if quiet:
+        return
+    if as_json:
+        typer.echo(json.dumps(impact, ensure_ascii=False, indent=2))
+        return
+    against_text = f"version {impact['against_version']}" if impact["against_version"] else "no earlier version"
+    typer.echo(f"impact report {impact['id']}: {impact['layer_name']!r} version {version} against {against_text}, "
+               f"{impact['sites_checked']} live proposals and coded projects checked, "
+               f"{len(impact['changes'])} changes")
+    for change in impact["changes"]:
+        typer.echo(f"  proposal {change['proposal_id']} ({change['project_code'] or change['state']}): "
+                   f"{change['rule_id']} {change['severity']} for {change['department']}: {change['change']} "
+                   f"{change['old_m2']:,.2f} -> {change['new_m2']:,.2f} m²")
+
+
+@layers_app.command("impact")
+def layers_impact(
+    layer: Annotated[int, typer.Argument(help="layer id (see `layers list`)")],
+    version: Annotated[int, typer.Option(help="the new version")],
+    against: Annotated[int | None, typer.Option(help="compare with this version (default: the one before)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Dask worker processes (default: one per core)")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """What a layer version changes for every live proposal and coded project; kept as an impact report."""
+    _analyse_impact(layer, version, against, workers=workers, scheduler=scheduler, as_json=as_json)
 
 
 @layers_app.command("list")
@@ -165,6 +289,50 @@ def layers_list() -> None:
             f"{layer['id']:>4}  {layer['kind']:<28} {layer['name']:<36} v{layer['current_version']:<3} "
             f"{layer['feature_count']:>8} features  [{extent}]  from {layer['source_crs']}"
         )
+
+
+rules_app = typer.Typer(help="The conflict rules as versioned data (rules file, TOML).", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("load")
+def rules_load(file: Annotated[Path, typer.Argument(help="a rules file (see layers/rules.toml)")]) -> None:
+    """Check a rules file and keep it as the next rule set version, in force for every screening from now."""
+    from gis.db import get_engine
+    from layers.rule_set import RuleSetError, store_rule_set
+
+    try:
+        with get_engine().begin() as connection:
+            stored = store_rule_set(connection, file.read_text(encoding="utf-8"), _operator())
+    except (RuleSetError, OSError, UnicodeDecodeError) as error:
+        fail(error)
+    typer.echo(f"rule set version {stored.version} in force ({len(stored.rules)} rules, {stored.digest[:12]})")
+
+
+@rules_app.command("export")
+def rules_export(version: Annotated[int | None, typer.Option(help="a stored version (default: in force)")] = None
+                 ) -> None:
+    """Print a rule set's rules file: edit it and load it as the next version."""
+    from gis.db import get_engine
+    from layers.rule_set import rule_set_in_force, rule_set_version
+
+    with get_engine().connect() as connection:
+        try:
+            rules = rule_set_version(connection, version) if version else rule_set_in_force(connection)
+        except LookupError as error:
+            fail(error)
+    typer.echo(rules.source, nl=False)
+
+
+@rules_app.command("history")
+def rules_history() -> None:
+    """Every rule set version, newest (in force) first."""
+    from gis.db import get_engine
+    from layers.rule_set import rule_set_history
+
+    with get_engine().connect() as connection:
+        for entry in rule_set_history(connection):
+            typer.echo(f"version {entry['version']}  {entry['loaded_at']}  {entry['digest'][:12]}  {entry['actor']}")
 
 
 @app.command()

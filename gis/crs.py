@@ -337,3 +337,82 @@ def to_wgs84_checked(geoms: GeometryInput, crs: InputCrs, first_index: int = 0) 
             extra={"feature_index": first_index + index, "crs": crs.label},
         )
     return result
+
+
+# --- Output CRSs (OGC API – Features – Part 2: CRS by reference) ----------------------------------------
+
+OGC_CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/"
+
+
+@dataclass(frozen=True)
+class ServedCrs:
+    """A CRS the platform serves coordinates in, named by its OGC URI.
+
+    ``srid`` is the PostGIS SRID to ``ST_Transform`` to; ``northing_first`` says the CRS's axis order (as
+    its EPSG definition lists it) puts latitude/northing first, so coordinates are swapped after the
+    transform; ``geographic`` CRSs are in degrees (7 decimals, about 1 cm), projected ones in metres
+    (3 decimals, 1 mm). Only CRS84 is lon/lat; EPSG:4326 and EPSG:4490 (CGCS2000) are lat/lon, and
+    EPSG:4548/4527 (CGCS2000 Gauss-Krüger 3° CM 117°E, without and with the zone-39 prefix on the
+    easting) are northing, easting.
+    """
+
+    uri: str
+    srid: int
+    northing_first: bool
+    geographic: bool
+    name: str
+
+    @property
+    def decimals(self) -> int:
+        return 7 if self.geographic else 3
+
+
+def _served(uri: str, srid: int) -> ServedCrs:
+    crs = pyproj.CRS.from_user_input(OGC_CRS84 if uri == OGC_CRS84 else f"EPSG:{srid}")
+    northing_first = crs.axis_info[0].direction in ("north", "south")
+    return ServedCrs(uri, srid, northing_first, crs.is_geographic, crs.name)
+
+
+SERVED_CRS: tuple[ServedCrs, ...] = tuple(
+    _served(uri, srid) for uri, srid in (
+        (OGC_CRS84, 4326),
+        (f"{_EPSG_URI}4326", 4326),
+        (f"{_EPSG_URI}4490", 4490),
+        (f"{_EPSG_URI}4548", 4548),
+        (f"{_EPSG_URI}4527", 4527),
+        (f"{_EPSG_URI}3857", 3857),
+    )
+)
+"""Every CRS the OGC API offers for output (``crs``) and bounding boxes (``bbox-crs``); CRS84 first, the
+default, as the platform stores WGS84 lon/lat."""
+CRS84_SERVED = SERVED_CRS[0]
+
+
+class UnservedCrsError(ValueError):
+    """A CRS the OGC API does not serve; the message names the ones it does."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Message("crs.unserved", crs=text, served=[c.uri for c in SERVED_CRS]))
+
+
+phrases("crs", unserved=Text("不支持坐标系“{crs}”；请使用以下之一：{served}",
+                             "{crs!r} is not a supported CRS; use one of {served}"))
+
+
+def served_crs(text: str) -> ServedCrs:
+    """The served CRS named ``text``: its OGC URI (http or https), a safe CURIE ``[EPSG:4490]``, or
+    ``EPSG:4490`` / ``OGC:CRS84``; :class:`UnservedCrsError` for any other."""
+    name = text.strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    name = name.replace("https://", "http://", 1)
+    authority, _, code = name.upper().partition(":")
+    if code and authority == "EPSG" and code.isdigit():
+        name = f"{_EPSG_URI}{int(code)}"
+    elif code and authority == "OGC" and code == "CRS84":
+        name = OGC_CRS84
+    for crs in SERVED_CRS:
+        if crs.uri == name:
+            return crs
+    raise UnservedCrsError(text)

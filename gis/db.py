@@ -7,18 +7,24 @@ the owner (:func:`resolve_owner_url`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from functools import lru_cache
+from pathlib import Path
 
 import orjson
+import psycopg
 from psycopg.errors import QueryCanceled
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
+from gis.errors import PicklableError
 from gis.messages import Message, Text, phrases
+from gis.metrics import POOLS
 from gis.roles import refuse_privileged
 from gis.settings import database_settings
 
@@ -55,12 +61,73 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def lower_backend_priority(dbapi_connection: psycopg.Connection, nice: int) -> bool:
+    """Give the session's PostgreSQL backend the CPU priority ``nice`` (above 0: lower), if it is ours to set.
+
+    Only for a server on this machine reached through its Unix socket, whose backend process is visible
+    here as a ``postgres:`` process (the embedded cluster; or a local one run by this OS user or, when this
+    process is root, by anyone). The backend is its own session (PostgreSQL calls ``setsid``), so where the
+    kernel groups tasks by session (autogroup) only its group's nice value counts: both are set. A server
+    elsewhere (a ``DATABASE_URL`` over TCP) is left alone; the work it does then competes at equal priority.
+    Returns whether the priority was lowered. Lowering is for good: an unprivileged process cannot raise it
+    again, so such a session never goes back to a pool of ordinary ones.
+    """
+    if dbapi_connection.info.host is None or not dbapi_connection.info.host.startswith("/"):
+        return False
+    pid = dbapi_connection.info.backend_pid
+    try:
+        if not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"postgres:"):
+            return False
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
+    except OSError:  # not ours (another user, another PID namespace), or gone
+        return False
+    with suppress(OSError):  # no autogroups in this kernel, or one changed less than 0.1 s ago (EAGAIN)
+        Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+    return True
+
+
+BACKGROUND_APPLICATION = "one-blueprint background"
+"""The ``application_name`` of a background engine's sessions, as ``pg_stat_activity`` shows them."""
+
+
+_READS_FROM: ContextVar[Engine | None] = ContextVar("reads_from", default=None)
+
+
+@contextmanager
+def reads_from(engine: Engine) -> Iterator[None]:
+    """Within the block (and the threads it hands work to), :func:`get_engine` without a URL is ``engine``:
+    a read replica for a public read (see :mod:`gis.replica`), chosen once where the request comes in."""
+    token = _READS_FROM.set(engine)
+    try:
+        yield
+    finally:
+        _READS_FROM.reset(token)
+
+
+def get_engine(url: str | None = None, *, background: bool = False) -> Engine:
+    """The engine of ``url``, else the one :func:`reads_from` chose for this request, else the platform's.
+
+    A ``background`` engine's sessions run at the CPU priority ``BLUEPRINT_BACKGROUND_NICE`` where that can
+    be set (:func:`lower_backend_priority`), for work that must not slow down what runs beside it.
+    """
+    if url is None and not background and (chosen := _READS_FROM.get()) is not None:
+        return chosen
+    return _pooled_engine(url, background=background)
+
+
+def primary_engine() -> Engine:
+    """The platform's own engine (the primary), whatever :func:`reads_from` chose."""
+    return _pooled_engine(None)
+
+
 @lru_cache
-def get_engine(url: str | None = None) -> Engine:
-    """One pooled engine per URL; every connection gets the configured statement timeout and generic plans."""
+def _pooled_engine(url: str | None = None, *, background: bool = False) -> Engine:
+    """One pooled engine per URL (and priority); every connection gets the configured statement timeout and
+    generic plans."""
     settings = database_settings()
     engine = create_engine(
-        url or resolve_database_url(), pool_size=settings.pool_size, pool_pre_ping=True
+        url or resolve_database_url(), pool_size=settings.pool_size, pool_pre_ping=True,
+        connect_args={"application_name": BACKGROUND_APPLICATION} if background else {},
     )
 
     @event.listens_for(engine, "connect")
@@ -80,8 +147,14 @@ def get_engine(url: str | None = None) -> Engine:
         dbapi_connection.commit()
         # Every new session is checked, so no code path of the server can run with the owner's powers.
         refuse_privileged(dbapi_connection, allowed=settings.allow_privileged_role)
+        if background and settings.background_nice:
+            lower_backend_priority(dbapi_connection, settings.background_nice)
 
+    POOLS.watch(engine)
     return engine
+
+
+get_engine.cache_clear = _pooled_engine.cache_clear  # type: ignore[attr-defined]  # settings changed: new engines
 
 
 def kept_properties_sql(row: str, keys: tuple[str, ...]) -> str:
@@ -106,7 +179,7 @@ def read_only(engine: Engine) -> Connection:
 phrases("db", took_too_long=Text("{what}超过{ms:,}毫秒，已停止", "{what} took longer than {ms:,} ms and was stopped"))
 
 
-class StatementTimeoutError(RuntimeError):
+class StatementTimeoutError(PicklableError, RuntimeError):
     """PostgreSQL cancelled a statement that ran past its statement timeout (``statement_timeout``)."""
 
     def __init__(self, what: Text, timeout_ms: int) -> None:

@@ -14,8 +14,23 @@ from typing import Any
 from gis.messages import Message, Text, phrases
 
 
+def _restored(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class PicklableError(Exception):
+    """An error pickled as its fields rather than through ``__init__`` (whose arguments differ from class to
+    class), so that one raised in a worker process reaches the server's problem handlers unchanged."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restored, (type(self), self.args, self.__dict__)
+
+
 @dataclass
-class SpatialInputError(ValueError):
+class SpatialInputError(PicklableError, ValueError):
     """Input that the spatial core refuses; never written anywhere."""
 
     slug: str

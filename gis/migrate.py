@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, make_url
@@ -9,12 +11,19 @@ from sqlalchemy.pool import NullPool
 
 from gis.db import normalise_url, resolve_owner_url
 from gis.roles import grant_server_group
-from gis.settings import REPOSITORY_ROOT, database_settings
+from gis.settings import database_settings
+
+
+def migrations_dir() -> Path:
+    """Where the revisions are: the ``migrations`` package, in a source tree or installed."""
+    import migrations
+
+    return Path(migrations.__file__).resolve().parent
 
 
 def alembic_config(url: str | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(REPOSITORY_ROOT / "migrations"))
+    config.set_main_option("script_location", str(migrations_dir()))
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -27,31 +27,58 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from gis.area import area_m2_sql
+from gis.sql import geojson_sql
 
 GEOJSON_DECIMALS = 7
 
 SITE_PART_VERTICES = 512
 """A site of more vertices is heavy: it is cut by ``ST_Subdivide`` into parts of at most this many."""
 
+SPARSE_SITE_RATIO = 4
+"""A site filling less than 1/4 of its bounding box is sparse: the index is probed with the boxes of its pieces."""
+
+PROBE_CELL_WIDTHS = 8
+"""A sparse site is cut by a grid of cells this many times its width (twice its area over its perimeter)…"""
+
+MAX_PROBE_CELLS = 4096
+"""…but never of more cells than this over its bounding box."""
+
 MIN_AREA_M2 = 0.005
 """Half the 0.01 m² to which reports round areas: a smaller overlap is a shared boundary, not an overlap."""
 
 # The stored pieces under the site: whole features of few vertices, and the ST_Subdivide parts of the
-# rest. Each branch is filtered by version first, then by the GiST index (&&), then exactly.
+# rest. Each branch is filtered by version first, then by the GiST index (&&) with each probe box, then
+# exactly against the whole site. The probe box is the site's own, except for a sparse site (one that fills
+# less than 1/SPARSE_SITE_RATIO of its box: a road, a pipeline, a greenway), which is cut by a square grid
+# and probed with the box of each piece: a 30 km × 60 m corridor's own box took in 15,000 land-use zones
+# it does not touch. Every feature under the site lies under one of its pieces, so the same ones are found.
 _CANDIDATES = """
     site AS (
-        SELECT geom, ST_NPoints(geom) > :site_part_vertices AS heavy
+        SELECT geom, ST_NPoints(geom) > :site_part_vertices AS heavy,
+               ST_Area(geom) * :sparse_site_ratio < ST_Area(ST_Envelope(geom)) AS sparse
         FROM (SELECT ST_GeomFromWKB(:site, 4326) AS geom) AS given
     ),
-    candidates AS (
-        SELECT feature.version_id, feature.id AS feature_id, feature.geom, false AS is_part
-        FROM layer_features AS feature, site
-        WHERE feature.version_id = ANY(:versions) AND NOT feature.subdivided
-          AND feature.geom && site.geom AND ST_Intersects(feature.geom, site.geom)
+    probes AS MATERIALIZED (
+        SELECT ST_Envelope(site.geom) AS box FROM site WHERE NOT site.sparse
         UNION ALL
-        SELECT part.version_id, part.feature_id, part.geom, true
-        FROM layer_feature_parts AS part, site
-        WHERE part.version_id = ANY(:versions) AND part.geom && site.geom AND ST_Intersects(part.geom, site.geom)
+        SELECT ST_Expand(ST_Envelope(ST_Intersection(cell.geom, site.geom)), 1e-9)
+        FROM site, ST_SquareGrid(greatest(
+            :probe_widths * 2 * ST_Area(site.geom) / ST_Perimeter(site.geom),  -- a strip's width is 2·area/perimeter
+            sqrt(ST_Area(ST_Envelope(site.geom)) / :max_probe_cells)), site.geom) AS cell
+        WHERE site.sparse AND ST_Intersects(cell.geom, site.geom)
+    ),
+    candidates AS (
+        SELECT DISTINCT ON (found.is_part, found.id) found.version_id, found.feature_id, found.geom, found.is_part
+        FROM site, probes CROSS JOIN LATERAL (
+            SELECT feature.version_id, feature.id, feature.id AS feature_id, feature.geom, false AS is_part
+            FROM layer_features AS feature
+            WHERE feature.version_id = ANY(:versions) AND NOT feature.subdivided AND feature.geom && probes.box
+            UNION ALL
+            SELECT part.version_id, part.id, part.feature_id, part.geom, true
+            FROM layer_feature_parts AS part
+            WHERE part.version_id = ANY(:versions) AND part.geom && probes.box
+        ) AS found
+        WHERE ST_Intersects(found.geom, site.geom)
     )
 """
 
@@ -103,7 +130,7 @@ _SITE_OVERLAY = text(
         ) AS inside ON true
     )
     SELECT outside_of, feature_id, version_id, feature_index, properties, {area_m2_sql("found.geom")} AS area_m2,
-           ST_AsGeoJSON(geom, :decimals)::json AS geometry
+           {geojson_sql('geom')} AS geometry
     FROM (SELECT * FROM feature_overlaps UNION ALL SELECT * FROM outside_parts) AS found
     WHERE NOT ST_IsEmpty(geom)
     ORDER BY outside_of NULLS FIRST, version_id, feature_index
@@ -155,6 +182,9 @@ def overlay_statement(
         "outside_versions": [version for _, version in members],
         "decimals": GEOJSON_DECIMALS,
         "site_part_vertices": SITE_PART_VERTICES,
+        "sparse_site_ratio": SPARSE_SITE_RATIO,
+        "probe_widths": PROBE_CELL_WIDTHS,
+        "max_probe_cells": MAX_PROBE_CELLS,
     }
 
 

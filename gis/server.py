@@ -329,8 +329,8 @@ class LocalPostgis:
     def _prepare_dirs(self, user: ServiceUser | None) -> None:
         """Create home, socket dir and log for the service user (``pg_ctl -l`` opens the log as it)."""
         if self.home != self.data_dir:
-            _private_dir(self.home, user)
-        _private_dir(self.socket_dir, user)
+            private_dir(self.home, user)
+        private_dir(self.socket_dir, user)
         self.log_file.touch(exist_ok=True)
         if user is not None:
             os.chown(self.log_file, user.uid, user.gid)
@@ -341,7 +341,7 @@ class LocalPostgis:
         if staging.exists():
             shutil.rmtree(staging)
         # Made here because the service user may not write in data_dir; initdb accepts an empty directory.
-        _private_dir(staging, user)
+        private_dir(staging, user)
         self._run(user, [
             str(bindir / "initdb"), "-D", str(staging), "-U", SUPERUSER, "-E", "UTF8",
             f"--locale={_initdb_locale()}", "--auth-local=trust", "--auth-host=scram-sha-256",
@@ -528,7 +528,7 @@ def _initdb_locale() -> str:
     return "C.UTF-8" if {"c.utf8", "c.utf-8"} & set(available.split()) else "C"
 
 
-def _private_dir(path: Path, user: ServiceUser | None) -> None:
+def private_dir(path: Path, user: ServiceUser | None) -> None:
     """Make ``path`` a 0700 directory of the service user, refusing anything planted there by someone else
     (the socket directory may live in /tmp)."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)

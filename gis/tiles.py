@@ -48,7 +48,7 @@ SIMPLIFY_BELOW_ZOOM = 14
 SIMPLIFY_ABOVE_VERTICES = 64
 """Only polygons with more vertices than this are simplified; for smaller ones it costs more than it saves."""
 
-TILE_FORMAT_REVISION = "2"
+TILE_FORMAT_REVISION = "3"
 """Bump when the tile SQL or its attributes change, so clients drop tiles cached from older code."""
 
 
@@ -117,23 +117,40 @@ class TileAddress:
         """Ground size of one screen pixel at the tile's centre, metres."""
         return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(self.centre_latitude)) / (SCREEN_TILE_PIXELS * 2**self.z)
 
+    def bounds_deg(self, margin: float = 0.0) -> tuple[float, float, float, float]:
+        """West, south, east, north of the tile in WGS84 degrees, widened by ``margin`` tile widths each side."""
+        n = 2**self.z
+
+        def latitude(row: float) -> float:
+            return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+        return (360.0 * (self.x - margin) / n - 180, latitude(self.y + 1 + margin),
+                360.0 * (self.x + 1 + margin) / n - 180, latitude(self.y - margin))
+
     @property
     def pixel_size_deg(self) -> float:
         """Longitude span of one screen pixel, degrees (a latitude span is never larger at these latitudes)."""
         return 360.0 / (SCREEN_TILE_PIXELS * 2**self.z)
 
 
-def _attributes_sql(attributes: tuple[str, ...] | None) -> str:
+def _attributes_sql(attributes: tuple[str, ...] | None, tagged: bool) -> str:
     """The jsonb of a tile feature's attributes (row ``clipped``): every stored property and the true area,
-    or only the named properties (an area is unique to each feature, hence costly in a crowded tile)."""
+    or only the named properties (an area is unique to each feature, hence costly in a crowded tile); when
+    ``tagged``, also ``layer_id``, the stored layer the feature belongs to (one MVT layer may hold several)."""
     if attributes is None:
-        return "clipped.properties || jsonb_build_object('area_m2', round(clipped.area_m2::numeric, 1))"
-    return kept_properties_sql("clipped", attributes)
+        kept = "clipped.properties || jsonb_build_object('area_m2', round(clipped.area_m2::numeric, 1))"
+    else:
+        kept = kept_properties_sql("clipped", attributes)
+    if not tagged:
+        return kept
+    return (f"({kept}) || jsonb_build_object('layer_id', (CAST(:layer_ids AS integer[]))"
+            "[array_position(CAST(:version_ids AS integer[]), clipped.version_id)])")
 
 
 @lru_cache
-def tile_query(attributes: tuple[str, ...] | None = None) -> TextClause:
-    """The tile SQL carrying every stored attribute and ``area_m2`` (None), or only ``attributes``."""
+def tile_query(attributes: tuple[str, ...] | None = None, tagged: bool = False) -> TextClause:
+    """The tile SQL of the features of the versions ``:version_ids`` as one MVT layer, carrying every stored
+    attribute and ``area_m2`` (None), or only ``attributes``; ``tagged`` adds each feature's ``layer_id``."""
     return text(
         f"""
         WITH bounds AS (
@@ -141,20 +158,21 @@ def tile_query(attributes: tuple[str, ...] | None = None) -> TextClause:
                    ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => {TILE_BUFFER / TILE_EXTENT}), 4326) AS box
         ),
         picked AS (
-            SELECT f.id, f.properties, f.area_m2, f.geom
+            SELECT f.id, f.version_id, f.properties, f.area_m2, f.geom
             FROM layer_features AS f, bounds
-            WHERE f.version_id = :version_id AND f.geom && bounds.box AND f.area_m2 >= :min_area_m2
+            WHERE f.version_id = ANY(CAST(:version_ids AS integer[])) AND f.geom && bounds.box
+              AND f.area_m2 >= :min_area_m2
             ORDER BY f.area_m2 DESC
             LIMIT :max_features
         ),
         clipped AS (
-            SELECT picked.id, picked.properties, picked.area_m2, bounds.tile,
+            SELECT picked.id, picked.version_id, picked.properties, picked.area_m2, bounds.tile,
                    CASE WHEN picked.geom @ bounds.box THEN picked.geom
                         ELSE ST_ClipByBox2D(picked.geom, bounds.box) END AS geom
             FROM picked, bounds
         ),
         shaped AS (
-            SELECT clipped.id, {_attributes_sql(attributes)} AS properties,
+            SELECT clipped.id, {_attributes_sql(attributes, tagged)} AS properties,
                    ST_AsMVTGeom(
                        ST_Transform(
                            CASE WHEN :simplify_deg > 0 AND ST_NPoints(clipped.geom) > {SIMPLIFY_ABOVE_VERTICES}
@@ -171,21 +189,35 @@ def tile_query(attributes: tuple[str, ...] | None = None) -> TextClause:
     )
 
 
-def render_tile(
+@dataclass(frozen=True)
+class TileLayerQuery:
+    """One MVT layer of a tile: the features of one or more layer versions under ``layer_name``, with
+    ``attributes`` (None: every stored property and ``area_m2``). With ``layer_ids`` (one per version, same
+    order), each feature also carries ``layer_id``, so a client tells apart the layers that share the MVT layer.
+    ``max_features`` holds for the MVT layer as a whole."""
+
+    version_ids: tuple[int, ...]
+    layer_name: str
+    attributes: tuple[str, ...] | None = None
+    layer_ids: tuple[int, ...] | None = None
+
+
+def render_tiles(
     connection: Connection,
-    *,
-    version_id: int,
+    layers: list[TileLayerQuery],
     address: TileAddress,
-    layer_name: str,
-    attributes: tuple[str, ...] | None = None,
     settings: TileSettings | None = None,
 ) -> bytes:
-    """The MVT of one layer version's features in one tile; empty bytes when none are in it.
+    """One MVT holding one layer per entry of ``layers``, in that order (clients draw them so); a layer with
+    no feature in the tile is left out, and a tile of none is empty bytes.
 
-    ``layer_name`` names the single MVT layer of the tile (clients style by it). Attributes are the
-    feature's stored properties plus ``area_m2`` (true area, m²), or only ``attributes`` when given; the MVT
-    feature id is the feature's id.
-    Must run inside a transaction (``SET LOCAL``); raises :class:`TileTimeoutError` past the timeout.
+    Each MVT layer is named ``layer_name`` (clients style by it); its features carry the stored properties
+    plus ``area_m2`` (true area, m²), or only the entry's ``attributes`` (and ``layer_id`` when asked); the
+    MVT feature id is the feature's id, unique across layers.
+
+    An MVT is a protobuf message of repeated layers, so the tiles ``ST_AsMVT`` makes of each layer, put one
+    after the other, are one valid tile. Must run inside a transaction (``SET LOCAL``); raises
+    :class:`TileTimeoutError` when one layer's query runs past the timeout.
     """
     settings = settings or tile_settings()
     pixel_m = address.pixel_size_m
@@ -193,19 +225,55 @@ def render_tile(
         "z": address.z,
         "x": address.x,
         "y": address.y,
-        "version_id": version_id,
         "min_area_m2": settings.min_feature_pixels * pixel_m * pixel_m,
         "max_features": settings.max_features,
         "simplify_deg": address.pixel_size_deg / 4 if address.z < SIMPLIFY_BELOW_ZOOM else 0.0,
-        "layer_name": layer_name,
     }
     # SET LOCAL takes no bind parameters; the value is an int from the settings, not user input.
     connection.execute(text(f"SET LOCAL statement_timeout = {int(settings.timeout_ms)}"))
+    parts = []
     try:
-        tile = connection.execute(tile_query(attributes), parameters).scalar_one()
+        for layer in layers:
+            tagged = layer.layer_ids is not None
+            tile = connection.execute(tile_query(layer.attributes, tagged), {
+                **parameters, "version_ids": list(layer.version_ids), "layer_name": layer.layer_name,
+                **({"layer_ids": list(layer.layer_ids or ())} if tagged else {})}).scalar_one()
+            parts.append(bytes(tile or b""))
     except OperationalError as error:
         if isinstance(error.orig, QueryCanceled):
             raise TileTimeoutError(Message("tile.timeout", z=address.z, x=address.x, y=address.y,
                                            ms=settings.timeout_ms)) from None
         raise
-    return bytes(tile or b"")
+    return b"".join(parts)
+
+WEB_MERCATOR_QUAD = "WebMercatorQuad"
+WEB_MERCATOR_QUAD_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
+WEB_MERCATOR_HALF_WIDTH_M = EARTH_CIRCUMFERENCE_M / 2
+"""x (and y) of the grid's edges from its origin, metres (EPSG:3857)."""
+STANDARD_PIXEL_M = 0.00028
+"""The standardized rendering pixel of OGC tile matrix sets (0.28 mm), for scale denominators."""
+
+
+def web_mercator_quad() -> dict[str, object]:
+    """The WebMercatorQuad tile matrix set (OGC 17-083r4, Two Dimensional Tile Matrix Set 2.0, JSON): the grid
+    these tiles are cut on, zoom 0 to :data:`MAX_ZOOM`, tile matrix ``z`` with rows ``y`` (from the north) and
+    columns ``x``."""
+    matrices = []
+    for z in range(MAX_ZOOM + 1):
+        cell = EARTH_CIRCUMFERENCE_M / (SCREEN_TILE_PIXELS * 2**z)
+        matrices.append({
+            "id": str(z), "scaleDenominator": cell / STANDARD_PIXEL_M, "cellSize": cell, "cornerOfOrigin": "topLeft",
+            "pointOfOrigin": [-WEB_MERCATOR_HALF_WIDTH_M, WEB_MERCATOR_HALF_WIDTH_M],
+            "tileWidth": SCREEN_TILE_PIXELS, "tileHeight": SCREEN_TILE_PIXELS,
+            "matrixWidth": 2**z, "matrixHeight": 2**z,
+        })
+    return {
+        "id": WEB_MERCATOR_QUAD,
+        "title": "Google Maps Compatible for the World",
+        "uri": WEB_MERCATOR_QUAD_URI,
+        "crs": EPSG_3857,
+        "orderedAxes": ["X", "Y"],
+        "wellKnownScaleSet": "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible",
+        "tileMatrices": matrices,
+    }

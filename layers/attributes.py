@@ -180,6 +180,13 @@ class Attribute:
             return int(number) if number.is_integer() else _INVALID
         return value if isinstance(value, int | float) else number
 
+    def canonical(self, value: Any) -> Any:
+        """The canonical form of ``value``; ValueError naming the allowed values when it cannot be read."""
+        result = self.normalise(value)
+        if result is _INVALID:
+            raise ValueError(Message("attribute.not_allowed_as", name=self.name, value=value, allowed=self.allowed()))
+        return result
+
     def allowed(self) -> Message:
         """The allowed values in words, for messages."""
         if self.type is AttributeType.CODE:
@@ -304,6 +311,8 @@ phrases(
     absent=Text("没有任何要素含有必填属性“{name}”", "no feature has the attribute {name!r}, which is required"),
     missing=Text("缺少必填属性{name}", "{name} is missing, which is required"),
     not_allowed=Text("{name} = {value!r} 不是允许的取值", "{name} = {value!r} is not allowed"),
+    not_allowed_as=Text("{name} = {value!r} 不是允许的取值：{name}应为{allowed}",
+                        "{name} = {value!r} is not allowed: {name} is {allowed}"),
     of_feature=Text("第{index}个要素：{reason}", "feature {index}: {reason}"),
     with_allowed=Text("{sentence}（允许：{allowed}）", "{sentence} (allowed: {allowed})"),
     more=Text("；另有{count}处", "; and {count} more"),

@@ -1,9 +1,9 @@
 """Land-use classes and the compatibility matrix of the land-use plan layer.
 
 Classes follow China's territorial spatial planning classification (国土空间调查、规划、用途管制用地用海分类指南,
-2023): two-digit first-level codes, four-digit second-level codes where the data has them. The matrix says
-what building a project of one intended class on a zone planned for another class means. It is a policy
-table, reviewed with the natural resources and planning bureau; rows not listed default to ``blocking``.
+2023): two-digit first-level codes, four-digit second-level codes where the data has them. What building a
+project of one intended class on a zone planned for another means is policy: the compatibility pairs of the
+rule set in force (:mod:`layers.rule_set`); :func:`compatibility` applies them.
 """
 
 from __future__ import annotations
@@ -81,27 +81,6 @@ SECOND_LEVEL_CLASSES: dict[str, tuple[str, str]] = {
     "1403": ("广场用地", "public square"),
 }
 
-_AGRICULTURE = ("01", "02", "03", "04", "05", "06")
-_URBAN = ("07", "08", "09", "10", "11", "12", "13", "14", "15", "16")
-
-# intended first-level class -> planned first-level class -> compatibility; unlisted pairs are blocking.
-_MATRIX: dict[str, dict[str, Compatibility]] = {
-    "07": {"08": Compatibility.NEEDS_REVIEW, "09": Compatibility.NEEDS_REVIEW, "16": Compatibility.NEEDS_REVIEW},
-    "08": {c: Compatibility.NEEDS_REVIEW for c in ("07", "09", "13", "14", "16")},
-    "09": {c: Compatibility.NEEDS_REVIEW for c in ("07", "08", "12", "16")},
-    "10": {"11": Compatibility.NEEDS_REVIEW, "13": Compatibility.NEEDS_REVIEW, "16": Compatibility.NEEDS_REVIEW},
-    "11": {"10": Compatibility.NEEDS_REVIEW, "12": Compatibility.NEEDS_REVIEW, "16": Compatibility.NEEDS_REVIEW},
-    # Linear infrastructure crosses every kind of zone; the zone's department decides.
-    "12": {c: Compatibility.NEEDS_REVIEW for c in (*_AGRICULTURE, *_URBAN, "17", "23")},
-    # Utilities (substations, pumping stations) sit beside whatever they serve.
-    "13": {
-        **{c: Compatibility.NEEDS_REVIEW for c in (*_AGRICULTURE, *_URBAN, "17", "23")},
-        **{c: Compatibility.ALLOWED for c in ("10", "11", "12", "14", "16")},
-    },
-    "14": {c: Compatibility.NEEDS_REVIEW for c in (*_AGRICULTURE, *_URBAN, "17", "23")},
-    "06": {c: Compatibility.NEEDS_REVIEW for c in _AGRICULTURE},
-}
-
 
 def first_level(code: str) -> str:
     """The two-digit first-level class of a land-use code such as ``"0701"`` or ``"07"``."""
@@ -121,21 +100,22 @@ def is_known_class(code: str) -> bool:
     return len(code) in (2, 4) and code.isdigit() and first_level(code) in FIRST_LEVEL_CLASSES
 
 
-def compatibility(intended: str, planned: str) -> Compatibility:
+def compatibility(intended: str, planned: str, pairs: dict[str, dict[str, Compatibility]]) -> Compatibility:
     """What building an ``intended`` class project on a zone ``planned`` for another class means.
 
     Same second-level class, or same first-level class when either side has no second level: allowed.
     Same first level but different second level (e.g. urban housing 0701 on rural homestead 0703): review.
+    Between first-level classes, the rule set's ``pairs`` (:mod:`layers.rule_set`) say; unlisted: blocking.
     """
     intended_first, planned_first = first_level(intended), first_level(planned)
     if intended_first == planned_first:
         if len(intended) == 4 and len(planned) == 4 and intended != planned:
             return Compatibility.NEEDS_REVIEW
         return Compatibility.ALLOWED
-    return _MATRIX.get(intended_first, {}).get(planned_first, Compatibility.BLOCKING)
+    return pairs.get(intended_first, {}).get(planned_first, Compatibility.BLOCKING)
 
 
-URBAN_CONSTRUCTION_CLASSES: frozenset[str] = frozenset(_URBAN) - {"14", "16"}
+URBAN_CONSTRUCTION_CLASSES: frozenset[str] = frozenset({"07", "08", "09", "10", "11", "12", "13", "15"})
 """First-level classes that are urban construction (城镇建设用地) and belong inside the development boundary."""
 
 

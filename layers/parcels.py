@@ -22,6 +22,7 @@ from sqlalchemy import Connection, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU
 from gis.messages import Message, message_of, phrases
+from gis.sql import geojson_sql
 from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
 from layers.catalogue import DISTRICT, INVESTMENT_PARCEL, PARCEL_FIELDS, ParcelField, Text
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES, is_known_class
@@ -275,10 +276,9 @@ class ParcelQuery:
             clauses.append("p.area_m2 <= :area_max")
             parameters["area_max"] = self.area_max
         if self.bbox is not None:
-            envelope = "ST_MakeEnvelope(:west, :south, :east, :north, 4326)"
-            clauses.append(f"p.geom && {envelope} AND ST_Intersects(p.geom, {envelope})")
-            parameters.update(west=self.bbox.west, south=self.bbox.south, east=self.bbox.east,
-                              north=self.bbox.north)
+            box = self.bbox.where_sql("p.geom")
+            clauses.append(f"({box.sql})")
+            parameters.update(box.parameters)
         return " AND ".join(clauses), parameters
 
     def order_by(self) -> str:
@@ -359,7 +359,7 @@ def parcels_feature_collection(connection: Connection, query: ParcelQuery) -> di
         text(
             f"{_PARCELS_CTE} SELECT coalesce(json_agg(json_build_object("
             "  'type', 'Feature', 'id', p.parcel_code,"
-            "  'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), :decimals)::json,"
+            f"  'geometry', {geojson_sql('p.geom')},"
             f"  'properties', {PROPERTIES_SQL}"
             f") ORDER BY {query.order_by()}), '[]'::json) FROM parcels p WHERE {where}"
         ),
@@ -368,15 +368,18 @@ def parcels_feature_collection(connection: Connection, query: ParcelQuery) -> di
     return {"type": "FeatureCollection", "features": features}
 
 
-def parcel_records(connection: Connection, query: ParcelQuery) -> list[dict[str, Any]]:
-    """Every matching parcel's public properties (for tabular export), in :data:`PARCEL_FIELDS` order."""
+def parcel_records(connection: Connection, query: ParcelQuery) -> list[tuple[dict[str, Any], str, float, float]]:
+    """Every matching parcel (for tabular export): its public properties in :data:`PARCEL_FIELDS` order, its
+    geometry as WKT (WGS84 lon/lat, exterior rings counter-clockwise) and its centroid's lon and lat."""
     _check_export_size(connection, query)
     where, parameters = query.where()
     rows = connection.execute(
-        text(f"{_PARCELS_CTE} SELECT {PROPERTIES_SQL} FROM parcels p WHERE {where} ORDER BY {query.order_by()}"),
+        text(f"{_PARCELS_CTE} SELECT {PROPERTIES_SQL}, ST_AsText(ST_ForcePolygonCCW(p.geom), :decimals), "
+             "round(ST_X(ST_Centroid(p.geom))::numeric, :decimals), round(ST_Y(ST_Centroid(p.geom))::numeric, "
+             f":decimals) FROM parcels p WHERE {where} ORDER BY {query.order_by()}"),
         {**parameters, **_base_parameters()},
-    ).scalars()
-    return list(rows)
+    ).all()
+    return [(properties, wkt, float(lon), float(lat)) for properties, wkt, lon, lat in rows]
 
 
 @dataclass(frozen=True)
@@ -395,7 +398,7 @@ def find_parcel(connection: Connection, code: str) -> ParcelRecord | None:
     row = connection.execute(
         text(
             f"{_PARCELS_CTE} SELECT {PROPERTIES_SQL} AS properties, "
-            "ST_AsGeoJSON(ST_ForcePolygonCCW(p.geom), :decimals)::json AS geometry, "
+            f"{geojson_sql('p.geom')} AS geometry, "
             f"{_ANCHOR_SQL} AS anchor, "
             "json_build_array(ST_XMin(p.geom), ST_YMin(p.geom), ST_XMax(p.geom), ST_YMax(p.geom)) AS bbox, "
             "ST_AsBinary(p.geom) AS wkb "

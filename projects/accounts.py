@@ -247,14 +247,14 @@ def issue_token(connection: Connection, username: str, secret: str) -> str | Non
 def log_in(connection: Connection, username: str, secret: str, address: str) -> str | None:
     """A bearer token for valid credentials, None for wrong ones; throttled per account and per source address
     (:mod:`projects.login_limits`), raising :class:`LoginThrottledError` while locked."""
-    wait = login_throttle.retry_after(username, address)
+    wait = login_throttle.retry_after(connection, username, address)
     if wait is not None:
         raise LoginThrottledError(wait)
     token = issue_token(connection, username, secret)
     if token is None:
-        login_throttle.failed(username, address)
+        login_throttle.failed(connection, username, address)
     else:
-        login_throttle.succeeded(username)
+        login_throttle.succeeded(connection, username)
     return token
 
 

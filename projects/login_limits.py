@@ -5,25 +5,20 @@ address with ``BLUEPRINT_LOGIN_MAX_FAILURES_PER_ADDRESS``, is refused until the 
 leaves the window; the refusal says when to try again. A successful login clears its account's count (not
 its address's: one good password must not reset a guesser spraying many accounts from the same address).
 
-The counts live in the memory of the server process (one ``blueprint serve``): a restart forgives them, and
-several server processes would each count on their own. Both maps are bounded, so a flood of made-up
-usernames cannot grow them without limit.
+The counts live in the database (``login_failures``), on the database's clock, so every server instance
+behind a load balancer counts the same failures; rows leave as they fall out of the window.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-import time
-from collections import OrderedDict, deque
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Connection, text
 
 from gis.messages import Message, Text, phrases
-
-MAX_TRACKED = 100_000
-"""Accounts (and addresses) whose failures are remembered; beyond it, the longest quiet are forgotten."""
 
 
 class LoginSettings(BaseSettings):
@@ -46,63 +41,46 @@ def login_settings() -> LoginSettings:
     return LoginSettings()
 
 
-class _Failures:
-    """Failure times per key within the window, the least recently failed forgotten first past MAX_TRACKED."""
-
-    def __init__(self) -> None:
-        self.times: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def recent(self, key: str, now: float, window_s: float) -> deque[float]:
-        times = self.times.get(key)
-        if times is None:
-            return deque()
-        while times and times[0] <= now - window_s:
-            times.popleft()
-        if not times:
-            del self.times[key]
-        return times
-
-    def add(self, key: str, now: float) -> None:
-        self.times.setdefault(key, deque()).append(now)
-        self.times.move_to_end(key)
-        while len(self.times) > MAX_TRACKED:
-            self.times.popitem(last=False)
+# Seconds until the limit-th most recent failure of one scope and key leaves the window (no row: not locked).
+_WAIT_OF = """(SELECT EXTRACT(EPOCH FROM failed_at + make_interval(secs => :window) - clock_timestamp())
+    FROM login_failures
+    WHERE scope = '{scope}' AND key = :{scope} AND failed_at > clock_timestamp() - make_interval(secs => :window)
+    ORDER BY failed_at DESC OFFSET :{scope}_limit - 1 LIMIT 1)"""
+_RETRY_AFTER = text(f"SELECT GREATEST({_WAIT_OF.format(scope='account')}, {_WAIT_OF.format(scope='address')})")
+_FAILED = text("""
+    WITH forgotten AS (
+        DELETE FROM login_failures WHERE failed_at <= clock_timestamp() - make_interval(secs => :window))
+    INSERT INTO login_failures (scope, key) VALUES ('account', :account), ('address', :address)""")
 
 
 class LoginThrottle:
-    """Counts wrong secrets per account and per address and says how long a locked one must wait."""
+    """Counts wrong secrets per account and per address (in ``login_failures``) and says how long a locked
+    one must wait."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._accounts = _Failures()
-        self._addresses = _Failures()
+    def retry_after(self, connection: Connection, username: str, address: str) -> int | None:
+        """Seconds until this account and address may try again, or None when they may now.
 
-    def retry_after(self, username: str, address: str) -> int | None:
-        """Seconds until this account and address may try again, or None when they may now."""
+        Takes a transaction lock on the account, so concurrent guesses at one account are counted one after
+        the other and cannot slip past the limit together."""
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('login:' || :u, 0))"),
+                           {"u": username})
         settings = login_settings()
-        now = time.monotonic()
-        waits = []
-        with self._lock:
-            for failures, key, limit in ((self._accounts, username, settings.max_failures_per_account),
-                                         (self._addresses, address, settings.max_failures_per_address)):
-                times = failures.recent(key, now, settings.window_s)
-                if len(times) >= limit:
-                    waits.append(times[len(times) - limit] + settings.window_s - now)
-        return max(1, math.ceil(max(waits))) if waits else None
+        wait = connection.execute(_RETRY_AFTER, {
+            "window": settings.window_s, "account": username, "address": address,
+            "account_limit": settings.max_failures_per_account,
+            "address_limit": settings.max_failures_per_address}).scalar()
+        return max(1, math.ceil(wait)) if wait is not None else None
 
-    def failed(self, username: str, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._accounts.add(username, now)
-            self._addresses.add(address, now)
+    def failed(self, connection: Connection, username: str, address: str) -> None:
+        connection.execute(_FAILED, {"window": login_settings().window_s, "account": username,
+                                     "address": address})
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._accounts.times.pop(username, None)
+    def succeeded(self, connection: Connection, username: str) -> None:
+        connection.execute(text("DELETE FROM login_failures WHERE scope = 'account' AND key = :u"),
+                           {"u": username})
 
 
 login_throttle = LoginThrottle()
-"""The server process's throttle."""
 
 
 phrases(

@@ -25,7 +25,7 @@ from gis import audit
 from gis.area import AreaFigures
 from gis.errors import SpatialInputError
 from gis.messages import Message, phrases
-from layers.catalogue import DISTRICT, LAYER_KINDS, Relation, Severity, Text
+from layers.catalogue import INVESTMENT_PARCEL, LAYER_KINDS, Relation, Severity, Text
 from layers.departments import Department
 from layers.parcels import (
     DEFAULT_PAGE_SIZE,
@@ -46,6 +46,7 @@ from layers.parcels import (
 from layers.store import list_layers
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
+from projects.clock import NOW_SQL, now_parameter
 from projects.screening import Conflict, Screener, ScreeningRequest
 from projects.settings import screening_settings
 from projects.sites import Site
@@ -113,6 +114,11 @@ PLAIN_WORDS["water_source_protection.tier_2_polluting"] = PLAIN_WORDS["water_sou
 
 PROJECT_SITE_WORDS = Text("与已规划项目的选址重叠：请向发改委咨询", "overlaps a planned project site: ask the NDRC")
 """Other projects are internal: the investor learns that a site overlaps, never which project."""
+
+CSV_GEOMETRY_COLUMNS = ("WKT", "centroid_lon", "centroid_lat")
+"""The parcel's geometry as WKT and its centroid (WGS84, EPSG:4326), named alike in both languages, so one
+recipe opens the file as a layer: GDAL reads a ``WKT`` column as geometry by itself, QGIS's delimited-text
+layer takes ``WKT`` as the geometry field or the centroid columns as X and Y."""
 
 _SEVERITY_ORDER = [Severity.BLOCKING.value, Severity.NEEDS_REVIEW.value]
 
@@ -255,15 +261,18 @@ def _plain(key: str, entry: dict[str, Any], parcel_m2: float) -> dict[str, Any]:
 
 def parcel_map_context(connection: Connection) -> dict[str, Any]:
     """What the investment page needs besides the parcels themselves: the filter choices, the parcels'
-    extent, and the district layers drawn under them for orientation."""
+    extent, and the current planning layers drawn under them (the districts and every planning layer, not
+    the parcel layer, which the page draws itself)."""
     return {
         **parcel_facets(connection),
-        "district_layers": [layer for layer in list_layers(connection.engine) if layer["kind"] == DISTRICT.slug],
+        "planning_layers": [layer for layer in list_layers(connection.engine)
+                            if layer["kind"] != INVESTMENT_PARCEL.slug],
     }
 
 
 def parcels_csv(connection: Connection, query: ParcelQuery, language: str = "zh") -> bytes:
-    """Matching parcels as CSV for Excel: UTF-8 with BOM, headers and status words in ``language``.
+    """Matching parcels as CSV for Excel and GIS: UTF-8 with BOM, headers and status words in ``language``,
+    and the geometry in the last columns (:data:`CSV_GEOMETRY_COLUMNS`).
 
     Excel reads a BOM-less CSV in the system's ANSI code page and garbles Chinese; the BOM makes it read
     UTF-8. Cells that Excel would run as a formula (``=``, ``+``, ``-``, ``@``) are quoted with ``'``.
@@ -271,9 +280,10 @@ def parcels_csv(connection: Connection, query: ParcelQuery, language: str = "zh"
     records = parcel_records(connection, query)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([source.label.in_language(language) for source in PARCEL_FIELDS])
-    for record in records:
-        writer.writerow([_cell(source.name, record.get(source.name), language) for source in PARCEL_FIELDS])
+    writer.writerow([source.label.in_language(language) for source in PARCEL_FIELDS] + list(CSV_GEOMETRY_COLUMNS))
+    for record, wkt, lon, lat in records:
+        writer.writerow([_cell(source.name, record.get(source.name), language) for source in PARCEL_FIELDS]
+                        + [wkt, lon, lat])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -352,13 +362,13 @@ def register_interest(connection: Connection, code: str, data: InterestInput) ->
         raise ParcelNotOpenError(Message("parcel.transferred", code=code))
     row = connection.execute(
         text(
-            "INSERT INTO parcel_interests (parcel_code, organisation, contact_name, phone, email, intended_use) "
-            "VALUES (:code, :organisation, :contact_name, :phone, :email, :intended_use) "
+            "INSERT INTO parcel_interests (parcel_code, organisation, contact_name, phone, email, intended_use, "
+            f"created_at) VALUES (:code, :organisation, :contact_name, :phone, :email, :intended_use, {NOW_SQL}) "
             "RETURNING id, created_at"
         ),
         {"code": record.properties["parcel_code"], "organisation": data.organisation,
          "contact_name": data.contact_name, "phone": data.phone, "email": data.email,
-         "intended_use": data.intended_use},
+         "intended_use": data.intended_use, **now_parameter()},
     ).one()
     # The contact details stay in parcel_interests (personal data); the trail records that it happened.
     audit.append(connection, actor="public", action="parcel_interest", after={

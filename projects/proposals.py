@@ -8,8 +8,9 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from random import Random
 from typing import Any
 
 import shapely
@@ -20,12 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from gis.errors import SpatialInputError
 from gis.geometry import parse_geojson_geometry, require_vertex_limit
 from gis.messages import Clauses, Message, message_of, phrases
+from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, Severity, Text
 from layers.departments import Department
 from layers.land_use import is_known_class
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role, sees_other_projects
 from projects.accounts import Account, Role
+from projects.clock import NOW_SQL, beijing_today, now_parameter
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.districts import district_names
@@ -74,7 +77,6 @@ CONSTRUCTION_PROJECT_TYPE = "01"
 MAX_CODE_ATTEMPTS = 20
 UNSCREENED: dict[str, Any] = {"conflicts": [], "summary": {"missing_layer_kinds": []}}
 """The report of a site registered without screening (a legacy project coded before the platform)."""
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 APPROVAL_LOCK_NAMESPACE = 0x0B1E
 """First key of the transaction advisory locks that serialise approvals of overlapping sites."""
 APPROVAL_LOCK_CELL_DEGREES = 0.05
@@ -233,14 +235,14 @@ def create_proposal(connection: Connection, actor: Account | None, data: Proposa
     proposal_id = connection.execute(
         text(
             "INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
-            "investment_category, total_investment_wan, land_use, funding_source, state, owner_id) VALUES (:name, "
-            ":org, :credit, :district, :industry, :type, :category, :investment, :land_use, :funding, 'draft', "
-            ":owner) RETURNING id"
+            "investment_category, total_investment_wan, land_use, funding_source, state, owner_id, created_at, "
+            "updated_at) VALUES (:name, :org, :credit, :district, :industry, :type, :category, :investment, "
+            f":land_use, :funding, 'draft', :owner, {NOW_SQL}, {NOW_SQL}) RETURNING id"
         ),
         {"name": data.name.strip(), "org": data.applicant_organisation.strip(), "credit": data.credit_code,
          "district": data.district_code, "industry": data.industry, "type": data.project_type,
          "category": data.investment_category, "investment": data.total_investment_wan, "land_use": data.land_use,
-         "funding": data.funding_source, "owner": actor.id},
+         "funding": data.funding_source, "owner": actor.id, **now_parameter()},
     ).scalar_one()
     audit.record(connection, actor=actor, action="create", proposal_id=proposal_id,
                  after={**asdict(data), "total_investment_wan": str(data.total_investment_wan)})
@@ -255,10 +257,11 @@ def _add_revision(connection: Connection, actor: Account | None, proposal: Row[A
     connection.execute(text("UPDATE site_revisions SET is_current = false WHERE proposal_id = :p"), {"p": proposal.id})
     revision_id = connection.execute(
         text(
-            "INSERT INTO site_revisions (proposal_id, revision, is_current, source_crs, area_m2, geom) "
-            "VALUES (:p, :r, true, :crs, :area, ST_GeomFromWKB(:wkb, 4326)) RETURNING id"
+            "INSERT INTO site_revisions (proposal_id, revision, is_current, source_crs, area_m2, geom, created_at) "
+            f"VALUES (:p, :r, true, :crs, :area, ST_GeomFromWKB(:wkb, 4326), {NOW_SQL}) RETURNING id"
         ),
-        {"p": proposal.id, "r": previous + 1, "crs": site.source_crs, "area": site.area_m2, "wkb": site.wkb},
+        {"p": proposal.id, "r": previous + 1, "crs": site.source_crs, "area": site.area_m2, "wkb": site.wkb,
+         **now_parameter()},
     ).scalar_one()
     report = Screener(connection).screen(ScreeningRequest(
         site=site, project_type=proposal.project_type, land_use=proposal.land_use, industry=proposal.industry,
@@ -284,7 +287,7 @@ def _revisions(connection: Connection, proposal_id: int) -> list[Row[Any]]:
     return connection.execute(
         text(
             "SELECT r.id, r.revision, r.is_current, r.source_crs, r.area_m2, r.created_at, "
-            "ST_AsGeoJSON(r.geom, 7)::json AS geometry, s.id AS screening_id, s.report "
+            f"{geojson_sql('r.geom', 7)} AS geometry, s.id AS screening_id, s.report "
             # the newest screening of each revision: the approval's own, once there is one
             "FROM site_revisions r LEFT JOIN LATERAL (SELECT id, report FROM screenings "
             "WHERE revision_id = r.id ORDER BY created_at DESC LIMIT 1) s ON true "
@@ -380,7 +383,7 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "approval_screening_id": connection.execute(
             text("SELECT after->>'screening_id' FROM audit_log WHERE proposal_id = :p AND action = 'approve'"),
             {"p": proposal_id}).scalar_one_or_none(),
-        "applicant_credit": {kind: active_entries(connection, proposal.credit_code, date.today(), kind)
+        "applicant_credit": {kind: active_entries(connection, proposal.credit_code, beijing_today(), kind)
                              for kind in ("black", "red")},
         "review": status,
         "decisions": decisions(connection, [proposal_id])[proposal_id],
@@ -462,8 +465,11 @@ def review_queue(connection: Connection, actor: Account | None) -> list[dict[str
 
 
 def act(connection: Connection, actor: Account | None, proposal_id: int, action: str,
-        reason: str | None = None) -> dict[str, Any]:
-    """Apply a workflow action: submit (applicant), start_review, return, reject or approve (NDRC)."""
+        reason: str | None = None, *, code_rng: Random | None = None) -> dict[str, Any]:
+    """Apply a workflow action: submit (applicant), start_review, return, reject or approve (NDRC).
+
+    ``code_rng`` draws the random part of the code an approval assigns: a seeded generator makes the samples
+    reproducible; without one (every request of the API) it is the operating system's CSPRNG."""
     proposal = _visible(connection, actor, proposal_id, lock=True)
     try:
         chosen = Action(action)
@@ -484,10 +490,10 @@ def act(connection: Connection, actor: Account | None, proposal_id: int, action:
         blockers = approval_blockers(connection, proposal)
         if blockers:
             raise ApprovalRefusedError(blockers)  # the transaction rolls back: the screening is not kept
-        code = _assign_code(connection, proposal)
+        code = _assign_code(connection, proposal, code_rng)
     else:
-        connection.execute(text("UPDATE proposals SET state = :s, updated_at = now() WHERE id = :id"),
-                           {"s": new_state.value, "id": proposal_id})
+        connection.execute(text(f"UPDATE proposals SET state = :s, updated_at = {NOW_SQL} WHERE id = :id"),
+                           {"s": new_state.value, "id": proposal_id, **now_parameter()})
     audit.record(connection, actor=actor, action=chosen.value, proposal_id=proposal_id,
                  before={"state": proposal.state},
                  after={"state": new_state.value, "reason": reason, "project_code": str(code) if code else None,
@@ -615,7 +621,7 @@ def approval_blockers(connection: Connection, proposal: Row[Any],
             f"{department.name_zh}尚未反馈意见（已等待 {days} 天）",
             f"{department.name_en} has not given its opinion (waiting {days} days)",
             department=department.value, waiting_days=days))
-    for entry in active_entries(connection, proposal.credit_code, date.today(), "black"):
+    for entry in active_entries(connection, proposal.credit_code, beijing_today(), "black"):
         reasons.append(_refusal(
             "blacklisted_applicant",
             f"项目单位 {proposal.credit_code} 自 {entry['valid_from']} 起列入失信联合惩戒名单：{entry['reason']}"
@@ -626,17 +632,18 @@ def approval_blockers(connection: Connection, proposal: Row[Any],
     return reasons
 
 
-def _assign_code(connection: Connection, proposal: Row[Any]) -> ProjectCode:
+def _assign_code(connection: Connection, proposal: Row[Any], rng: Random | None) -> ProjectCode:
     """Give the proposal its code in one statement; a random-code collision is retried, never surfaced."""
     for _ in range(MAX_CODE_ATTEMPTS):
-        code = generate_code(assigned_on=_beijing_today(), region_code=proposal.district_code,
-                             department_code=CENTRAL_DEPARTMENT_CODE, project_type=CONSTRUCTION_PROJECT_TYPE)
+        code = generate_code(assigned_on=beijing_today(), region_code=proposal.district_code,
+                             department_code=CENTRAL_DEPARTMENT_CODE, project_type=CONSTRUCTION_PROJECT_TYPE,
+                             rng=rng)
         savepoint = connection.begin_nested()
         try:
             connection.execute(
-                text("UPDATE proposals SET state = 'approved', project_code = :code, coded_at = now(), "
-                     "updated_at = now() WHERE id = :id AND project_code IS NULL"),
-                {"code": code.text, "id": proposal.id},
+                text(f"UPDATE proposals SET state = 'approved', project_code = :code, coded_at = {NOW_SQL}, "
+                     f"updated_at = {NOW_SQL} WHERE id = :id AND project_code IS NULL"),
+                {"code": code.text, "id": proposal.id, **now_parameter()},
             )
             savepoint.commit()
             return code
@@ -645,10 +652,6 @@ def _assign_code(connection: Connection, proposal: Row[Any]) -> ProjectCode:
             if not isinstance(error.orig, UniqueViolation):
                 raise
     raise RuntimeError(f"no free project code after {MAX_CODE_ATTEMPTS} attempts")
-
-
-def _beijing_today() -> date:
-    return datetime.now(BEIJING).date()
 
 
 def post_opinion(connection: Connection, actor: Account | None, proposal_id: int, verdict: str,
@@ -685,10 +688,10 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
         text("SELECT id FROM site_revisions WHERE proposal_id = :p AND is_current"), {"p": proposal_id}
     ).scalar_one()
     opinion_id = connection.execute(
-        text("INSERT INTO opinions (proposal_id, revision_id, department, author_id, verdict, conditions, reason) "
-             "VALUES (:p, :r, :d, :a, :v, CAST(:c AS jsonb), :reason) RETURNING id"),
+        text("INSERT INTO opinions (proposal_id, revision_id, department, author_id, verdict, conditions, reason, "
+             f"created_at) VALUES (:p, :r, :d, :a, :v, CAST(:c AS jsonb), :reason, {NOW_SQL}) RETURNING id"),
         {"p": proposal_id, "r": revision_id, "d": actor.department.value, "a": actor.id, "v": verdict,
-         "c": json.dumps(conditions, ensure_ascii=False), "reason": reason},
+         "c": json.dumps(conditions, ensure_ascii=False), "reason": reason, **now_parameter()},
     ).scalar_one()
     audit.record(connection, actor=actor, action="opinion", proposal_id=proposal_id,
                  after={"opinion_id": opinion_id, "department": actor.department.value, "verdict": verdict,
@@ -733,7 +736,7 @@ def list_markings(connection: Connection, actor: Account | None, proposal_id: in
     _visible(connection, actor, proposal_id)
     rows = connection.execute(
         text("SELECT m.id, m.department, m.note, m.created_at, a.username, r.revision, "
-             "ST_AsGeoJSON(m.geom, 7)::json AS geometry FROM markings m JOIN accounts a ON a.id = m.author_id "
+             f"{geojson_sql('m.geom', 7)} AS geometry FROM markings m JOIN accounts a ON a.id = m.author_id "
              "JOIN site_revisions r ON r.id = m.revision_id WHERE m.proposal_id = :p ORDER BY m.id"),
         {"p": proposal_id},
     ).all()

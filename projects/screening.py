@@ -1,9 +1,10 @@
 """Conflict screening (空间冲突检测): a proposed site overlaid with every planning layer and other projects.
 
-The overlay runs in PostGIS (:mod:`gis.overlay`); this module applies the rules of each layer kind
-(:mod:`layers.catalogue`), the land-use compatibility matrix (:mod:`layers.land_use`) and the rules about
-other projects (:mod:`projects.rules`), drops slivers, and summarises what stands between the project and
-its code. A report names the layer versions it used; storing it keeps it as it was when layers change.
+The overlay runs in PostGIS (:mod:`gis.overlay`); this module applies the rule set in force (the rules of
+each layer kind and the land-use compatibility matrix, versioned data: :mod:`layers.rule_set`) and the rules
+about other projects (:mod:`projects.rules`), drops slivers, and summarises what stands between the project
+and its code. A report names the layer versions and the rule set version it used; storing it keeps it as it
+was when layers or rules change.
 
 A screening is bounded: its statements run under the screening's own statement timeout, and a heavy site
 (many vertices) waits for one of a few slots, so that heavy sites never take every connection or core from
@@ -17,7 +18,7 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -29,13 +30,17 @@ from gis.area import AreaFigures, area_m2_sql
 from gis.db import statement_timeout
 from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases, stored_name
+from gis.metrics import SCREENING_LATENCY, timed
 from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
+from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
-from layers.land_use import Compatibility, class_name, compatibility, is_known_class
+from layers.land_use import Compatibility, class_name, is_known_class
+from layers.rule_set import RuleSet, rule_set_in_force
 from layers.store import CurrentVersion, current_versions
 from projects.access import sees_other_projects
 from projects.accounts import Account
+from projects.clock import NOW_SQL, now_parameter
 from projects.rules import CODED_STATE, LIVE_PROPOSAL_STATES, OTHER_CODED_PROJECT, OTHER_LIVE_PROPOSAL
 from projects.settings import ScreeningSettings, screening_settings
 from projects.sites import Site
@@ -55,9 +60,11 @@ phrases(
     land_use=Text("用地性质“{land_use}”不是国土空间规划用地分类中的类别；请使用一级类代码（如07）或二级类代码（如0701）",
                   "land use {land_use!r} is not a class of the territorial spatial planning classification; use a "
                   "first-level code such as 07 or a second-level code such as 0701"),
-    busy=Text("该选址有{vertices:,}个节点，等待的{waited:g}秒内一直有其他同等规模的选址在检测；请稍后重试",
-              "the site has {vertices:,} vertices, and other sites that large were being screened for the "
-              "{waited:g} s it waited; try again in a moment"),
+    busy=Text("{what}，等待的{waited:g}秒内一直有其他同等规模的选址在检测；请稍后重试",
+              "{what}, and other sites that large were being screened for the {waited:g} s it waited; try again "
+              "in a moment"),
+    site_vertices=Text("该选址有{vertices:,}个节点", "the site has {vertices:,} vertices"),
+    request_size=Text("该选址的请求有{mb:.1f} MB", "the site's request is {mb:.1f} MB"),
     outside=Text("选址有{m2:,.0f}平方米（{percent:.1f}%）位于规划范围（图层“{layer}”中的各区）之外，例如位于海域；"
                  "选址范围为{west:.5f}, {south:.5f} – {east:.5f}, {north:.5f}（WGS84）。"
                  "请检查坐标系：从网络地图复制的坐标为GCJ02。",
@@ -113,6 +120,8 @@ class ScreeningReport:
     parameters: dict[str, Any]
     conflicts: list[Conflict]
     layer_versions: list[dict[str, Any]]
+    rule_set: dict[str, Any]
+    """The rule set version (and its digest) the screening applied."""
     tolerance: dict[str, float]
     ignored_slivers: list[dict[str, Any]]
     missing_layer_kinds: list[str]
@@ -190,19 +199,22 @@ def _status_entry(slug: str, layer: CurrentVersion | None, status: str, findings
     }
 
 
-def _land_use_severity(request: ScreeningRequest, properties: dict[str, Any]) -> Severity | None:
+def _land_use_severity(rules: RuleSet, request: ScreeningRequest, properties: dict[str, Any]) -> Severity | None:
     planned = str(properties.get("landuse_code") or "")
     if not is_known_class(planned):
         return Severity.NEEDS_REVIEW  # a zone without a readable class needs a person's eye
-    verdict = compatibility(request.land_use, planned)
+    verdict = rules.compatibility(request.land_use, planned)
     return None if verdict is Compatibility.ALLOWED else Severity(verdict.value)
 
 
 class ScreeningBusyError(RuntimeError):
-    """Every slot for heavy screenings stayed taken while the site waited: the caller should retry later."""
+    """Every slot for heavy screenings stayed taken while the site waited: the caller should retry later.
 
-    def __init__(self, vertices: int, waited_s: float) -> None:
-        super().__init__(Message("screening.busy", vertices=vertices, waited=waited_s))
+    ``what`` says what makes the site heavy, e.g. "the site has 6,001 vertices".
+    """
+
+    def __init__(self, what: Message, waited_s: float) -> None:
+        super().__init__(Message("screening.busy", what=what, waited=waited_s))
 
 
 @lru_cache
@@ -211,27 +223,36 @@ def _heavy_slots(slots: int) -> threading.BoundedSemaphore:
 
 
 @contextmanager
-def heavy_site_slot(site: Site, settings: ScreeningSettings) -> Iterator[None]:
-    """Hold one of the process's ``heavy_site_slots`` while a heavy site is screened.
+def heavy_slot(settings: ScreeningSettings, what: Message) -> Iterator[None]:
+    """Hold one of the process's ``heavy_site_slots`` while a heavy site (``what`` says why heavy) is screened.
 
     Raises :class:`ScreeningBusyError` when none frees up within ``heavy_site_wait_s`` seconds.
     """
     slots = _heavy_slots(settings.heavy_site_slots)
     if not slots.acquire(timeout=settings.heavy_site_wait_s):
-        raise ScreeningBusyError(site.vertex_count, settings.heavy_site_wait_s)
+        raise ScreeningBusyError(what, settings.heavy_site_wait_s)
     try:
         yield
     finally:
         slots.release()
 
 
+def heavy_site_slot(site: Site, settings: ScreeningSettings) -> AbstractContextManager[None]:
+    """:func:`heavy_slot` for a site of many vertices."""
+    return heavy_slot(settings, Message("screening.site_vertices", vertices=site.vertex_count))
+
+
 class Screener:
     """Screens sites on one connection; the current layer versions are read once per screener."""
 
-    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None) -> None:
+    def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
+                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None) -> None:
+        """``versions`` and ``rules`` replace the current layer versions and the rule set in force, e.g. to
+        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`)."""
         self.connection = connection
         self.settings = settings or screening_settings()
-        self.versions = current_versions(connection)
+        self.versions = current_versions(connection) if versions is None else versions
+        self.rules = rule_set_in_force(connection) if rules is None else rules
         self.by_version_id = {version.version_id: version for version in self.versions}
         self.versions_by_kind: dict[str, list[CurrentVersion]] = defaultdict(list)
         for version in self.versions:
@@ -268,10 +289,10 @@ class Screener:
     def _applicable_rules(self, request: ScreeningRequest) -> dict[str, list[ConflictRule]]:
         """The rules of each layer kind that apply to the project (by type, land use and industry)."""
         return {
-            slug: [rule for rule in kind.rules
+            slug: [rule for rule in self.rules.for_kind(slug)
                    if rule.applies_to(project_type=request.project_type, land_use=request.land_use,
                                       industry=request.industry)]
-            for slug, kind in LAYER_KINDS.items() if kind.rules
+            for slug in self.rules.kinds_with_rules
         }
 
     def _overlay_versions(self, applicable: dict[str, list[ConflictRule]]) -> tuple[list[int], dict[str, list[int]]]:
@@ -301,14 +322,15 @@ class Screener:
         statement timeout, :class:`gis.db.StatementTimeoutError`.
         """
         heavy = request.site.vertex_count > self.settings.heavy_site_vertices
-        with (heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
+        with (timed(SCREENING_LATENCY, site="heavy" if heavy else "simple"),
+              heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
               statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening"))):
             return self._screen(request)
 
     def _screen(self, request: ScreeningRequest) -> ScreeningReport:
         site, site_m2 = request.site, request.site.area_m2
         applicable = self._applicable_rules(request)
-        missing = sorted(slug for slug, kind in LAYER_KINDS.items() if kind.rules and slug not in self.versions_by_kind)
+        missing = sorted(slug for slug in self.rules.kinds_with_rules if slug not in self.versions_by_kind)
         overlay = overlay_site(self.connection, site.wkb, *self._overlay_versions(applicable))
         self._refuse_outside_planning_area(site, overlay.outside.get(_PLANNING_AREA))
         candidates: list[tuple[ConflictRule, Conflict]] = []
@@ -317,7 +339,7 @@ class Screener:
             layer = self.by_version_id[overlap.version_id]
             for rule in applicable[layer.kind]:
                 if rule.relation is Relation.LAND_USE:
-                    severity = _land_use_severity(request, overlap.properties)
+                    severity = _land_use_severity(self.rules, request, overlap.properties)
                 elif rule.relation is Relation.OVERLAPS and rule.matches_feature(overlap.properties):
                     severity = rule.severity
                 else:
@@ -369,6 +391,7 @@ class Screener:
             },
             conflicts=conflicts,
             layer_versions=[version.as_dict() for version in self.versions],
+            rule_set=self.rules.reference(),
             tolerance={"sliver_max_m2": self.settings.sliver_max_m2,
                        "sliver_max_percent": self.settings.sliver_max_percent},
             ignored_slivers=slivers,
@@ -390,9 +413,7 @@ class Screener:
         for sliver in slivers:
             dropped[(sliver["layer_kind"], sliver["layer_id"])] += 1
         status = []
-        for slug, kind in LAYER_KINDS.items():
-            if not kind.rules:
-                continue
+        for slug in self.rules.kinds_with_rules:
             if slug in missing:
                 status.append(_status_entry(slug, None, "missing", 0, 0))
                 continue
@@ -444,7 +465,7 @@ _OTHER_PROJECT_OVERLAPS = text(
           AND r.geom && site.geom AND ST_Intersects(r.geom, site.geom)
     )
     SELECT proposal_id, name, state, project_code, revision, {area_m2_sql("shared.geom")} AS area_m2,
-           ST_AsGeoJSON(geom, :decimals)::json AS geometry
+           {geojson_sql('geom')} AS geometry
     FROM shared WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
     """
 )
@@ -507,10 +528,11 @@ def store_screening(connection: Connection, report: ScreeningReport, revision_id
     payload = report.to_dict()
     payload["screening_id"] = str(screening_id)
     connection.execute(
-        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report) "
-             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb))"),
+        text("INSERT INTO screenings (id, revision_id, parameters, layer_versions, report, created_at) "
+             "VALUES (:id, :revision, CAST(:parameters AS jsonb), CAST(:versions AS jsonb), CAST(:report AS jsonb), "
+             f"{NOW_SQL})"),
         {"id": screening_id, "revision": revision_id, "parameters": _json(report.parameters),
-         "versions": _json(report.layer_versions), "report": _json(payload)},
+         "versions": _json(report.layer_versions), "report": _json(payload), **now_parameter()},
     )
     report.screening_id = str(screening_id)
     if revision_id is None:

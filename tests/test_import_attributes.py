@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text
 from layers.attributes import AttributeType
 from layers.catalogue import LAYER_KINDS
 from layers.importer import AttributeRejectedError, import_layer
+from layers.rule_set import shipped_rule_set
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import prepare_site
 
@@ -138,7 +139,7 @@ def test_land_use_codes_that_lost_a_zero_or_are_written_as_names_are_normalised(
 def test_every_attribute_a_rule_reads_is_declared_with_the_values_the_rule_expects():
     for kind in LAYER_KINDS.values():
         declared = {attribute.name: attribute for attribute in kind.attributes}
-        for rule in kind.rules:
+        for rule in shipped_rule_set().for_kind(kind.slug):
             for name, values in rule.feature_filter.items():
                 attribute = declared[name]
                 assert attribute.required and attribute.type is AttributeType.CODE, (kind.slug, name)

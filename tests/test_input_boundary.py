@@ -96,8 +96,13 @@ def test_numbers_in_a_json_body_must_fit_and_be_finite(client, login):
 
 
 def test_a_json_body_over_the_limit_is_413(client, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
     monkeypatch.setenv("BLUEPRINT_MAX_JSON_BYTES", "1000")
-    response = client.post(f"{API}/auth/token", json={"username": "x" * 2000, "secret": "y"})
+    with TestClient(create_app()) as small:
+        response = small.post(f"{API}/auth/token", json={"username": "x" * 2000, "secret": "y"})
     problem = assert_refused(response, "larger than the limit", 413)
     assert problem["type"] == "/problems/body-too-large"
 

@@ -3,22 +3,28 @@ logout and an admin's revocation end sessions at once."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 import projects.accounts
 from projects.accounts import Role, create_account
-from projects.login_limits import HashingTurns, LoginThrottle, login_settings
+from projects.login_limits import HashingTurns, login_settings
 
 API = "/api/v1"
 SECRET = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttle(monkeypatch):
-    """Each test starts with no failure counted (the throttle lives in the server process)."""
-    monkeypatch.setattr(projects.accounts, "login_throttle", LoginThrottle())
+def fresh_throttle(engine):
+    """Each test starts with no failure counted (the counts live in the database, shared by every test)."""
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM login_failures"))
     login_settings.cache_clear()
     yield
     login_settings.cache_clear()
@@ -61,6 +67,37 @@ def test_one_address_guessing_many_accounts_is_locked_out(client, account, monke
         assert log_in(client, f"nobody-{n}", "guess").status_code == 401
     refused = log_in(client, account)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def test_every_server_instance_counts_the_same_failures(client, account, database_url):
+    for _ in range(login_settings().max_failures_per_account):
+        assert log_in(client, account, "wrong-secret").status_code == 401
+    # A second server process over the same database: the account is locked there too.
+    second_instance = textwrap.dedent(f"""
+        from fastapi.testclient import TestClient
+        from api.app import create_app
+        with TestClient(create_app()) as client:
+            answer = client.post("{API}/auth/token", json={{"username": "{account}", "secret": "{SECRET}"}})
+            print(answer.status_code, answer.headers.get("Retry-After"))
+        """)
+    run = subprocess.run([sys.executable, "-c", second_instance], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "DATABASE_URL": database_url}, check=True)
+    status, retry_after = run.stdout.split()[-2:]
+    assert status == "429" and int(retry_after) > 0
+
+
+def test_failures_leave_the_count_when_they_leave_the_window(client, account, owner_engine):
+    for _ in range(login_settings().max_failures_per_account):
+        log_in(client, account, "wrong-secret")
+    assert log_in(client, account).status_code == 429
+    with owner_engine.begin() as connection:  # the window passes
+        connection.execute(text("UPDATE login_failures SET failed_at = failed_at - make_interval(secs => :s)"),
+                           {"s": login_settings().window_s})
+    assert log_in(client, account).status_code == 200
+    assert log_in(client, "nobody-at-all", "guess").status_code == 401  # a new failure sweeps the old ones
+    with owner_engine.connect() as connection:
+        assert connection.execute(text("SELECT key FROM login_failures WHERE scope = 'account'")).scalars().all() \
+            == ["nobody-at-all"]
 
 
 def test_a_login_flood_waits_for_a_turn_at_hashing_and_is_told_to_come_back(client, account, monkeypatch):

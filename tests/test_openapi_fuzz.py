@@ -18,12 +18,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, status_code_conformance
 
-import projects.accounts
 from api.app import create_app
 from gis.db import get_engine
 from gis.settings import database_settings
 from projects.accounts import Role, create_account, issue_token
-from projects.login_limits import LoginThrottle
 
 EXAMPLES = int(os.environ.get("BLUEPRINT_FUZZ_EXAMPLES", "12"))
 
@@ -35,7 +33,6 @@ def admin_token(isolated_engine) -> Iterator[str]:
     os.environ["DATABASE_URL"] = isolated_engine.url.render_as_string(hide_password=False)
     database_settings.cache_clear()
     get_engine.cache_clear()
-    throttle, projects.accounts.login_throttle = projects.accounts.login_throttle, LoginThrottle()
     try:
         with isolated_engine.begin() as connection:
             create_account(connection, username="fuzz-admin", secret="fuzz-admin-secret", role=Role.ADMIN)
@@ -43,7 +40,6 @@ def admin_token(isolated_engine) -> Iterator[str]:
         assert token
         yield token
     finally:
-        projects.accounts.login_throttle = throttle
         os.environ["DATABASE_URL"] = previous
         database_settings.cache_clear()
         get_engine.cache_clear()

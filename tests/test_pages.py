@@ -14,7 +14,7 @@ from folium.plugins import MarkerCluster
 
 from layers.catalogue import LAYER_KINDS
 from layers.land_use import FIRST_LEVEL_CLASSES
-from web.legend import LAND_USE_COLOURS
+from layers.symbols import LAND_USE_COLOURS
 from web.maps import UnlocalisedAssetError, base_map, render_map
 from web.settings import map_settings
 
@@ -61,6 +61,15 @@ def test_every_src_and_href_is_same_origin_and_served(client, loaded_samples, pa
     assert not re.search(r"https?://(?!testserver)", html.replace("http://www.w3.org", "")), "a URL off site"
 
 
+@pytest.mark.parametrize("path", ["/map", "/login", "/investment?lang=en", "/supervision", "/proposals/1/review"])
+def test_every_page_lets_a_phone_fit_it_to_its_width_and_zoom_it(client, loaded_samples, path):
+    """One viewport tag, the page's own: folium's (maximum-scale=1, user-scalable=no) would forbid pinch-zoom."""
+    tags = re.findall(r"<meta[^>]*name=\"viewport\"[^>]*>", page(client, path))
+    assert len(tags) == 1, tags
+    assert "width=device-width" in tags[0]
+    assert "maximum-scale" not in tags[0] and "user-scalable" not in tags[0]
+
+
 def test_stylesheets_load_their_fonts_and_images_from_the_app(client, loaded_samples):
     stylesheets = [url for tag, url in links_of(page(client, "/proposals/1/review"))
                    if tag == "link" and url.endswith(".css")]
@@ -97,8 +106,10 @@ def test_the_legend_shows_every_layer_with_its_colours_and_every_land_use_class(
 
 def test_layers_come_as_versioned_vector_tiles_not_inline_geojson(client, loaded_samples):
     html = page(client, "/map")
-    for layer in client.get("/api/v1/layers").json():
-        assert f"/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.pbf?v={layer['current_version']}" in html
+    # Every layer in one composite tile of pinned versions.
+    (pinned,) = re.findall(r"/tiles/composite/\{z\}/\{x\}/\{y\}\.pbf\?layers=([0-9:,]+)", html)
+    layers = client.get("/api/v1/layers").json()
+    assert sorted(pinned.split(",")) == sorted(f"{layer['id']}:{layer['current_version']}" for layer in layers)
     assert "FeatureCollection" not in html and '"coordinates"' not in html
     assert len(html.encode()) < 200_000
 
@@ -145,10 +156,10 @@ def test_a_plain_folium_map_renders_with_local_assets_only():
 
 
 def test_zoomed_out_tiles_carry_every_attribute_the_legend_colours_by():
-    from layers.tiles import SUMMARY_ATTRIBUTES
-    from web.legend import LAYER_STYLES
+    from layers.symbols import LAYER_STYLES
+    from layers.tiles import summary_attributes
 
-    assert {style.by for style in LAYER_STYLES.values() if style.by} <= set(SUMMARY_ATTRIBUTES)
+    assert all(style.by in summary_attributes(kind) for kind, style in LAYER_STYLES.items() if style.by)
     assert set(LAYER_STYLES) == set(LAYER_KINDS)  # every kind has its symbols, hence its legend
 
 

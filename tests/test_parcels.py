@@ -12,7 +12,9 @@ import csv
 import io
 import json
 import math
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -342,6 +344,39 @@ def test_csv_export_opens_in_excel_with_chinese_intact(client, world):
     assert first["land acquisition"] == "done" and first["demolition"] == "not needed"
 
 
+@pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="needs GDAL's ogrinfo (Debian gdal-bin)")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_csv_opens_in_gdal_as_a_polygon_layer_with_centroid_coordinates(client, world, tmp_path, lang):
+    response = client.get("/api/v1/parcels.csv", params={"bbox": TEST_BBOX, "sort": "parcel_code", "lang": lang})
+    path = tmp_path / "parcels.csv"
+    path.write_bytes(response.content)
+    geojson = client.get("/api/v1/parcels.geojson", params={"bbox": TEST_BBOX}).json()["features"]
+    by_code = {feature["properties"]["parcel_code"]: shapely.geometry.shape(feature["geometry"])
+               for feature in geojson}
+    code_header = "地块编号" if lang == "zh" else "parcel code"
+    # As GDAL (and so QGIS) reads the file: the WKT column as geometry, numbers typed as numbers.
+    run = subprocess.run(["ogrinfo", "-ro", "-al", "-q", "-nomd", "-oo", "GEOM_POSSIBLE_NAMES=WKT", "-oo",
+                          "KEEP_GEOM_COLUMNS=NO", "-oo", "AUTODETECT_TYPE=YES", str(path)],
+                         capture_output=True, text=True, check=True)
+    features: list[dict[str, Any]] = []
+    for line in map(str.strip, run.stdout.splitlines()):
+        if line.startswith("OGRFeature("):
+            features.append({})
+        elif features and line.startswith("MULTIPOLYGON"):
+            features[-1]["geometry"] = shapely.from_wkt(line)
+        elif features and " = " in line:
+            name, value = line.split(" = ", 1)
+            features[-1][name.rsplit(" (", 1)[0]] = value
+    assert len(features) == len(by_code) == 6
+    for feature in features:
+        expected = by_code[feature[code_header]]
+        assert feature["geometry"].equals_exact(expected, 1e-7)
+        assert "WKT" not in feature  # read as the geometry, not as text
+        lon, lat = float(feature["centroid_lon"]), float(feature["centroid_lat"])
+        assert shapely.Point(lon, lat).distance(expected.centroid) < 1e-6 and expected.contains(shapely.Point(lon, lat))
+    assert "centroid_lon (Real)" in run.stdout  # X/Y columns a point layer can be made of
+
+
 def test_exports_beyond_the_cap_are_refused_not_cut(client, world, monkeypatch):
     monkeypatch.setattr(layers.parcels, "MAX_EXPORT_FEATURES", 3)
     for path in ("/api/v1/parcels.geojson", "/api/v1/parcels.csv"):
@@ -556,7 +591,9 @@ def test_layer_features_ogc_items_and_tiles_of_a_parcel_layer_keep_to_the_whitel
     """The generic layer outputs apply the same parcel whitelist: no extra column (a mobile number) gets out."""
     layer_id = world["layers"][PARCEL_LAYER].layer_id
     bodies: dict[str, bytes] = {}
-    for path in (f"/api/v1/layers/{layer_id}/features", f"/ogc/collections/{layer_id}/items"):
+    collection = next(c["id"] for c in client.get("/ogc/collections").json()["collections"]
+                      if c["title"] == world["layers"][PARCEL_LAYER].layer_name)
+    for path in (f"/api/v1/layers/{layer_id}/features", f"/ogc/collections/{collection}/items"):
         response = client.get(path, params={"bbox": TEST_BBOX})
         assert response.status_code == 200, response.text
         features = response.json()["features"]
@@ -564,7 +601,7 @@ def test_layer_features_ogc_items_and_tiles_of_a_parcel_layer_keep_to_the_whitel
         for feature in features:
             assert set(feature["properties"]) <= {*FIELD_NAMES, "area_m2"}, path
         bodies[path] = response.content
-    item = client.get(f"/ogc/collections/{layer_id}/items/{features[0]['id']}")
+    item = client.get(f"/ogc/collections/{collection}/items/{features[0]['id']}")
     assert item.status_code == 200 and item.json()["properties"]["parcel_code"].startswith("T-0")
     bodies["item"] = item.content
     for z in (13, 15, 16):  # the summary zooms and the detailed ones

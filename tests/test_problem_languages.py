@@ -226,6 +226,8 @@ HTTP_SAMPLES: dict[str, Sample] = {
     "invalid-filter": lambda c, login: ("GET", f"{API}/parcels?colour=red", {}),
     "invalid-bbox": lambda c, login: ("GET", f"{API}/layers/1/features?bbox=1,2", {}),
     "invalid-tile": lambda c, login: ("GET", "/tiles/land_use/2/9/9.pbf", {}),
+    "invalid-search": lambda c, login: ("GET", f"{API}/search?q=%20%20", {}),
+    "ambiguous-coordinates": lambda c, login: ("GET", f"{API}/search?q=24.48,24.49", {}),
     "unsupported-file": lambda c, login: ("POST", f"{API}/sites/from-file", _file("site.txt", "x")),
     "method-not-allowed": lambda c, login: ("DELETE", f"{API}/layers", {}),
     "unauthorised": lambda c, login: ("GET", f"{API}/proposals", {}),
@@ -316,13 +318,16 @@ HANDLED_SAMPLES: dict[str, Callable[[], Exception]] = {
         "feed.failed", code="2111-522323-04-01-342068", count=1, problems=[Text("缺少代码", "no code")])),
     "busy": lambda: ProblemError(503, "busy", message_of(HashingBusyError(Message("login.hashing_busy")))),
     "server-busy": lambda: PoolTimeoutError(),
-    "screening-busy": lambda: ScreeningBusyError(120_000, 30),
+    "screening-busy": lambda: ScreeningBusyError(Message("screening.site_vertices", vertices=120_000), 30),
     "statement-timeout": lambda: StatementTimeoutError(Text("检测", "the screening"), 20_000),
     "tile-timeout": lambda: ProblemError(503, "tile-timeout", message_of(TileTimeoutError(
         Message("tile.timeout", z=12, x=1, y=2, ms=5000)))),
     "database-unavailable": _database_down,
     "report-font-missing": lambda: ProblemError(503, "report-font-missing", message_of(ReportFontMissingError(
         Message("report.font_missing")))),
+    "collection-renamed": lambda: ProblemError(308, "collection-renamed", Message(
+        "ogc.renamed", id="1", slug="land_use", location="http://testserver/ogc/collections/land_use")),
+    "not-ready": lambda: ProblemError(503, "not-ready", Message("health.failed", checks=["migrations"])),
     "internal-error": lambda: RuntimeError("a bug"),
 }
 

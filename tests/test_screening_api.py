@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from shapely.geometry import box, mapping
+from shapely.geometry import box, mapping, shape
 from sqlalchemy import text
 
 from gis.gcj02 import wgs84_to_gcj02
@@ -107,3 +107,13 @@ def test_a_proposal_screening_is_not_readable_by_its_id(client, login, loaded_sa
     detail = client.get(f"/api/v1/proposals/{proposal['id']}", headers=login("ndrc")).json()
     screening_id = detail["revisions"][-1]["screening_id"]
     assert screening_id and client.get(f"{API}/{screening_id}").status_code == 404
+
+
+def test_conflict_geometries_have_counter_clockwise_exterior_rings_as_rfc_7946_requires(client, loaded_samples):
+    clockwise = box(118.105, 24.470, 118.110, 24.474, ccw=False)
+    report = client.post(API, json={**BASE, "site": mapping(clockwise)}).json()
+    polygons = [polygon for conflict in report["conflicts"] if conflict["geometry"]
+                for polygon in getattr(shape(conflict["geometry"]), "geoms", [shape(conflict["geometry"])])]
+    assert polygons
+    for polygon in polygons:
+        assert polygon.exterior.is_ccw and not any(ring.is_ccw for ring in polygon.interiors)

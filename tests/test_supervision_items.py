@@ -18,11 +18,11 @@ from test_supervision_support import (  # noqa: F401  (people is a fixture)
     people,
 )
 
+from projects.clock import beijing_today
 from projects.project_code import parse_code
 from projects.proposals import ProposalInput, create_proposal
 from projects.sites import prepare_site
 from projects.supervision.clocks import ItemTimes, item_clock
-from projects.supervision.coded import beijing_today
 from projects.supervision.settings import supervision_settings
 from projects.supervision.workdays import PACKAGE_YEARS, WorkingCalendar
 
@@ -253,6 +253,7 @@ def test_a_clock_running_into_a_year_without_data_is_provisional() -> None:
 def test_a_freshly_coded_national_project_gets_items(client, people, loaded_samples) -> None:  # noqa: F811
     proposals = client.get("/api/v1/proposals", headers=people["ndrc"]).json()
     coded = next(p for p in proposals if p["project_code"] and parse_code(p["project_code"]).layout == "national")
-    item = open_item(client, people, "ndrc", coded["project_code"], "project_approval",
+    # The sample projects come with a year of approvals; none has needed a soil and water conservation plan.
+    item = open_item(client, people, "water", coded["project_code"], "soil_water_conservation_plan",
                      beijing_today().isoformat())
     assert item["project_code"] == coded["project_code"] and item["clock"]["status"] in ("running", "due_soon")

@@ -17,7 +17,7 @@ from test_supervision_support import (  # noqa: F401  (people is a fixture)
     people,
 )
 
-from projects.supervision.coded import beijing_today
+from projects.clock import beijing_today
 
 
 def months_back(months: int) -> str:

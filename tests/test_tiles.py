@@ -120,7 +120,8 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 
 
 def write_layer(path: Path, shapes: dict[str, Any]) -> Path:
-    features = [{"type": "Feature", "properties": {"name": name, "risk_level": "high", "return_period_years": 50},
+    features = [{"type": "Feature", "properties": {"name": name, "risk_level": "high", "return_period_years": 50,
+                                                   "surveyor": "水利局"},
                  "geometry": mapping(shape)} for name, shape in shapes.items()]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     return path
@@ -171,10 +172,11 @@ def test_a_tile_holds_the_features_in_view_with_their_attributes_and_true_area(c
 
 
 def test_zoomed_out_tiles_carry_what_a_feature_is_and_close_ones_every_attribute(client, layer):
-    far = decode_mvt(get_tile(client, layer.layer_id, *tile_of(118.105, 24.485, 14)).content)[KIND][0]
+    far = decode_mvt(get_tile(client, layer.layer_id, *tile_of(118.105, 24.485, 12)).content)[KIND][0]
     near = decode_mvt(get_tile(client, layer.layer_id, *tile_of(118.105, 24.485, 15)).content)[KIND][0]
-    assert set(far["properties"]) == {"name", "risk_level"}
-    assert set(near["properties"]) == {"name", "risk_level", "return_period_years", "area_m2"}
+    # From z12 on, the name and the planning attributes of the kind (flood risk level, return period).
+    assert set(far["properties"]) == {"name", "risk_level", "return_period_years"}
+    assert set(near["properties"]) == {"name", "risk_level", "return_period_years", "surveyor", "area_m2"}
 
 
 def test_tiles_travel_gzip_compressed_to_clients_that_take_it_and_plain_to_others(client, layer):
@@ -212,7 +214,7 @@ def test_the_tile_query_filters_the_stored_column_through_its_spatial_index(engi
     with engine.begin() as connection:
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         plan = "\n".join(connection.execute(text(f"EXPLAIN {tile_query().text}"), {
-            "z": z, "x": x, "y": y, "version_id": layer.version_id, "min_area_m2": 0.0, "max_features": 100,
+            "z": z, "x": x, "y": y, "version_ids": [layer.version_id], "min_area_m2": 0.0, "max_features": 100,
             "simplify_deg": 0.0, "layer_name": KIND}).scalars())
     # Only a filter on the untransformed column can use the GiST index; ST_Transform(geom) could not.
     assert re.search(r"Index Cond: \(geom && ", plan), plan

@@ -26,6 +26,7 @@ VENDOR_DIRS: dict[str, str] = {
     "fontawesome": "@fortawesome/fontawesome-free",  # css/ and webfonts/ side by side, as its CSS expects
     "jquery": "jquery/dist",
     "swagger-ui": "swagger-ui-dist",  # the API documentation at /docs
+    "maplibre-gl": "maplibre-gl/dist",  # for GIS clients' pages and the tests of the MapLibre style
 }
 """URL name under /static/vendor/ -> directory under node_modules."""
 
@@ -42,12 +43,17 @@ PAGE_CSS: tuple[str, ...] = (
     vendor("fontawesome", "css/all.min.css"),
     f"{STATIC_URL}/css/blueprint.css",
     f"{STATIC_URL}/css/desk.css",
+    f"{STATIC_URL}/css/layer_panel.css",
 )
 """Stylesheets of every page (the base template links them)."""
 
 PAGE_JS: tuple[str, ...] = (
     vendor("bootstrap", "js/bootstrap.bundle.min.js"),
     f"{STATIC_URL}/js/blueprint.js",
+    f"{STATIC_URL}/js/feature_words.js",
+    f"{STATIC_URL}/js/layer_panel.js",
+    f"{STATIC_URL}/js/search.js",
+    f"{STATIC_URL}/js/shell.js",
 )
 """Scripts of every page, loaded in the head after folium's (Leaflet first)."""
 

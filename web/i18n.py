@@ -9,9 +9,10 @@ templates and the pages' JavaScript, so a label is written once.
 from __future__ import annotations
 
 from gis.messages import DEFAULT_LANGUAGE, LANGUAGES, Text
-from layers.catalogue import LAYER_KINDS
+from layers.catalogue import LAYER_KINDS, PARCEL_FIELDS
 from layers.departments import Department
-from layers.land_use import FIRST_LEVEL_CLASSES
+from layers.divisions import divisions
+from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES
 from projects.proposals import FUNDING_SOURCES, INVESTMENT_CATEGORIES
 from projects.screening import PROJECT_TYPES
 
@@ -25,6 +26,41 @@ LABELS: dict[str, Text] = {
     "nav.supervision": Text("监管看板", "Supervision"),
     "nav.inspections": Text("双随机公示", "Random inspections"),
     "nav.language": Text("English", "中文"),
+    "ogc.landing": Text("OGC API 要素服务", "OGC API – Features"),
+    "ogc.landing_about": Text("厦门规划图层（国土空间规划用地、生态保护红线、永久基本农田、城镇开发边界、"
+                              "饮用水水源保护区、防洪、征地拆迁等）以 OGC API – Features 提供，"
+                              "QGIS、GDAL 等 GIS 软件可直接添加。",
+                              "Xiamen's planning layers (land use, ecological red line, basic farmland, development "
+                              "boundary, water protection, flood control, land acquisition) as OGC API – Features, "
+                              "for QGIS, GDAL and other GIS software to add directly."),
+    "ogc.conformance": Text("符合性类别", "Conformance classes"),
+    "ogc.collections": Text("要素集合（规划图层）", "Collections (planning layers)"),
+    "ogc.collection": Text("要素集合", "Collection"),
+    "ogc.items": Text("要素", "Features"),
+    "ogc.item": Text("要素详情", "Feature"),
+    "ogc.api": Text("API 定义（OpenAPI 3.0）", "API definition (OpenAPI 3.0)"),
+    "ogc.docs": Text("API 文档", "API documentation"),
+    "ogc.id": Text("标识", "Id"),
+    "ogc.name": Text("名称", "Title"),
+    "ogc.kind": Text("图层类型", "Layer kind"),
+    "ogc.version": Text("版本", "Version"),
+    "ogc.count": Text("要素数", "Features"),
+    "ogc.crs": Text("可选坐标参考系", "Coordinate reference systems"),
+    "ogc.storage_crs": Text("存储坐标系", "Storage CRS"),
+    "ogc.content_crs": Text("坐标参考系", "Coordinates in"),
+    "ogc.extent": Text("范围（CRS84 经纬度）", "Extent (CRS84 lon/lat)"),
+    "ogc.matched": Text("匹配要素数", "Features matched"),
+    "ogc.returned": Text("本页要素数", "Features on this page"),
+    "ogc.next": Text("下一页", "Next page"),
+    "ogc.prev": Text("上一页", "Previous page"),
+    "ogc.json": Text("JSON 格式", "As JSON"),
+    "ogc.geometry": Text("几何类型", "Geometry"),
+    "ogc.properties": Text("属性", "Properties"),
+    "ogc.no_map": Text("地图只显示 CRS84 经纬度坐标的要素。", "The map shows features in CRS84 lon/lat only."),
+    "nav.main": Text("主导航", "Main navigation"),
+    "nav.menu": Text("菜单", "Menu"),
+    "panel.expand": Text("展开面板", "Expand the panel"),
+    "panel.collapse": Text("收起面板，显示地图", "Fold the panel, show the map"),
     "login.title": Text("登录", "Log in"),
     "login.username": Text("用户名", "Username"),
     "login.secret": Text("密码", "Secret"),
@@ -116,6 +152,9 @@ LABELS: dict[str, Text] = {
     "legend.generalised": Text("缩小显示时，小于两个像素的图斑暂不绘制，放大即可看到。",
                                "Zoomed out, features smaller than two pixels are left out; zoom in to see them."),
     "identify.none": Text("此处没有规划图层要素", "No planning feature here"),
+    "tiles.loading": Text("规划图层加载中…", "Loading planning layers…"),
+    "identify.loading": Text("规划图层仍在加载，加载完成后显示此处的要素…",
+                             "The planning layers are still loading; the features here follow once they are in…"),
     "area.m2": Text("平方米", "m²"),
     "area.mu": Text("亩", "mu"),
     "area.ha": Text("公顷", "ha"),
@@ -367,6 +406,75 @@ LABELS: dict[str, Text] = {
     "draw.edit_text": Text("拖动节点或标注以编辑", "Drag handles or markers to edit"),
     "draw.edit_subtext": Text("单击取消放弃修改", "Click cancel to undo changes"),
     "draw.remove_text": Text("单击要删除的图形", "Click on a feature to remove it"),
+    # the layer panel (web/static/js/layer_panel.js)
+    "panel.group.control_lines": Text("规划控制线", "Planning control lines"),
+    "panel.group.land_use": Text("国土空间规划用地", "Land use"),
+    "panel.group.water": Text("水务", "Water"),
+    "panel.group.acquisition": Text("征地拆迁与招商", "Acquisition and investment"),
+    "panel.group.projects": Text("项目", "Projects"),
+    "panel.group.boundaries": Text("行政区划", "Administrative boundaries"),
+    "panel.group.other": Text("其他图层", "Other layers"),
+    "panel.opacity": Text("不透明度", "Opacity"),
+    "panel.zoom_to": Text("缩放至图层范围", "Zoom to the layer"),
+    "panel.zoom_to_named": Text("缩放至图层范围：{name}", "Zoom to the layer: {name}"),
+    "panel.imported": Text("导入于", "imported"),
+    "panel.legend": Text("图例", "Legend"),
+    "panel.proposals": Text("显示项目预选址", "Show proposed sites"),
+    "basemap.title": Text("底图", "Basemap"),
+    "basemap.off": Text("不显示底图", "No basemap"),
+    "basemap.default": Text("底图", "Basemap"),
+    # search (web/static/js/search.js)
+    "search.title": Text("查询定位", "Search"),
+    "search.label": Text("区、镇街、地块编号、项目名称或代码、坐标", "District, town or street, parcel code, "
+                         "project name or code, coordinates"),
+    "search.placeholder": Text("如：思明区、鼓浪屿、118.09,24.48", "e.g. 思明区, 鼓浪屿, 118.09,24.48"),
+    "search.submit": Text("查询", "Search"),
+    "search.hint": Text("坐标可输入经纬度（WGS84，顺序不限）或CGCS2000高斯-克吕格3度带坐标（117°E，EPSG:4548；"
+                        "带号在前为EPSG:4527）。",
+                        "Coordinates: WGS84 longitude and latitude in either order, or CGCS2000 3-degree "
+                        "Gauss-Krüger x, y (117°E, EPSG:4548; with the zone number in front, EPSG:4527)."),
+    "search.none": Text("未找到“{q}”", "Nothing found for “{q}”"),
+    "search.searching": Text("正在查询……", "Searching…"),
+    "search.results": Text("{n}个结果", "{n} result(s)"),
+    "search.type.coordinates": Text("坐标", "coordinates"),
+    "search.type.district": Text("区", "district"),
+    "search.type.street": Text("街道", "street"),
+    "search.type.town": Text("镇", "town"),
+    "search.type.township": Text("乡", "township"),
+    "search.type.other": Text("乡级单位", "township-level unit"),
+    "search.type.feature": Text("要素编号", "feature code"),
+    "search.type.proposal": Text("项目", "proposal"),
+    "search.type.project": Text("项目代码", "project code"),
+    "search.in_district": Text("位于{district}", "in {district}"),
+    "search.no_district": Text("不在任何区内（海域或规划范围外）", "in no district (at sea or outside the plan)"),
+    "search.district_extent": Text("未入库镇街边界：地图显示所在区范围",
+                                   "no boundary stored: the map shows its district"),
+    "search.read_as": Text("按{crs}读取", "read as {crs}"),
+    "search.swapped": Text("（已识别为纬度/北坐标在前）", " (read as latitude/northing first)"),
+    "problem.invalid-search": Text("请输入要查询的内容：区、镇街、地块编号、项目名称或代码，或坐标。",
+                                   "Type what to search for."),
+    "problem.ambiguous-coordinates": Text("无法判断坐标的顺序或坐标系：请按“经度,纬度”加注E/N（如118.09E 24.48N），"
+                                          "或在前面写明坐标系（如EPSG:4548 590000 2708000）。",
+                                          "The coordinates are ambiguous."),
+    # identify popups: feature attributes in words (the schemas' own names come from layers/, see labels())
+    "attr.name": Text("名称", "Name"),
+    "attr.parcel_code": Text("地块编号", "Parcel code"),
+    "attr.zone_code": Text("图斑编号", "Zone code"),
+    "attr.redline_code": Text("红线编号", "Red-line code"),
+    "attr.line_code": Text("蓝线编号", "Blue-line code"),
+    "attr.district_code": Text("所在区", "District"),
+    "attr.adcode": Text("行政区划代码", "Division code"),
+    "attr.river": Text("河流", "River"),
+    "attr.reservoir": Text("水库", "Reservoir"),
+    "attr.location": Text("位置", "Location"),
+    "attr.area": Text("面积", "Area"),
+    "attr.other": Text("其他字段（原样显示）", "Other fields (as stored)"),
+    "unit.grade": Text("{v}等", "grade {v}"),
+    "unit.width_m": Text("{v} 米", "{v} m"),
+    "unit.return_period_years": Text("{v}年一遇", "{v}-year"),
+    "unit.acquisition_percent": Text("{v}%", "{v}%"),
+    "unit.households_remaining": Text("{v} 户", "{v} households"),
+    "unit.buildings_remaining": Text("{v} 栋", "{v} buildings"),
 }
 
 
@@ -380,9 +488,27 @@ def labels(language: str) -> dict[str, str]:
     english = language == "en"
     table = {key: text.in_language(language) for key, text in LABELS.items()}
     table.update({f"kind.{slug}": kind.name.in_language(language) for slug, kind in LAYER_KINDS.items()})
-    table.update({f"landuse.{code}": names[1 if english else 0] for code, names in FIRST_LEVEL_CLASSES.items()})
+    table.update({f"landuse.{code}": names[1 if english else 0]
+                  for code, names in {**FIRST_LEVEL_CLASSES, **SECOND_LEVEL_CLASSES}.items()})
+    table.update(_attribute_words(language))
     table.update({f"department.{d.value}": d.name_en if english else d.name_zh for d in Department})
     table.update({f"funding.{key}": names[1 if english else 0] for key, names in FUNDING_SOURCES.items()})
     table.update({f"type.{code}": names[1 if english else 0] for code, names in PROJECT_TYPES.items()})
     table.update({f"category.{slug}": names[1 if english else 0] for slug, names in INVESTMENT_CATEGORIES.items()})
+    return table
+
+
+def _attribute_words(language: str) -> dict[str, str]:
+    """The layer kinds' attribute names and coded values (``attr.<kind>.<name>``,
+    ``value.<kind>.<name>.<value>``), the parcel fields' names, and district names by code (``district.<code>``,
+    from the shipped division list: names are Chinese in both languages)."""
+    table: dict[str, str] = {}
+    for slug, kind in LAYER_KINDS.items():
+        for attribute in kind.attributes:
+            table[f"attr.{slug}.{attribute.name}"] = attribute.label.in_language(language)
+            table.update({f"value.{slug}.{attribute.name}.{value}": text.in_language(language)
+                          for value, text in attribute.values.items()})
+    table.update({f"attr.investment_parcel.{field.name}": field.label.in_language(language)
+                  for field in PARCEL_FIELDS if field.kind != "derived"})
+    table.update({f"district.{d.code}": d.name for d in divisions() if d.level == "district"})
     return table

@@ -4,8 +4,9 @@ Parcels are coloured by demolition or acquisition status (switchable, with a leg
 same parameters as ``GET /api/v1/parcels`` and listed beside the map; a popup shows every public attribute
 and the planning constraints in plain words, and an investor can register interest. The page's script
 (``/static/js/investment.js``) reads everything from the public parcel API; this module only builds the
-frame on the shared page infrastructure (:mod:`web.pages`), with the district layer under the parcels for
-orientation. Chinese by default, English with ``?lang=en``; every asset is served by the app.
+frame on the shared page infrastructure (:mod:`web.pages`), with the current planning layers under the
+parcels (vector tiles per layer, toggled in the layer panel). Chinese by default, English with ``?lang=en``;
+every asset is served by the app.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def investment_page(request: Request, lang: Language = None) -> HTMLResponse:
     with get_engine().connect() as connection:
         context = parcel_map_context(connection)
     fmap = maps.base_map(context["extent"])
-    layers = maps.add_planning_layers(fmap, context["district_layers"], language)
+    layers = maps.add_planning_layers(fmap, context["planning_layers"], language)
     table = page_labels(language)
     english = language == "en"
     choices: dict[str, Any] = {

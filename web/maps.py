@@ -1,15 +1,16 @@
 """folium maps of the pages: planning layers as vector tiles, an optional basemap, drawing, local assets.
 
 A page builds a :class:`folium.Map` with :func:`base_map`, adds the planning layers with
-:func:`add_planning_layers` (one Leaflet.VectorGrid layer per stored layer, reading
-``/tiles/{layer_id}/{z}/{x}/{y}.pbf?v={version}``, so no layer is ever inlined as GeoJSON, whatever its
-size), optionally :func:`add_draw`, then :func:`render_map` splits it into the head, body and script that
-the base template places. Everything the map loads comes from the app (:mod:`web.assets`). Map
-coordinates are WGS84 lon/lat shown in Web Mercator (EPSG:3857), as Leaflet does.
+:func:`add_planning_layers` (every layer in one composite vector tile per view tile, one Leaflet.VectorGrid
+reading ``/tiles/composite/{z}/{x}/{y}.pbf?layers={id}:{version},…``, each layer toggled on its own, so no
+layer is ever inlined as GeoJSON, whatever its size), optionally :func:`add_draw`, then :func:`render_map`
+splits it into the head, body and script that the base template places. Everything the map loads comes from
+the app (:mod:`web.assets`). Map coordinates are WGS84 lon/lat shown in Web Mercator (EPSG:3857), as Leaflet does.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,45 +24,71 @@ from folium.template import Template
 from markupsafe import Markup
 
 from gis.messages import one_language
+from layers.symbols import SHOWN_BY_DEFAULT, draw_rank
+from layers.tiles import MAX_COMPOSITE_LAYERS
 from web.assets import FOLIUM_RESOURCES
-from web.legend import DRAW_ORDER, SHOWN_BY_DEFAULT, SITE_COLOUR, LegendEntry, layer_legend
-from web.settings import MapSettings, map_settings
+from web.layer_groups import group_rank, layer_group
+from web.legend import SITE_COLOUR, LegendEntry, layer_legend
+from web.settings import BasemapSource, MapSettings, map_settings
 
 XIAMEN_BOUNDS = ((24.38, 117.86), (24.92, 118.45))
 """South-west and north-east corners (lat, lon) the maps open on when no layer says better."""
 MAX_ZOOM = 20
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 
 class UnlocalisedAssetError(LookupError):
     """A folium element wants a script or stylesheet that has no local copy."""
 
 
-class VectorTileLayer(JSCSSMixin, Layer):
-    """One stored planning layer as Mapbox vector tiles (Leaflet.VectorGrid, canvas renderer).
-
-    The JavaScript ``Blueprint.vectorTiles`` (web/static/js/blueprint.js) styles features with the
-    symbols of :mod:`web.legend` by the layer's kind.
-    """
+class CompositeTiles(JSCSSMixin, Layer):
+    """Planning layers in one composite vector tile per view tile (Leaflet.VectorGrid, canvas renderer), kinds
+    drawn in the order of ``layers``; ``Blueprint.compositeTiles`` (web/static/js/blueprint.js) keeps the
+    tiles it decoded, so switching a layer on or off redraws them without asking the server again."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = Blueprint.vectorTiles({{ this.url|tojson }}, {{ this.kind|tojson }},
-                                                          {{ this.z_index|tojson }});
+        var {{ this.get_name() }} = Blueprint.compositeTiles({{ this.url|tojson }}, {{ this.z_index|tojson }});
         {% endmacro %}
         """
     )
     default_js = [("vector_grid", FOLIUM_RESOURCES["vector_grid"])]
 
-    def __init__(self, url: str, kind: str, z_index: int, name: str, show: bool) -> None:
+    def __init__(self, layers: list[dict[str, Any]], z_index: int) -> None:
+        super().__init__(name="planning tiles", overlay=True, control=False, show=True)
+        self._name = "CompositeTiles"
+        pinned = ",".join(f"{layer['id']}:{layer['current_version']}" for layer in layers)
+        # Pinned versions are cached for good; past the list's limit, every current layer (revalidated).
+        query = f"?layers={pinned}" if len(layers) <= MAX_COMPOSITE_LAYERS else ""
+        self.url = f"/tiles/composite/{{z}}/{{x}}/{{y}}.pbf{query}"
+        self.z_index = z_index
+
+
+class VectorTileLayer(Layer):
+    """One stored planning layer of a :class:`CompositeTiles`: a Leaflet layer that, on the map or off it,
+    shows or hides its features in its kind's MVT layer (``Blueprint.planningLayer``), styled with the
+    symbols of :mod:`layers.symbols` by the layer's kind."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = Blueprint.planningLayer({{ this.tiles }}, {{ this.layer_id|tojson }},
+                                                           {{ this.kind|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: CompositeTiles, layer_id: int, kind: str, name: str, show: bool) -> None:
         super().__init__(name=name, overlay=True, control=False, show=show)
         self._name = "VectorTileLayer"
-        self.url, self.kind, self.z_index = url, kind, z_index
+        self.tiles, self.layer_id, self.kind = tiles.get_name(), layer_id, kind
 
 
 class Basemap(Layer):
-    """The configured raster basemap; a GCJ-02 one goes through ``L.TileLayer.GCJ02``, which shifts it
-    onto WGS84 at the view centre (the offset varies by metres across a city view)."""
+    """A configured raster basemap; a GCJ-02 one goes through ``L.TileLayer.GCJ02``, which shifts it onto
+    WGS84 at the view centre (the offset varies by metres across a city view). Only the first is shown when
+    the map opens; the layer panel switches between them."""
 
     _template = Template(
         """
@@ -72,27 +99,35 @@ class Basemap(Layer):
         """
     )
 
-    def __init__(self, settings: MapSettings) -> None:
-        super().__init__(name="basemap", overlay=False, control=False, show=True)
+    def __init__(self, name: str | None, source: BasemapSource, show: bool) -> None:
+        super().__init__(name=name or "basemap", overlay=False, control=False, show=show)
         self._name = "Basemap"
-        self.url = settings.basemap_url
-        self.gcj02 = settings.basemap_crs == "GCJ02"
-        self.options = {"attribution": settings.basemap_attribution, "maxZoom": MAX_ZOOM,
-                        "maxNativeZoom": settings.basemap_max_zoom, "zIndex": 0}
+        self.label, self.url, self.crs = name, source.url, source.crs
+        self.gcj02 = source.crs == "GCJ02"
+        self.options = {"attribution": source.attribution, "maxZoom": MAX_ZOOM, "maxNativeZoom": source.max_zoom,
+                        "zIndex": 0}
+
+    def as_config(self) -> dict[str, Any]:
+        return {"name": self.label, "variable": self.get_name(), "crs": self.crs, "shown": self.show}
 
 
 def base_map(extent: list[float] | None = None, settings: MapSettings | None = None) -> folium.Map:
     """An empty map fitted to ``extent`` (west, south, east, north in WGS84 degrees; default Xiamen), with a
-    scale bar and the configured basemap, if any."""
+    scale bar and the configured basemaps, if any (the first one shown)."""
     settings = settings or map_settings()
     bounds = ((extent[1], extent[0]), (extent[3], extent[2])) if extent else XIAMEN_BOUNDS
     centre = ((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2)
     fmap = folium.Map(location=centre, zoom_start=11, tiles=None, control_scale=True, max_zoom=MAX_ZOOM,
                       prefer_canvas=False, zoom_control=True)
     fmap.fit_bounds(bounds)
-    if settings.basemap_url:
-        Basemap(settings).add_to(fmap)
+    for index, (name, source) in enumerate(settings.configured_basemaps()):
+        Basemap(name, source, show=index == 0).add_to(fmap)
     return fmap
+
+
+def basemaps_of(fmap: folium.Map) -> list[Basemap]:
+    """The basemaps of a map made by :func:`base_map`, in the order the panel lists them."""
+    return [child for child in fmap._children.values() if isinstance(child, Basemap)]
 
 
 @dataclass(frozen=True)
@@ -107,30 +142,39 @@ class MapLayer:
     variable: str
     shown: bool
     legend: list[LegendEntry]
+    extent: list[float] | None = None  # west, south, east, north (WGS84 degrees) of the current version
+    imported_at: str | None = None  # when the current version was imported (ISO 8601)
+
+    @property
+    def group(self) -> str:
+        return layer_group(self.kind)
 
     def as_config(self) -> dict[str, Any]:
         return {"id": self.layer_id, "kind": self.kind, "name": self.name, "version": self.version,
-                "variable": self.variable, "shown": self.shown}
-
-
-def _draw_rank(kind: str) -> int:
-    return DRAW_ORDER.index(kind) if kind in DRAW_ORDER else len(DRAW_ORDER)
+                "variable": self.variable, "shown": self.shown, "extent": self.extent,
+                "importedAt": self.imported_at}
 
 
 def add_planning_layers(fmap: folium.Map, layers: list[dict[str, Any]], language: str) -> list[MapLayer]:
-    """Add every stored layer (``layers.store.list_layers`` entries) as vector tiles of its current
-    version, in draw order; returns them as the legend lists them (top of the map first)."""
+    """Add every stored layer (``layers.store.list_layers`` entries) as vector tiles of its current version,
+    in draw order, all in one composite tile per view tile; returns them as the layer panel lists them: by
+    group, top of the map first."""
+    ordered = sorted(layers, key=lambda entry: (draw_rank(entry["kind"]), entry["id"]))
+    if not ordered:
+        return []
+    tiles = CompositeTiles(ordered, 10)
+    tiles.add_to(fmap)
     added = []
-    for layer in sorted(layers, key=lambda entry: (_draw_rank(entry["kind"]), entry["id"])):
+    for layer in ordered:
         shown = layer["kind"] in SHOWN_BY_DEFAULT
-        url = f"/tiles/{layer['id']}/{{z}}/{{x}}/{{y}}.pbf?v={layer['current_version']}"
         name = one_language(layer["name"], language)
-        element = VectorTileLayer(url, layer["kind"], 10 + _draw_rank(layer["kind"]), name, shown)
+        element = VectorTileLayer(tiles, layer["id"], layer["kind"], name, shown)
         element.add_to(fmap)
         added.append(MapLayer(layer["id"], layer["kind"], name, layer["current_version"],
                               layer["feature_count"], element.get_name(), shown,
-                              layer_legend(layer["kind"], language)))
-    return added[::-1]
+                              layer_legend(layer["kind"], language), layer["extent"],
+                              layer["versions"][-1]["created_at"]))
+    return sorted(added[::-1], key=lambda layer: group_rank(layer.group))
 
 
 def add_draw(fmap: folium.Map, *, site: bool = False) -> Draw:
@@ -202,7 +246,8 @@ def render_map(fmap: folium.Map, nonce: str = "") -> MapParts:
     root = fmap.get_root()
     localise_assets(root)
     root.render()
-    header = root.header.render()
+    # folium's viewport tag forbids pinch-zoom (maximum-scale=1, user-scalable=no); base.html has the page's own.
+    header = _FOLIUM_VIEWPORT.sub("", root.header.render())
     if nonce:
         header = header.replace("<script>", f'<script nonce="{nonce}">')
     return MapParts(fmap.get_name(), Markup(header), Markup(root.html.render()), Markup(root.script.render()))

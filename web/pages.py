@@ -14,13 +14,17 @@ Building another map page on this infrastructure (e.g. the investment map of the
 
 1. In a router of your own, build the map: ``fmap, layers = planning_map(language)`` gives every planning
    layer as vector tiles with its legend lines and toggle; or ``fmap = maps.base_map(extent)`` and
-   ``maps.add_planning_layers(fmap, some_layers, language)`` for a chosen few. Add your own folium elements
-   (e.g. ``folium.GeoJson`` for a small layer, or a ``maps.VectorTileLayer``).
+   ``maps.add_planning_layers(fmap, some_layers, language)`` for a chosen few (in one composite vector tile).
+   Add your own folium elements (e.g. ``folium.GeoJson`` for a small layer).
 2. Write a template that ``{% extends "base.html" %}`` and fills ``panel`` (the left column; include
-   ``{% from "macros.html" import layer_panel, swatch %}`` and call ``layer_panel(layers, t)`` for the
-   layer legend with toggles), optionally ``map_overlay`` (HTML over the map) and ``scripts`` (your page
-   script from ``/static/js/``, which uses ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``,
-   ``style``, ``formatArea``…).
+   ``{% from "macros.html" import layer_panel, search_box, swatch %}`` and call ``layer_panel(layers, t,
+   basemaps=basemaps)`` for the layer panel: groups, toggles, opacity, zoom-to-layer, legends and the basemap
+   switch, static/js/layer_panel.js; ``search_box(t)`` for the search, static/js/search.js), optionally
+   ``map_overlay`` (HTML over the map) and ``scripts`` (your page script from ``/static/js/``, which uses
+   ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``, ``style``, ``formatArea``…; a list row that does
+   something on click is made with ``Blueprint.activatable(row, open)`` so that Tab reaches it and Enter opens
+   it). On a phone the panel is a bottom sheet under the map (``static/js/shell.js``);
+   ``tests/browser/test_pages_sweep.py`` lists every page: add yours there.
 3. Return ``render_page(request, "your.html", page="investment", language=language, fmap=fmap,
    layers=layers, title_key="nav.investment", config={...})``. Extra labels go into
    :data:`web.i18n.LABELS`; extra colours into :mod:`web.legend`; any npm package into
@@ -49,7 +53,6 @@ from web import maps
 from web.assets import NODE_MODULES, PAGE_CSS, PAGE_JS, STATIC_DIR, STATIC_URL, VENDOR_DIRS, VENDOR_URL
 from web.i18n import labels, language_of
 from web.legend import proposal_legend, style_config
-from web.settings import map_settings
 from web.site_form import site_form_choices, site_form_config
 
 logger = logging.getLogger(__name__)
@@ -162,26 +165,27 @@ def render_page(
     The response is never cached without revalidation: it names the current layer versions.
     """
     parts = maps.render_map(fmap, getattr(request.state, "csp_nonce", ""))
-    settings = map_settings()
+    basemaps = [basemap.as_config() for basemap in maps.basemaps_of(fmap)]
     map_config = {
         "styles": style_config(),
         "map": parts.variable,
         "layers": [layer.as_config() for layer in layers],
-        "basemap": {"configured": bool(settings.basemap_url), "crs": settings.basemap_crs},
+        "basemaps": basemaps,
         "detailZoom": tile_settings().detail_zoom,
         **(config or {}),
     }
     return _render(request, template, page=page, language=language, title_key=title_key, config=map_config,
                    context={"map": parts, "layers": layers, "proposal_legend": proposal_legend(language),
-                            "basemap": settings, **(context or {})})
+                            "basemaps": basemaps, **(context or {})})
 
 
 def render_plain(
-    request: Request, template: str, *, page: str, language: str, title_key: str, config: dict[str, Any] | None = None
+    request: Request, template: str, *, page: str, language: str, title_key: str, config: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    """Render a page without a map (login, logout) in the same frame."""
+    """Render a page without the planning map (login, logout, the OGC API's pages) in the same frame."""
     return _render(request, template, page=page, language=language, title_key=title_key, config=config or {},
-                   context={"map": None})
+                   context={"map": None, **(context or {})})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import shapely
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
+from api.heavy_lane import HeavyLaneRoute, lane_engine
 from api.problems import ProblemError, problem_responses
+from api.read_routing import read_engine
 from api.responses import FastJSONResponse
 from api.schemas import ScreeningIn
 from api.uploads import save_upload
@@ -24,20 +26,30 @@ router = APIRouter(prefix="/api/v1", tags=["screening"], route_class=BoundaryRou
 phrases("screenings", not_stored=Text("没有已保存的检测“{id}”。", "There is no stored screening {id!r}."))
 
 
-@router.post("/screenings", response_model=None)
-def post_screening(body: ScreeningIn, caller: Caller) -> FastJSONResponse:
+def post_screening(body: ScreeningIn, caller: Caller, http: Request) -> FastJSONResponse:
     """The conflict report of a site: each conflict, and a summary with `eligible_for_code`.
 
-    Overlaps with other projects name the project only for officials (department, NDRC, admin)."""
+    Overlaps with other projects name the project only for officials (department, NDRC, admin). A request
+    of 256 KB or more (a site of about 6,000 vertices or more) is screened at a lower priority, at most a
+    few at a time; when it waits too long or runs past its timeout it gets a 503 problem with `Retry-After`."""
+    # the large requests are answered by api.heavy_lane's worker process, which calls this function
     site = prepare_site(body.site, body.crs)
     request = ScreeningRequest(site=site, project_type=body.project_type, land_use=body.land_use,
                                industry=body.industry)
-    with get_engine().begin() if body.store else read_only(get_engine()) as connection:
+    engine = lane_engine()
+    # An anonymous screening that keeps nothing reads what everyone reads: a current replica will do (not in
+    # the heavy lane's worker, which has no request and whose sessions run at a lower priority).
+    reads = read_engine(http) if caller is None and http is not None else engine
+    with engine.begin() if body.store else read_only(reads) as connection:
         report = Screener(connection).screen(request)
         if body.store:
             store_screening(connection, report, actor=caller.label if caller else "public")
     # The report is plain JSON data already; skipping FastAPI's recursive encoder matters for big overlaps.
     return FastJSONResponse(report_for(caller, report.to_dict()))
+
+
+router.add_api_route("/screenings", post_screening, methods=["POST"], response_model=None,
+                     route_class_override=HeavyLaneRoute)
 
 
 @router.get("/screenings/{screening_id}")

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from gis.db import get_engine
+from projects.clock import beijing_today
 from projects.sites import prepare_site
 from projects.supervision import (
     anomalies,
@@ -26,7 +27,6 @@ from projects.supervision import (
     stages,
     workdays,
 )
-from projects.supervision.coded import beijing_today
 from projects.supervision.settings import supervision_settings
 
 router = APIRouter(prefix="/api/v1", route_class=BoundaryRoute)
@@ -67,6 +67,16 @@ class DecisionIn(BaseModel):
     decided_on: dt.date
     result: str = Field(description="approved, approved_with_conditions or refused")
     document_number: str | None = Field(default=None, max_length=100, description="文号; may follow later")
+
+
+class SuspensionIn(BaseModel):
+    suspended_on: dt.date
+    kind: str = Field(max_length=40, description="special_procedure (特殊程序) or supplement (补正材料)")
+    reason: str = Field(max_length=2000)
+
+
+class ResumptionIn(BaseModel):
+    resumed_on: dt.date
 
 
 class NumberIn(BaseModel):
@@ -185,6 +195,22 @@ def post_decision(item_id: int, body: DecisionIn, caller: Caller) -> dict[str, A
     with get_engine().begin() as connection:
         return items.decide_item(connection, caller, item_id, decided_on=body.decided_on, result=body.result,
                                  document_number=body.document_number)
+
+
+@router.post("/supervision/items/{item_id}/suspension", tags=["supervision: approvals"])
+def post_suspension(item_id: int, body: SuspensionIn, caller: Caller) -> dict[str, Any]:
+    """Stop an open item's clock (暂停计时) for a special procedure or the applicant's supplement (responsible
+    department); its working days count again once resumed."""
+    with get_engine().begin() as connection:
+        return items.suspend_item(connection, caller, item_id, suspended_on=body.suspended_on, kind=body.kind,
+                                  reason=body.reason)
+
+
+@router.post("/supervision/items/{item_id}/resumption", tags=["supervision: approvals"])
+def post_resumption(item_id: int, body: ResumptionIn, caller: Caller) -> dict[str, Any]:
+    """Let a suspended item's clock run again from the day after ``resumed_on`` (responsible department)."""
+    with get_engine().begin() as connection:
+        return items.resume_item(connection, caller, item_id, resumed_on=body.resumed_on)
 
 
 @router.put("/supervision/items/{item_id}/document-number", tags=["supervision: approvals"])

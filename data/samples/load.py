@@ -1,10 +1,11 @@
-"""Load the Xiamen samples: the real districts, the generated planning layers, demo accounts and proposals.
+"""Load the Xiamen samples: the real districts, the generated planning layers, demo accounts, proposals,
+and a year of history after the code (:mod:`data.samples.history`).
 
 Idempotent: a layer file already imported unchanged is reused, an account or proposal that exists is left
-as it is. No secret is fixed or published: each demo account gets a random secret on first load, kept in
-``demo-accounts.json`` in the data directory, readable only by the user who loaded the samples (mode
-0600); the load prints where it is, and :func:`demo_secrets` reads it back. An account still holding the
-secret that older versions published (``blueprint-demo``) gets a new one.
+as it is, and the history is made once. No secret is fixed or published: each demo account gets a random
+secret on first load, kept in ``demo-accounts.json`` in the data directory, readable only by the user who
+loaded the samples (mode 0600); the load prints where it is, and :func:`demo_secrets` reads it back. An
+account still holding the secret that older versions published (``blueprint-demo``) gets a new one.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import json
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import nullcontext
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from random import Random
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -24,13 +28,18 @@ from gis.settings import database_settings
 from layers.departments import Department
 from layers.importer import import_layer
 from projects.accounts import Account, Role, account_by_username, create_account, reset_secret, secret_matches
+from projects.clock import beijing_today, replaying
 from projects.proposals import ProposalInput, act, create_proposal, post_opinion, proposal_detail
 from projects.review import Verdict
 from projects.sites import prepare_site
+from projects.supervision.workdays import load_calendar
+
+from .history import ProjectPlan, city_done, moment, plan_history, replay_city, replay_project
 
 SAMPLES = Path(__file__).resolve().parent / "xiamen"
 DISTRICTS_FILE = "xiamen_districts_cnmaps_gcj02.geojson"
 DISTRICTS_LAYER = "厦门市行政区划 Xiamen districts"
+_PARCELS_FILE = "investment_parcel.geojson"
 SECRETS_FILE = "demo-accounts.json"
 PUBLISHED_SECRET = "blueprint-demo"
 """The one secret earlier versions gave every demo account, and printed: replaced wherever it is found."""
@@ -79,13 +88,38 @@ def load_samples(samples_dir: Path = SAMPLES, secrets_file: Path | None = None) 
         accounts = {name: _ensure_account(connection, spec, kept) for name, spec in specs.items()}
     # Written once the accounts are committed, so the file never names a secret the database lacks.
     _write_secrets(secrets_file, kept)
-    created = sum(_ensure_proposal(feature, accounts) for feature in proposals)
+    today = beijing_today()
+    with get_engine().connect() as connection:
+        calendar = load_calendar(connection)
+    coded = [f["properties"] for f in proposals if f["properties"].get("sample_state") == "approved"]
+    plans = {plan.name: plan for plan in plan_history(manifest["seed"], today, coded, calendar)}
+    created = sum(_ensure_proposal(feature, accounts, plans.get(feature["properties"]["name"]), manifest["seed"])
+                  for feature in proposals)
     yield f"proposals: {created} created, {len(proposals) - created} already there"
+    if plans:
+        yield from _city_history(samples_dir, manifest["seed"], today, plans, proposals, accounts)
     yield "demo accounts: {}, and applicant {} ({})".format(
         ", ".join(sorted(spec["username"] for spec in DEMO_ACCOUNTS)), applicants[0]["username"],
         applicants[0]["organisation"])
     yield (f"their secrets are in {secrets_file} (readable only by you); log in on any page, or get a bearer "
            "token with POST /api/v1/auth/token")
+
+
+def _city_history(samples_dir: Path, seed: int, today: date, plans: dict[str, ProjectPlan],
+                  proposals: list[dict[str, Any]], accounts: dict[str, Account]) -> Iterator[str]:
+    """The part of the history after the projects' own (warnings, the draw, interests), made once."""
+    yield (f"{len(plans)} coded over the past year, from {min(p.coded_on for p in plans.values())} to "
+           f"{max(p.coded_on for p in plans.values())}")
+    with get_engine().begin() as connection:
+        if city_done(connection):
+            yield "supervision history: already there"
+            return
+        parcels = json.loads((samples_dir / _PARCELS_FILE).read_text(encoding="utf-8"))["features"]
+        oldest = min(plans.values(), key=lambda p: p.rank).name
+        linked = next(f["properties"]["credit_code"] for f in proposals if f["properties"]["name"] == oldest)
+        made = replay_city(connection, seed, today, accounts, [f["properties"] for f in parcels], linked)
+    yield (f"supervision history: {made['warnings']} warnings, a draw of {made['draw_targets']} projects, "
+           f"{made['interests']} registrations of interest")
 
 
 def _applicant_username(credit_code: str) -> str:
@@ -122,9 +156,11 @@ def _write_secrets(path: Path, kept: dict[str, str]) -> None:
     staging.replace(path)
 
 
-def _ensure_proposal(feature: dict[str, Any], accounts: dict[str, Account]) -> bool:
-    """Create, submit and open the review of one sample proposal; approve the conflict-free ones whose
-    sample says so. False when it already exists."""
+def _ensure_proposal(feature: dict[str, Any], accounts: dict[str, Account], plan: ProjectPlan | None,
+                     seed: int) -> bool:
+    """Create, submit and open the review of one sample proposal; with a ``plan`` (a conflict-free one
+    whose sample says so), do it on the plan's days, approve it on its code day and replay its history.
+    False when it already exists."""
     props = feature["properties"]
     with get_engine().begin() as connection:
         exists = connection.execute(
@@ -139,13 +175,19 @@ def _ensure_proposal(feature: dict[str, Any], accounts: dict[str, Account]) -> b
             district_code=props["district_code"], industry=props["industry"], project_type=props["project_type"],
             investment_category=props["investment_category"],
             total_investment_wan=Decimal(str(props["total_investment_wan"])), land_use=props["land_use"])
-        proposal = create_proposal(connection, applicant, data, prepare_site(feature["geometry"], "EPSG:4326"))
-        act(connection, applicant, proposal["id"], "submit")
-        act(connection, accounts["ndrc"], proposal["id"], "start_review")
-        if props.get("sample_state") == "approved":
-            detail = proposal_detail(connection, accounts["ndrc"], proposal["id"])
-            if detail["screening"]["summary"]["blocking_count"] == 0:
-                for department in detail["review"]["required"]:
-                    post_opinion(connection, accounts[f"dept-{department}"], proposal["id"], Verdict.AGREE)
-                act(connection, accounts["ndrc"], proposal["id"], "approve")
+        with replaying(moment(plan.submitted_on)) if plan else nullcontext():
+            proposal = create_proposal(connection, applicant, data, prepare_site(feature["geometry"], "EPSG:4326"))
+            act(connection, applicant, proposal["id"], "submit")
+            act(connection, accounts["ndrc"], proposal["id"], "start_review")
+        if plan is None:
+            return True
+        detail = proposal_detail(connection, accounts["ndrc"], proposal["id"])
+        if detail["screening"]["summary"]["blocking_count"]:
+            raise RuntimeError(f"sample {props['name']} was meant to be conflict-free; regenerate the samples")
+        with replaying(moment(plan.coded_on)):
+            for department in detail["review"]["required"]:
+                post_opinion(connection, accounts[f"dept-{department}"], proposal["id"], Verdict.AGREE)
+            code = act(connection, accounts["ndrc"], proposal["id"], "approve",
+                       code_rng=Random(f"{seed}:code:{props['name']}"))["project_code"]
+        replay_project(connection, plan, code, applicant, accounts, feature["geometry"])
     return True

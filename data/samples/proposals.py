@@ -1,14 +1,15 @@
 """Sample project proposals (预选址 sites) designed to hit, or to avoid, each kind of spatial conflict.
 
-Sites are placed from the generated layers (a site straddling a red-line edge, on a farmland parcel, around
-a point of a river...), never at fixed coordinates, so they stay right whatever the seed. Each candidate is
+Sites are placed from the generated layers (a site straddling a red-line edge, on a farmland parcel, around a
+point of a river...), never at fixed coordinates, so they stay right whatever the seed. Each candidate is
 screened against every layer (`Screen`) with the platform's own rules where they are data: the land-use
-compatibility matrix and the urban construction classes of `layers.land_use` (any overlap with another kind
-of layer is a conflict of some severity there, water-source tier 2 included). A candidate is kept only if it
-hits what its design asks, avoids everything its design forbids and is not ambiguous (an overlap or a gap
-thinner than the tolerances below, which rounding or the sliver filter could flip). `expected` is then
-exactly the set of layer kinds the site conflicts with; an overlap with another sample site is the kind
-"project_site", as the screening reports it. Geometry is EPSG:4548 metres; areas are m².
+compatibility pairs of the shipped rules (`layers/rules.toml`) and the urban construction classes of
+`layers.land_use` (any overlap with another kind of layer is a conflict of some severity there, water-source
+tier 2 included). A candidate is kept only if it hits what its design asks, avoids everything its design
+forbids and is not ambiguous (an overlap or a gap thinner than the tolerances below, which rounding or the
+sliver filter could flip). `expected` is then exactly the set of layer kinds the site conflicts with; an
+overlap with another sample site is the kind "project_site", as the screening reports it. Geometry is
+EPSG:4548 metres; areas are m².
 
 Applicants are fictitious; their unified social credit codes are generated to pass the GB 32100-2015 check
 character and the GB 11714-1997 check digit of the embedded organisation code, so they look real to a
@@ -25,7 +26,8 @@ import shapely
 import shapely.affinity
 from numpy.typing import NDArray
 
-from layers.land_use import URBAN_CONSTRUCTION_CLASSES, Compatibility, compatibility, first_level
+from layers.land_use import URBAN_CONSTRUCTION_CLASSES, Compatibility, first_level
+from layers.rule_set import shipped_rule_set
 
 from .geo import rectangle
 from .landuse import family
@@ -195,7 +197,8 @@ class Screen:
             else "hit" if outside >= _hit_threshold(site) else "ambiguous"
         )
         near = self.zone_tree.query(site, predicate="dwithin", distance=CLEAR_M)
-        bad = np.array([compatibility(land_use, c) is not Compatibility.ALLOWED for c in self.zone_codes[near]],
+        rules = shipped_rule_set()
+        bad = np.array([rules.compatibility(land_use, c) is not Compatibility.ALLOWED for c in self.zone_codes[near]],
                        dtype=bool)
         out["land_use"] = self._state(site, self.zone_tree.geometries[near[bad]])
         others = np.array(self.sites, dtype=object)
@@ -243,6 +246,8 @@ _DESIGNS: tuple[tuple[Design, int], ...] = (
     (Design("land_use", frozenset({"land_use"}), frozenset(), (1.0, 8.0)), 3),
     (Design("conflict_free", frozenset(), frozenset(), (1.0, 30.0)), 8),
     (Design("overlap", frozenset(), frozenset(), (2.0, 12.0)), 2),  # a pair: the second overlaps the first
+    # Placed last, so that every site above stays where it was: clean sites the history codes over the past year.
+    (Design("coded", frozenset(), frozenset(), (1.0, 20.0)), 12),
 )
 _TRIES = 600
 
@@ -358,7 +363,9 @@ class Designer:
                     continue  # the pair overlaps each other only
             states = self.screen.screen(site, kind.land_use)
             if self.accepts(design, states):
-                return self.record(site, kind, states, centre)
+                row = self.record(site, kind, states, centre)
+                row["design"] = design.label
+                return row
         return None
 
     def record(self, site: shapely.Geometry, kind: Kind, states: dict[str, str],
@@ -410,8 +417,8 @@ def build_proposals(seed: int, plan: Plan) -> Layer:
                 row = designer.place(design, k, multi=design.label == "conflict_free" and k == 0)
                 if row is None:
                     raise RuntimeError(f"no site found for design {design.label!r}; try another seed")
-                if design.label == "conflict_free" and k % 2 == 0:
-                    row["sample_state"] = "approved"  # the loader takes half the clean ones to their code
+                if design.label == "coded" or design.label == "conflict_free" and k % 2 == 0:
+                    row["sample_state"] = "approved"  # the loader takes these clean ones to their code
                 continue
             # A clear site, then one overlapping it; if no overlapping plot is clear of all else, start again.
             for _ in range(_PAIR_TRIES):
@@ -424,6 +431,14 @@ def build_proposals(seed: int, plan: Plan) -> Layer:
             else:
                 raise RuntimeError("no overlapping pair of sites found; try another seed")
     rows = designer.rows
+    # A coded sample is a further project of an earlier applicant of its trade, where there is one: firms
+    # come back with their next project (and each applicant is a demo account the load must create).
+    for i, row in enumerate(rows):
+        if row["design"] == "coded":
+            earlier = list({r["credit_code"]: r for r in rows[:i] if r["industry"] == row["industry"]}.values())
+            if earlier:
+                chosen = earlier[i % len(earlier)]
+                row["applicant"], row["credit_code"] = chosen["applicant"], chosen["credit_code"]
     columns = {key: [r[key] for r in rows] for key in (
         "name", "applicant", "credit_code", "district_code", "industry", "project_type", "investment_category",
         "total_investment_wan", "land_use", "expected", "sample_state")}

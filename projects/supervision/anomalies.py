@@ -30,7 +30,7 @@ from gis.messages import Message, Text
 from projects import audit
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
-from projects.proposals import BEIJING
+from projects.clock import BEIJING
 from projects.supervision.errors import SupervisionConflictError, SupervisionInputError
 from projects.supervision.settings import supervision_settings
 

@@ -4,6 +4,11 @@
 A project's total clock counts the working days on which at least one of its items was with a department
 (accepted, not yet decided): approvals run in parallel, and days the applicant spends preparing the next
 application are not the government's.
+
+While an item is suspended (暂停计时: a special procedure such as a hearing, testing or an expert review, or
+the applicant supplementing materials — 行政许可法 第四十五条), its working days do not count: they are left
+out of the days used, its due date moves by as many working days, and the project's total clock leaves them
+out too. A suspension from day *a* to day *b* stops the working days in (a, b], as every span here.
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from projects.access import AccessDeniedError, require_role
 from projects.accounts import Account, Role
 from projects.supervision.settings import supervision_settings
 from projects.supervision.stages import FINAL_ITEM_TYPE, ITEM_TYPES, TOTAL_LIMITS, Result
-from projects.supervision.workdays import WorkingCalendar, load_calendar, provisional_fields
+from projects.supervision.workdays import Deadline, WorkingCalendar, load_calendar, provisional_fields
+
+Spans = tuple[tuple[dt.date, dt.date | None], ...]
+"""Suspensions of an item as (suspended_on, resumed_on), oldest first."""
 
 
 @dataclass(frozen=True)
@@ -33,22 +41,54 @@ class ItemTimes:
     limit_working_days: int
     decided_on: dt.date | None
     result: str | None
+    suspensions: Spans = ()
+    """(suspended_on, resumed_on) of each suspension, oldest first; resumed_on is None while it lasts."""
+
+
+def stopped_days(calendar: WorkingCalendar, item: ItemTimes, as_of: dt.date) -> set[dt.date]:
+    """The working days up to ``as_of`` on which the item's clock stood still (suspended)."""
+    days: set[dt.date] = set()
+    for start, resumed in item.suspensions:
+        days.update(calendar.working_days_between(start, min(resumed or as_of, as_of)))
+    return days
+
+
+def _due(calendar: WorkingCalendar, item: ItemTimes, stopped: set[dt.date]) -> Deadline:
+    """The limit's last working day, pushed back by every stopped working day that falls before it."""
+    deadline = calendar.add_working_days(item.accepted_on, item.limit_working_days)
+    years, moved = set(deadline.years_without_data), 0
+    while (before := sum(1 for day in stopped if day <= deadline.due)) > moved:
+        deadline = calendar.add_working_days(deadline.due, before - moved)
+        years |= set(deadline.years_without_data)
+        moved = before
+    return Deadline(item.accepted_on, item.limit_working_days, deadline.due, tuple(sorted(years)))
 
 
 def item_clock(calendar: WorkingCalendar, item: ItemTimes, as_of: dt.date) -> dict[str, Any]:
-    """Due date, working days used, and status: running, due_soon, overdue (open) or on_time, late (decided)."""
-    deadline = calendar.add_working_days(item.accepted_on, item.limit_working_days)
+    """Due date, working days used, and status: running, due_soon, overdue, suspended (open) or on_time,
+    late (decided). Suspended working days count neither as used nor towards the due date."""
+    stopped = stopped_days(calendar, item, as_of)
+    deadline = _due(calendar, item, stopped)
     end = min(item.decided_on or as_of, as_of)
     used = calendar.elapsed(item.accepted_on, end)
+    used_days = used.working_days - sum(1 for day in stopped if item.accepted_on < day <= end)
     clock: dict[str, Any] = {"limit_working_days": item.limit_working_days, "due": deadline.due.isoformat(),
-                             "used_working_days": used.working_days}
+                             "used_working_days": used_days, "suspended_working_days": len(stopped)}
     years = set(deadline.years_without_data) | set(used.years_without_data)
+    lasting = next((start for start, resumed in item.suspensions
+                    if start <= as_of and (resumed is None or resumed > as_of)), None)
     if item.decided_on is not None:
         clock["status"] = "on_time" if item.decided_on <= deadline.due else "late"
+    elif lasting is not None:
+        clock |= {"status": "suspended", "suspended_since": lasting.isoformat(),
+                  "remaining_working_days": max(item.limit_working_days - used_days, 0)}
+        if used_days > item.limit_working_days:
+            clock["overdue_working_days"] = used_days - item.limit_working_days
     elif as_of > deadline.due:
         late = calendar.elapsed(deadline.due, as_of)
         years |= set(late.years_without_data)
-        clock |= {"status": "overdue", "overdue_working_days": late.working_days}
+        late_days = late.working_days - sum(1 for day in stopped if day > deadline.due)
+        clock |= {"status": "overdue", "overdue_working_days": late_days}
     else:
         remaining = calendar.elapsed(as_of, deadline.due)
         due_soon = remaining.working_days <= supervision_settings().due_soon_working_days
@@ -68,7 +108,7 @@ def total_clock(calendar: WorkingCalendar, items: Iterable[ItemTimes], category:
         if item.accepted_on > as_of:
             continue
         end = min(item.decided_on or as_of, as_of)
-        days.update(calendar.working_days_between(item.accepted_on, end))
+        days.update(set(calendar.working_days_between(item.accepted_on, end)) - stopped_days(calendar, item, end))
         years.update(calendar.years_without_data(item.accepted_on, end))
         started = min(filter(None, (started, item.accepted_on)))
         if item.item_type == FINAL_ITEM_TYPE and item.result and Result(item.result).grants:
@@ -86,8 +126,19 @@ def total_clock(calendar: WorkingCalendar, items: Iterable[ItemTimes], category:
             **provisional_fields(years)}
 
 
+def suspensions_of(connection: Connection, item_ids: list[int]) -> dict[int, Spans]:
+    """Each item's suspensions as (suspended_on, resumed_on), oldest first, for :class:`ItemTimes`."""
+    found: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for row in connection.execute(
+        text("SELECT item_id, suspended_on, resumed_on FROM item_suspensions WHERE item_id = ANY(:ids) "
+             "ORDER BY item_id, suspended_on, id"), {"ids": item_ids},
+    ).all():
+        found.setdefault(row.item_id, []).append((row.suspended_on, row.resumed_on))
+    return {item_id: tuple(spans) for item_id, spans in found.items()}
+
+
 def department_deadlines(connection: Connection, actor: Account | None, as_of: dt.date) -> dict[str, Any]:
-    """Open items that are overdue or due soon, per department (a department account sees its own)."""
+    """Open items that are overdue, due soon or suspended, per department (a department account sees its own)."""
     require_role(actor, Role.NDRC, Role.DEPARTMENT, action=Text("查看审批时限", "listing approval deadlines"))
     assert actor is not None
     if actor.role is Role.DEPARTMENT and actor.department is None:
@@ -101,12 +152,14 @@ def department_deadlines(connection: Connection, actor: Account | None, as_of: d
         {"as_of": as_of, "departments": [d.value for d in departments]},
     ).all()
     calendar = load_calendar(connection)
-    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {d.value: {"overdue": [], "due_soon": []}
+    suspensions = suspensions_of(connection, [row.id for row in rows])
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {d.value: {"overdue": [], "due_soon": [], "suspended": []}
                                                            for d in departments}
     for row in rows:
-        clock = item_clock(calendar, ItemTimes(row.item_type, row.accepted_on, row.limit_working_days, None, None),
-                           as_of)
-        if clock["status"] in ("overdue", "due_soon"):
+        times = ItemTimes(row.item_type, row.accepted_on, row.limit_working_days, None, None,
+                          suspensions.get(row.id, ()))
+        clock = item_clock(calendar, times, as_of)
+        if clock["status"] in ("overdue", "due_soon", "suspended"):
             kind = ITEM_TYPES[row.item_type]
             grouped[row.department][clock["status"]].append(
                 {"item_id": row.id, "project_code": row.project_code, "project_name": row.name,
@@ -117,6 +170,7 @@ def department_deadlines(connection: Connection, actor: Account | None, as_of: d
         "due_soon_working_days": supervision_settings().due_soon_working_days,
         "departments": [{"department": d.value, "zh": d.name_zh, "en": d.name_en,
                          "overdue_count": len(grouped[d.value]["overdue"]),
-                         "due_soon_count": len(grouped[d.value]["due_soon"]), **grouped[d.value]}
+                         "due_soon_count": len(grouped[d.value]["due_soon"]),
+                         "suspended_count": len(grouped[d.value]["suspended"]), **grouped[d.value]}
                         for d in departments],
     }

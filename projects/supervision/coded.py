@@ -11,7 +11,6 @@ from gis.messages import Message, Text, phrases
 from projects.access import NotFoundError, can_view_proposal
 from projects.accounts import Account
 from projects.project_code import ProjectCode, ProjectCodeError, parse_code
-from projects.proposals import BEIJING
 from projects.supervision.errors import NoValidCodeError, SupervisionInputError
 from projects.workflow import STATE_NAMES, State
 
@@ -19,11 +18,6 @@ PROJECT_COLUMNS = (
     "p.id, p.name, p.applicant_organisation, p.credit_code, p.district_code, p.industry, p.project_type, "
     "p.investment_category, p.total_investment_wan, p.land_use, p.state, p.owner_id, p.project_code, p.coded_at"
 )
-
-
-def beijing_today() -> dt.date:
-    """Today in Beijing time, the calendar every deadline is counted in."""
-    return dt.datetime.now(BEIJING).date()
 
 
 phrases(
@@ -86,3 +80,16 @@ def project_for_item(connection: Connection, actor: Account | None, *, project_c
                                proposal_id=row.id, state=row.state)
     valid_code(row.project_code, what=Message("coded.proposal", id=row.id))
     return row
+
+
+def coded_sites(connection: Connection, codes: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The current site of each coded project (of ``codes``, or all) as RFC 7946 geometry (WGS84), with its
+    name and district, by code."""
+    rows = connection.execute(
+        text("SELECT p.project_code, p.name, p.district_code, ST_AsGeoJSON(r.geom, 6)::json AS geometry "
+             "FROM proposals p JOIN site_revisions r ON r.proposal_id = p.id AND r.is_current "
+             "WHERE p.project_code IS NOT NULL AND (CAST(:codes AS text[]) IS NULL OR p.project_code = ANY(:codes)) "
+             "ORDER BY p.project_code"),
+        {"codes": codes},
+    ).all()
+    return {r.project_code: {"name": r.name, "district_code": r.district_code, "geometry": r.geometry} for r in rows}

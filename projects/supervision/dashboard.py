@@ -14,8 +14,9 @@ from projects.access import require_role
 from projects.accounts import Account, Role
 from projects.districts import district_names
 from projects.proposals import INVESTMENT_CATEGORIES
-from projects.supervision.clocks import ItemTimes, department_deadlines, total_clock
-from projects.supervision.items import coded_projects, item_rows, project_approvals
+from projects.supervision.clocks import department_deadlines, total_clock
+from projects.supervision.coded import coded_sites
+from projects.supervision.items import coded_projects, item_rows, item_times, project_approvals
 from projects.supervision.progress import project_progress
 from projects.supervision.workdays import load_calendar
 
@@ -53,24 +54,42 @@ def approval_times(connection: Connection, as_of: dt.date) -> list[dict[str, Any
         rows = item_rows(connection, project.id)
         if not rows:
             continue
-        times = [ItemTimes(r.item_type, r.accepted_on, r.limit_working_days, r.decided_on, r.result) for r in rows]
+        times = list(item_times(connection, rows).values())
         result.append({"project_code": project.project_code, "name": project.name,
                        **total_clock(calendar, times, project.investment_category, as_of)})
     return result
 
 
+def _site_features(connection: Connection, times: list[dict[str, Any]]) -> dict[str, Any]:
+    """The coded projects' sites as a GeoJSON FeatureCollection, each with its total clock's status."""
+    status = {t["project_code"]: t["status"] for t in times}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "geometry": site["geometry"],
+         "properties": {"project_code": code, "name": site["name"], "district_code": site["district_code"],
+                        "status": status.get(code, "not_started")}}
+        for code, site in coded_sites(connection).items()]}
+
+
 def dashboard(connection: Connection, actor: Account | None, as_of: dt.date) -> dict[str, Any]:
-    """Everything the supervision dashboard draws."""
+    """Everything the supervision dashboard draws: the charts' figures, the open items that are overdue,
+    due soon or suspended (暂停计时), and the coded sites for the map."""
     require_role(actor, Role.NDRC, Role.DEPARTMENT, action=Text("查看监管看板", "reading the supervision dashboard"))
     deadlines = department_deadlines(connection, actor, as_of)
     warnings = connection.execute(
         text("SELECT kind, status, count(*) AS n FROM anomaly_warnings GROUP BY kind, status ORDER BY kind, status")
     ).all()
+    times = approval_times(connection, as_of)
     return {
         "as_of": as_of.isoformat(),
         "investment": investment_by_district(connection),
-        "approval_times": approval_times(connection, as_of),
-        "overdue_by_department": [{k: d[k] for k in ("department", "zh", "en", "overdue_count", "due_soon_count")}
+        "approval_times": times,
+        "attention_items": sorted(
+            ({**item, "department": d["department"]} for d in deadlines["departments"]
+             for group in ("overdue", "suspended", "due_soon") for item in d[group]),
+            key=lambda item: (("overdue", "suspended", "due_soon").index(item["status"]), item["accepted_on"])),
+        "sites": _site_features(connection, times),
+        "overdue_by_department": [{k: d[k] for k in ("department", "zh", "en", "overdue_count", "due_soon_count",
+                                                      "suspended_count")}
                                   for d in deadlines["departments"]],
         "warnings": [{"kind": w.kind, "status": w.status, "count": w.n} for w in warnings],
     }

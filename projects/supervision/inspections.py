@@ -33,8 +33,10 @@ from layers.departments import Department
 from projects import audit
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
+from projects.clock import NOW_SQL, now_parameter
 from projects.credit_code import CreditCodeError, validate_credit_code
 from projects.project_code import ProjectCodeError, parse_code
+from projects.supervision.coded import coded_sites
 from projects.supervision.errors import SupervisionInputError
 
 METHOD = __doc__.split("The method", 1)[1].split("\n", 2)[2].strip()
@@ -171,10 +173,10 @@ def draw(connection: Connection, actor: Account | None, *, title: str, target_co
                "python_version": platform.python_version()}
     result = _result(inputs, seed)
     draw_id = connection.execute(
-        text("INSERT INTO inspection_draws (title, seed, method, inputs, result, drawn_by) "
-             "VALUES (:t, :s, :m, CAST(:i AS jsonb), CAST(:r AS jsonb), :a) RETURNING id"),
+        text("INSERT INTO inspection_draws (title, seed, method, inputs, result, drawn_by, drawn_at) "
+             f"VALUES (:t, :s, :m, CAST(:i AS jsonb), CAST(:r AS jsonb), :a, {NOW_SQL}) RETURNING id"),
         {"t": title.strip(), "s": seed, "m": METHOD, "i": _json(inputs), "r": _json(result),
-         "a": actor.id if actor else None},
+         "a": actor.id if actor else None, **now_parameter()},
     ).scalar_one()
     audit.record(connection, actor=actor, action="inspection_draw",
                  after={"draw_id": draw_id, "seed": seed, "targets": [t["project_code"] for t in result]})
@@ -194,16 +196,15 @@ def _result(inputs: Mapping[str, Any], seed: str) -> list[dict[str, Any]]:
 
 
 def published_draw(connection: Connection, draw_id: int) -> dict[str, Any]:
-    """One published draw with seed, method, inputs, result — and a fresh re-run proving the result."""
+    """One published draw with seed, method, inputs, result — and a fresh re-run proving the result. Each
+    target comes with its project's name and current site (RFC 7946 geometry), to be shown on a map."""
     row = connection.execute(
         text("SELECT id, title, seed, method, inputs, result, drawn_at FROM inspection_draws WHERE id = :id"),
         {"id": draw_id},
     ).one_or_none()
     if row is None:
         raise NotFoundError(Message("supervision.no_draw", id=draw_id))
-    names = dict(connection.execute(
-        text("SELECT project_code, name FROM proposals WHERE project_code = ANY(:c)"),
-        {"c": [t["project_code"] for t in row.result]}).all())
+    sites = coded_sites(connection, [t["project_code"] for t in row.result])
     rerun = _result(row.inputs, row.seed)
     return {"id": row.id, "title": row.title, "drawn_at": row.drawn_at.isoformat(), "seed": row.seed,
             "method": row.method, "reproduce_in_python": REPRODUCE,
@@ -211,7 +212,8 @@ def published_draw(connection: Connection, draw_id: int) -> dict[str, Any]:
             "method_words": {language: [step.in_language(language) for step in METHOD_WORDS]
                              for language in LANGUAGES} if row.method == METHOD else None,
             "inputs": row.inputs,
-            "result": [t | {"project_name": names.get(t["project_code"])} for t in row.result],
+            "result": [t | {"project_name": sites.get(t["project_code"], {}).get("name"),
+                            "site": sites.get(t["project_code"], {}).get("geometry")} for t in row.result],
             "verification": {"rerun_matches": rerun == row.result, "python_version": platform.python_version()}}
 
 

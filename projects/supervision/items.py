@@ -1,8 +1,10 @@
 """Approval items (审批事项) of coded projects: acceptance, decision, the issued document (文号 and file) and
 the earlier documents each item reuses (批文引用).
 
-Rules: no item for a project without a valid code (无码不批); the responsible department accepts and decides
-its own items; a decision never precedes its acceptance and is final; an issued document's number and file
+Rules: no item for a project without a valid code (无码不批); the responsible department accepts, suspends,
+resumes and decides its own items; a decision never precedes its acceptance and is final; an item's clock is
+suspended (暂停计时) only while it is open, one suspension at a time, and a suspended item is resumed before it
+is decided; an issued document's number and file
 never change; a document already issued — same number or same file — is referenced, never uploaded again.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from enum import StrEnum
 from typing import Any
 
 from psycopg.errors import UniqueViolation
@@ -22,10 +25,10 @@ from layers.departments import Department
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
 from projects.accounts import Account, Role
-from projects.supervision.clocks import ItemTimes, item_clock, total_clock
+from projects.clock import NOW_SQL, beijing_today, now_parameter
+from projects.supervision.clocks import ItemTimes, item_clock, suspensions_of, total_clock
 from projects.supervision.coded import (
     PROJECT_COLUMNS,
-    beijing_today,
     code_start,
     coded_project,
     project_for_item,
@@ -69,6 +72,28 @@ def _require_department(actor: Account | None, department: str, action: Text) ->
 
 def _kind_name(kind: ItemType) -> Text:
     return Text(kind.name_zh, f"{kind.name_en} ({kind.name_zh})")
+class SuspensionKind(StrEnum):
+    """Why an item's clock stands still (暂停计时), each a span the law leaves out of the limit."""
+
+    SPECIAL_PROCEDURE = "special_procedure"
+    """特殊程序: a hearing, tender, auction, testing, inspection, appraisal or expert review (行政许可法 第四十五条)."""
+    SUPPLEMENT = "supplement"
+    """补正材料: the applicant supplements or corrects its materials at the department's request."""
+
+    @property
+    def name_zh(self) -> str:
+        return _SUSPENSION_NAMES[self][0]
+
+    @property
+    def name_en(self) -> str:
+        return _SUSPENSION_NAMES[self][1]
+
+
+_SUSPENSION_NAMES: dict[SuspensionKind, tuple[str, str]] = {
+    SuspensionKind.SPECIAL_PROCEDURE: ("特殊程序（听证、检验检测、专家评审等）",
+                                       "special procedure (hearing, testing, expert review…)"),
+    SuspensionKind.SUPPLEMENT: ("申请人补正材料", "the applicant supplements its materials"),
+}
 
 
 def _check_date(field: str, value: dt.date, today: dt.date) -> None:
@@ -107,9 +132,11 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
             document_number=earlier.document_number)
     item_id = connection.execute(
         text("INSERT INTO approval_items (proposal_id, item_type, stage, department, accepted_on, "
-             "limit_working_days, note, opened_by) VALUES (:p, :t, :s, :d, :a, :l, :n, :by) RETURNING id"),
+             "limit_working_days, note, opened_by, created_at) "
+             f"VALUES (:p, :t, :s, :d, :a, :l, :n, :by, {NOW_SQL}) RETURNING id"),
         {"p": project.id, "t": kind.key, "s": kind.stage.value, "d": kind.department.value, "a": accepted_on,
-         "l": effective_limits(connection)[kind.key], "n": (note or "").strip() or None, "by": actor.id},
+         "l": effective_limits(connection)[kind.key], "n": (note or "").strip() or None, "by": actor.id,
+         **now_parameter()},
     ).scalar_one()
     connection.execute(
         text("INSERT INTO item_references (item_id, document_id, how) SELECT :i, d.id, 'automatic' "
@@ -180,6 +207,70 @@ def _refuse_known_number(connection: Connection, number: str) -> None:
             document_number=number, item_id=known.item_id)
 
 
+def _lasting_suspension(connection: Connection, item_id: int) -> Row[Any] | None:
+    return connection.execute(
+        text("SELECT id, suspended_on, kind FROM item_suspensions WHERE item_id = :i AND resumed_on IS NULL "
+             "FOR UPDATE"), {"i": item_id},
+    ).one_or_none()
+
+
+def suspend_item(connection: Connection, actor: Account | None, item_id: int, *, suspended_on: dt.date, kind: str,
+                 reason: str) -> dict[str, Any]:
+    """Stop an open item's clock (暂停计时) from ``suspended_on`` on, for a special procedure or the applicant's
+    supplement; its working days count again once it is resumed."""
+    item = _load_item(connection, actor, item_id, lock=True)
+    _require_department(actor, item.department, Text("暂停该审批事项的计时", "suspending this approval item"))
+    if item.decided_on is not None:
+        raise SupervisionConflictError(Message("supervision.record_final", id=item_id, day=str(item.decided_on)))
+    try:
+        chosen = SuspensionKind(kind)
+    except ValueError:
+        raise SupervisionInputError("kind", Message("supervision.one_of", values=[k.value for k in SuspensionKind])) \
+            from None
+    if not reason or not reason.strip():
+        raise SupervisionInputError("reason", Message("supervision.suspension_reason"))
+    _check_date("suspended_on", suspended_on, beijing_today())
+    lasting = _lasting_suspension(connection, item_id)
+    if lasting is not None:
+        raise SupervisionConflictError(Message("supervision.suspended_already", id=item_id,
+                                               day=str(lasting.suspended_on)))
+    last_end = connection.execute(
+        text("SELECT max(resumed_on) FROM item_suspensions WHERE item_id = :i"), {"i": item_id}).scalar_one()
+    start = max(item.accepted_on, last_end or item.accepted_on)
+    if suspended_on < start:
+        raise SupervisionInputError("suspended_on", Message("supervision.suspended_before",
+                                                            day=suspended_on.isoformat(), start=start.isoformat()))
+    suspension_id = connection.execute(
+        text("INSERT INTO item_suspensions (item_id, suspended_on, kind, reason, suspended_by, created_at) "
+             f"VALUES (:i, :d, :k, :r, :by, {NOW_SQL}) RETURNING id"),
+        {"i": item_id, "d": suspended_on, "k": chosen.value, "r": reason.strip(), "by": actor.id if actor else None,
+         **now_parameter()},
+    ).scalar_one()
+    audit.record(connection, actor=actor, action="suspend_item", proposal_id=item.proposal_id,
+                 after={"item_id": item_id, "suspension_id": suspension_id, "suspended_on": suspended_on,
+                        "kind": chosen.value, "reason": reason.strip()})
+    return item_detail(connection, actor, item_id)
+
+
+def resume_item(connection: Connection, actor: Account | None, item_id: int, *, resumed_on: dt.date) -> dict[str, Any]:
+    """Let a suspended item's clock run again: the working days after ``resumed_on`` count."""
+    item = _load_item(connection, actor, item_id, lock=True)
+    _require_department(actor, item.department, Text("恢复该审批事项的计时", "resuming this approval item"))
+    lasting = _lasting_suspension(connection, item_id)
+    if lasting is None:
+        raise SupervisionConflictError(Message("supervision.not_suspended", id=item_id))
+    _check_date("resumed_on", resumed_on, beijing_today())
+    if resumed_on < lasting.suspended_on:
+        raise SupervisionInputError("resumed_on", Message("supervision.resumed_before", day=resumed_on.isoformat(),
+                                                          start=lasting.suspended_on.isoformat()))
+    connection.execute(text("UPDATE item_suspensions SET resumed_on = :d, resumed_by = :by WHERE id = :id"),
+                       {"d": resumed_on, "by": actor.id if actor else None, "id": lasting.id})
+    audit.record(connection, actor=actor, action="resume_item", proposal_id=item.proposal_id,
+                 before={"item_id": item_id, "suspension_id": lasting.id, "resumed_on": None},
+                 after={"item_id": item_id, "suspension_id": lasting.id, "resumed_on": resumed_on})
+    return item_detail(connection, actor, item_id)
+
+
 def decide_item(connection: Connection, actor: Account | None, item_id: int, *, decided_on: dt.date, result: str,
                 document_number: str | None = None) -> dict[str, Any]:
     """Record the decision (办结) and its document; the number may follow later (文号待补) but never changes."""
@@ -187,6 +278,10 @@ def decide_item(connection: Connection, actor: Account | None, item_id: int, *, 
     _require_department(actor, item.department, Text("办结该审批事项", "deciding this approval item"))
     if item.decided_on is not None:
         raise SupervisionConflictError(Message("supervision.decision_final", id=item_id, day=str(item.decided_on)))
+    lasting = _lasting_suspension(connection, item_id)
+    if lasting is not None:
+        raise SupervisionConflictError(Message("supervision.suspended_undecided", id=item_id,
+                                               day=str(lasting.suspended_on)))
     try:
         outcome = Result(result)
     except ValueError:
@@ -199,8 +294,9 @@ def decide_item(connection: Connection, actor: Account | None, item_id: int, *, 
     if number:
         _refuse_known_number(connection, number)
     connection.execute(
-        text("UPDATE approval_items SET decided_on = :d, result = :r, decided_by = :by, decided_at = now() "
-             "WHERE id = :id"), {"d": decided_on, "r": outcome.value, "by": actor.id if actor else None, "id": item_id},
+        text(f"UPDATE approval_items SET decided_on = :d, result = :r, decided_by = :by, decided_at = {NOW_SQL} "
+             "WHERE id = :id"),
+        {"d": decided_on, "r": outcome.value, "by": actor.id if actor else None, "id": item_id, **now_parameter()},
     )
     document_id = _insert_document(connection, item, number, decided_on)
     if outcome.grants:
@@ -306,8 +402,27 @@ def document_file(connection: Connection, actor: Account | None, document_id: in
     return row.filename, row.content_type, bytes(row.content)
 
 
-def _times(row: Row[Any]) -> ItemTimes:
-    return ItemTimes(row.item_type, row.accepted_on, row.limit_working_days, row.decided_on, row.result)
+def item_times(connection: Connection, rows: list[Row[Any]]) -> dict[int, ItemTimes]:
+    """What the clocks need of each item row (of :func:`item_rows`), suspensions included, by item id."""
+    suspensions = suspensions_of(connection, [r.id for r in rows])
+    return {r.id: ItemTimes(r.item_type, r.accepted_on, r.limit_working_days, r.decided_on, r.result,
+                            suspensions.get(r.id, ())) for r in rows}
+
+
+def _suspensions_by_item(connection: Connection, proposal_id: int) -> dict[int, list[dict[str, Any]]]:
+    rows = connection.execute(
+        text("SELECT s.id, s.item_id, s.suspended_on, s.resumed_on, s.kind, s.reason FROM item_suspensions s "
+             "JOIN approval_items i ON i.id = s.item_id WHERE i.proposal_id = :p ORDER BY s.suspended_on, s.id"),
+        {"p": proposal_id},
+    ).all()
+    result: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        kind = SuspensionKind(r.kind)
+        result.setdefault(r.item_id, []).append(
+            {"id": r.id, "kind": kind.value, "zh": kind.name_zh, "en": kind.name_en, "reason": r.reason,
+             "suspended_on": r.suspended_on.isoformat(),
+             "resumed_on": r.resumed_on.isoformat() if r.resumed_on else None})
+    return result
 
 
 def _documents_by_item(connection: Connection, proposal_id: int) -> dict[int, dict[str, Any]]:
@@ -338,8 +453,9 @@ def _references_by_item(connection: Connection, proposal_id: int) -> dict[int, l
     return result
 
 
-def _item_dict(row: Row[Any], calendar: WorkingCalendar, as_of: dt.date, documents: dict[int, dict[str, Any]],
-               references: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+def _item_dict(row: Row[Any], times: ItemTimes, calendar: WorkingCalendar, as_of: dt.date,
+               documents: dict[int, dict[str, Any]], references: dict[int, list[dict[str, Any]]],
+               suspensions: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     kind = ITEM_TYPES[row.item_type]
     reused = references.get(row.id, [])
     reused_types = {r["item_type"] for r in reused}
@@ -349,7 +465,8 @@ def _item_dict(row: Row[Any], calendar: WorkingCalendar, as_of: dt.date, documen
         "stage_order": Stage(row.stage).order, "department": department.value, "department_zh": department.name_zh,
         "department_en": department.name_en, "accepted_on": row.accepted_on.isoformat(),
         "decided_on": row.decided_on.isoformat() if row.decided_on else None, "result": row.result,
-        "note": row.note, "clock": item_clock(calendar, _times(row), as_of),
+        "note": row.note, "clock": item_clock(calendar, times, as_of),
+        "suspensions": suspensions.get(row.id, []),
         "document": documents.get(row.id),
         "reuses": reused,
         "awaiting": [{"item_type": k, "zh": ITEM_TYPES[k].name_zh, "en": ITEM_TYPES[k].name_en}
@@ -359,12 +476,13 @@ def _item_dict(row: Row[Any], calendar: WorkingCalendar, as_of: dt.date, documen
 
 def item_detail(connection: Connection, actor: Account | None, item_id: int,
                 as_of: dt.date | None = None) -> dict[str, Any]:
-    """One item with its clock, its document and the earlier documents it reuses."""
+    """One item with its clock, its suspensions, its document and the earlier documents it reuses."""
     row = _load_item(connection, actor, item_id)
     return {"project_code": row.project_code,
-            **_item_dict(row, load_calendar(connection), as_of or beijing_today(),
-                         _documents_by_item(connection, row.proposal_id),
-                         _references_by_item(connection, row.proposal_id))}
+            **_item_dict(row, item_times(connection, [row])[row.id], load_calendar(connection),
+                         as_of or beijing_today(), _documents_by_item(connection, row.proposal_id),
+                         _references_by_item(connection, row.proposal_id),
+                         _suspensions_by_item(connection, row.proposal_id))}
 
 
 def item_rows(connection: Connection, proposal_id: int) -> list[Row[Any]]:
@@ -385,11 +503,13 @@ def project_approvals(connection: Connection, actor: Account | None, code_text: 
     rows = item_rows(connection, project.id)
     documents = _documents_by_item(connection, project.id)
     references = _references_by_item(connection, project.id)
-    items = [_item_dict(r, calendar, as_of, documents, references) for r in rows]
+    suspensions = _suspensions_by_item(connection, project.id)
+    times = item_times(connection, rows)
+    items = [_item_dict(r, times[r.id], calendar, as_of, documents, references, suspensions) for r in rows]
     return {
         "project_code": project.project_code, "name": project.name, "as_of": as_of.isoformat(),
         "investment_category": project.investment_category,
-        "total": total_clock(calendar, [_times(r) for r in rows], project.investment_category, as_of),
+        "total": total_clock(calendar, list(times.values()), project.investment_category, as_of),
         "stages": [{"stage": s.value, "order": s.order, "zh": s.name_zh, "en": s.name_en,
                     "items": [i for i in items if i["stage"] == s.value]} for s in Stage],
     }

@@ -13,13 +13,15 @@ from typing import Any
 from sqlalchemy import Connection, Row, text
 
 from gis.messages import Message, Text
+from gis.sql import geojson_sql
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
 from projects.accounts import Account, Role
+from projects.clock import beijing_today
 from projects.project_code import ProjectCodeError, parse_code
 from projects.proposals import INVESTMENT_CATEGORIES
 from projects.sites import Site
-from projects.supervision.coded import beijing_today, code_start, coded_project, valid_code
+from projects.supervision.coded import code_start, coded_project, valid_code
 from projects.supervision.errors import SupervisionConflictError, SupervisionInputError
 from projects.supervision.files import PHOTO_TYPES, check_file
 from projects.supervision.settings import supervision_settings
@@ -180,7 +182,7 @@ def _report_rows(connection: Connection, proposal_id: int, report_id: int | None
     return connection.execute(
         text("SELECT id, period, reported_on, actual_start, actual_completion, annual_planned_wan, annual_actual_wan, "
              "cumulative_wan, visual_progress_pct, note, site_area_m2, photo_sha256 IS NOT NULL AS has_photo, "
-             "CASE WHEN site IS NULL THEN NULL ELSE ST_AsGeoJSON(site, 7)::json END AS site "
+             f"CASE WHEN site IS NULL THEN NULL ELSE {geojson_sql('site', 7)} END AS site "
              "FROM progress_reports WHERE proposal_id = :p AND (CAST(:r AS integer) IS NULL OR id = :r) "
              "ORDER BY period"),
         {"p": proposal_id, "r": report_id},

@@ -247,6 +247,8 @@ def test_an_applicant_uploads_a_cad_drawing_in_4548_revises_the_site_and_submits
     assert page.inner_text("#proposal-funding") == ("企业自筹资金" if language == "zh" else "the company's own funds")
 
     # My proposals: its state, the departments it waits for, no code yet.
+    if width < 1200:  # the links are behind the menu button
+        page.click("#nav-toggle")
     page.click("a.nav-link[href^='/proposals/mine']")
     page.wait_for_selector(f"#mine-list [data-proposal-id='{proposal_id}']")
     row = page.locator(f"#mine-list [data-proposal-id='{proposal_id}']")

@@ -25,7 +25,7 @@ from web.settings import map_settings
 pytestmark = pytest.mark.browser
 
 APPLICANT_SECRET = "browser-applicant-secret"
-TILE_URL = re.compile(r"/tiles/(\d+)/(\d+)/(\d+)/(\d+)\.pbf")
+TILE_URL = re.compile(r"/tiles/composite/(\d+)/(\d+)/(\d+)\.pbf")
 PAINTED_TILES = """() => Array.from(document.querySelectorAll('.leaflet-tile-pane canvas.leaflet-tile-loaded'))
   .filter(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                  for (let i = 3; i < d.length; i += 4) { if (d[i]) return true; } return false; }).length"""
@@ -55,9 +55,10 @@ def test_the_blueprint_map_draws_the_layers_from_tiles_and_the_proposals_after_l
     assert tiles and all(response.status in (200, 204) for response in tiles)
     assert sum(response.status == 200 for response in tiles) >= 3
     assert tab.page.evaluate(PAINTED_TILES) >= 3
-    shown = {layer["id"] for layer in config["layers"] if layer["shown"]}
-    requested = {int(TILE_URL.search(response.url).group(1)) for response in tiles}
-    assert requested <= shown, "a layer switched off cost tiles"
+    # One composite request per view tile brings every layer, those switched off too.
+    addresses = [TILE_URL.search(response.url).groups() for response in tiles]
+    assert len(config["layers"]) > 1 and all("/tiles/composite/" in response.url for response in tiles)
+    assert len(addresses) == len(set(addresses)), "a view tile was asked more than once"
     assert tab.page.locator("#proposal-list li").count() == 0  # the public sees no proposal
 
     log_in(tab, "ndrc", demo_secret("ndrc"))
@@ -70,32 +71,85 @@ def test_the_blueprint_map_draws_the_layers_from_tiles_and_the_proposals_after_l
     assert tab.errors == []
 
 
-def test_a_layer_switched_on_in_the_legend_starts_loading_its_tiles(tab, live_server):
+KIND_DRAWN = """(kind) => { const layer = window[Blueprint.config.layers.find(l => l.kind === kind).variable];
+  return Object.values(layer.grid._vectorTiles).reduce((n, tile) => n + Object.values(tile._features)
+    .filter(f => f.feature.properties.layer_id === layer.layerId).length, 0); }"""
+
+
+def test_a_layer_switched_on_in_the_legend_is_drawn_from_the_tiles_already_there(tab, live_server):
     open_page(tab, f"{live_server}/map?lang=en")
-    hidden = next(layer for layer in tab.page.evaluate("Blueprint.config.layers") if not layer["shown"])
-    assert not [r for r in tab.tile_responses() if f"/tiles/{hidden['id']}/" in r.url]
-    tab.page.check(f"[data-layer-toggle='{hidden['variable']}']")
+    tab.page.evaluate("Blueprint.map().setView([24.52, 118.12], 12, {animate: false})")  # flood zones in view
     tab.settle()
-    assert [r for r in tab.tile_responses() if f"/tiles/{hidden['id']}/" in r.url]
+    hidden = next(layer for layer in tab.page.evaluate("Blueprint.config.layers")
+                  if not layer["shown"] and layer["kind"] == "flood_risk")
+    assert tab.page.evaluate(KIND_DRAWN, "flood_risk") == 0
+    before = len(tab.tile_responses())
+    tab.page.check(f"[data-layer-toggle='{hidden['variable']}']")
+    tab.page.wait_for_function(f"() => ({KIND_DRAWN})('flood_risk') > 0")
+    tab.settle()
+    assert len(tab.tile_responses()) == before, "switching a layer on fetched the tiles again"
+    tab.page.uncheck(f"[data-layer-toggle='{hidden['variable']}']")
+    tab.page.wait_for_function(f"() => ({KIND_DRAWN})('flood_risk') === 0")
+    assert tab.page.evaluate(KIND_DRAWN, "land_use") > 0  # the other layers stay drawn
+    assert len(tab.tile_responses()) == before
     assert "Layers and legend" in tab.page.inner_text("#layer-panel")
     tab.screenshot("blueprint-map-en")
     assert tab.errors == []
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_while_tiles_load_the_map_says_so_and_a_click_waits_for_them(tab, live_server, client, language):
+    land_use = next(layer for layer in client.get("/api/v1/layers").json() if layer["kind"] == "land_use")
+    zone = client.get(f"/api/v1/layers/{land_use['id']}/features",
+                      params={"bbox": "118.09,24.47,118.12,24.50", "limit": 1}).json()["features"][0]
+    inside = shapely.geometry.shape(zone["geometry"]).representative_point()
+    held: list[object] = []
+    released = False
+
+    def hold(route) -> None:  # tiles wait until released: a slow link, as long as the test needs
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    tab.page.goto(f"{live_server}/map?lang={language}")
+    tab.settle()
+    tab.page.route("**/tiles/composite/**", hold)
+    tab.page.evaluate("([lat, lon]) => { Blueprint.map().setView([lat, lon], 16, {animate: false}); }",
+                      [inside.y, inside.x])
+    tab.page.wait_for_function("() => !document.getElementById('tiles-status').hidden")
+    status = tab.page.inner_text("#tiles-status")
+    assert status == ("规划图层加载中…" if language == "zh" else "Loading planning layers…")
+    tab.page.mouse.click(*tab.page.evaluate(
+        "(() => { const r = Blueprint.map().getContainer().getBoundingClientRect();"
+        " return [r.left + r.width / 2, r.top + r.height / 2]; })()"))
+    popup = tab.page.locator(".identify-popup")
+    assert ("仍在加载" if language == "zh" else "still loading") in popup.inner_text()
+    assert ("此处没有规划图层要素" if language == "zh" else "No planning feature here") not in popup.inner_text()
+    assert held, "no tile was asked"
+    released = True
+    for route in held:
+        route.continue_()
+    tab.page.wait_for_function("() => document.getElementById('tiles-status').hidden")
+    kind_name = "国土空间规划用地" if language == "zh" else "land-use plan"
+    tab.page.wait_for_function("(text) => document.querySelector('.identify-popup').innerText.includes(text)",
+                               arg=kind_name)  # the zone under the click, once its tile is in
+    assert tab.errors == []
+
+
 def test_a_zoom_or_a_pan_fetches_only_the_tiles_in_view(tab, live_server):
     open_page(tab, f"{live_server}/map")
-    shown = sum(layer["shown"] for layer in tab.page.evaluate("Blueprint.config.layers"))
     for move in ("Blueprint.map().setView([24.48, 118.10], 15, {animate: false})",
                  "Blueprint.map().panBy([500, 300], {animate: false})"):
         before = len(tab.tile_responses())
         tab.page.evaluate(move)
         tab.settle()
         west, north, east, south, zoom = tab.page.evaluate(VISIBLE_TILE_RANGE)
-        fetched = [tuple(map(int, TILE_URL.search(r.url).groups()[1:])) for r in tab.tile_responses()[before:]]
+        fetched = [tuple(map(int, TILE_URL.search(r.url).groups())) for r in tab.tile_responses()[before:]]
         assert fetched, f"{move} fetched no tile"
         outside = [(z, x, y) for z, x, y in fetched if z != zoom or not (west <= x <= east and north <= y <= south)]
         assert not outside, f"tiles out of view after {move}: {outside[:5]}"
-        assert len(fetched) <= (east - west + 1) * (south - north + 1) * shown
+        assert len(fetched) <= (east - west + 1) * (south - north + 1)  # one composite tile per view tile
     assert tab.errors == []
 
 

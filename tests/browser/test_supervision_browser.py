@@ -76,7 +76,7 @@ def test_a_department_sees_its_own_overdue_items_in_english(tab, live_server, wa
     open_page(tab, f"{live_server}/supervision?lang=en")
     log_in(tab, "sv-water")
     tab.page.wait_for_selector("#chart-overdue svg")
-    assert "Overdue and due-soon items by department" in tab.page.inner_text("#dashboard-charts")
+    assert "Overdue, due-soon and suspended items by department" in tab.page.inner_text("#dashboard-charts")
     assert tab.page.locator("#chart-overdue g[data-department]").count() == 1
     assert tab.errors == []
 

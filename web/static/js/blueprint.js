@@ -6,8 +6,10 @@
  *   - labels (t), the API client (api; the session is an HttpOnly cookie no script reads, see api/auth.py),
  *     who is logged in (session, from the page), problems in the page's language (problemText);
  *   - Leaflet.draw's toolbar labels in the page's language (L.drawLocal);
- *   - planning layers as vector tiles styled from web/legend.py (vectorTiles, style), the layer panel
- *     toggles and click-to-identify over every visible layer;
+ *   - planning layers in one composite vector tile per view tile (compositeTiles), each shown or hidden on
+ *     its own (planningLayer), styled from web/legend.py (style), a loading status, and click-to-identify
+ *     over every visible layer, waiting for tiles still on their way (the words: feature_words.js; the
+ *     layer panel: layer_panel.js);
  *   - proposal overlays (sites by screening result, conflict overlaps with popups);
  *   - the GCJ-02 basemap layer (L.tileLayer.gcj02), shifted onto WGS84 with the formula of gis/gcj02.py.
  * Coordinates are WGS84 lon/lat throughout (GeoJSON order), as the API serves them.
@@ -193,17 +195,106 @@
     return symbol;
   }
 
-  /** One planning layer as Mapbox vector tiles (canvas); identify reads its features back. */
-  function vectorTiles(url, kind, zIndex) {
-    var styles = {};
-    styles[kind] = function (properties, zoom) { return style(kind, properties, zoom); };
-    return L.vectorGrid.protobuf(url, {
+  // ---- planning tiles: every layer in one composite vector tile; loading state --------------------
+
+  var DECODED_TILES_KEPT = 160;  // about four views of tiles: enough to switch layers without asking again
+  var tileGrids = [];
+
+  /**
+   * Planning layers in one composite vector tile per view tile (canvas), one MVT layer per kind, drawn in
+   * the tile's order. Each stored layer is shown by its planningLayer; the decoded tiles are kept, so
+   * switching a layer on or off redraws them without a request.
+   */
+  function compositeTiles(url, zIndex) {
+    var grid = L.vectorGrid.protobuf(url, {
       rendererFactory: L.canvas.tile,
-      vectorTileLayerStyles: styles,
+      vectorTileLayerStyles: {},
       interactive: true,  // gives every feature its hit test; clicks themselves go to the map (CSS)
       getFeatureId: function (feature) { return feature.id; },
       maxZoom: 22,
       zIndex: zIndex
+    });
+    var decoded = {};
+    var order = [];
+    var fetchTile = grid._getVectorTilePromise;
+    grid._getVectorTilePromise = function (coords) {
+      var key = this._tileCoordsToKey(coords);
+      if (!decoded[key]) {
+        decoded[key] = fetchTile.call(this, coords);
+        decoded[key].catch(function () { delete decoded[key]; });
+        order.push(key);
+        if (order.length > DECODED_TILES_KEPT) { delete decoded[order.shift()]; }
+      }
+      return decoded[key];
+    };
+    grid.layers = {};  // layer id -> its planningLayer
+    grid.drawn = false;
+    grid.on('tileload', function () { grid.drawn = true; });
+    grid.redrawSoon = function () {
+      if (!grid.drawn || grid.redrawPending) { return; }  // tiles not drawn yet read the layers as they are then
+      grid.redrawPending = true;
+      L.Util.requestAnimFrame(function () { grid.redrawPending = false; grid.redraw(); });
+    };
+    watchLoading(grid);
+    return grid;
+  }
+
+  /**
+   * One stored planning layer of a composite grid, as a Leaflet layer: on the map, its features are drawn; off
+   * it, hidden (nothing is fetched either way: the composite tile has them). The layers of a kind share its
+   * MVT layer, each feature naming its layer_id. setOpacity(0..1) fades the layer.
+   */
+  function planningLayer(grid, layerId, kind) {
+    var Layer = L.Layer.extend({
+      onAdd: function () { this.visible = true; grid.redrawSoon(); },
+      onRemove: function () { this.visible = false; grid.redrawSoon(); },
+      setOpacity: function (opacity) { this.opacity = opacity; grid.redrawSoon(); return this; }
+    });
+    var layer = new Layer();
+    layer.grid = grid;
+    layer.layerId = layerId;
+    layer.kind = kind;
+    layer.visible = false;
+    layer.opacity = 1;
+    grid.layers[layerId] = layer;
+    grid.options.vectorTileLayerStyles[kind] = function (properties, zoom) {
+      var owner = grid.layers[properties.layer_id];
+      if (!owner || !owner.visible) { return []; }
+      var symbol = style(kind, properties, zoom);
+      return owner.opacity === 1 ? symbol : L.extend({}, symbol, {
+        opacity: (symbol.opacity === undefined ? 1 : symbol.opacity) * owner.opacity,
+        fillOpacity: (symbol.fillOpacity || 0) * owner.opacity });
+    };
+    return layer;
+  }
+
+  function tilesLoading() {
+    return tileGrids.some(function (grid) { return grid._map && grid.isLoading(); });
+  }
+
+  var loadedListeners = [];
+
+  /** Call back once no planning tile is on its way (at once when none is). */
+  function whenTilesLoaded(callback) {
+    if (!tilesLoading()) { callback(); return; }
+    loadedListeners.push(callback);
+  }
+
+  /** 规划图层加载中: a status line over the map while any planning tile is on its way. */
+  function watchLoading(grid) {
+    tileGrids.push(grid);
+    grid.on('loading load', function () {
+      var status = document.getElementById('tiles-status');
+      if (!status && map()) {
+        status = L.DomUtil.create('div', 'tiles-status', map().getContainer());
+        status.id = 'tiles-status';
+        status.setAttribute('role', 'status');
+        status.setAttribute('aria-live', 'polite');
+        status.textContent = t('tiles.loading');
+      }
+      var loading = tilesLoading();
+      if (status) { status.hidden = !loading; }
+      if (!loading) { loadedListeners.splice(0).forEach(function (callback) { callback(); }); }
     });
   }
 
@@ -211,48 +302,27 @@
     return config.layers.map(function (entry) { return { entry: entry, layer: window[entry.variable] }; });
   }
 
-  function initLayerPanel() {
-    document.querySelectorAll('[data-layer-toggle]').forEach(function (box) {
-      box.addEventListener('change', function () {
-        var layer = window[box.getAttribute('data-layer-toggle')];
-        if (box.checked) { map().addLayer(layer); } else { map().removeLayer(layer); }
-      });
-    });
-  }
-
-  /** Features of a vector tile layer under a point, from the tiles already drawn (no request). */
+  /** Features of a planning layer under a point, from the tiles already drawn (no request). */
   function featuresAt(layer, latlng) {
-    if (!layer._map || layer._tileZoom === undefined || !layer._vectorTiles) { return []; }
-    var zoom = layer._tileZoom;
-    var size = layer.getTileSize();
+    var grid = layer.grid;
+    if (!layer._map || !grid || !grid._map || grid._tileZoom === undefined || !grid._vectorTiles) { return []; }
+    var zoom = grid._tileZoom;
+    var size = grid.getTileSize();
     var pixel = map().project(latlng, zoom);
     var coords = pixel.unscaleBy(size).floor();
-    var renderer = layer._vectorTiles[coords.x + ':' + coords.y + ':' + zoom];
+    var renderer = grid._vectorTiles[coords.x + ':' + coords.y + ':' + zoom];
     if (!renderer || !renderer._features) { return []; }
     var point = pixel.subtract(coords.scaleBy(size));
     var hits = [];
     Object.keys(renderer._features).forEach(function (id) {
       var feature = renderer._features[id].feature;
-      if (feature._pxBounds && feature._containsPoint(point)) { hits.push(feature.properties); }
+      if (feature.properties.layer_id === layer.layerId && feature._pxBounds && feature._containsPoint(point)) {
+        var properties = L.extend({}, feature.properties);
+        delete properties.layer_id;  // which stored layer: the entry says it
+        hits.push(properties);
+      }
     });
     return hits;
-  }
-
-  var HIDDEN_PROPERTIES = { area_m2: true, landuse_name_en: true, crs_note: true };
-
-  function describeFeature(entry, properties) {
-    var rows = Object.keys(properties).filter(function (key) { return !HIDDEN_PROPERTIES[key]; })
-      .slice(0, 8).map(function (key) {
-        return '<tr><th>' + escapeHtml(key) + '</th><td>' + escapeHtml(properties[key]) + '</td></tr>';
-      }).join('');
-    var landUse = properties.landuse_code
-      ? '<div class="identify-class"><span class="swatch" style="background:' +
-        escapeHtml(style(entry.kind, properties).fillColor) + '"></span>' +
-        escapeHtml(t('landuse.' + String(properties.landuse_code).slice(0, 2))) + '</div>' : '';
-    var area = properties.area_m2 !== undefined ? '<div class="identify-area">' + formatArea(properties.area_m2) + '</div>' : '';
-    return '<div class="identify-feature"><div class="identify-layer">' + escapeHtml(t('kind.' + entry.kind)) +
-      ' <small class="text-muted">' + escapeHtml(entry.name) + '</small></div>' + landUse + area +
-      '<table class="table table-sm identify-table">' + rows + '</table></div>';
   }
 
   var drawing = false;
@@ -262,20 +332,29 @@
     map().on('draw:drawstop', function () { drawing = false; });
     map().on('click', function (event) {
       if (drawing) { return; }
+      if (tilesLoading()) {  // the features under the click may not be drawn yet: say so, answer once they are
+        var asked = L.popup({ className: 'identify-popup' }).setLatLng(event.latlng)
+          .setContent('<div class="text-muted">' + escapeHtml(t('identify.loading')) + '</div>').openOn(map());
+        whenTilesLoaded(function () { if (asked.isOpen()) { identify(event); } });
+        return;
+      }
+      identify(event);
+    });
+    function identify(event) {
       var html = '';
       layerEntries().forEach(function (item) {
         featuresAt(item.layer, event.latlng).forEach(function (properties) {
-          html += describeFeature(item.entry, properties);
+          html += window.Blueprint.featureWords.describe(item.entry, properties);  // feature_words.js
         });
       });
       var summary = html && map().getZoom() < config.detailZoom ?
         '<div class="identify-hint">' + escapeHtml(t('identify.zoom_for_details', { zoom: config.detailZoom })) + '</div>' : '';
-      L.popup({ maxWidth: 360, maxHeight: 360, className: 'identify-popup' })
+      L.popup({ maxWidth: Math.min(360, map().getSize().x - 60), maxHeight: 360, className: 'identify-popup' })
         .setLatLng(event.latlng)
         .setContent('<div class="identify-title">' + escapeHtml(t('identify.title')) + '</div>' +
           (html || '<div class="text-muted">' + escapeHtml(t('identify.none')) + '</div>') + summary)
         .openOn(map());
-    });
+    }
   }
 
   // ---- proposals: sites and conflict overlaps ----------------------------------------------------
@@ -562,7 +641,6 @@
   ready(function () {
     initLogout();
     if (config.map && map()) {
-      initLayerPanel();
       initIdentify();
       if (config.drawControl && (config.page === 'map' || config.page === 'apply')) { addMeasureTool(); }
     }
@@ -572,7 +650,8 @@
   window.Blueprint = {
     config: config, t: t, labelled: labelled, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
     api: api, ApiError: ApiError, problemText: problemText, session: session, map: map, ready: ready,
-    style: style, vectorTiles: vectorTiles, featuresAt: featuresAt,
+    style: style, compositeTiles: compositeTiles, planningLayer: planningLayer, featuresAt: featuresAt,
+    whenTilesLoaded: whenTilesLoaded,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
     conflictPopup: conflictPopup, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
     proposalLayer: proposalLayer,

@@ -18,7 +18,10 @@
   var OK = '#2e86c1';
   var SOON = '#f39c12';
   var LATE = '#c0392b';
-  var STATUS_COLOURS = { running: OK, on_time: OK, due_soon: SOON, overdue: LATE, late: LATE };
+  var PAUSED = '#7f8c8d';
+  var STATUS_COLOURS = { running: OK, on_time: OK, due_soon: SOON, overdue: LATE, late: LATE, suspended: PAUSED };
+  var TOTAL_COLOURS = { not_started: PAUSED, running: OK, completed_within_limit: '#27ae60', over_limit: LATE,
+    completed_over_limit: LATE };
 
   // ---- SVG pieces ---------------------------------------------------------------------------------
 
@@ -94,20 +97,25 @@
     chartBox('chart-investment').innerHTML = svg(width, top + districts.length * row + 4, t('sv.investment'), body);
   }
 
-  /** Grouped bars: overdue and due-soon items of each department. */
+  /** Grouped bars: overdue, due-soon and suspended (暂停计时) items of each department. */
   function overdueChart(departments) {
-    var width = 420, left = 150, right = 40, row = 34;
-    var max = Math.max.apply(null, departments.map(function (d) { return Math.max(d.overdue_count, d.due_soon_count); })) || 1;
+    var width = 420, left = 150, right = 40, row = 46;
+    var max = Math.max.apply(null, departments.map(function (d) {
+      return Math.max(d.overdue_count, d.due_soon_count, d.suspended_count);
+    })) || 1;
     var scale = (width - left - right) / max;
     var body = rect(left, 4, 10, 10, LATE) + label(left + 14, 13, t('sv.overdue_count')) +
-      rect(left + 90, 4, 10, 10, SOON) + label(left + 104, 13, t('sv.due_soon_count'));
+      rect(left + 70, 4, 10, 10, SOON) + label(left + 84, 13, t('sv.due_soon_count')) +
+      rect(left + 140, 4, 10, 10, PAUSED) + label(left + 154, 13, t('sv.suspended_count'));
     departments.forEach(function (d, i) {
       var y = 22 + i * row, name = t('department.' + d.department);
-      body += '<g data-department="' + esc(d.department) + '">' + label(left - 6, y + 17, short(name, 12), 'end') +
+      body += '<g data-department="' + esc(d.department) + '">' + label(left - 6, y + 23, short(name, 12), 'end') +
         rect(left, y + 4, d.overdue_count * scale, 11, LATE, name + ' · ' + t('sv.overdue_count') + ': ' + d.overdue_count) +
         label(left + d.overdue_count * scale + 4, y + 14, String(d.overdue_count), null, 'sv-overdue-count') +
         rect(left, y + 17, d.due_soon_count * scale, 11, SOON, name + ' · ' + t('sv.due_soon_count') + ': ' + d.due_soon_count) +
-        label(left + d.due_soon_count * scale + 4, y + 27, String(d.due_soon_count), null, 'sv-muted') + '</g>';
+        label(left + d.due_soon_count * scale + 4, y + 27, String(d.due_soon_count), null, 'sv-muted') +
+        rect(left, y + 30, d.suspended_count * scale, 11, PAUSED, name + ' · ' + t('sv.suspended_count') + ': ' + d.suspended_count) +
+        label(left + d.suspended_count * scale + 4, y + 40, String(d.suspended_count), null, 'sv-suspended-count') + '</g>';
     });
     body += line(left, 20, left, 22 + departments.length * row, '#b8c2cc', 1);
     chartBox('chart-overdue').innerHTML = svg(width, 26 + departments.length * row, t('sv.overdue'), body);
@@ -161,6 +169,44 @@
       }).join('') + '</tbody></table>';
   }
 
+  /** Every open item that is overdue, suspended or due soon, worst first, with its project linked. */
+  function attentionTable(items) {
+    var box = chartBox('attention-items');
+    if (!items.length) { return noData('attention-items'); }
+    box.innerHTML = '<table class="table table-sm small mb-0"><thead><tr><th>' + esc(t('sv.project')) + '</th><th>' +
+      esc(t('sv.items')) + '</th><th>' + esc(t('sv.department')) + '</th><th>' + esc(t('sv.accepted')) + '</th><th>' +
+      esc(t('sv.due')) + '</th><th>' + esc(t('sv.clock')) + '</th></tr></thead><tbody>' + items.map(function (item) {
+        var detail = item.status === 'suspended' ? t('sv.suspended_since', { day: item.suspended_since })
+          : item.status === 'overdue' ? t('sv.overdue_days', { n: item.overdue_working_days })
+            : t('sv.remaining_days', { n: item.remaining_working_days });
+        return '<tr data-item="' + item.item_id + '" data-status="' + esc(item.status) + '"><td><a href="' +
+          esc(projectUrl(item.project_code)) + '">' + esc(item.project_name) + '</a><br><code class="small">' +
+          esc(item.project_code) + '</code></td><td>' + esc(t('item.' + item.item_type)) + '</td><td>' +
+          esc(t('department.' + item.department)) + '</td><td>' + esc(item.accepted_on) + '</td><td>' + esc(item.due) +
+          '</td><td><span class="sv-status" style="color:' + (STATUS_COLOURS[item.status] || OK) + '">' +
+          esc(t('sv.status.' + item.status)) + '</span> ' + esc(detail) + '</td></tr>';
+      }).join('') + '</tbody></table>';
+  }
+
+  var sitesLayer = null;
+
+  /** Coded sites (or drawn targets) on the page's map, with their names, fitted into view. */
+  function showSites(features, colour) {
+    if (sitesLayer) { sitesLayer.remove(); }
+    var shown = features.filter(function (f) { return f.geometry; });
+    if (!shown.length) { return; }
+    sitesLayer = L.geoJSON({ type: 'FeatureCollection', features: shown }, {
+      style: function (f) { return { color: colour(f), weight: 3, fillOpacity: 0.25, className: 'sv-site' }; },
+      onEachFeature: function (f, layer) {
+        layer.bindTooltip(esc(f.properties.name + ' · ' + f.properties.project_code));  // Leaflet sets it as HTML
+        if (config.page === 'supervision') {
+          layer.on('click', function () { window.location.href = projectUrl(f.properties.project_code); });
+        }
+      }
+    }).addTo(B.map());
+    B.map().fitBounds(sitesLayer.getBounds(), { maxZoom: 14, padding: [30, 30] });
+  }
+
   function loadDashboard(user) {
     var message = document.getElementById('dashboard-message');
     var charts = document.getElementById('dashboard-charts');
@@ -175,6 +221,8 @@
       overdueChart(data.overdue_by_department);
       approvalChart(data.approval_times);
       warningTable(data.warnings);
+      attentionTable(data.attention_items);
+      showSites(data.sites.features, function (f) { return TOTAL_COLOURS[f.properties.status] || OK; });
     }).catch(function (error) {
       B.showMessage(message, error.status === 403 ? 'warning' : 'danger',
         esc(error.status === 403 ? t('sv.need_role') : t('error.generic') + error.message));
@@ -267,7 +315,11 @@
           '<td>' + esc(clock.due) + (clock.provisional ? ' <span class="badge sv-badge-provisional" title="' +
             esc(clock.provisional_reason[config.lang === 'en' ? 'en' : 'zh']) + '">' + esc(t('sv.provisional')) + '</span>' : '') +
           '<br><span class="small" style="color:' + (STATUS_COLOURS[clock.status] || OK) + '">' + esc(t('sv.status.' + clock.status)) +
-          '</span></td><td>' + esc(item.decided_on || '—') + '</td>' +
+          '</span>' + item.suspensions.map(function (s) {
+            return '<div class="small text-muted sv-suspension">' + esc(s.resumed_on
+              ? t('sv.suspension', { from: s.suspended_on, to: s.resumed_on, reason: s.reason })
+              : t('sv.suspension_lasting', { from: s.suspended_on, reason: s.reason })) + '</div>';
+          }).join('') + '</td><td>' + esc(item.decided_on || '—') + '</td>' +
           '<td>' + (doc ? esc(doc.document_number || t('sv.number_pending')) + (doc.file ? ' <i class="fa-solid fa-paperclip"></i>' : '') : '—') + '</td>' +
           '<td>' + item.reuses.map(function (r) { return '<div class="sv-reuse">' + esc(r.document_number || t('sv.number_pending')) + '</div>'; }).join('') +
           item.awaiting.map(function (a) { return '<div class="text-muted">' + esc(t('sv.awaiting') + ': ' + t('item.' + a.item_type)) + '</div>'; }).join('') +
@@ -344,6 +396,11 @@
     var box = document.getElementById('draws');
     B.api('/public/inspection-draws').then(function (draws) {
       if (!draws.length) { return B.showMessage(box, 'light', esc(t('sv.draws.none'))); }
+      // The latest draw's targets on the map: anyone can see where the inspectors go.
+      showSites(draws[0].result.map(function (target) {
+        return { type: 'Feature', geometry: target.site,
+          properties: { project_code: target.project_code, name: target.project_name || target.project_code } };
+      }), function () { return '#8e44ad'; });
       box.innerHTML = draws.map(function (draw) {
         var verified = draw.verification.rerun_matches;
         return '<article class="sv-draw" data-draw="' + draw.id + '"><h3 class="sv-card-title">' + esc(draw.title) + '</h3>' +

@@ -218,7 +218,7 @@
     }
     list.innerHTML = state.features.map(function (feature) {
       var p = feature.properties;
-      return '<li class="parcel-row' + (p.parcel_code === state.selected ? ' active' : '') + '" tabindex="0" role="button" data-code="' +
+      return '<li class="parcel-row' + (p.parcel_code === state.selected ? ' active' : '') + '" tabindex="0" data-activate data-code="' +
         esc(p.parcel_code) + '">' + swatch(fillColour(p)) + '<div class="parcel-row-main"><div><b>' + esc(p.parcel_code) +
         '</b> <span class="text-muted">' + esc(p.district_name || p.district_code || '') + '</span></div>' +
         '<div class="small">' + esc(landUseLabel(p)) + ' · ' + display('area_mu', p.area_mu) + '</div>' +
@@ -319,10 +319,6 @@
     list.addEventListener('click', function (event) {
       var row = event.target.closest('.parcel-row');
       if (row) { zoomTo(row.getAttribute('data-code')); }
-    });
-    list.addEventListener('keydown', function (event) {
-      var row = event.target.closest('.parcel-row');
-      if (row && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); zoomTo(row.getAttribute('data-code')); }
     });
     document.addEventListener('click', function (event) {
       var button = event.target.closest('.parcel-interest');

@@ -1,7 +1,7 @@
 /*
  * 我的项目 (the applicant's own proposals): each with its state, the departments it waits for (and how
  * many days), its code once assigned, and a link to revise and submit it (draft, returned) or to its review
- * page; their sites are drawn on the map (click a row: zoom to the site).
+ * page; their sites are drawn on the map (click a row or press Enter on it: zoom to the site).
  */
 (function () {
   'use strict';
@@ -33,10 +33,11 @@
       (entry.project_code ? '<code>' + esc(entry.project_code) + '</code>' : '—') + '</span></div>' +
       '<a class="small" href="' + link + '?lang=' + lang + '">' +
       esc(EDITABLE[entry.state] ? t('mine.edit') : t('proposal.review_link')) + '</a>';
-    li.addEventListener('click', function (event) {
-      if (event.target.tagName === 'A' || !layer) { return; }
-      B.map().fitBounds(layer.getBounds(), { maxZoom: 16 });
-    });
+    if (layer) {
+      B.activatable(li, function (event) {
+        if (event.target.tagName !== 'A') { B.map().fitBounds(layer.getBounds(), { maxZoom: 16 }); }
+      });
+    }
     return li;
   }
 

@@ -202,9 +202,7 @@
     var feedback = feedbackRow.querySelector('.action-feedback');
     feedback.innerHTML = state.feedback[item.id] || '';
     actionsCell(item, detail, feedback, row.querySelector('.actions'));
-    row.addEventListener('click', function () {
-      if (layer) { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); }
-    });
+    if (layer) { B.activatable(row, function () { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); }); }
     rows.appendChild(row);
     rows.appendChild(feedbackRow);
   }

@@ -1,12 +1,13 @@
 /*
  * 一张蓝图总图 (one-blueprint map): once logged in, every proposal the account may see is drawn over the
  * planning layers, its current site coloured by its screening result and its conflict overlaps filled;
- * the panel lists them (click: zoom to the site).
+ * the panel lists them (click or Enter: zoom to the site).
  */
 (function () {
   'use strict';
   var B = window.Blueprint;
   var proposals = L.featureGroup().addTo(B.map());
+  B.layerPanel.registerOverlay('proposals', proposals);  // its toggle in the panel's projects group
   var message = document.getElementById('proposals-message');
   var list = document.getElementById('proposal-list');
 
@@ -18,7 +19,7 @@
       '<span class="proposal-name">' + B.escapeHtml(detail.name) + '</span></div>' +
       '<div class="proposal-meta">' + B.escapeHtml(B.t('state.' + detail.state)) + ' · ' +
       B.conflictBadges(detail.screening ? detail.screening.summary : {}) + '</div>';
-    item.addEventListener('click', function () {
+    B.activatable(item, function () {
       B.map().fitBounds(layer.getBounds(), { maxZoom: 16 });
       if (layer.site) { layer.site.openPopup(); }
     });

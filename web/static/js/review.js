@@ -58,11 +58,12 @@
         '</strong><div class="small">' + B.escapeHtml(conflict.message[cfg.lang]) + '</div><div class="small text-muted">' +
         B.escapeHtml(conflict.department_name[cfg.lang]) + ' · ' + B.formatArea(conflict.overlap.m2) + '</div>';
       var layer = conflictGroup.byConflict[index];
-      item.addEventListener('click', function () {
-        if (!layer) { return; }
-        map.fitBounds(layer.getBounds(), { maxZoom: 17 });
-        layer.openPopup();
-      });
+      if (layer) {
+        B.activatable(item, function () {
+          map.fitBounds(layer.getBounds(), { maxZoom: 17 });
+          layer.openPopup();
+        });
+      }
       list.appendChild(item);
     });
   }

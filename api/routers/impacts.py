@@ -1,0 +1,52 @@
+"""What a new layer version changes: impact reports in the work lists, and re-screening what they name."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.auth import Caller
+from api.boundary import BoundaryRoute
+from gis.db import get_engine
+from layers.tiles import MAX_ID
+from projects.access import require_role
+from projects.accounts import Role
+from projects.impact import analyse_and_store, impact_detail, list_impacts, rescreen_impacted
+
+router = APIRouter(prefix="/api/v1", tags=["layer impact"], route_class=BoundaryRoute)
+
+
+@router.post("/layers/{layer_id}/versions/{version}/impact", status_code=201)
+def post_impact(
+    caller: Caller, layer_id: int, version: int,
+    against: Annotated[int | None, Query(ge=1, le=MAX_ID, description="compare with (default: the version before)")]
+    = None,
+) -> dict[str, Any]:
+    """Compute what version `version` of a layer changes for every live proposal and coded project
+    (admin or NDRC), keep it, and answer the report."""
+    actor = require_role(caller, Role.NDRC, action="analysing what a layer version changes")
+    impact_id = analyse_and_store(get_engine(), layer_id, version, actor.label, against, in_process=True)
+    with get_engine().connect() as connection:
+        return impact_detail(connection, actor, impact_id)
+
+
+@router.get("/layer-impacts")
+def get_impacts(caller: Caller) -> list[dict[str, Any]]:
+    """The impact reports in the caller's work list, newest first: a department sees the changes that
+    concern it, the NDRC all of them."""
+    with get_engine().connect() as connection:
+        return list_impacts(connection, caller)
+
+
+@router.get("/layer-impacts/{impact_id}")
+def get_impact(caller: Caller, impact_id: int) -> dict[str, Any]:
+    with get_engine().connect() as connection:
+        return impact_detail(connection, caller, impact_id)
+
+
+@router.post("/layer-impacts/{impact_id}/rescreen")
+def post_rescreen(caller: Caller, impact_id: int) -> dict[str, Any]:
+    """Screen again, against today's layers, every live proposal the report names (NDRC), audited."""
+    with get_engine().begin() as connection:
+        return rescreen_impacted(connection, caller, impact_id)

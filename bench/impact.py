@@ -1,0 +1,111 @@
+"""What a new layer version changes, in batch: sites per second with one Dask worker and with all cores.
+
+Run: ``.venv/bin/python -m bench.impact [--scale 10] [--proposals 1000]``. In a bench database with the
+scale-N samples, ``--proposals`` live proposals on seeded sites (made once, through the platform), and a
+bench red line in two versions (the scale-N red line, then the same grown by 30 m), it times, in one run:
+
+- the impact analysis of the second version on one worker process and on one per core (the local Dask
+  cluster started before the clock; the same tasks, the same result);
+- for scale, ``bench/screening``'s single-connection batch rate (full screenings, sites per second) on
+  the same sites: each site of an impact analysis is screened twice (the old and the new version, that
+  layer's rules only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import geopandas as gpd
+from sqlalchemy import text
+
+from bench.common import bench_database, environment_line, generate_samples
+from bench.screening import bench_batch, district_land, load_scale, random_sites
+from gis.db import get_engine
+from layers.importer import import_layer
+from projects.accounts import Role, account_by_username, create_account
+from projects.batch import dask_client
+from projects.credit_code import make_credit_code, organization_code_check_character
+from projects.impact import compute_impact, plan_impact
+from projects.proposals import ProposalInput, create_proposal
+from projects.sites import prepare_site
+
+BENCH_APPLICANT = "bench-impact-applicant"
+RED_LINE = "bench impact red line"
+
+
+def ensure_proposals(url: str, sites: list[dict]) -> None:
+    """``len(sites)`` live proposals of a bench applicant, made once through the platform."""
+    engine = get_engine(url)
+    with engine.begin() as connection:
+        applicant = account_by_username(connection, BENCH_APPLICANT)
+        body = "00070051"
+        code = make_credit_code("91350203" + body + organization_code_check_character(body))
+        if applicant is None:
+            create_account(connection, username=BENCH_APPLICANT, secret="bench-impact-secret", role=Role.APPLICANT,
+                           organisation="厦门基准测试有限公司", credit_code=code)
+            applicant = account_by_username(connection, BENCH_APPLICANT)
+        have = connection.execute(text("SELECT count(*) FROM proposals WHERE owner_id = :o"),
+                                  {"o": applicant.id}).scalar_one()
+        for number, site in enumerate(sites[have:], start=have):
+            create_proposal(connection, applicant, ProposalInput(
+                name=f"基准项目 {number}", applicant_organisation="厦门基准测试有限公司", credit_code=code,
+                district_code="350203", industry="C39", project_type="02", investment_category="general_social",
+                total_investment_wan=Decimal(5000), land_use="1001"), prepare_site(site))
+
+
+def ensure_red_line_versions(url: str, samples: Path) -> tuple[int, int]:
+    """The bench red line's id and the number of its second version (imported once)."""
+    engine = get_engine(url)
+    source = next(samples.glob("*ecological_red_line*"))
+    grown = gpd.read_file(source).to_crs("EPSG:4548")
+    grown["geometry"] = grown.geometry.buffer(30)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "red_line_grown.gpkg"
+        grown.to_crs("EPSG:4326").to_file(path)
+        first = import_layer(source, "ecological_red_line", name=RED_LINE, engine=engine, skip_if_unchanged=True)
+        second = import_layer(path, "ecological_red_line", name=RED_LINE, engine=engine, skip_if_unchanged=True)
+    return first.layer_id, second.version
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--proposals", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    print(environment_line())
+    url = bench_database(f"scale_{args.scale}")
+    samples = generate_samples(args.scale)
+    load_scale(url, samples)
+    sites = random_sites(district_land(url), args.proposals, args.seed)
+    print(f"making {args.proposals} live proposals (once)")
+    ensure_proposals(url, sites)
+    layer_id, version = ensure_red_line_versions(url, samples)
+    engine = get_engine(url)
+    plan = plan_impact(engine, layer_id, version)
+    print(f"impact of {RED_LINE!r} version {version} on {len(plan.jobs)} live proposals and coded projects")
+
+    rates = {}
+    for workers in (1, os.cpu_count() or 1):
+        with dask_client(workers=workers) as client:
+            compute_impact(engine, plan, client=client)  # warm: imports and connections in every worker
+            started = time.perf_counter()
+            impact = compute_impact(engine, plan, client=client)
+            rates[workers] = len(plan.jobs) / (time.perf_counter() - started)
+        print(f"  {workers} worker(s): {rates[workers]:8.1f} sites/s ({2 * rates[workers]:.1f} screenings/s), "
+              f"{len(impact['changes'])} changes")
+    batch = bench_batch(url, sites[: min(300, len(sites))])
+    cores = max(rates)
+    print(f"single-connection batch screening (bench/screening's figure, same data): {batch:.1f} sites/s")
+    print(f"ratio all cores / one worker: {rates[cores] / rates[1]:.2f}x (goal ≥ 1.7x with 2 cores)")
+    print(f"per core: {2 * rates[cores] / cores:.1f} screenings/s against the batch's {batch:.1f} sites/s "
+          "(goal: at least the batch rate)")
+
+
+if __name__ == "__main__":
+    main()

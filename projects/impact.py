@@ -1,0 +1,272 @@
+"""What a new layer version changes (图层更新影响分析): conflicts that appear, disappear or change area.
+
+When a layer gets a new version, every live proposal and every coded project is screened against the new
+version and against the one before it, for that layer's rules only, and the two answers are compared rule by
+rule: a conflict that appears, one that disappears, one whose area changes (by at least 0.01 m², the
+reports' precision). The result is kept (``layer_impacts``, append-only) with each change's department, so
+each department and the NDRC find it in their work list. Stored screenings are never rewritten: re-screening
+the proposals concerned is a separate, audited action (:func:`rescreen_impacted`).
+
+The sites are screened on Dask (:mod:`projects.batch`): each task takes a chunk of sites and the exact
+layer versions, so it gives the same answer on any worker, and again after a worker died.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import shapely
+from sqlalchemy import Connection, Engine, text
+
+from gis.db import get_engine, read_only
+from gis.errors import SpatialInputError
+from layers.rule_set import RuleSet, rule_set_in_force, rule_set_version
+from layers.store import CurrentVersion, current_versions
+from projects import audit
+from projects.access import NotFoundError, require_role
+from projects.accounts import Account, Role
+from projects.batch import chunks, run_batch
+from projects.screening import Screener, ScreeningRequest
+from projects.sites import Site
+from projects.workflow import EDITABLE_STATES, State
+
+CHANGE_TOLERANCE_M2 = 0.01
+"""Area changes smaller than the reports' precision are no change."""
+SITES_PER_TASK = 25
+
+
+class ImpactError(NotFoundError):
+    """The layer, version or report asked for does not exist (or is not in the caller's work list)."""
+
+
+@dataclass(frozen=True)
+class SiteJob:
+    """One site to check: a live proposal's or coded project's current site and what the project is."""
+
+    proposal_id: int
+    state: str
+    project_code: str | None
+    project_type: str
+    land_use: str
+    industry: str
+    source_crs: str
+    area_m2: float
+    wkb: bytes
+
+
+@dataclass(frozen=True)
+class VersionPair:
+    """The new version of one layer and the one it is compared with (None: the layer is new)."""
+
+    new: CurrentVersion
+    old: CurrentVersion | None
+    planning_area: tuple[CurrentVersion, ...]
+    """The current districts, which every screening needs as its planning area."""
+
+    rule_set_version: int | None = None
+    """The rules both screenings apply (the rule set in force when the analysis began), None: shipped."""
+
+    def versions(self, which: CurrentVersion | None) -> list[CurrentVersion]:
+        return [*(v for v in self.planning_area if v.layer_id != self.new.layer_id), *([which] if which else [])]
+
+
+_SITES = text(
+    "SELECT p.id, p.state, p.project_code, p.project_type, p.land_use, p.industry, r.source_crs, r.area_m2, "
+    "ST_AsBinary(r.geom) AS wkb FROM proposals p JOIN site_revisions r ON r.proposal_id = p.id AND r.is_current "
+    "WHERE p.state = ANY(:live) OR p.project_code IS NOT NULL ORDER BY p.id")
+_VERSION = text(
+    "SELECT l.id, l.name, l.kind, v.version, v.id FROM layers l JOIN layer_versions v ON v.layer_id = l.id "
+    "WHERE l.id = :layer AND v.version = :version")
+
+
+def sites_to_check(connection: Connection) -> list[SiteJob]:
+    """Every live proposal (draft to under review) and every coded project, with its current site."""
+    live = [state.value for state in EDITABLE_STATES]
+    return [SiteJob(row.id, row.state, row.project_code, row.project_type, row.land_use, row.industry,
+                    row.source_crs, row.area_m2, bytes(row.wkb))
+            for row in connection.execute(_SITES, {"live": live})]
+
+
+def version_pair(connection: Connection, layer_id: int, version: int, against: int | None = None) -> VersionPair:
+    """Version ``version`` of layer ``layer_id`` and ``against`` (default: the version before it)."""
+    new = connection.execute(_VERSION, {"layer": layer_id, "version": version}).one_or_none()
+    if new is None:
+        raise ImpactError(f"layer {layer_id} has no version {version}")
+    earlier = version - 1 if against is None else against
+    old = connection.execute(_VERSION, {"layer": layer_id, "version": earlier}).one_or_none() if earlier else None
+    if against is not None and old is None:
+        raise ImpactError(f"layer {layer_id} has no version {against} to compare with")
+    districts = tuple(v for v in current_versions(connection) if v.kind == "district")
+    return VersionPair(CurrentVersion(*new), CurrentVersion(*old) if old else None, districts,
+                       rule_set_in_force(connection).version)
+
+
+def _areas(connection: Connection, job: SiteJob, versions: list[CurrentVersion], layer_id: int, rules: RuleSet
+           ) -> dict[tuple[str, str, str], float] | str:
+    """The layer's conflicts on the site, as m² per (rule, severity, department); or why it was refused."""
+    site = Site(geometry=shapely.from_wkb(job.wkb), source_crs=job.source_crs, area_m2=job.area_m2)
+    request = ScreeningRequest(site=site, project_type=job.project_type, land_use=job.land_use,
+                               industry=job.industry, proposal_id=job.proposal_id)
+    try:
+        report = Screener(connection, versions=versions, rules=rules).screen(request)
+    except SpatialInputError as error:
+        return error.slug
+    areas: dict[tuple[str, str, str], float] = defaultdict(float)
+    for conflict in report.conflicts:
+        if conflict.layer_id == layer_id:
+            areas[conflict.rule_id, conflict.severity, conflict.department] += conflict.overlap["m2"]
+    return areas
+
+
+def changes_on_site(connection: Connection, job: SiteJob, pair: VersionPair) -> list[dict[str, Any]]:
+    """The conflicts of the layer that appear, disappear or change area on one site."""
+    rules = (rule_set_version(connection, pair.rule_set_version) if pair.rule_set_version
+             else rule_set_in_force(connection))
+    before = _areas(connection, job, pair.versions(pair.old), pair.new.layer_id, rules)
+    after = _areas(connection, job, pair.versions(pair.new), pair.new.layer_id, rules)
+    facts = {"proposal_id": job.proposal_id, "state": job.state, "project_code": job.project_code}
+    if isinstance(before, str) or isinstance(after, str):  # e.g. the new districts leave the site outside
+        refused = after if isinstance(after, str) else before
+        return [] if before == after else [{**facts, "change": "refused", "rule_id": refused, "severity": "blocking",
+                                            "department": "natural_resources", "old_m2": 0.0, "new_m2": 0.0}]
+    found = []
+    for key in sorted(before.keys() | after.keys()):
+        old_m2, new_m2 = round(before.get(key, 0.0), 2), round(after.get(key, 0.0), 2)
+        if abs(new_m2 - old_m2) < CHANGE_TOLERANCE_M2:
+            continue
+        change = "appeared" if old_m2 == 0 else "disappeared" if new_m2 == 0 else "changed"
+        rule_id, severity, department = key
+        found.append({**facts, "change": change, "rule_id": rule_id, "severity": severity,
+                      "department": department, "old_m2": old_m2, "new_m2": new_m2})
+    return found
+
+
+def impact_of_sites(jobs: list[SiteJob], database_url: str, pair: VersionPair) -> list[dict[str, Any]]:
+    """One batch task: the changes on each of ``jobs``' sites (run on a Dask worker, own connection)."""
+    with read_only(get_engine(database_url)) as connection:
+        return [change for job in jobs for change in changes_on_site(connection, job, pair)]
+
+
+@dataclass(frozen=True)
+class ImpactPlan:
+    """What an impact analysis compares and on which sites."""
+
+    pair: VersionPair
+    jobs: list[SiteJob]
+
+
+def plan_impact(engine: Engine, layer_id: int, version: int, against: int | None = None) -> ImpactPlan:
+    with engine.connect() as connection:
+        return ImpactPlan(version_pair(connection, layer_id, version, against), sites_to_check(connection))
+
+
+def compute_impact(engine: Engine, plan: ImpactPlan, *, sites_per_task: int = SITES_PER_TASK,
+                   **batch: Any) -> dict[str, Any]:
+    """Screen every site of ``plan`` against both versions on Dask (``batch``: the options of
+    :func:`projects.batch.run_batch`, ``progress`` counting sites); nothing is stored."""
+    url = engine.url.render_as_string(hide_password=False)
+    changes = run_batch(impact_of_sites, chunks(plan.jobs, sites_per_task), url, plan.pair, **batch)
+    pair = plan.pair
+    return {"layer_id": pair.new.layer_id, "layer_name": pair.new.layer_name, "layer_kind": pair.new.kind,
+            "version": pair.new.version, "against_version": pair.old.version if pair.old else None,
+            "sites_checked": len(plan.jobs), "changes": changes,
+            "summary": {**summarise(changes), "rule_set_version": pair.rule_set_version,
+                        "layer_versions": [[v.layer_id, v.version] for v in pair.versions(pair.new)]}}
+
+
+def analyse_and_store(engine: Engine, layer_id: int, version: int, actor: str, against: int | None = None,
+                      **batch: Any) -> int:
+    """Compute the impact of a layer version (``batch``: where, see :func:`projects.batch.run_batch`) and
+    keep it; its id."""
+    impact = compute_impact(engine, plan_impact(engine, layer_id, version, against), **batch)
+    with engine.begin() as connection:
+        return store_impact(connection, impact, actor)
+
+
+def summarise(changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts of changes by kind of change and severity, and the departments and proposals concerned."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for change in changes:
+        counts[change["change"]][change["severity"]] += 1
+    return {"by_change": {change: dict(by) for change, by in sorted(counts.items())},
+            "departments": sorted({change["department"] for change in changes}),
+            "proposals": sorted({change["proposal_id"] for change in changes})}
+
+
+def store_impact(connection: Connection, impact: dict[str, Any], actor: str) -> int:
+    """Keep an impact report (append-only); returns its id."""
+    impact_id = connection.execute(text(
+        "INSERT INTO layer_impacts (layer_id, version, against_version, actor, sites_checked, summary) "
+        "VALUES (:layer, :version, :against, :actor, :sites, CAST(:summary AS jsonb)) RETURNING id"), {
+        "layer": impact["layer_id"], "version": impact["version"], "against": impact["against_version"],
+        "actor": actor, "sites": impact["sites_checked"],
+        "summary": orjson.dumps(impact["summary"]).decode()}).scalar_one()
+    if impact["changes"]:
+        connection.execute(text(
+            "INSERT INTO layer_impact_changes (impact_id, proposal_id, change, rule_id, severity, department, "
+            "old_m2, new_m2) VALUES (:impact, :proposal_id, :change, :rule_id, :severity, :department, "
+            ":old_m2, :new_m2)"), [{**change, "impact": impact_id} for change in impact["changes"]])
+    return impact_id
+
+
+_IMPACTS = text(
+    "SELECT i.id, i.layer_id, l.name AS layer_name, l.kind AS layer_kind, i.version, i.against_version, "
+    "i.computed_at, i.actor, i.sites_checked, i.summary FROM layer_impacts i JOIN layers l ON l.id = i.layer_id "
+    "WHERE (CAST(:impact AS integer) IS NULL OR i.id = :impact) "
+    "AND (CAST(:department AS text) IS NULL OR EXISTS (SELECT 1 FROM layer_impact_changes c "
+    "     WHERE c.impact_id = i.id AND c.department = :department)) ORDER BY i.id DESC")
+_CHANGES = text(
+    "SELECT c.impact_id, c.proposal_id, p.name AS proposal_name, p.state, p.project_code, c.change, c.rule_id, "
+    "c.severity, c.department, c.old_m2, c.new_m2 FROM layer_impact_changes c JOIN proposals p "
+    "ON p.id = c.proposal_id WHERE c.impact_id = ANY(:impacts) "
+    "AND (CAST(:department AS text) IS NULL OR c.department = :department) ORDER BY c.impact_id, c.proposal_id, c.id")
+
+
+def _reader_department(actor: Account | None) -> str | None:
+    """Whose changes the caller sees: a department its own; the NDRC and admins all of them."""
+    reader = require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading layer impact reports")
+    if reader.role is Role.DEPARTMENT:
+        return reader.department.value if reader.department else ""
+    return None
+
+
+def list_impacts(connection: Connection, actor: Account | None, impact_id: int | None = None
+                 ) -> list[dict[str, Any]]:
+    """The impact reports the caller's work list holds, newest first, each with the changes it concerns."""
+    department = _reader_department(actor)
+    rows = connection.execute(_IMPACTS, {"impact": impact_id, "department": department}).all()
+    changes: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for change in connection.execute(_CHANGES, {"impacts": [row.id for row in rows], "department": department}):
+        changes[change.impact_id].append({key: value for key, value in change._asdict().items() if key != "impact_id"})
+    return [{**row._asdict(), "computed_at": row.computed_at.isoformat(), "changes": changes[row.id]}
+            for row in rows]
+
+
+def impact_detail(connection: Connection, actor: Account | None, impact_id: int) -> dict[str, Any]:
+    found = list_impacts(connection, actor, impact_id)
+    if not found:
+        raise ImpactError(f"there is no layer impact report {impact_id} in your work list")
+    return found[0]
+
+
+def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: int) -> dict[str, Any]:
+    """Screen again, against today's layers, every live proposal an impact report names (重新检测), audited
+    as one action and per proposal; coded projects keep their screenings (their codes stand)."""
+    from projects.proposals import rescreen
+
+    require_role(actor, Role.NDRC, action="re-screening the proposals a layer change concerns", admin_may=False)
+    impact = impact_detail(connection, actor, impact_id)
+    live = {State(state).value for state in EDITABLE_STATES}
+    proposal_ids = sorted({change["proposal_id"] for change in impact["changes"] if change["state"] in live})
+    rescreened = []
+    for proposal_id in proposal_ids:
+        detail = rescreen(connection, actor, proposal_id)
+        rescreened.append({"proposal_id": proposal_id,
+                           "blocking_count": detail["screening"]["summary"]["blocking_count"]})
+    audit.record(connection, actor=actor, action="impact_rescreen",
+                 after={"impact_id": impact_id, "proposals": proposal_ids})
+    return {"impact_id": impact_id, "rescreened": rescreened}
+

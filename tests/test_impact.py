@@ -1,0 +1,150 @@
+"""What a new layer version changes (图层更新影响分析): conflicts that appear, disappear or change area on
+live proposals and coded projects, in the departments' work lists, re-screened on request; on Dask."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import pytest
+import shapely
+from shapely.geometry import box, mapping
+from sqlalchemy import text
+from test_fresh_approval import applicant_account, create, spots  # noqa: F401 (a fixture)
+from test_proposals import open_review
+
+from gis.area import ellipsoidal_area_m2
+from layers.importer import import_layer
+from projects.batch import dask_client
+from projects.impact import analyse_and_store, compute_impact, plan_impact
+
+API = "/api/v1"
+
+
+def _halves(site: shapely.Geometry) -> tuple[shapely.Geometry, shapely.Geometry]:
+    west, south, east, north = site.bounds
+    middle = (west + east) / 2
+    return box(west, south, middle, north), box(middle, south, east, north)
+
+
+def _red_line(path: Path, parts: list[shapely.Geometry]) -> Path:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": f"影响分析测试红线 {n}", "redline_type": "生态功能极重要区"},
+         "geometry": mapping(part.buffer(0))} for n, part in enumerate(parts)]}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def revised(client, login, engine, spots, tmp_path_factory):  # noqa: F811 (the fixture)
+    """Three projects and a test red line revised once: version 2 covers all of A's site where version 1
+    covered half, reaches B's east half, and leaves C (coded while version 1 did not exist yet) free."""
+    applicant = applicant_account(client, login, engine, f"applicant-impact-{uuid.uuid4().hex[:6]}", 70041)
+    sites = {name: next(spots) for name in "ABC"}
+    proposals = {name: create(client, applicant, site) for name, site in sites.items()}
+    open_review(client, login, applicant, proposals["A"]["id"])
+    open_review(client, login, applicant, proposals["C"]["id"])
+    approved = client.post(f"{API}/proposals/{proposals['C']['id']}/actions", json={"action": "approve"},
+                           headers=login("ndrc"))
+    assert approved.status_code == 200, approved.text
+    folder = tmp_path_factory.mktemp("impact")
+    name = f"影响分析测试红线 {uuid.uuid4().hex[:6]}"
+    first = import_layer(_red_line(folder / "v1.geojson", [_halves(sites["A"])[0], sites["C"]]),
+                         "ecological_red_line", name=name, engine=engine)
+    second = import_layer(_red_line(folder / "v2.geojson", [sites["A"], _halves(sites["B"])[1]]),
+                          "ecological_red_line", name=name, engine=engine)
+    assert (first.layer_id, first.version, second.version) == (second.layer_id, 1, 2)
+    ids = {name: proposal["id"] for name, proposal in proposals.items()}
+    return {"layer_id": second.layer_id, "ids": ids, "sites": sites, "applicant": applicant}
+
+
+def _by_proposal(changes: list[dict]) -> dict[int, dict]:
+    return {change["proposal_id"]: change for change in changes}
+
+
+def test_the_new_version_changes_what_it_covers_and_nothing_else(revised, engine):
+    impact = compute_impact(engine, plan_impact(engine, revised["layer_id"], 2), in_process=True)
+    ids, sites = revised["ids"], revised["sites"]
+    changes = _by_proposal(impact["changes"])
+    assert set(changes) == set(ids.values()), "only the three test sites are touched"
+    a, b, c = (changes[ids[name]] for name in "ABC")
+    assert a["change"] == "changed" and a["severity"] == "blocking" and a["department"] == "natural_resources"
+    assert a["old_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(sites["A"])[0]), rel=1e-6)
+    assert a["new_m2"] == pytest.approx(ellipsoidal_area_m2(sites["A"]), rel=1e-6)
+    assert b["change"] == "appeared" and b["old_m2"] == 0
+    assert b["new_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(sites["B"])[1]), rel=1e-6)
+    assert c["change"] == "disappeared" and c["project_code"] and c["new_m2"] == 0
+    assert impact["against_version"] == 1 and impact["sites_checked"] >= 3
+    assert impact["summary"]["by_change"] == {"appeared": {"blocking": 1}, "changed": {"blocking": 1},
+                                              "disappeared": {"blocking": 1}}
+    assert impact["summary"]["rule_set_version"] == 1  # the analysis names the rules and versions it applied
+    assert [revised["layer_id"], 2] in impact["summary"]["layer_versions"]
+
+
+def test_a_new_layer_is_compared_with_nothing(revised, engine):
+    impact = compute_impact(engine, plan_impact(engine, revised["layer_id"], 1), in_process=True)
+    assert impact["against_version"] is None
+    changes = _by_proposal(impact["changes"])
+    assert {changes[revised["ids"][name]]["change"] for name in "AC"} == {"appeared"}
+    assert revised["ids"]["B"] not in changes
+
+
+def test_the_work_lists_and_the_rescreening_of_what_it_names(revised, client, login, engine):
+    impact_id = analyse_and_store(engine, revised["layer_id"], 2, "test", in_process=True)
+    ids = revised["ids"]
+    listed = client.get(f"{API}/layer-impacts", headers=login("dept-natural_resources")).json()
+    mine = next(impact for impact in listed if impact["id"] == impact_id)
+    assert {change["proposal_id"] for change in mine["changes"]} == set(ids.values())
+    water = client.get(f"{API}/layer-impacts", headers=login("dept-water")).json()
+    assert impact_id not in {impact["id"] for impact in water}  # none of it is the water bureau's
+    assert client.get(f"{API}/layer-impacts", headers=revised["applicant"]["headers"]).status_code == 403
+    assert client.get(f"{API}/layer-impacts/{impact_id}", headers=login("dept-water")).status_code == 404
+
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT s.id, s.report FROM screenings s JOIN site_revisions r "
+                                         "ON r.id = s.revision_id WHERE r.proposal_id = :p"),
+                                    {"p": ids["A"]}).all()
+    assert client.post(f"{API}/layer-impacts/{impact_id}/rescreen",
+                       headers=login("dept-natural_resources")).status_code == 403
+    done = client.post(f"{API}/layer-impacts/{impact_id}/rescreen", headers=login("ndrc"))
+    assert done.status_code == 200, done.text
+    rescreened = {entry["proposal_id"]: entry["blocking_count"] for entry in done.json()["rescreened"]}
+    assert set(rescreened) == {ids["A"], ids["B"]}, "the coded project keeps its screenings"
+    assert all(count >= 1 for count in rescreened.values())
+    with engine.connect() as connection:
+        after = dict(connection.execute(text("SELECT s.id, s.report FROM screenings s JOIN site_revisions r "
+                                             "ON r.id = s.revision_id WHERE r.proposal_id = :p"),
+                                        {"p": ids["A"]}).all())
+        audited = connection.execute(text("SELECT count(*) FROM audit_log WHERE action = 'impact_rescreen' "
+                                          "AND after->>'impact_id' = :i"), {"i": str(impact_id)}).scalar_one()
+    assert all(after[row.id] == row.report for row in before) and len(after) > len(before)
+    assert audited == 1
+
+
+def test_on_dask_workers_the_result_is_the_single_process_result_even_when_a_worker_dies(revised, engine):
+    plan = plan_impact(engine, revised["layer_id"], 2)
+    alone = compute_impact(engine, plan, in_process=True)
+    with dask_client(workers=2) as client:
+        pids = client.run(os.getpid)
+        killed: list[int] = []
+
+        def kill_one_worker(_: int) -> None:
+            if not killed:  # mid-batch, after the first task came back
+                killed.append(next(iter(pids.values())))
+                os.kill(killed[0], signal.SIGKILL)
+
+        on_dask = compute_impact(engine, plan, client=client, sites_per_task=1, progress=kill_one_worker)
+    assert killed
+    key = lambda change: (change["proposal_id"], change["rule_id"])  # noqa: E731
+    assert sorted(on_dask["changes"], key=key) == sorted(alone["changes"], key=key)
+    assert on_dask["summary"] == alone["summary"]
+
+
+def test_an_impact_report_is_history(revised, engine, owner_engine):
+    impact_id = analyse_and_store(engine, revised["layer_id"], 2, "test", in_process=True)
+    for who in (engine, owner_engine):
+        with pytest.raises(Exception, match="append-only|permission denied"), who.begin() as connection:
+            connection.execute(text("UPDATE layer_impact_changes SET new_m2 = 0 WHERE impact_id = :i"),
+                               {"i": impact_id})

@@ -1,0 +1,62 @@
+/*
+ * The page frame on every screen (base.html): the panel as a bottom sheet on a phone, the map following its
+ * container's size, and list rows that open with the keyboard as they do with a click.
+ *
+ *   - The sheet's handle (#sheet-toggle) switches the panel between half the screen and most of it
+ *     (data-sheet="half" | "full"); on wider screens the handle is hidden and the panel is a side column.
+ *   - Whenever the map's box changes size (the sheet moves, the window turns), Leaflet is told to
+ *     recompute its size, so no tile row stays grey.
+ *   - Blueprint.activatable(row, open): a list item or table row that does something on click is focusable
+ *     and opens with Enter or Space too.
+ */
+(function () {
+  'use strict';
+
+  function initSheet() {
+    var panel = document.getElementById('side-panel');
+    var handle = document.getElementById('sheet-toggle');
+    if (!panel || !handle) { return; }
+    handle.addEventListener('click', function () {
+      var full = panel.getAttribute('data-sheet') !== 'full';
+      panel.setAttribute('data-sheet', full ? 'full' : 'half');
+      handle.setAttribute('aria-expanded', full ? 'true' : 'false');
+      handle.querySelector('.sheet-label').textContent =
+        handle.getAttribute(full ? 'data-label-collapse' : 'data-label-expand');
+    });
+  }
+
+  function followMapSize() {
+    var map = window.Blueprint && window.Blueprint.map();
+    if (!map || !window.ResizeObserver) { return; }
+    new ResizeObserver(function () { map.invalidateSize({ pan: false }); }).observe(map.getContainer());
+  }
+
+  /**
+   * Make a list item or table row that does something on click reachable with Tab and opened with Enter or
+   * Space, as the ARIA practice for clickable rows says; a link or button inside the row keeps its own keys.
+   */
+  function activatable(row, open) {
+    row.tabIndex = 0;
+    row.setAttribute('data-activate', '');
+    row.addEventListener('click', open);
+  }
+
+  function initActivatableRows() {
+    document.addEventListener('keydown', function (event) {
+      var row = event.target;
+      if ((event.key === 'Enter' || event.key === ' ') && row.hasAttribute && row.hasAttribute('data-activate')) {
+        event.preventDefault();
+        row.click();
+      }
+    });
+  }
+
+  function start() {
+    initSheet();
+    followMapSize();
+    initActivatableRows();
+  }
+
+  window.Blueprint.activatable = activatable;
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
+})();
