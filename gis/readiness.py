@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gis.db import StatementTimeoutError, get_engine, read_only, statement_timeout
+from gis.messages import Text
 from gis.migrate import alembic_config
 from gis.replica import read_router, read_settings
 
@@ -35,7 +36,7 @@ def readiness() -> dict[str, Any]:
     started = perf_counter()
     try:
         with read_only(get_engine()) as connection, \
-                statement_timeout(connection, READY_TIMEOUT_MS, "the readiness check"):
+                statement_timeout(connection, READY_TIMEOUT_MS, Text("就绪检查", "the readiness check")):
             current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         checks["database"] = {"ok": True, "round_trip_ms": round((perf_counter() - started) * 1000, 2)}
         checks["migrations"] = {"ok": current == head, "current": current, "head": head}

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from gis.db import get_engine, read_only
 from gis.errors import SpatialInputError
+from gis.messages import Message, Text, phrases
 from layers.rule_set import RuleSet, rule_set_in_force, rule_set_version
 from layers.store import CurrentVersion, current_versions
 from projects import audit
@@ -38,8 +39,21 @@ CHANGE_TOLERANCE_M2 = 0.01
 SITES_PER_TASK = 25
 
 
+_READING = Text("查看图层变更影响报告", "reading layer impact reports")
+_RESCREENING = Text("重新检测图层变更涉及的项目", "re-screening the proposals a layer change concerns")
+
+
 class ImpactError(NotFoundError):
     """The layer, version or report asked for does not exist (or is not in the caller's work list)."""
+
+
+phrases(
+    "impact",
+    no_version=Text("图层{layer}没有第{version}版", "layer {layer} has no version {version}"),
+    no_base=Text("图层{layer}没有可供比较的第{version}版", "layer {layer} has no version {version} to compare with"),
+    no_report=Text("您的工作清单中没有编号为{id}的图层变更影响报告",
+                   "there is no layer impact report {id} in your work list"),
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +108,11 @@ def version_pair(connection: Connection, layer_id: int, version: int, against: i
     """Version ``version`` of layer ``layer_id`` and ``against`` (default: the version before it)."""
     new = connection.execute(_VERSION, {"layer": layer_id, "version": version}).one_or_none()
     if new is None:
-        raise ImpactError(f"layer {layer_id} has no version {version}")
+        raise ImpactError(Message("impact.no_version", layer=layer_id, version=version))
     earlier = version - 1 if against is None else against
     old = connection.execute(_VERSION, {"layer": layer_id, "version": earlier}).one_or_none() if earlier else None
     if against is not None and old is None:
-        raise ImpactError(f"layer {layer_id} has no version {against} to compare with")
+        raise ImpactError(Message("impact.no_base", layer=layer_id, version=against))
     districts = tuple(v for v in current_versions(connection) if v.kind == "district")
     return VersionPair(CurrentVersion(*new), CurrentVersion(*old) if old else None, districts,
                        rule_set_in_force(connection).version)
@@ -227,7 +241,7 @@ _CHANGES = text(
 
 def _reader_department(actor: Account | None) -> str | None:
     """Whose changes the caller sees: a department its own; the NDRC and admins all of them."""
-    reader = require_role(actor, Role.NDRC, Role.DEPARTMENT, action="reading layer impact reports")
+    reader = require_role(actor, Role.NDRC, Role.DEPARTMENT, action=_READING)
     if reader.role is Role.DEPARTMENT:
         return reader.department.value if reader.department else ""
     return None
@@ -248,7 +262,7 @@ def list_impacts(connection: Connection, actor: Account | None, impact_id: int |
 def impact_detail(connection: Connection, actor: Account | None, impact_id: int) -> dict[str, Any]:
     found = list_impacts(connection, actor, impact_id)
     if not found:
-        raise ImpactError(f"there is no layer impact report {impact_id} in your work list")
+        raise ImpactError(Message("impact.no_report", id=impact_id))
     return found[0]
 
 
@@ -257,7 +271,7 @@ def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: 
     as one action and per proposal; coded projects keep their screenings (their codes stand)."""
     from projects.proposals import rescreen
 
-    require_role(actor, Role.NDRC, action="re-screening the proposals a layer change concerns", admin_may=False)
+    require_role(actor, Role.NDRC, action=_RESCREENING, admin_may=False)
     impact = impact_detail(connection, actor, impact_id)
     live = {State(state).value for state in EDITABLE_STATES}
     proposal_ids = sorted({change["proposal_id"] for change in impact["changes"] if change["state"] in live})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from gis.db import get_engine
+from gis.messages import Text
 from layers.tiles import MAX_ID
 from projects.access import require_role
 from projects.accounts import Role
@@ -25,7 +26,8 @@ def post_impact(
 ) -> dict[str, Any]:
     """Compute what version `version` of a layer changes for every live proposal and coded project
     (admin or NDRC), keep it, and answer the report."""
-    actor = require_role(caller, Role.NDRC, action="analysing what a layer version changes")
+    actor = require_role(caller, Role.NDRC,
+                         action=Text("分析图层版本变更的影响", "analysing what a layer version changes"))
     impact_id = analyse_and_store(get_engine(), layer_id, version, actor.label, against, in_process=True)
     with get_engine().connect() as connection:
         return impact_detail(connection, actor, impact_id)
