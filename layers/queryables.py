@@ -85,7 +85,7 @@ def _property_schema(kind_of: QueryableType, attribute: Attribute | None, label:
         schema["minimum"] = attribute.minimum
     if attribute.maximum is not None:
         schema["maximum"] = attribute.maximum
-    schema["description"] = attribute.allowed()
+    schema["description"] = attribute.allowed().render(language)
     return schema
 
 

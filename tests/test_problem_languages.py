@@ -126,7 +126,8 @@ GLUED = [
     r'(?:AccessDeniedError|LoginRequiredError|NotFoundError|AccountError|CreditEntryError|ParcelNotOpenError|'
     r'SupervisionConflictError|DocumentAlreadyIssuedError|NoValidCodeError|FeedValidationError|'
     r'TileLayerNotFoundError|InvalidTileError|TileTimeoutError|BBoxError|HashingBusyError|'
-    r'ReportFontMissingError)\(\s*f?"',
+    r'ReportFontMissingError|FilterError|CompositeRequestError|SearchQueryError|ImpactError|UnservedCrsError|'
+    r'RuleSetNotFoundError|ScreeningBusyError)\(\s*f?"',
 ]
 """An error a person reads, made with a sentence written into the code instead of a Message."""
 
