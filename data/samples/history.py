@@ -475,7 +475,9 @@ def replay_city(connection: Connection, seed: int, today: dt.date, accounts: Map
     if stalled is not None:
         act_on_warning(connection, ndrc, stalled["id"], "inspect", "长期未填报进度，安排现场核查")
     quarter = (today.month - 1) // 3 + 1
-    published = draw(connection, ndrc, title=f"{today.year}年第{quarter}季度投资项目“双随机、一公开”抽查",
+    # written in both languages, as layer names are: each page shows its half
+    published = draw(connection, ndrc, title=f"{today.year}年第{quarter}季度投资项目“双随机、一公开”抽查 "
+                                             f"Random inspection of investment projects, {today.year} Q{quarter}",
                      target_count=5, inspectors_per_target=2,
                      seed=f"{DRAW_SEED_PREFIX}{seed}-{today.year}Q{quarter}")
     return {"interests": interests, "warnings": len(new), "draw_targets": len(published["result"])}

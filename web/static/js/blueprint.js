@@ -654,7 +654,7 @@
     whenTilesLoaded: whenTilesLoaded,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
     conflictPopup: conflictPopup, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
-    proposalLayer: proposalLayer,
+    proposalLayer: proposalLayer, oneLanguage: oneLanguage,
     proposalSummary: proposalSummary, proposalDetails: proposalDetails, showMessage: showMessage,
     watchSiteMarkers: watchSiteMarkers,
     wgs84ToGcj02: wgs84ToGcj02, measuring: measuring, formatAreaFull: formatAreaFull

@@ -403,7 +403,7 @@
       }), function () { return '#8e44ad'; });
       box.innerHTML = draws.map(function (draw) {
         var verified = draw.verification.rerun_matches;
-        return '<article class="sv-draw" data-draw="' + draw.id + '"><h3 class="sv-card-title">' + esc(draw.title) + '</h3>' +
+        return '<article class="sv-draw" data-draw="' + draw.id + '"><h3 class="sv-card-title">' + esc(B.oneLanguage(draw.title)) + '</h3>' +
           '<p class="small mb-1">' + esc(beijingTime(draw.drawn_at)) + ' · ' + esc(t('sv.draws.seed')) +
           ': <code class="sv-seed">' + esc(draw.seed) + '</code> · <span class="badge ' + (verified ? 'bg-success' : 'bg-danger') +
           ' sv-verified">' + esc(t(verified ? 'sv.draws.verified' : 'sv.draws.mismatch')) + '</span></p>' +
