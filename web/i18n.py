@@ -427,7 +427,8 @@ LABELS: dict[str, Text] = {
     "search.title": Text("查询定位", "Search"),
     "search.label": Text("区、镇街、地块编号、项目名称或代码、坐标", "District, town or street, parcel code, "
                          "project name or code, coordinates"),
-    "search.placeholder": Text("如：思明区、鼓浪屿、118.09,24.48", "e.g. a district, town or street, a parcel code, 118.09,24.48"),
+    "search.placeholder": Text("如：思明区、鼓浪屿、118.09,24.48",
+                               "e.g. a district, town or street, a parcel code, 118.09,24.48"),
     "search.submit": Text("查询", "Search"),
     "search.hint": Text("坐标可输入经纬度（WGS84，顺序不限）或CGCS2000高斯-克吕格3度带坐标（117°E，EPSG:4548；"
                         "带号在前为EPSG:4527）。",
