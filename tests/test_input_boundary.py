@@ -101,7 +101,7 @@ def test_a_json_body_over_the_limit_is_413(client, monkeypatch):
     from api.app import create_app
 
     monkeypatch.setenv("BLUEPRINT_MAX_JSON_BYTES", "1000")
-    with TestClient(create_app()) as small:
+    with TestClient(create_app(), headers={"Accept-Language": "en"}) as small:
         response = small.post(f"{API}/auth/token", json={"username": "x" * 2000, "secret": "y"})
     problem = assert_refused(response, "larger than the limit", 413)
     assert problem["type"] == "/problems/body-too-large"

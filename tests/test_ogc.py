@@ -347,12 +347,13 @@ def _local_assets_only(page: str) -> None:
 
 
 def test_every_ogc_resource_has_an_html_page_linking_its_json(client, grid_id):
-    landing = get(client, "/ogc?f=html", HTML)
+    chinese = {"Accept-Language": "zh"}  # the test client asks for English otherwise
+    landing = get(client, "/ogc?f=html", HTML, **chinese)
     assert "OGC API 要素服务" in landing and "/ogc/collections?f=html" in landing
     assert f'href="http://testserver/ogc?f=json" type="{JSON}"' in landing
     english = get(client, "/ogc?f=html&lang=en", HTML)
     assert "OGC API – Features" in english and "要素服务" not in english
-    listing = get(client, "/ogc/collections?f=html", HTML)
+    listing = get(client, "/ogc/collections?f=html", HTML, **chinese)
     assert f"/ogc/collections/{grid_id}?f=html" in listing and "国土空间规划用地" in listing
     collection = get(client, f"/ogc/collections/{grid_id}?f=html", HTML)
     assert f"/ogc/collections/{grid_id}/items?f=html" in collection and f"{EPSG}4490" in collection
