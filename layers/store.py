@@ -11,10 +11,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from sqlalchemy import Engine, text
 
-from gis.crs import CRS84_SERVED, ServedCrs
+from gis.crs import CRS84_SERVED, ServedCrs, check_area_of_use, parse_crs
 from gis.db import get_engine, kept_properties_sql
+from gis.errors import SpatialInputError
 from gis.sql import SqlFragment, geojson_sql
 from layers.catalogue import LAYER_KINDS
 
@@ -73,6 +75,12 @@ class BBox:
             raise ValueError(f"bbox must be {order} in degrees: longitudes in [-180, 180], latitudes in [-90, 90]")
         if west > east and not (antimeridian and crs.geographic):
             raise ValueError(f"bbox must be {order} with west <= east")
+        if not crs.geographic:  # PROJ cannot transform what lies far outside the CRS (a 500 from the database)
+            try:
+                check_area_of_use(shapely.box(west, south, east, north), parse_crs(crs.uri))
+            except SpatialInputError:
+                raise ValueError(f"bbox {value!r} lies outside the area of use of {crs.name}, whose coordinates "
+                                 f"are read {order}") from None
         return cls(west, south, east, north, crs)
 
     def where_sql(self, column: str) -> SqlFragment:
