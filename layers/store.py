@@ -11,10 +11,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import shapely
 from sqlalchemy import Engine, text
 
-from gis.crs import CRS84_SERVED, ServedCrs
+from gis.crs import CRS84_SERVED, ServedCrs, check_area_of_use, parse_crs
 from gis.db import get_engine, kept_properties_sql
+from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases
 from gis.sql import SqlFragment, geojson_sql
 from layers.catalogue import LAYER_KINDS
@@ -34,6 +36,8 @@ phrases(
                       "bbox must be {order} in degrees: longitudes in [-180, 180], latitudes in [-90, 90]"),
     bbox_south_north=Text("范围须为{order}，且南不大于北", "bbox must be {order} with south <= north"),
     bbox_west_east=Text("范围须为{order}，且西不大于东", "bbox must be {order} with west <= east"),
+    bbox_outside_crs=Text("范围 {value} 不在 {crs} 的适用范围内（坐标按{order}顺序读取）",
+                          "bbox {value} lies outside the area of use of {crs}, whose coordinates are read {order}"),
 )
 
 _EASTING_FIRST = Text("西,南,东,北", "west,south,east,north")
@@ -95,6 +99,11 @@ class BBox:
             raise BBoxError(Message("layer.bbox_degrees", order=order))
         if west > east and not (antimeridian and crs.geographic):
             raise BBoxError(Message("layer.bbox_west_east", order=order))
+        if not crs.geographic:  # PROJ cannot transform what lies far outside the CRS (a 500 from the database)
+            try:
+                check_area_of_use(shapely.box(west, south, east, north), parse_crs(crs.uri))
+            except SpatialInputError:
+                raise BBoxError(Message("layer.bbox_outside_crs", value=value, crs=crs.name, order=order)) from None
         return cls(west, south, east, north, crs)
 
     def where_sql(self, column: str) -> SqlFragment:

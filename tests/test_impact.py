@@ -69,12 +69,12 @@ def test_the_new_version_changes_what_it_covers_and_nothing_else(revised, engine
     ids, sites = revised["ids"], revised["sites"]
     changes = _by_proposal(impact["changes"])
     assert set(changes) == set(ids.values()), "only the three test sites are touched"
-    a, b, c = (changes[ids[name]] for name in "ABC")
+    a, b, c = (changes[ids[name]] for name in "ABC")  # areas as reported: m² to 0.01
     assert a["change"] == "changed" and a["severity"] == "blocking" and a["department"] == "natural_resources"
-    assert a["old_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(sites["A"])[0]), rel=1e-6)
-    assert a["new_m2"] == pytest.approx(ellipsoidal_area_m2(sites["A"]), rel=1e-6)
+    assert a["old_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(sites["A"])[0]), abs=0.01)
+    assert a["new_m2"] == pytest.approx(ellipsoidal_area_m2(sites["A"]), abs=0.01)
     assert b["change"] == "appeared" and b["old_m2"] == 0
-    assert b["new_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(sites["B"])[1]), rel=1e-6)
+    assert b["new_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(sites["B"])[1]), abs=0.01)
     assert c["change"] == "disappeared" and c["project_code"] and c["new_m2"] == 0
     assert impact["against_version"] == 1 and impact["sites_checked"] >= 3
     assert impact["summary"]["by_change"] == {"appeared": {"blocking": 1}, "changed": {"blocking": 1},

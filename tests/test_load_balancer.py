@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import _free_port
 from prometheus_client.parser import text_string_to_metric_families
 from shapely.geometry import box, mapping
 from test_fresh_approval import applicant_account, coded, create, spots  # noqa: F401 (a fixture)
@@ -26,6 +26,12 @@ from api.load_balancer import standalone_nginx_conf
 from layers.importer import import_layer
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> None:

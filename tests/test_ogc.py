@@ -250,6 +250,13 @@ def test_a_bbox_in_another_crs_is_read_in_that_crs_axis_order(client, grid_id):
         assert page["numberMatched"] == 4, bbox_crs
 
 
+def test_a_bbox_outside_its_crs_is_a_400_naming_the_crs_not_a_500(client, grid_id):
+    for crs in (4527, 4548):
+        response = client.get(f"/ogc/collections/{grid_id}/items?bbox=0,0,1,1&bbox-crs={EPSG}{crs}")
+        assert response.status_code == 400, response.text
+        assert "area of use" in response.json()["detail"]
+
+
 def test_earlier_versions_are_served_with_version(client, two_versions):
     assert get(client, f"/ogc/collections/{two_versions}/items", GEOJSON)["numberMatched"] == 2
     old = get(client, f"/ogc/collections/{two_versions}/items?version=1", GEOJSON)

@@ -15,7 +15,7 @@
   var esc = B.escapeHtml;
   var DAY = 86400000;
   var CATEGORY_COLOURS = { financial: '#1f6fb2', general_social: '#27ae60', small_social: '#f39c12' };
-  var OK = '#2e86c1';
+  var OK = '#1f6fb2';  // 5.2:1 on white, readable as small text
   var SOON = '#f39c12';
   var LATE = '#c0392b';
   var PAUSED = '#7f8c8d';
@@ -26,7 +26,9 @@
   // ---- SVG pieces ---------------------------------------------------------------------------------
 
   function svg(width, height, label, body, css) {
-    return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + width + ' ' + height + '" role="img" ' +
+    // A chart whose rows link to their projects is a group of links, not a picture (axe: nested-interactive).
+    var role = body.indexOf('<a ') >= 0 ? 'group' : 'img';
+    return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + width + ' ' + height + '" role="' + role + '" ' +
       'aria-label="' + esc(label) + '"' + (css ? ' class="' + css + '"' : '') + '>' + body + '</svg>';
   }
 
@@ -160,20 +162,20 @@
       if (kinds.indexOf(w.kind) < 0) { kinds.push(w.kind); }
       counts[w.kind + '/' + w.status] = w.count;
     });
-    chartBox('warning-summary').innerHTML = '<table class="table table-sm small mb-0"><thead><tr><th></th>' +
+    chartBox('warning-summary').innerHTML = '<div class="table-responsive" tabindex="0"><table class="table table-sm small mb-0"><thead><tr><th></th>' +
       statuses.map(function (s) { return '<th>' + esc(t('sv.warning.' + s)) + '</th>'; }).join('') + '</tr></thead><tbody>' +
       kinds.map(function (kind) {
         return '<tr><th>' + esc(t('sv.warning_kind.' + kind)) + '</th>' + statuses.map(function (s) {
           return '<td>' + (counts[kind + '/' + s] || 0) + '</td>';
         }).join('') + '</tr>';
-      }).join('') + '</tbody></table>';
+      }).join('') + '</tbody></table></div>';
   }
 
   /** Every open item that is overdue, suspended or due soon, worst first, with its project linked. */
   function attentionTable(items) {
     var box = chartBox('attention-items');
     if (!items.length) { return noData('attention-items'); }
-    box.innerHTML = '<table class="table table-sm small mb-0"><thead><tr><th>' + esc(t('sv.project')) + '</th><th>' +
+    box.innerHTML = '<div class="table-responsive" tabindex="0"><table class="table table-sm small mb-0"><thead><tr><th>' + esc(t('sv.project')) + '</th><th>' +
       esc(t('sv.items')) + '</th><th>' + esc(t('sv.department')) + '</th><th>' + esc(t('sv.accepted')) + '</th><th>' +
       esc(t('sv.due')) + '</th><th>' + esc(t('sv.clock')) + '</th></tr></thead><tbody>' + items.map(function (item) {
         var detail = item.status === 'suspended' ? t('sv.suspended_since', { day: item.suspended_since })
@@ -185,7 +187,7 @@
           esc(t('department.' + item.department)) + '</td><td>' + esc(item.accepted_on) + '</td><td>' + esc(item.due) +
           '</td><td><span class="sv-status" style="color:' + (STATUS_COLOURS[item.status] || OK) + '">' +
           esc(t('sv.status.' + item.status)) + '</span> ' + esc(detail) + '</td></tr>';
-      }).join('') + '</tbody></table>';
+      }).join('') + '</tbody></table></div>';
   }
 
   var sitesLayer = null;
@@ -332,14 +334,14 @@
   function progressTable(progress) {
     var box = chartBox('project-progress');
     if (!progress.reports.length) { box.innerHTML = '<p class="small text-muted mb-0">' + esc(t('sv.none')) + '</p>'; return; }
-    box.innerHTML = '<table class="table table-sm small mb-0"><thead><tr><th></th><th>' + esc(t('sv.cumulative')) + '</th><th>' +
+    box.innerHTML = '<div class="table-responsive" tabindex="0"><table class="table table-sm small mb-0"><thead><tr><th></th><th>' + esc(t('sv.cumulative')) + '</th><th>' +
       esc(t('sv.visual')) + '</th></tr></thead><tbody>' + progress.reports.map(function (r) {
         var share = Math.min(r.cumulative_wan / progress.total_investment_wan, 1.2);
         return '<tr><td>' + esc(r.period) + '</td><td>' + esc(wan(r.cumulative_wan)) +
           svg(120, 10, t('sv.cumulative'), rect(0, 1, 100, 8, '#eef1f4') + rect(0, 1, share * 100, 8, share > 1 ? LATE : OK),
             'sv-mini') +
           '</td><td>' + esc(B.number(r.visual_progress_pct, 0)) + ' %</td></tr>';
-      }).join('') + '</tbody></table>';
+      }).join('') + '</tbody></table></div>';
   }
 
   function drawSites(detail, progress) {
@@ -407,13 +409,13 @@
           '<p class="small mb-1">' + esc(beijingTime(draw.drawn_at)) + ' · ' + esc(t('sv.draws.seed')) +
           ': <code class="sv-seed">' + esc(draw.seed) + '</code> · <span class="badge ' + (verified ? 'bg-success' : 'bg-danger') +
           ' sv-verified">' + esc(t(verified ? 'sv.draws.verified' : 'sv.draws.mismatch')) + '</span></p>' +
-          '<table class="table table-sm small mb-1"><thead><tr><th>' + esc(t('proposal.code')) + '</th><th>' + esc(t('sv.project')) +
+          '<div class="table-responsive" tabindex="0"><table class="table table-sm small mb-1"><thead><tr><th>' + esc(t('proposal.code')) + '</th><th>' + esc(t('sv.project')) +
           '</th><th>' + esc(t('sv.draws.inspectors')) + '</th></tr></thead><tbody>' + draw.result.map(function (target) {
             return '<tr><td><code>' + esc(target.project_code) + '</code></td><td>' + esc(target.project_name || '') + '</td><td>' +
               esc(target.inspectors.map(function (i) { return i.name; }).join('、')) +
               (target.shortfall ? ' <span class="badge bg-warning text-dark">' + esc(t('sv.draws.shortfall', { n: target.shortfall })) +
                 '</span>' : '') + '</td></tr>';
-          }).join('') + '</tbody></table>' +
+          }).join('') + '</tbody></table></div>' +
           '<details><summary class="small">' + esc(t('sv.draws.method')) + '</summary>' + methodHtml(draw) + '</details>' +
           '<details><summary class="small">' + esc(t('sv.draws.reproduce')) + '</summary><pre>' + esc(draw.reproduce_in_python) +
           '</pre></details></article>';
