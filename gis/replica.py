@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import count
+from pathlib import Path
 
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
@@ -30,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gis.db import normalise_url, primary_engine
 from gis.metrics import REGISTRY
-from gis.server import SUPERUSER, LocalPostgis, private_dir
+from gis.server import SUPERUSER, LocalPostgis, ServiceUser, private_dir
 
 DEFAULT_REPLICA = "replica-1"
 ROUTED_READS = Counter("blueprint_routed_reads", "Public reads given a database, by which: replica or primary.",
@@ -62,26 +63,19 @@ def read_settings() -> ReadSettings:
 
 
 class LocalReplica(LocalPostgis):
-    """A hot standby of ``primary``, made with ``pg_basebackup -R``, in ``<primary data_dir>/replicas/<name>``."""
+    """A hot standby of ``primary``, made with ``pg_basebackup -R``, in ``<primary data_dir>/replicas/<name>``.
+
+    ``start()`` copies the primary the first time (it must be running), then starts the standby."""
 
     def __init__(self, primary: LocalPostgis, name: str = DEFAULT_REPLICA, port: int | None = None) -> None:
         super().__init__(primary.data_dir / "replicas" / name, port=port)
         self.primary = primary
 
-    def start(self) -> str:
-        """Copy the primary (first time only), start the standby, return its owner's URL. The primary must
-        be running. Safe to call again."""
-        bindir = self.find_binaries()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with self._locked():
-            user = self._service_user()
-            self._settle_home(user)
-            self._prepare_dirs(user)
-            if not (self.pgdata / "PG_VERSION").is_file():
-                self._base_backup(bindir, user)
-            if not self._running():
-                self._launch(bindir, user)
-        return self.url()
+    def _create_cluster(self, bindir: Path, user: ServiceUser | None) -> None:
+        self._base_backup(bindir, user)
+
+    def _prepare_databases(self) -> None:
+        """Nothing: a standby is read-only, and it has every database, extension and role of the primary."""
 
     def remove(self) -> None:
         """Stop the standby and delete its copy of the data."""
@@ -89,7 +83,7 @@ class LocalReplica(LocalPostgis):
         shutil.rmtree(self.home, ignore_errors=True)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
-    def _base_backup(self, bindir, user) -> None:  # noqa: ANN001 (types of the base class's internals)
+    def _base_backup(self, bindir: Path, user: ServiceUser | None) -> None:
         """The primary's data, streamed with its WAL, and ``standby.signal`` with the primary's address."""
         staging = self.home / "pgdata.basebackup"
         if staging.exists():

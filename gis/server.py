@@ -230,14 +230,20 @@ class LocalPostgis:
             self._settle_home(user)
             self._prepare_dirs(user)
             if not (self.pgdata / "PG_VERSION").is_file():
-                self._initdb(bindir, user)
+                self._create_cluster(bindir, user)
             if not self._running():
                 self._launch(bindir, user)
-            # template1 first, so every later CREATE DATABASE copies PostGIS instead of installing it.
-            self._ensure_postgis("template1")
-            self._create_if_missing(DEFAULT_DATABASE)
-            self._ensure_server_roles()
+            self._prepare_databases()
         return self.url()
+
+    def _create_cluster(self, bindir: Path, user: ServiceUser | None) -> None:
+        self._initdb(bindir, user)
+
+    def _prepare_databases(self) -> None:
+        # template1 first, so every later CREATE DATABASE copies PostGIS instead of installing it.
+        self._ensure_postgis("template1")
+        self._create_if_missing(DEFAULT_DATABASE)
+        self._ensure_server_roles()
 
     def stop(self) -> None:
         """Stop the cluster (fast shutdown: sessions are ended, data is safe); nothing if not running."""
