@@ -30,6 +30,8 @@ ALLOWED = {
 """Latin words a Chinese page may show: ``English`` is the language switch, written in its own language."""
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ \t]+[A-Za-z][A-Za-z'’\-]*)+")
 CHINESE_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
+IDENTIFIER = re.compile(r"\S*\d\S*")
+"""A token with a digit in it (a code, a date, a test proposal's suffix) is no English word."""
 
 SHOWN_TEXT = """() => {
     // what a person reads on the page: visible text, and what controls say on hover or to a screen reader
@@ -121,7 +123,7 @@ def _read(tab, base: str, path: str, user: str | None, secret: str | None, langu
 def _english_runs(parts: list[str]) -> list[str]:
     runs = []
     for part in parts:
-        for run in LATIN_RUN.findall(part):
+        for run in LATIN_RUN.findall(IDENTIFIER.sub(" ", part)):
             words = [word for word in re.split(r"[ \t]+", run) if word not in ALLOWED]
             if len(words) >= 2:
                 runs.append(f"{run!r} in {part[:80]!r}")
