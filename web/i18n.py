@@ -311,6 +311,9 @@ LABELS: dict[str, Text] = {
                            "Draw the site with the tools on the map (polygon or"
                            " rectangle, editable), or upload a site file."),
     "site.file": Text("选址文件", "Site file"),
+    "file.choose": Text("选择文件", "Choose a file"),
+    "file.choose_many": Text("选择文件（可多选）", "Choose files"),
+    "file.none": Text("未选择文件", "No file chosen"),
     "site.crs": Text("文件坐标系", "The file's CRS"),
     "site.upload": Text("上传并检测", "Upload and screen"),
     "site.clear_site": Text("清除选址", "Clear the site"),

@@ -146,9 +146,14 @@ def test_draw_and_screen_on_the_map_with_bad_sites_refused_in_the_pages_language
     tab.screenshot(f"draw-and-screen-{language}-{width}")
 
     # A point layer is no site; a site in the sea is outside the planning area: each says so over the map.
+    # The file field speaks the page's language, not the browser's, and names the file chosen.
+    picker = page.locator("#site-file + .file-picker")
+    assert picker.inner_text().split() == (["选择文件", "未选择文件"] if language == "zh"
+                                           else ["Choose", "a", "file", "No", "file", "chosen"])
     page.select_option("#site-crs", "")
     page.set_input_files("#site-file", str(write(tmp_path / "wells.geojson",
                                                  [Point(118.106, 24.471), Point(118.107, 24.472)], "GeoJSON")))
+    assert picker.locator(".file-picker-name").inner_text() == "wells.geojson"
     page.click("#site-upload")
     page.wait_for_selector("#site-alert:not(.d-none)")
     alert = page.inner_text("#site-alert")

@@ -8,6 +8,8 @@
  *     recompute its size, so no tile row stays grey.
  *   - Blueprint.activatable(row, open): a list item or table row that does something on click is focusable
  *     and opens with Enter or Space too.
+ *   - A file field speaks the page's language: the browser draws its button and "no file" text in the
+ *     browser's own language, so the native control is hidden behind a button and a file name of ours.
  */
 (function () {
   'use strict';
@@ -51,10 +53,37 @@
     });
   }
 
+  /** Our own button and file name in front of a file field; the field itself stays focusable and labelled. */
+  function pickFilesInPageLanguage(input) {
+    var t = window.Blueprint.t;
+    var picker = document.createElement('span');
+    picker.className = 'file-picker';
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'btn btn-sm btn-outline-secondary';
+    button.tabIndex = -1;  // the field itself takes the focus and the label; the button is what a mouse hits
+    button.setAttribute('aria-hidden', 'true');
+    button.textContent = t(input.multiple ? 'file.choose_many' : 'file.choose');
+    var name = document.createElement('span');
+    name.className = 'file-picker-name';
+    name.setAttribute('aria-live', 'polite');
+    name.textContent = t('file.none');
+    picker.appendChild(button);
+    picker.appendChild(name);
+    input.classList.add('file-picker-input');
+    input.insertAdjacentElement('afterend', picker);
+    button.addEventListener('click', function () { input.click(); });
+    input.addEventListener('change', function () {
+      var names = Array.prototype.map.call(input.files, function (file) { return file.name; });
+      name.textContent = names.length ? names.join(', ') : t('file.none');
+    });
+  }
+
   function start() {
     initSheet();
     followMapSize();
     initActivatableRows();
+    document.querySelectorAll('input[type=file]').forEach(pickFilesInPageLanguage);
   }
 
   window.Blueprint.activatable = activatable;
