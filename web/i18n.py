@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from gis.messages import DEFAULT_LANGUAGE, LANGUAGES, Text
 from layers.catalogue import LAYER_KINDS, PARCEL_FIELDS
-from layers.departments import Department
+from layers.departments import seed
 from layers.divisions import divisions
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES
+from projects.departments import LEVEL_NAMES
 from projects.proposals import FUNDING_SOURCES, INVESTMENT_CATEGORIES
 from projects.screening import PROJECT_TYPES
 
@@ -492,7 +493,9 @@ def labels(language: str) -> dict[str, str]:
     table.update({f"landuse.{code}": names[1 if english else 0]
                   for code, names in {**FIRST_LEVEL_CLASSES, **SECOND_LEVEL_CLASSES}.items()})
     table.update(_attribute_words(language))
-    table.update({f"department.{d.value}": d.name_en if english else d.name_zh for d in Department})
+    # as shipped (layers/departments.toml): the table is seeded from the same names
+    table.update({f"department.{d.slug}": d.name_en if english else d.name_zh for d in seed().departments})
+    table.update({f"level.{level}": text.in_language(language) for level, text in LEVEL_NAMES.items()})
     table.update({f"funding.{key}": names[1 if english else 0] for key, names in FUNDING_SOURCES.items()})
     table.update({f"type.{code}": names[1 if english else 0] for code, names in PROJECT_TYPES.items()})
     table.update({f"category.{slug}": names[1 if english else 0] for slug, names in INVESTMENT_CATEGORIES.items()})
