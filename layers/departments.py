@@ -77,9 +77,19 @@ class Responsibility:
 
 
 @dataclass(frozen=True)
+class District:
+    """A district of the city: GB/T 2260 code, its Chinese name (from the division codes), its English one."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
 class Seed:
     departments: tuple[DepartmentSeed, ...]
     responsibilities: tuple[Responsibility, ...]
+    districts: tuple[District, ...]
 
     @property
     def by_slug(self) -> dict[str, DepartmentSeed]:
@@ -125,4 +135,5 @@ def seed(path: Path = SHIPPED_DEPARTMENTS) -> Seed:
     slugs = {d.slug for d in departments}
     if missing := {d.parent for d in departments if d.parent} - slugs:
         raise ValueError(f"{path}: unknown parent departments {sorted(missing)}")
-    return Seed(tuple(departments), tuple(responsibilities))
+    return Seed(tuple(departments), tuple(responsibilities),
+                tuple(District(d["code"], names[d["code"]], d["en"]) for d in data["districts"]))

@@ -24,7 +24,6 @@ phrases(
     "departments",
     level=Text("层级须为 {values} 之一", "level is one of {values}"),
     district=Text("请填写6位区级行政区划代码，如350213", "give a district's 6-digit code, e.g. 350213"),
-    unknown=Text("没有“{slug}”这个部门", "there is no department {slug!r}"),
 )
 
 

@@ -28,6 +28,7 @@ from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role, sees_other_projects
 from projects.accounts import Account, Role
 from projects.clock import NOW_SQL, beijing_today, now_parameter
+from projects.conditions import building_conditions
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.departments import LEVEL_NAMES, Directory, load_directory
@@ -410,10 +411,16 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "applicant_credit": {kind: active_entries(connection, proposal.credit_code, beijing_today(), kind)
                              for kind in ("black", "red")},
         "review": status,
+        "building_conditions": building_conditions(connection, proposal),
         "decisions": decisions(connection, [proposal_id])[proposal_id],
         "legal_actions": [a.value for a in _legal_actions(proposal)],
         "site_editable": State(proposal.state) in EDITABLE_STATES,
     }
+
+
+def proposal_conditions(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
+    """The building conditions of a proposal the actor may see (:func:`projects.conditions.building_conditions`)."""
+    return building_conditions(connection, _visible(connection, actor, proposal_id))
 
 
 DECISION_ACTIONS = (Action.RETURN.value, Action.REJECT.value, Action.APPROVE.value)
@@ -468,6 +475,7 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
             "outstanding": status["outstanding"],
             "objections": status["objections"],
             "opinion_count": len(status["opinions"]),
+            "building_conditions": building_conditions(connection, row, directory),
             # 可赋码: under review with nothing in the way on the stored screening; the approval itself
             # screens again and may still refuse
             "eligible": blockers == [],
