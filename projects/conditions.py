@@ -200,7 +200,7 @@ def _checked_values(connection: Connection, kind: ConditionKind, note: str | Non
         try:
             code = validate_credit_code(entity_credit_code or "")
         except CreditCodeError as error:
-            raise ConditionInputError("entity_credit_code", error.args[0]) from None
+            raise ConditionInputError("entity_credit_code", error.message) from None
         for entry in active_entries(connection, code, beijing_today(), "black"):
             raise BlacklistedEntityError(Message("conditions.blacklisted", entity=name, code=code,
                                                  since=entry["valid_from"], reason=entry["reason"],
