@@ -12,6 +12,8 @@ from api.cors import ReadApiCors
 from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
 from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
+from api.routers import conditions as conditions_router
+from api.routers import departments as departments_router
 from api.routers import health as health_router
 from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
@@ -26,8 +28,8 @@ from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
+from web import departments_pages, supervision_pages
 from web import investment as investment_page
-from web import supervision_pages
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
 
@@ -58,7 +60,10 @@ def create_app() -> FastAPI:
     app.include_router(investment_page.router)
     install_pages(app)
     app.include_router(supervision_router.router)
+    app.include_router(departments_router.router)
+    app.include_router(conditions_router.router)
     app.include_router(supervision_pages.router)
+    app.include_router(departments_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)

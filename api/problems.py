@@ -129,6 +129,7 @@ PROBLEM_TYPES: dict[str, Text] = {
     "supervision-conflict": Text("与已有记录冲突", "Conflicts with the record"),
     "document-already-issued": Text("批文已出具，请引用", "Document already issued: reference it"),
     "feed-validation-failed": Text("上报数据校验未通过", "Feed validation failed"),
+    "blacklisted-entity": Text("投资主体列入失信名单", "Investing entity blacklisted"),
     # the server
     "busy": Text("系统繁忙", "Busy"),
     "server-busy": Text("服务器繁忙", "Server busy"),

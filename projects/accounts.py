@@ -1,7 +1,7 @@
 """Accounts, roles and bearer tokens.
 
 Secrets are hashed with Argon2id; a bearer token is 32 random bytes shown once, stored as its SHA-256.
-Roles: ``admin``, ``ndrc`` (发改委), ``department`` (one department of :class:`layers.departments.Department`),
+Roles: ``admin``, ``ndrc`` (发改委), ``department`` (one department of the ``departments`` table, by slug),
 ``applicant`` (项目单位). The public has no account. An account has one role and may hold extra ones
 (``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC. Creating an account,
 granting a role, logging in and failing to log in are all recorded in the audit trail.
@@ -22,7 +22,6 @@ from sqlalchemy import Connection, Row, text
 
 from gis import audit
 from gis.messages import Message, Text, phrases
-from layers.departments import Department
 from projects.credit_code import validate_credit_code
 from projects.login_limits import LoginThrottledError, hashing_turns, login_throttle
 
@@ -49,6 +48,8 @@ phrases(
                     "a department account needs --department, and only a department account takes one"),
     applicant=Text("项目单位账号须填写单位名称与统一社会信用代码",
                    "an applicant account needs its organisation and unified social credit code"),
+    unknown_department=Text("没有“{department}”这个部门（部门列表见 GET /api/v1/departments）",
+                            "there is no department {department!r} (see GET /api/v1/departments)"),
     extra_roles=Text("账号在本身角色之外只能兼任管理员或发改委角色",
                      "an account can hold only the admin or NDRC role besides its own"),
     secret=Text("密码至少8个字符", "the secret must have at least 8 characters"),
@@ -63,7 +64,8 @@ class Account:
     id: int
     username: str
     role: Role
-    department: Department | None
+    department: str | None
+    """The slug of the department a department account belongs to (``departments.slug``)."""
     organisation: str | None
     credit_code: str | None
     extra_roles: frozenset[Role] = frozenset()
@@ -77,13 +79,13 @@ class Account:
     def to_dict(self) -> dict[str, Any]:
         """What the account may know of itself (GET /api/v1/me), never its secret or token."""
         return {"username": self.username, "role": self.role.value,
-                "department": self.department.value if self.department else None,
+                "department": self.department,
                 "organisation": self.organisation, "credit_code": self.credit_code,
                 "display_name": self.display_name}
 
     @property
     def label(self) -> str:
-        return f"{self.username} ({self.role.value}{'/' + self.department.value if self.department else ''})"
+        return f"{self.username} ({self.role.value}{'/' + self.department if self.department else ''})"
 
 
 def _row_to_account(row: Row[Any]) -> Account:
@@ -91,7 +93,7 @@ def _row_to_account(row: Row[Any]) -> Account:
         id=row.id,
         username=row.username,
         role=Role(row.role),
-        department=Department(row.department) if row.department else None,
+        department=row.department,
         organisation=row.organisation,
         credit_code=row.credit_code,
         extra_roles=frozenset(Role(extra) for extra in row.extra_roles),
@@ -110,7 +112,7 @@ def create_account(
     username: str,
     secret: str,
     role: Role | str,
-    department: Department | str | None = None,
+    department: str | None = None,
     organisation: str | None = None,
     credit_code: str | None = None,
     extra_roles: tuple[Role | str, ...] = (),
@@ -122,9 +124,12 @@ def create_account(
     ``by`` names who creates it, in the audit trail.
     """
     role = Role(role)
-    department = Department(department) if department else None
+    department = department or None
     if (role is Role.DEPARTMENT) != (department is not None):
         raise AccountError(Message("account.department"))
+    if department is not None and connection.execute(
+            text("SELECT 1 FROM departments WHERE slug = :d"), {"d": department}).first() is None:
+        raise AccountError(Message("account.unknown_department", department=department))
     if role is Role.APPLICANT:
         if not (organisation and credit_code):
             raise AccountError(Message("account.applicant"))
@@ -147,7 +152,7 @@ def create_account(
             "VALUES (:username, :role, :department, :organisation, :credit, :hash, :extras, :display_name) "
             f"RETURNING {_COLUMNS}"
         ),
-        {"username": username, "role": role.value, "department": department.value if department else None,
+        {"username": username, "role": role.value, "department": department,
          "organisation": organisation, "credit": credit_code, "hash": _hash(secret),
          "extras": [extra.value for extra in extras], "display_name": display_name},
     ).one()
@@ -203,7 +208,7 @@ def reset_secret(connection: Connection, username: str, secret: str, *, by: str 
 def _described(account: Account) -> dict[str, Any]:
     """What the audit trail keeps of an account (never its secret)."""
     return {"account_id": account.id, "username": account.username, "role": account.role.value,
-            "department": account.department.value if account.department else None,
+            "department": account.department,
             "organisation": account.organisation, "display_name": account.display_name,
             "extra_roles": sorted(r.value for r in account.extra_roles)}
 

@@ -243,7 +243,7 @@ def _reader_department(actor: Account | None) -> str | None:
     """Whose changes the caller sees: a department its own; the NDRC and admins all of them."""
     reader = require_role(actor, Role.NDRC, Role.DEPARTMENT, action=_READING)
     if reader.role is Role.DEPARTMENT:
-        return reader.department.value if reader.department else ""
+        return reader.department or ""
     return None
 
 

@@ -23,14 +23,15 @@ from gis.geometry import parse_geojson_geometry, require_vertex_limit
 from gis.messages import Clauses, Message, message_of, phrases
 from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, Severity, Text
-from layers.departments import Department
 from layers.land_use import is_known_class
 from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role, sees_other_projects
 from projects.accounts import Account, Role
 from projects.clock import NOW_SQL, beijing_today, now_parameter
+from projects.conditions import building_conditions
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
+from projects.departments import LEVEL_NAMES, Directory, load_directory
 from projects.districts import district_names
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
@@ -121,6 +122,10 @@ phrases(
                           "the review queue is a department's: this account belongs to no department"),
     department_only=Text("只有部门账号才能提出审查意见，且只代表本部门",
                          "only a department account gives opinions, for its own department"),
+    routed_elsewhere=Text("该项目位于{district}，本项审查已分派给{routed}；{department}（{level}）不负责此处的审查，"
+                          "不能代为提出意见",
+                          "the site lies in {district}: this review is routed to {routed}; {department} ({level}) "
+                          "is not responsible there and cannot answer for it"),
     not_required=Text("{department}不在该项目需要审查的部门之列（{required}）",
                       "{department} is not among the departments this proposal needs ({required})"),
     none=Text("无", "none"),
@@ -212,10 +217,23 @@ def _load(connection: Connection, proposal_id: int, *, lock: bool = False) -> Ro
 
 
 def _visible(connection: Connection, actor: Account | None, proposal_id: int, *, lock: bool = False) -> Row[Any]:
+    """The proposal, if the actor may see it: a department only once it is routed to that department."""
     row = _load(connection, proposal_id, lock=lock)
-    if not can_view_proposal(actor, row.owner_id, row.state):
+    if not can_view_proposal(actor, row.owner_id, row.state) or (
+            actor is not None and actor.role is Role.DEPARTMENT
+            and actor.department not in routed_departments(connection, row, review_status(connection, row))):
         raise NotFoundError(Message("proposal.not_found", id=proposal_id))
     return row
+
+
+def routed_departments(connection: Connection, proposal: Row[Any], status: dict[str, Any],
+                       directory: Directory | None = None) -> set[str]:
+    """The departments a proposal is routed to: those whose opinion it needs (``status`` from
+    :func:`review_status`), those recording its building conditions in its district, and those that answered
+    it before."""
+    directory = directory or load_directory(connection)
+    conditions = {directory.route(concern, proposal.district_code) for concern in directory.concerns("condition")}
+    return set(status["required"]) | conditions | {o["department"] for o in status["opinions"]}
 
 
 def _public_fields(row: Row[Any]) -> dict[str, Any]:
@@ -297,19 +315,23 @@ def _revisions(connection: Connection, proposal_id: int) -> list[Row[Any]]:
     ).all()
 
 
-def review_status(connection: Connection, proposal: Row[Any],
-                  revisions: list[Row[Any]] | None = None) -> dict[str, Any]:
-    """Required departments, the opinions that stand on the current revision, and who is outstanding.
+def review_status(connection: Connection, proposal: Row[Any], revisions: list[Row[Any]] | None = None,
+                  directory: Directory | None = None) -> dict[str, Any]:
+    """Required departments (routed by the site's district), the opinions that stand on the current revision,
+    and who is outstanding.
 
     An opinion given on revision k stands on the current revision n when the department's conflicts are
     the same in the screenings of k and n; a department waits since the first revision of its current
     run of unchanged conflicts (or since submission, if later).
     """
     revisions = _revisions(connection, proposal.id) if revisions is None else revisions
+    directory = directory or load_directory(connection)
     if not revisions:
-        return {"required": [], "opinions": [], "outstanding": [], "objections": []}
+        return {"required": [], "required_names": [], "opinions": [], "outstanding": [], "objections": []}
     current = revisions[-1]
-    required = sorted(required_departments(current.report or UNSCREENED, proposal.project_type))
+    district = proposal.district_code
+    required = sorted(required_departments(current.report or UNSCREENED, proposal.project_type, district,
+                                           directory))
     opinions = connection.execute(
         text(
             "SELECT o.id, o.department, o.verdict, o.conditions, o.reason, o.created_at, r.revision, a.username, "
@@ -330,25 +352,26 @@ def review_status(connection: Connection, proposal: Row[Any],
     outstanding = []
     now = datetime.now(UTC)
     for department in required:
-        fingerprint = conflict_fingerprint(report_by_revision[current.revision], department)
+        fingerprint = conflict_fingerprint(report_by_revision[current.revision], department, district, directory)
         since = current
         for revision in reversed(revisions):
-            if conflict_fingerprint(report_by_revision[revision.revision], department) != fingerprint:
+            if conflict_fingerprint(report_by_revision[revision.revision], department, district,
+                                    directory) != fingerprint:
                 break
             since = revision
         valid_revisions = {r.revision for r in revisions if r.revision >= since.revision}
         latest = next((o for o in reversed(opinions) if o.department == department and o.revision in valid_revisions),
                       None)
         if latest is not None:
-            standing[department] = _opinion_dict(latest)
+            standing[department] = _opinion_dict(latest, directory)
         else:
             waiting_since = max(filter(None, [since.created_at, submitted_at]))
-            outstanding.append({"department": department, "zh": Department(department).name_zh,
-                                "en": Department(department).name_en, "waiting_since": waiting_since.isoformat(),
+            outstanding.append({**directory.summary(department), "waiting_since": waiting_since.isoformat(),
                                 "waiting_days": (now - waiting_since).days})
     return {
         "required": required,
-        "opinions": [_opinion_dict(o) | {"stands": standing.get(o.department, {}).get("id") == o.id}
+        "required_names": [directory.summary(department) for department in required],
+        "opinions": [_opinion_dict(o, directory) | {"stands": standing.get(o.department, {}).get("id") == o.id}
                      for o in opinions],
         "outstanding": outstanding,
         "objections": [o for o in standing.values() if o["verdict"] == Verdict.OBJECT],
@@ -356,8 +379,10 @@ def review_status(connection: Connection, proposal: Row[Any],
     }
 
 
-def _opinion_dict(row: Row[Any]) -> dict[str, Any]:
-    return {"id": row.id, "department": row.department, "verdict": row.verdict, "conditions": row.conditions,
+def _opinion_dict(row: Row[Any], directory: Directory) -> dict[str, Any]:
+    names = directory.summary(row.department)
+    return {"id": row.id, "department": row.department, "department_zh": names["zh"],
+            "department_en": names["en"], "verdict": row.verdict, "conditions": row.conditions,
             "reason": row.reason, "revision": row.revision, "author": row.username,
             "marking_ids": row.marking_ids, "created_at": row.created_at.isoformat()}
 
@@ -386,10 +411,16 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "applicant_credit": {kind: active_entries(connection, proposal.credit_code, beijing_today(), kind)
                              for kind in ("black", "red")},
         "review": status,
+        "building_conditions": building_conditions(connection, proposal),
         "decisions": decisions(connection, [proposal_id])[proposal_id],
         "legal_actions": [a.value for a in _legal_actions(proposal)],
         "site_editable": State(proposal.state) in EDITABLE_STATES,
     }
+
+
+def proposal_conditions(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
+    """The building conditions of a proposal the actor may see (:func:`projects.conditions.building_conditions`)."""
+    return building_conditions(connection, _visible(connection, actor, proposal_id))
 
 
 DECISION_ACTIONS = (Action.RETURN.value, Action.REJECT.value, Action.APPROVE.value)
@@ -423,10 +454,14 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
     rows = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals ORDER BY id DESC")).all()
     rows = [row for row in rows if can_view_proposal(actor, row.owner_id, row.state)]
     districts = district_names(connection)
+    directory = load_directory(connection)
     decided = decisions(connection, [row.id for row in rows])
     result = []
     for row in rows:
-        status = review_status(connection, row)
+        status = review_status(connection, row, directory=directory)
+        if actor is not None and actor.role is Role.DEPARTMENT and actor.department not in routed_departments(
+                connection, row, status, directory):
+            continue
         summary = status.get("current_report", {}).get("summary", {}) if status.get("current_report") else {}
         blockers = approval_blockers(connection, row, status) if row.state == State.UNDER_REVIEW else None
         if blockers and not sees_other_projects(actor):  # which other project is in the way is for officials
@@ -436,9 +471,11 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
             "district_name": districts.get(row.district_code),
             "conflicts": {k: summary.get(k) for k in ("blocking_count", "needs_review_count", "info_count")},
             "required_departments": status["required"],
+            "required_names": status["required_names"],
             "outstanding": status["outstanding"],
             "objections": status["objections"],
             "opinion_count": len(status["opinions"]),
+            "building_conditions": building_conditions(connection, row, directory),
             # 可赋码: under review with nothing in the way on the stored screening; the approval itself
             # screens again and may still refuse
             "eligible": blockers == [],
@@ -455,7 +492,7 @@ def review_queue(connection: Connection, actor: Account | None) -> list[dict[str
     assert actor is not None
     if actor.department is None:
         raise AccessDeniedError(Message("proposal.queue_department"))
-    department = actor.department.value
+    department = actor.department
     queue = []
     for item in list_proposals(connection, actor):
         waiting = next((w for w in item["outstanding"] if w["department"] == department), None)
@@ -607,20 +644,18 @@ def approval_blockers(connection: Connection, proposal: Row[Any],
             f"the screening could not check layer kind {kind} ({name.en}): it is not loaded",
             layer_kind=kind))
     for objection in status["objections"]:
-        department = Department(objection["department"])
         reasons.append(_refusal(
             "objection",
-            f"{department.name_zh}不同意：{objection['reason']}",
-            f"{department.name_en} objects: {objection['reason']}",
-            department=department.value, reason=objection["reason"]))
+            f"{objection['department_zh']}不同意：{objection['reason']}",
+            f"{objection['department_en']} objects: {objection['reason']}",
+            department=objection["department"], reason=objection["reason"]))
     for waiting in status["outstanding"]:
-        department = Department(waiting["department"])
         days = waiting["waiting_days"]
         reasons.append(_refusal(
             "outstanding_opinion",
-            f"{department.name_zh}尚未反馈意见（已等待 {days} 天）",
-            f"{department.name_en} has not given its opinion (waiting {days} days)",
-            department=department.value, waiting_days=days))
+            f"{waiting['zh']}尚未反馈意见（已等待 {days} 天）",
+            f"{waiting['en']} has not given its opinion (waiting {days} days)",
+            department=waiting["department"], waiting_days=days))
     for entry in active_entries(connection, proposal.credit_code, beijing_today(), "black"):
         reasons.append(_refusal(
             "blacklisted_applicant",
@@ -661,7 +696,10 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
     cite the department's own markings on the proposal (``marking_ids``)."""
     require_role(actor, Role.DEPARTMENT, action=Text("提出审查意见", "giving an opinion"))
     assert actor is not None
-    proposal = _visible(connection, actor, proposal_id, lock=True)
+    # not _visible: a department of another district or level is told where the review went (403), not 404
+    proposal = _load(connection, proposal_id, lock=True)
+    if not can_view_proposal(actor, proposal.owner_id, proposal.state):
+        raise NotFoundError(Message("proposal.not_found", id=proposal_id))
     if actor.department is None:
         raise AccessDeniedError(Message("proposal.department_only"))
     if proposal.state != State.UNDER_REVIEW:
@@ -674,14 +712,22 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
     if verdict == Verdict.OBJECT and not (reason and reason.strip()):
         raise ProposalInputError("reason", Message("proposal.reason_object"))
     status = review_status(connection, proposal)
-    if actor.department.value not in status["required"]:
-        required = [Text(Department(d).name_zh, d) for d in status["required"]]
-        raise AccessDeniedError(Message("proposal.not_required", department=Text(
-            actor.department.name_zh, actor.department.name_en), required=required or Message("proposal.none")))
+    if actor.department not in status["required"]:
+        directory = load_directory(connection)
+        required = [directory.name(d) for d in status["required"]]
+        mine = directory.departments[actor.department]
+        same_line = [d for d in status["required"] if directory.departments[d].line == mine.line]
+        if same_line:  # its line is asked, at another level or in another district
+            raise AccessDeniedError(Message(
+                "proposal.routed_elsewhere", department=mine.name, level=LEVEL_NAMES[mine.level],
+                district=district_names(connection).get(proposal.district_code, proposal.district_code),
+                routed=[directory.name(d) for d in same_line]))
+        raise AccessDeniedError(Message("proposal.not_required", department=mine.name,
+                                        required=required or Message("proposal.none")))
     cited = sorted(set(marking_ids or []))
     own = set(connection.execute(
         text("SELECT id FROM markings WHERE proposal_id = :p AND department = :d AND id = ANY(:ids)"),
-        {"p": proposal_id, "d": actor.department.value, "ids": cited}).scalars())
+        {"p": proposal_id, "d": actor.department, "ids": cited}).scalars())
     if set(cited) - own:
         raise ProposalInputError("marking_ids", Message("proposal.foreign_markings", ids=sorted(set(cited) - own)))
     revision_id = connection.execute(
@@ -690,11 +736,11 @@ def post_opinion(connection: Connection, actor: Account | None, proposal_id: int
     opinion_id = connection.execute(
         text("INSERT INTO opinions (proposal_id, revision_id, department, author_id, verdict, conditions, reason, "
              f"created_at) VALUES (:p, :r, :d, :a, :v, CAST(:c AS jsonb), :reason, {NOW_SQL}) RETURNING id"),
-        {"p": proposal_id, "r": revision_id, "d": actor.department.value, "a": actor.id, "v": verdict,
+        {"p": proposal_id, "r": revision_id, "d": actor.department, "a": actor.id, "v": verdict,
          "c": json.dumps(conditions, ensure_ascii=False), "reason": reason, **now_parameter()},
     ).scalar_one()
     audit.record(connection, actor=actor, action="opinion", proposal_id=proposal_id,
-                 after={"opinion_id": opinion_id, "department": actor.department.value, "verdict": verdict,
+                 after={"opinion_id": opinion_id, "department": actor.department, "verdict": verdict,
                         "conditions": conditions, "reason": reason, "marking_ids": cited})
     return proposal_detail(connection, actor, proposal_id)
 
@@ -719,7 +765,7 @@ def add_marking(connection: Connection, actor: Account | None, proposal_id: int,
         raise SpatialInputError("lat-lon-swapped", Message("proposal.marking_range"))
     if not shape.is_valid:
         raise SpatialInputError("invalid-marking", Message("proposal.marking_invalid"))
-    department = actor.department.value if actor.department else actor.role.value
+    department = actor.department if actor.department else actor.role.value
     marking_id = connection.execute(
         text("INSERT INTO markings (proposal_id, revision_id, department, author_id, note, geom) "
              "SELECT :p, r.id, :d, :a, :n, ST_GeomFromText(:wkt, 4326) FROM site_revisions r "

@@ -53,6 +53,7 @@ ACTION_NAMES = {
     "approve": Text("批准赋码", "approve"), "return": Text("退回", "return"), "reject": Text("驳回", "reject"),
     "revise_site": Text("修改选址", "revise the site of"), "give_opinion": Text("提出审查意见", "give an opinion on"),
     "mark": Text("在地图上标注", "mark the map of"), "rescreen": Text("重新检测", "re-screen"),
+    "record_condition": Text("填写建设条件", "record a building condition on"),
 }
 """What each action on a proposal is called; IllegalTransitionError names the one refused."""
 

@@ -33,6 +33,7 @@ from gis.messages import CATALOGUE, Message, Text, message_of, placeholders
 from gis.tiles import TileTimeoutError
 from layers.importer import ImportBusyError
 from layers.parcels import ExportTooLargeError
+from projects.conditions import BlacklistedEntityError
 from projects.login_limits import HashingBusyError, LoginThrottledError
 from projects.parcels import ParcelNotOpenError
 from projects.proposals import ApprovalRefusedError
@@ -210,8 +211,9 @@ def _geojson_file(*geometries: dict[str, Any]) -> str:
 
 
 def _under_review(client, login) -> int:
+    """A proposal under review on the island, where the city bureaus (the demo ``dept-…`` city accounts) answer."""
     return next(p["id"] for p in client.get(f"{API}/proposals", headers=login("ndrc")).json()
-                if p["state"] == "under_review")
+                if p["state"] == "under_review" and p["district_code"] in ("350203", "350206"))
 
 
 Sample = Callable[[Any, Any], tuple[str, str, dict[str, Any]]]
@@ -315,6 +317,9 @@ HANDLED_SAMPLES: dict[str, Callable[[], Exception]] = {
     "supervision-conflict": lambda: SupervisionConflictError(Message("supervision.undecided", id=4)),
     "document-already-issued": lambda: DocumentAlreadyIssuedError(Message(
         "supervision.known_number", number="厦资源规划许〔2026〕18号", item=2, code="2111-522323-04-01-342068")),
+    "blacklisted-entity": lambda: ProblemError(409, "blacklisted-entity", message_of(BlacklistedEntityError(Message(
+        "conditions.blacklisted", entity="厦门某投资有限公司", code="91350203MA2XXXXX0X", since="2026-01-01",
+        reason="拒不履行法院判决", source="信用中国（厦门）")))),
     "feed-validation-failed": lambda: FeedValidationError(Message(
         "feed.failed", code="2111-522323-04-01-342068", count=1, problems=[Text("缺少代码", "no code")])),
     "busy": lambda: ProblemError(503, "busy", message_of(HashingBusyError(Message("login.hashing_busy")))),

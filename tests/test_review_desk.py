@@ -93,9 +93,10 @@ def test_refusal_reasons_come_in_both_languages(client, login, applicant, clean_
     assert response.status_code == 409
     reasons = {reason["kind"]: reason for reason in response.json()["reasons"]}
     objection, outstanding = reasons["objection"], reasons["outstanding_opinion"]
-    assert objection["text"]["zh"] == "自然资源和规划局不同意：占用规划道路"
-    assert objection["text"]["en"] == "Natural Resources and Planning Bureau objects: 占用规划道路"
-    assert outstanding["text"]["zh"] == "建设局尚未反馈意见（已等待 0 天）"
+    # departments are named in full (a site in 思明区 goes to the city bureaus)
+    assert objection["text"]["zh"] == "厦门市自然资源和规划局不同意：占用规划道路"
+    assert objection["text"]["en"] == "Xiamen Natural Resources and Planning Bureau objects: 占用规划道路"
+    assert outstanding["text"]["zh"] == "厦门市住房和建设局尚未反馈意见（已等待 0 天）"
     assert outstanding["department"] == "construction" and outstanding["waiting_days"] == 0
     assert not re.search(r"[A-Za-z]{3,}", outstanding["text"]["zh"])
     listed = next(p for p in client.get(f"{API}/proposals", headers=login("ndrc")).json()

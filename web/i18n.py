@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from gis.messages import DEFAULT_LANGUAGE, LANGUAGES, Text
 from layers.catalogue import LAYER_KINDS, PARCEL_FIELDS
-from layers.departments import Department
+from layers.departments import seed
 from layers.divisions import divisions
 from layers.land_use import FIRST_LEVEL_CLASSES, SECOND_LEVEL_CLASSES
+from projects.conditions import CONDITIONS
+from projects.departments import LEVEL_NAMES
 from projects.proposals import FUNDING_SOURCES, INVESTMENT_CATEGORIES
 from projects.screening import PROJECT_TYPES
 
@@ -479,6 +481,46 @@ LABELS: dict[str, Text] = {
     "unit.acquisition_percent": Text("{v}%", "{v}%"),
     "unit.households_remaining": Text("{v} 户", "{v} households"),
     "unit.buildings_remaining": Text("{v} 栋", "{v} buildings"),
+    # departments on three levels and building conditions (部门与建设条件)
+    "nav.departments": Text("部门", "Departments"),
+    "departments.title": Text("部门与职责", "Departments and responsibilities"),
+    "departments.intro": Text("市级、区级、镇街三级部门，以及各部门在哪些区负责哪些事项。",
+                              "The departments on three levels (city, district, town/street) and what each answers "
+                              "for in which districts."),
+    "departments.filter_level": Text("层级", "Level"),
+    "departments.filter_district": Text("所在区", "District"),
+    "departments.all": Text("全部", "All"),
+    "departments.apply": Text("筛选", "Filter"),
+    "departments.code": Text("行政区划代码", "Division code"),
+    "departments.count": Text("共 {n} 个部门", "{n} departments"),
+    "departments.category.layer_kind": Text("图层冲突审查", "Layer conflicts"),
+    "departments.category.review": Text("选址审查", "Site reviews"),
+    "departments.category.item_type": Text("审批事项", "Approval items"),
+    "departments.category.condition": Text("建设条件", "Building conditions"),
+    "concern.planning_review": Text("规划选址审查", "planning review of the site"),
+    "concern.construction_review": Text("建设方案审查", "construction review of the site"),
+    "desk.acting_as": Text("当前部门：", "Department:"),
+    "cond.title": Text("建设条件", "Building conditions"),
+    "cond.responsible": Text("负责部门", "Responsible"),
+    "cond.missing": Text("未填写", "Not recorded"),
+    "cond.missing_list": Text("尚未填写：", "Still missing:"),
+    "cond.none_missing": Text("各项建设条件均已填写。", "Every building condition is recorded."),
+    "cond.separator": Text("、", ", "),
+    "cond.status": Text("状态", "Status"),
+    "cond.status.met": Text("已落实", "Met"),
+    "cond.status.pending": Text("待落实", "Pending"),
+    "cond.status.not_met": Text("不具备", "Not met"),
+    "cond.note": Text("条件内容", "Condition"),
+    "cond.remark": Text("备注", "Remark"),
+    "cond.area": Text("用地指标面积（平方米）", "Quota area (m²)"),
+    "cond.entity_name": Text("投资主体名称", "Investing entity"),
+    "cond.entity_code": Text("统一社会信用代码", "Unified social credit code"),
+    "cond.funding": Text("资金来源", "Funding source"),
+    "cond.save": Text("保存", "Save"),
+    "cond.saved": Text("已保存。", "Saved."),
+    "cond.recorded_by": Text("填写：", "Recorded by"),
+    "cond.ndrc_missing": Text("建设条件未齐：", "Building conditions missing:"),
+    "cond.ndrc_complete": Text("建设条件已齐", "Building conditions complete"),
 }
 
 
@@ -495,7 +537,11 @@ def labels(language: str) -> dict[str, str]:
     table.update({f"landuse.{code}": names[1 if english else 0]
                   for code, names in {**FIRST_LEVEL_CLASSES, **SECOND_LEVEL_CLASSES}.items()})
     table.update(_attribute_words(language))
-    table.update({f"department.{d.value}": d.name_en if english else d.name_zh for d in Department})
+    # as shipped (layers/departments.toml): the table is seeded from the same names
+    table.update({f"department.{d.slug}": d.name_en if english else d.name_zh for d in seed().departments})
+    table.update({f"level.{level}": text.in_language(language) for level, text in LEVEL_NAMES.items()})
+    table.update({f"deptlevel.{d.slug}": LEVEL_NAMES[d.level].in_language(language) for d in seed().departments})
+    table.update({f"condition.{key}": kind.name.in_language(language) for key, kind in CONDITIONS.items()})
     table.update({f"funding.{key}": names[1 if english else 0] for key, names in FUNDING_SOURCES.items()})
     table.update({f"type.{code}": names[1 if english else 0] for code, names in PROJECT_TYPES.items()})
     table.update({f"category.{slug}": names[1 if english else 0] for slug, names in INVESTMENT_CATEGORIES.items()})

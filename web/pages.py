@@ -67,6 +67,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("investment", "/investment", "nav.investment"),
     ("supervision", "/supervision", "nav.supervision"),
     ("inspections", "/inspections", "nav.inspections"),
+    ("departments", "/departments", "nav.departments"),
 ]
 """(page key, path, label key) of the navigation bar."""
 

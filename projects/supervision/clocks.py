@@ -24,6 +24,7 @@ from gis.messages import Message, Text
 from layers.departments import Department
 from projects.access import AccessDeniedError, require_role
 from projects.accounts import Account, Role
+from projects.departments import load_directory
 from projects.supervision.settings import supervision_settings
 from projects.supervision.stages import FINAL_ITEM_TYPE, ITEM_TYPES, TOTAL_LIMITS, Result
 from projects.supervision.workdays import Deadline, WorkingCalendar, load_calendar, provisional_fields
@@ -143,17 +144,18 @@ def department_deadlines(connection: Connection, actor: Account | None, as_of: d
     assert actor is not None
     if actor.role is Role.DEPARTMENT and actor.department is None:
         raise AccessDeniedError(Message("supervision.no_department"))
-    departments = [actor.department] if actor.role is Role.DEPARTMENT else list(Department)
+    directory = load_directory(connection)
+    departments = [actor.department] if actor.role is Role.DEPARTMENT and actor.department else list(Department)
     rows = connection.execute(
         text("SELECT i.id, i.item_type, i.department, i.accepted_on, i.limit_working_days, p.project_code, "
              "p.name FROM approval_items i JOIN proposals p ON p.id = i.proposal_id "
              "WHERE i.decided_on IS NULL AND i.accepted_on <= :as_of AND i.department = ANY(:departments) "
              "ORDER BY i.accepted_on, i.id"),
-        {"as_of": as_of, "departments": [d.value for d in departments]},
+        {"as_of": as_of, "departments": list(departments)},
     ).all()
     calendar = load_calendar(connection)
     suspensions = suspensions_of(connection, [row.id for row in rows])
-    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {d.value: {"overdue": [], "due_soon": [], "suspended": []}
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = {d: {"overdue": [], "due_soon": [], "suspended": []}
                                                            for d in departments}
     for row in rows:
         times = ItemTimes(row.item_type, row.accepted_on, row.limit_working_days, None, None,
@@ -168,9 +170,8 @@ def department_deadlines(connection: Connection, actor: Account | None, as_of: d
     return {
         "as_of": as_of.isoformat(),
         "due_soon_working_days": supervision_settings().due_soon_working_days,
-        "departments": [{"department": d.value, "zh": d.name_zh, "en": d.name_en,
-                         "overdue_count": len(grouped[d.value]["overdue"]),
-                         "due_soon_count": len(grouped[d.value]["due_soon"]),
-                         "suspended_count": len(grouped[d.value]["suspended"]), **grouped[d.value]}
+        "departments": [{**directory.summary(d), "overdue_count": len(grouped[d]["overdue"]),
+                         "due_soon_count": len(grouped[d]["due_soon"]),
+                         "suspended_count": len(grouped[d]["suspended"]), **grouped[d]}
                         for d in departments],
     }

@@ -26,6 +26,7 @@ from projects import audit
 from projects.access import AccessDeniedError, NotFoundError, can_view_proposal, require_role
 from projects.accounts import Account, Role
 from projects.clock import NOW_SQL, beijing_today, now_parameter
+from projects.departments import Directory, load_directory
 from projects.supervision.clocks import ItemTimes, item_clock, suspensions_of, total_clock
 from projects.supervision.coded import (
     PROJECT_COLUMNS,
@@ -57,16 +58,16 @@ def acts_for(actor: Account, department: str) -> bool:
         return True
     if actor.role is Role.NDRC:
         return department == Department.NDRC.value
-    return actor.role is Role.DEPARTMENT and actor.department is not None and actor.department.value == department
+    return actor.role is Role.DEPARTMENT and actor.department is not None and actor.department == department
 
 
-def _require_department(actor: Account | None, department: str, action: Text) -> Account:
+def _require_department(connection: Connection, actor: Account | None, department: str,
+                        action: Text) -> Account:
     require_role(actor, Role.DEPARTMENT, Role.NDRC, action=action)
     assert actor is not None
     if not acts_for(actor, department):
-        name = Department(department)
         raise AccessDeniedError(Message("supervision.responsible", action=action,
-                                        department=Text(name.name_zh, f"{name.name_en} ({name.name_zh})")))
+                                        department=load_directory(connection).name(department)))
     return actor
 
 
@@ -109,7 +110,9 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
     kind = item_type(item_type_key)
     require_role(actor, Role.DEPARTMENT, Role.NDRC, action=Text("开启审批事项", "opening an approval item"))
     project = project_for_item(connection, actor, project_code=project_code, proposal_id=proposal_id)
-    _require_department(actor, kind.department.value, Text("开启该审批事项", "opening this approval item"))
+    # the item goes to the department answering for its type in the project's district (responsibility table)
+    department = load_directory(connection).route(kind.key, project.district_code, kind.department.value)
+    _require_department(connection, actor, department, Text("开启该审批事项", "opening this approval item"))
     _check_date("accepted_on", accepted_on, beijing_today())
     code = valid_code(project.project_code, what=Message("coded.project", id=project.id))
     if accepted_on < code_start(code):
@@ -134,7 +137,7 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
         text("INSERT INTO approval_items (proposal_id, item_type, stage, department, accepted_on, "
              "limit_working_days, note, opened_by, created_at) "
              f"VALUES (:p, :t, :s, :d, :a, :l, :n, :by, {NOW_SQL}) RETURNING id"),
-        {"p": project.id, "t": kind.key, "s": kind.stage.value, "d": kind.department.value, "a": accepted_on,
+        {"p": project.id, "t": kind.key, "s": kind.stage.value, "d": department, "a": accepted_on,
          "l": effective_limits(connection)[kind.key], "n": (note or "").strip() or None, "by": actor.id,
          **now_parameter()},
     ).scalar_one()
@@ -187,7 +190,7 @@ def _load_item(connection: Connection, actor: Account | None, item_id: int, *, l
 def add_reference(connection: Connection, actor: Account | None, item_id: int, number: str) -> dict[str, Any]:
     """Reference one more earlier document from an item (its department, while the item is open)."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, Text("引用批文", "referencing a document"))
+    _require_department(connection, actor, item.department, Text("引用批文", "referencing a document"))
     if item.decided_on is not None:
         raise SupervisionConflictError(Message("supervision.record_final", id=item_id, day=str(item.decided_on)))
     _reference(connection, item_id, item.proposal_id, number)
@@ -219,7 +222,8 @@ def suspend_item(connection: Connection, actor: Account | None, item_id: int, *,
     """Stop an open item's clock (暂停计时) from ``suspended_on`` on, for a special procedure or the applicant's
     supplement; its working days count again once it is resumed."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, Text("暂停该审批事项的计时", "suspending this approval item"))
+    _require_department(connection, actor, item.department,
+                        Text("暂停该审批事项的计时", "suspending this approval item"))
     if item.decided_on is not None:
         raise SupervisionConflictError(Message("supervision.record_final", id=item_id, day=str(item.decided_on)))
     try:
@@ -255,7 +259,7 @@ def suspend_item(connection: Connection, actor: Account | None, item_id: int, *,
 def resume_item(connection: Connection, actor: Account | None, item_id: int, *, resumed_on: dt.date) -> dict[str, Any]:
     """Let a suspended item's clock run again: the working days after ``resumed_on`` count."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, Text("恢复该审批事项的计时", "resuming this approval item"))
+    _require_department(connection, actor, item.department, Text("恢复该审批事项的计时", "resuming this approval item"))
     lasting = _lasting_suspension(connection, item_id)
     if lasting is None:
         raise SupervisionConflictError(Message("supervision.not_suspended", id=item_id))
@@ -275,7 +279,7 @@ def decide_item(connection: Connection, actor: Account | None, item_id: int, *, 
                 document_number: str | None = None) -> dict[str, Any]:
     """Record the decision (办结) and its document; the number may follow later (文号待补) but never changes."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, Text("办结该审批事项", "deciding this approval item"))
+    _require_department(connection, actor, item.department, Text("办结该审批事项", "deciding this approval item"))
     if item.decided_on is not None:
         raise SupervisionConflictError(Message("supervision.decision_final", id=item_id, day=str(item.decided_on)))
     lasting = _lasting_suspension(connection, item_id)
@@ -344,7 +348,7 @@ def _document(connection: Connection, item_id: int) -> Row[Any]:
 def set_document_number(connection: Connection, actor: Account | None, item_id: int, number: str) -> dict[str, Any]:
     """Give a decided item's document its number (文号), once."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, Text("为该批文编号", "numbering this document"))
+    _require_department(connection, actor, item.department, Text("为该批文编号", "numbering this document"))
     document = _document(connection, item_id)
     if not number or not number.strip():
         raise SupervisionInputError("document_number", Message("supervision.document_number"))
@@ -364,7 +368,7 @@ def upload_document(connection: Connection, actor: Account | None, item_id: int,
                     content_type: str | None, content: bytes) -> dict[str, Any]:
     """Attach the file of a decided item's document, once; a file issued before is referenced, not re-uploaded."""
     item = _load_item(connection, actor, item_id, lock=True)
-    _require_department(actor, item.department, Text("上传该事项的批文", "uploading this item's document"))
+    _require_department(connection, actor, item.department, Text("上传该事项的批文", "uploading this item's document"))
     document = _document(connection, item_id)
     if document.sha256 is not None:
         raise SupervisionConflictError(Message("supervision.has_file", id=item_id, filename=document.filename))
@@ -455,15 +459,15 @@ def _references_by_item(connection: Connection, proposal_id: int) -> dict[int, l
 
 def _item_dict(row: Row[Any], times: ItemTimes, calendar: WorkingCalendar, as_of: dt.date,
                documents: dict[int, dict[str, Any]], references: dict[int, list[dict[str, Any]]],
-               suspensions: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+               suspensions: dict[int, list[dict[str, Any]]], directory: Directory) -> dict[str, Any]:
     kind = ITEM_TYPES[row.item_type]
     reused = references.get(row.id, [])
     reused_types = {r["item_type"] for r in reused}
-    department = Department(row.department)
+    department = directory.summary(row.department)
     return {
         "id": row.id, "item_type": kind.key, "zh": kind.name_zh, "en": kind.name_en, "stage": row.stage,
-        "stage_order": Stage(row.stage).order, "department": department.value, "department_zh": department.name_zh,
-        "department_en": department.name_en, "accepted_on": row.accepted_on.isoformat(),
+        "stage_order": Stage(row.stage).order, "department": row.department, "department_zh": department["zh"],
+        "department_en": department["en"], "accepted_on": row.accepted_on.isoformat(),
         "decided_on": row.decided_on.isoformat() if row.decided_on else None, "result": row.result,
         "note": row.note, "clock": item_clock(calendar, times, as_of),
         "suspensions": suspensions.get(row.id, []),
@@ -482,7 +486,7 @@ def item_detail(connection: Connection, actor: Account | None, item_id: int,
             **_item_dict(row, item_times(connection, [row])[row.id], load_calendar(connection),
                          as_of or beijing_today(), _documents_by_item(connection, row.proposal_id),
                          _references_by_item(connection, row.proposal_id),
-                         _suspensions_by_item(connection, row.proposal_id))}
+                         _suspensions_by_item(connection, row.proposal_id), load_directory(connection))}
 
 
 def item_rows(connection: Connection, proposal_id: int) -> list[Row[Any]]:
@@ -505,7 +509,8 @@ def project_approvals(connection: Connection, actor: Account | None, code_text: 
     references = _references_by_item(connection, project.id)
     suspensions = _suspensions_by_item(connection, project.id)
     times = item_times(connection, rows)
-    items = [_item_dict(r, times[r.id], calendar, as_of, documents, references, suspensions) for r in rows]
+    directory = load_directory(connection)
+    items = [_item_dict(r, times[r.id], calendar, as_of, documents, references, suspensions, directory) for r in rows]
     return {
         "project_code": project.project_code, "name": project.name, "as_of": as_of.isoformat(),
         "investment_category": project.investment_category,

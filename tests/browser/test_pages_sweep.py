@@ -147,7 +147,9 @@ def sample_ids(engine, loaded_samples) -> dict[str, object]:
     one of its proposals."""
     with engine.connect() as connection:
         review = connection.execute(text(
-            "SELECT id FROM proposals WHERE state = 'under_review' ORDER BY id LIMIT 1")).scalar_one()
+            "SELECT id FROM proposals WHERE state = 'under_review' "
+            # on the island, where the city bureaus (the department visitor) answer
+            "AND district_code IN ('350203', '350206') ORDER BY id LIMIT 1")).scalar_one()
         code = connection.execute(text(
             "SELECT project_code FROM proposals WHERE project_code IS NOT NULL ORDER BY id LIMIT 1")).scalar_one()
         applicant, own = connection.execute(text(
@@ -160,7 +162,7 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
     """The pages a role visits: the public's pages as the public sees them, and each page that needs a login
     once, as the role that sees the most of it (the NDRC: every proposal on the map and every project)."""
     return {
-        "public": ["/", "/login", "/logout", "/investment", "/inspections", "/ogc?f=html",
+        "public": ["/", "/login", "/logout", "/investment", "/inspections", "/departments", "/ogc?f=html",
                    "/ogc/collections/land_use/items?f=html&limit=5"],
         "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/logout"],
         "department": ["/queue", f"/proposals/{ids['review']}/review"],

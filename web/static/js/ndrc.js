@@ -51,6 +51,20 @@
     return html;
   }
 
+  /** 建设条件: complete, or which are still missing and who is to record them (the NDRC decides seeing this). */
+  function conditionsHtml(item) {
+    var conditions = item.building_conditions;
+    if (!conditions) { return ''; }
+    if (!conditions.missing.length) {
+      return '<div class="small text-success building-conditions" data-missing="0">' +
+        B.escapeHtml(B.t('cond.ndrc_complete')) + '</div>';
+    }
+    return '<div class="small text-warning-emphasis building-conditions" data-missing="' + conditions.missing.length +
+      '">' + B.escapeHtml(B.t('cond.ndrc_missing')) + ' ' + conditions.missing_names.map(function (entry) {
+        return B.escapeHtml(entry[lang]) + ' (' + B.escapeHtml(entry['responsible_' + lang]) + ')';
+      }).join(B.escapeHtml(B.t('cond.separator'))) + '</div>';
+  }
+
   function stateCell(item) {
     var html = B.escapeHtml(B.t('state.' + item.state));
     if (item.state === 'under_review') {
@@ -136,7 +150,7 @@
       B.escapeHtml(item.name) + '</td></tr><tr><th>' + B.escapeHtml(B.t('ndrc.filter_district')) + '</th><td>' +
       B.escapeHtml(districtName(item)) + ' (' + B.escapeHtml(item.district_code) + ')</td></tr><tr><th>' +
       B.escapeHtml(B.t('proposal.applicant')) + '</th><td>' + B.escapeHtml(item.applicant_organisation) + '</td></tr></table>' +
-      '<div class="d-flex gap-1"></div></div>';
+      conditionsHtml(item) + '<div class="d-flex gap-1"></div></div>';
     var bar = feedback.querySelector('.d-flex');
     bar.appendChild(button(B.t('ndrc.confirm'), 'success', function () { act(item, 'approve', null, feedback); },
       'confirm-approve'));
@@ -193,7 +207,7 @@
       B.escapeHtml(item.applicant_organisation) + ' · ' + B.escapeHtml(districtName(item)) + '</div></td>' +
       '<td class="state-cell">' + stateCell(item) + '</td>' +
       '<td class="text-nowrap">' + B.conflictBadges(item.conflicts || {}) + '</td>' +
-      '<td>' + opinionsCell(item) + blockersHtml(item) + '</td>' +
+      '<td>' + opinionsCell(item) + conditionsHtml(item) + blockersHtml(item) + '</td>' +
       '<td class="project-code">' + (item.project_code ? codeLink(item.project_code) : '–') + '</td>' +
       '<td class="actions text-nowrap"></td>';
     var feedbackRow = document.createElement('tr');

@@ -10,6 +10,7 @@
   var sites = L.featureGroup().addTo(map);
   var list = document.getElementById('queue-list');
   var message = document.getElementById('queue-message');
+  var desk = document.getElementById('desk-department');
 
   function item(entry) {
     var li = document.createElement('li');
@@ -29,6 +30,7 @@
 
   function load(user) {
     list.innerHTML = '';
+    desk.textContent = '';
     sites.clearLayers();
     if (!user) {
       B.showMessage(message, 'secondary', B.escapeHtml(B.t('login.needed')));
@@ -38,6 +40,9 @@
       B.showMessage(message, 'secondary', B.escapeHtml(B.t('queue.not_department')));
       return;
     }
+    // whose queue this is: the department's full name and its level (市级 / 区级 / 镇街)
+    desk.textContent = B.t('desk.acting_as') + ' ' + B.t('department.' + user.department) + ' · ' +
+      B.t('deptlevel.' + user.department);
     B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.loading')));
     B.api('/review-queue').then(function (queue) {
       message.innerHTML = queue.length ? '' :
