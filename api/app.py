@@ -12,6 +12,7 @@ from api.cors import ReadApiCors
 from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
 from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
+from api.routers import feasibility as feasibility_router
 from api.routers import health as health_router
 from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
@@ -58,6 +59,7 @@ def create_app() -> FastAPI:
     app.include_router(investment_page.router)
     install_pages(app)
     app.include_router(supervision_router.router)
+    app.include_router(feasibility_router.router)
     app.include_router(supervision_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too

@@ -88,16 +88,17 @@ assert all(t.item_type is None or t.item_type in ITEM_TYPES for tasks in WORK_PL
 assert all(2 * t.working_days <= min(TOTAL_LIMITS.values()) for tasks in WORK_PLAN_RULES.values() for t in tasks)
 
 
-def issue_plan(connection: Connection, actor: Account | None, proposal: Row[Any]) -> int:
-    """Issue the plan of ``proposal`` (a row with ``id``, ``project_type``, ``investment_category``) today,
-    in the caller's transaction (the approval that assigns its code); audited. Returns the plan's id."""
+def issue_plan(connection: Connection, actor: Account | None, proposal_id: int, project_type: str,
+               investment_category: str) -> int:
+    """Issue the plan of the proposal today, by its project type and investment category, in the caller's
+    transaction (the approval that assigns its code); audited. Returns the plan's id."""
     issued_on = beijing_today()
-    tasks = WORK_PLAN_RULES[proposal.project_type]
-    limit = TOTAL_LIMITS[proposal.investment_category]
+    tasks = WORK_PLAN_RULES[project_type]
+    limit = TOTAL_LIMITS[investment_category]
     plan_id = connection.execute(
         text("INSERT INTO work_plans (proposal_id, issued_on, project_type, investment_category, "
              "total_limit_working_days, issued_by) VALUES (:p, :d, :t, :c, :l, :by) RETURNING id"),
-        {"p": proposal.id, "d": issued_on, "t": proposal.project_type, "c": proposal.investment_category,
+        {"p": proposal_id, "d": issued_on, "t": project_type, "c": investment_category,
          "l": limit, "by": actor.id if actor else None},
     ).scalar_one()
     connection.execute(
@@ -106,8 +107,8 @@ def issue_plan(connection: Connection, actor: Account | None, proposal: Row[Any]
         [{"plan": plan_id, "n": n, "task": t.key, "item": t.item_type, "department": t.department.value,
           "days": t.working_days} for n, t in enumerate(tasks, 1)],
     )
-    audit.record(connection, actor=actor, action="issue_work_plan", proposal_id=proposal.id,
-                 after={"plan_id": plan_id, "issued_on": issued_on, "project_type": proposal.project_type,
+    audit.record(connection, actor=actor, action="issue_work_plan", proposal_id=proposal_id,
+                 after={"plan_id": plan_id, "issued_on": issued_on, "project_type": project_type,
                         "total_limit_working_days": limit,
                         "tasks": [[t.key, t.department.value, t.working_days] for t in tasks]})
     return plan_id
