@@ -281,8 +281,17 @@ def reviews(connection: Connection, actor: Account | None, code_text: str) -> di
                           "changes": row.changes or [], "reason": row.reason, "item_result": row.result}
                          if row.decision else None),
         })
+    under_way = found[0] if found and found[0]["decision"] is None else None
+    ndrc = actor is not None and actor.holds(Role.NDRC)
     return {"project_code": project.project_code, "name": project.name, "today": beijing_today().isoformat(),
-            "invitable": [_department_dict(slug) for slug in _invitable()], "reviews": found}
+            "invitable": [_department_dict(slug) for slug in _invitable()], "reviews": found,
+            # What the caller may do now, so that a page offers only that (the services check it again).
+            "may": {"convene": ndrc and (not found or found[0]["decision"] is not None
+                                         and found[0]["decision"]["decision"] == "disagree"),
+                    "decide": ndrc and under_way is not None and not under_way["outstanding"],
+                    "conclude_for": [slug for slug in (under_way["outstanding"] if under_way else [])
+                                     if actor is not None and actor.role is Role.DEPARTMENT
+                                     and acts_for(actor, slug)]}}
 
 
 def study_file(connection: Connection, actor: Account | None, review_id: int) -> tuple[str, str, bytes]:
