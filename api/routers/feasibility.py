@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
+from api.routers.supervision import attachment
 from gis.db import get_engine
 from projects.supervision import feasibility, work_plan
 from projects.supervision.settings import supervision_settings
@@ -93,7 +93,4 @@ def post_review_decision(code: str, body: ReviewDecisionIn, caller: Caller) -> d
 def get_study(review_id: int, caller: Caller) -> Response:
     """Download a review's feasibility study."""
     with get_engine().connect() as connection:
-        filename, content_type, content = feasibility.study_file(connection, caller, review_id)
-    return Response(content, media_type=content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff"})
+        return attachment(*feasibility.study_file(connection, caller, review_id))
