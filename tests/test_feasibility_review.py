@@ -9,7 +9,7 @@ import io
 import zipfile
 
 from sqlalchemy import text
-from test_supervision_support import PDF, PNG, legacy_project, people  # noqa: F401  (people is a fixture)
+from test_supervision_support import PDF, PNG, legacy_project, open_item, people  # noqa: F401  (people is a fixture)
 
 REVIEW = "/api/v1/projects/{code}/feasibility-review"
 INVITED = ["natural_resources", "construction", "ecology_environment"]
@@ -162,3 +162,12 @@ def test_every_refusal_is_a_problem_and_changes_nothing(client, engine, people) 
     assert again.status_code == 201, again.text
     assert [r["id"] for r in again.json()["reviews"]][1] == review["id"]
     assert again.json()["reviews"][0]["item_id"] != review["item_id"]
+
+
+def test_a_study_accepted_as_an_item_before_is_reviewed_under_that_item(client, engine, people) -> None:  # noqa: F811
+    code = legacy_project(engine, people, category="financial", name="可研先受理后联审测试项目")
+    item = open_item(client, people, "ndrc", code, "feasibility_study_approval", "2025-02-26")
+    convened = convene(client, people, code, received_on="2025-03-03", meeting_on="2025-03-05")
+    assert convened.status_code == 201, convened.text
+    review = convened.json()["reviews"][0]
+    assert review["item_id"] == item["id"] and review["received_on"] == "2025-02-26"

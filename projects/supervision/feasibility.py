@@ -121,20 +121,23 @@ def convene(connection: Connection, actor: Account | None, code_text: str, *, re
                  admin_may=False)
     project = coded_project(connection, actor, code_text, lock=True)
     invited = _invited(departments)
-    if meeting_on < received_on:
-        raise SupervisionInputError("meeting_on", Message("feasibility.meeting_before", meeting=meeting_on.isoformat(),
-                                                          received=received_on.isoformat()))
     study = check_file(content, content_type, filename, allowed=STUDY_TYPES,
                        max_bytes=supervision_settings().max_document_bytes, field="study")
     running = _open_review(connection, project.id)
     if running is not None:
         raise SupervisionConflictError(Message("feasibility.under_way", code=project.project_code, id=running.id),
                                        review_id=running.id)
-    # A study accepted as an item before the review is reviewed under that item; else convening accepts it.
+    # A study accepted as an item before the review is reviewed under that item, received when it was
+    # accepted; else convening accepts it.
     waiting = connection.execute(
-        text("SELECT id FROM approval_items WHERE proposal_id = :p AND item_type = :t AND decided_on IS NULL"),
-        {"p": project.id, "t": STUDY_ITEM_TYPE}).scalar_one_or_none()
-    item_id = waiting if waiting is not None else open_item(
+        text("SELECT id, accepted_on FROM approval_items WHERE proposal_id = :p AND item_type = :t "
+             "AND decided_on IS NULL"), {"p": project.id, "t": STUDY_ITEM_TYPE}).one_or_none()
+    if waiting is not None:
+        received_on = waiting.accepted_on
+    if meeting_on < received_on:
+        raise SupervisionInputError("meeting_on", Message("feasibility.meeting_before", meeting=meeting_on.isoformat(),
+                                                          received=received_on.isoformat()))
+    item_id = waiting.id if waiting is not None else open_item(
         connection, actor, item_type_key=STUDY_ITEM_TYPE, accepted_on=received_on,
         project_code=project.project_code)["id"]
     review_id = connection.execute(
