@@ -23,7 +23,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from sqlalchemy import Connection, text
 
-from projects.accounts import Account
+from projects.accounts import Account, Role
 from projects.clock import replaying
 from projects.supervision.feasibility import conclude, convene, decide
 from projects.supervision.workdays import WorkingCalendar
@@ -54,9 +54,12 @@ def study_pdf(name: str) -> bytes:
 def replay_feasibility_reviews(connection: Connection, accounts: Mapping[str, Account], calendar: WorkingCalendar,
                                last: dt.date) -> int:
     """The sample reviews, each step on its own day up to ``last``; returns how many were convened."""
+    # The sample applicants' projects only: a database may hold others (a test's, a pilot's).
+    owners = [account.id for account in accounts.values() if account.role is Role.APPLICANT]
     projects = connection.execute(text(
         "SELECT p.id, p.name, p.project_code, w.issued_on FROM proposals p JOIN work_plans w ON w.proposal_id = p.id "
-        "WHERE p.project_type = '01' ORDER BY w.issued_on, p.id")).all()
+        "WHERE p.project_type = '01' AND p.owner_id = ANY(:owners) ORDER BY w.issued_on, p.id"),
+        {"owners": owners}).all()
     if not projects:
         return 0
     made = 0
