@@ -14,6 +14,7 @@ from api.problems import install_problem_handlers
 from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
 from api.routers import conditions as conditions_router
 from api.routers import departments as departments_router
+from api.routers import feasibility as feasibility_router
 from api.routers import health as health_router
 from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
     app.include_router(supervision_router.router)
     app.include_router(departments_router.router)
     app.include_router(conditions_router.router)
+    app.include_router(feasibility_router.router)
     app.include_router(supervision_pages.router)
     app.include_router(departments_pages.router)
     app.add_middleware(BodyLimits)

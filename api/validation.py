@@ -137,6 +137,15 @@ FIELD_NAMES: dict[str, Text] = {
     "year": Text("年度", "year"),
     "z": Text("缩放级别 z", "zoom level z"),
     "body": Text("请求体", "request body"),
+    # work plan and joint feasibility review
+    "changes": Text("修改意见", "changes"),
+    "conclusion": Text("联审意见", "conclusion"),
+    "decision": Text("联审决定", "decision"),
+    "departments": Text("受邀部门", "invited departments"),
+    "meeting_on": Text("联审会议日期", "meeting day"),
+    "received_on": Text("可研报告收件日期", "day the study was received"),
+    "review_id": Text("联审编号", "review id"),
+    "study": Text("可行性研究报告文件", "feasibility study file"),
 }
 """Every parameter and body member of the API by its name; tests/test_problem_languages.py checks that the
 OpenAPI document names no field missing here."""

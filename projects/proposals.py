@@ -45,6 +45,7 @@ from projects.screening import (
 )
 from projects.settings import screening_settings
 from projects.sites import Site
+from projects.supervision.work_plan import issue_plan
 from projects.workflow import (
     ACTION_NAMES,
     EDITABLE_STATES,
@@ -528,6 +529,8 @@ def act(connection: Connection, actor: Account | None, proposal_id: int, action:
         if blockers:
             raise ApprovalRefusedError(blockers)  # the transaction rolls back: the screening is not kept
         code = _assign_code(connection, proposal, code_rng)
+        decision["work_plan_id"] = issue_plan(connection, actor, proposal.id, proposal.project_type,
+                                              proposal.investment_category)  # 下达前期工作计划 with the code
     else:
         connection.execute(text(f"UPDATE proposals SET state = :s, updated_at = {NOW_SQL} WHERE id = :id"),
                            {"s": new_state.value, "id": proposal_id, **now_parameter()})

@@ -240,7 +240,11 @@ def post_reference(item_id: int, body: NumberIn, caller: Caller) -> dict[str, An
 def get_document_file(document_id: int, caller: Caller) -> Response:
     """Download an issued document's file."""
     with get_engine().connect() as connection:
-        filename, content_type, content = items.document_file(connection, caller, document_id)
+        return attachment(*items.document_file(connection, caller, document_id))
+
+
+def attachment(filename: str, content_type: str, content: bytes) -> Response:
+    """An uploaded file sent back as a download under its own name, never sniffed into something else."""
     return Response(content, media_type=content_type, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
         "X-Content-Type-Options": "nosniff"})

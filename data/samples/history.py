@@ -47,7 +47,7 @@ from projects.supervision.inspections import add_inspector, draw
 from projects.supervision.items import decide_item, open_item, resume_item, suspend_item
 from projects.supervision.progress import ReportInput, set_plan, submit_report
 from projects.supervision.stages import ITEM_TYPES
-from projects.supervision.workdays import WorkingCalendar
+from projects.supervision.workdays import WorkingCalendar, load_calendar
 
 HISTORY_DAYS = 350
 """The oldest sample code is about this many days before the load."""
@@ -447,11 +447,17 @@ def city_done(connection: Connection) -> bool:
 
 def replay_city(connection: Connection, seed: int, today: dt.date, accounts: Mapping[str, Account],
                 parcels: list[Mapping[str, Any]], linked_credit_code: str | None) -> dict[str, int]:
-    """The NDRC's part after the projects' histories, and the investors': interests registered over the
-    year, the inspector pool, an anomaly scan as of today with one warning sent for inspection, and this
-    quarter's published draw. Returns counts for the load's report."""
+    """The NDRC's part after the projects' histories, and the investors': the joint feasibility reviews
+    (:mod:`.feasibility_history`), interests registered over the year, the inspector pool, an anomaly scan
+    as of today with one warning sent for inspection, and this quarter's published draw. Returns counts for
+    the load's report."""
+    # Imported here: the reviews' history replays its days with this module's moment().
+    from .feasibility_history import replay_feasibility_reviews
+
     ndrc = accounts["ndrc"]
     rng = Random(f"{seed}:city")
+    reviews = replay_feasibility_reviews(connection, accounts, load_calendar(connection),
+                                         today - dt.timedelta(days=1))
     on_offer = [p for p in parcels if p["availability"] != "transferred"]
     interests = 0
     for day_back in sorted(rng.sample(range(5, HISTORY_DAYS), 14), reverse=True):
@@ -480,4 +486,5 @@ def replay_city(connection: Connection, seed: int, today: dt.date, accounts: Map
                                              f"Random inspection of investment projects, {today.year} Q{quarter}",
                      target_count=5, inspectors_per_target=2,
                      seed=f"{DRAW_SEED_PREFIX}{seed}-{today.year}Q{quarter}")
-    return {"interests": interests, "warnings": len(new), "draw_targets": len(published["result"])}
+    return {"interests": interests, "warnings": len(new), "draw_targets": len(published["result"]),
+            "feasibility_reviews": reviews}

@@ -120,7 +120,7 @@ def _city_history(samples_dir: Path, seed: int, today: date, plans: dict[str, Pr
         linked = next(f["properties"]["credit_code"] for f in proposals if f["properties"]["name"] == oldest)
         made = replay_city(connection, seed, today, accounts, [f["properties"] for f in parcels], linked)
     yield (f"supervision history: {made['warnings']} warnings, a draw of {made['draw_targets']} projects, "
-           f"{made['interests']} registrations of interest")
+           f"{made['interests']} registrations of interest, {made['feasibility_reviews']} joint feasibility reviews")
 
 
 def _applicant_username(credit_code: str) -> str:

@@ -98,12 +98,15 @@ def item_clock(calendar: WorkingCalendar, item: ItemTimes, as_of: dt.date) -> di
 
 
 def total_clock(calendar: WorkingCalendar, items: Iterable[ItemTimes], category: str,
-                as_of: dt.date) -> dict[str, Any]:
-    """The project's working days with an item under way against its total limit (50/70/90 by category)."""
+                as_of: dt.date, started_on: dt.date | None = None) -> dict[str, Any]:
+    """The project's working days with an item under way against its total limit (50/70/90 by category).
+
+    ``started_on`` is the day its preliminary work plan was issued (下达前期工作计划), which starts the clock;
+    a project coded without one starts it with its first item."""
     limit = TOTAL_LIMITS[category]
     days: set[dt.date] = set()
     years: set[int] = set()
-    started: dt.date | None = None
+    started: dt.date | None = started_on if started_on is not None and started_on <= as_of else None
     finished: dt.date | None = None
     for item in items:
         if item.accepted_on > as_of:

@@ -18,6 +18,7 @@ from projects.supervision.clocks import department_deadlines, total_clock
 from projects.supervision.coded import coded_sites
 from projects.supervision.items import coded_projects, item_rows, item_times, project_approvals
 from projects.supervision.progress import project_progress
+from projects.supervision.work_plan import plan_issue_days
 from projects.supervision.workdays import load_calendar
 
 
@@ -47,16 +48,18 @@ def investment_by_district(connection: Connection) -> dict[str, Any]:
 
 
 def approval_times(connection: Connection, as_of: dt.date) -> list[dict[str, Any]]:
-    """Each coded project with approval items: working days used against its 50/70/90 limit."""
+    """Each coded project with approval items or a work plan: working days used against its 50/70/90 limit."""
     calendar = load_calendar(connection)
+    projects = coded_projects(connection)
+    issued = plan_issue_days(connection, [p.id for p in projects])
     result = []
-    for project in coded_projects(connection):
+    for project in projects:
         rows = item_rows(connection, project.id)
-        if not rows:
+        if not rows and project.id not in issued:
             continue
         times = list(item_times(connection, rows).values())
         result.append({"project_code": project.project_code, "name": project.name,
-                       **total_clock(calendar, times, project.investment_category, as_of)})
+                       **total_clock(calendar, times, project.investment_category, as_of, issued.get(project.id))})
     return result
 
 

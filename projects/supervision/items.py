@@ -39,6 +39,7 @@ from projects.supervision.errors import DocumentAlreadyIssuedError, SupervisionC
 from projects.supervision.files import DOCUMENT_TYPES, check_file
 from projects.supervision.settings import supervision_settings
 from projects.supervision.stages import ITEM_TYPES, ItemType, Result, Stage, effective_limits, item_type
+from projects.supervision.work_plan import plan_issue_days
 from projects.supervision.workdays import WorkingCalendar, load_calendar
 
 _ITEM_COLUMNS = ("i.id, i.proposal_id, i.item_type, i.stage, i.department, i.accepted_on, i.limit_working_days, "
@@ -514,7 +515,8 @@ def project_approvals(connection: Connection, actor: Account | None, code_text: 
     return {
         "project_code": project.project_code, "name": project.name, "as_of": as_of.isoformat(),
         "investment_category": project.investment_category,
-        "total": total_clock(calendar, list(times.values()), project.investment_category, as_of),
+        "total": total_clock(calendar, list(times.values()), project.investment_category, as_of,
+                             plan_issue_days(connection, [project.id]).get(project.id)),
         "stages": [{"stage": s.value, "order": s.order, "zh": s.name_zh, "en": s.name_en,
                     "items": [i for i in items if i["stage"] == s.value]} for s in Stage],
     }

@@ -115,6 +115,12 @@ _TYPES = (
     ItemType("completion_acceptance", Stage.COMPLETION_ACCEPTANCE, "联合竣工验收", "joint completion acceptance",
              Department.CONSTRUCTION, 10, ("construction_permit", "engineering_planning_permit",
                                             "planning_verification")),
+    # Government-invested projects (审批类) are approved through their feasibility study, decided from the
+    # joint review (可研联评联审, projects/supervision/feasibility.py), then their preliminary design and budget.
+    ItemType("feasibility_study_approval", Stage.LAND_USE_PLANNING, "可行性研究报告审批",
+             "feasibility study approval", Department.NDRC, 10),
+    ItemType("preliminary_design_approval", Stage.ENGINEERING_PERMIT, "初步设计及概算审批",
+             "preliminary design and budget approval", Department.NDRC, 10, ("feasibility_study_approval",)),
 )
 ITEM_TYPES: dict[str, ItemType] = {t.key: t for t in _TYPES}
 FINAL_ITEM_TYPE = "completion_acceptance"

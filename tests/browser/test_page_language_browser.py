@@ -11,6 +11,7 @@ import re
 
 import pytest
 from login_page import log_in
+from sqlalchemy import text
 from test_proposals import create, credit_code, open_review
 from test_supervision_support import clean_sites
 
@@ -84,7 +85,12 @@ def people(client, login, engine, loaded_samples, demo_secret) -> dict:
     open_review(client, login, applicant, reviewed["id"])
     coded = next((p for p in client.get(f"{API}/proposals", headers=login("ndrc")).json() if p["project_code"]),
                  None)
+    with engine.connect() as connection:  # a sample joint feasibility review that waits for this department
+        joint_review = connection.execute(text(
+            "SELECT p.project_code FROM feasibility_reviews r JOIN proposals p ON p.id = r.proposal_id "
+            "WHERE r.decision IS NULL ORDER BY r.id LIMIT 1")).scalar_one_or_none()
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
+            "joint_review": joint_review,
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
                 "ndrc", "dept-natural_resources")}}}
 
@@ -105,6 +111,8 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
              (f"/proposals/{people['draft']}/edit", "applicant-language")]
     if people["code"]:
         pages.append((f"/supervision/projects/{people['code']}", "ndrc"))
+    if people["joint_review"]:
+        pages.append((f"/supervision/projects/{people['joint_review']}", "dept-natural_resources"))
     return pages
 
 

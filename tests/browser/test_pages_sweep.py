@@ -155,7 +155,12 @@ def sample_ids(engine, loaded_samples) -> dict[str, object]:
         applicant, own = connection.execute(text(
             "SELECT a.username, p.id FROM proposals p JOIN accounts a ON a.id = p.owner_id "
             "WHERE a.username LIKE 'applicant-%' ORDER BY p.id LIMIT 1")).one()
-    return {"review": review, "code": code, "applicant": applicant, "own": own}
+        # a sample project whose joint feasibility review waits for natural resources (its form shows)
+        joint_review = connection.execute(text(
+            "SELECT p.project_code FROM feasibility_reviews r JOIN proposals p ON p.id = r.proposal_id "
+            "JOIN feasibility_invitations i ON i.review_id = r.id AND i.department = 'natural_resources' "
+            "WHERE r.decision IS NULL ORDER BY r.id LIMIT 1")).scalar_one()
+    return {"review": review, "code": code, "applicant": applicant, "own": own, "joint_review": joint_review}
 
 
 def pages_of(role: str, ids: dict[str, object]) -> list[str]:
@@ -165,7 +170,7 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
         "public": ["/", "/login", "/logout", "/investment", "/inspections", "/departments", "/ogc?f=html",
                    "/ogc/collections/land_use/items?f=html&limit=5"],
         "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/logout"],
-        "department": ["/queue", f"/proposals/{ids['review']}/review"],
+        "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}"],
         "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}"],
     }[role]
 

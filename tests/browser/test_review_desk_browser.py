@@ -178,6 +178,10 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
     assert code and link.inner_text() == code
     assert link.get_attribute("href") == f"/supervision/projects/{code}?lang={lang}"
     assert page.locator(f"{row} .project-code a.project-code-link").inner_text() == code
+    # The approval issued the preliminary work plan with the code: the NDRC sees it at once.
+    plan = page.locator(f"{row} + tr .action-feedback .work-plan-issued")
+    assert plan.locator("li[data-task]").count() >= 1
+    assert ("已下达前期工作计划" if lang == "zh" else "Preliminary work plan issued") in plan.inner_text()
     assert tab.errors == []
 
 

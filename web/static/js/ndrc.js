@@ -104,10 +104,18 @@
     feedback.innerHTML = '';
     return B.api('/proposals/' + item.id + '/actions', { method: 'POST', body: { action: action, reason: reason } })
       .then(function (detail) {
-        B.showMessage(feedback, 'success', B.escapeHtml(B.t('action.done')) + ': ' +
-          B.escapeHtml(B.t('state.' + detail.state)) + (detail.project_code ? ' · ' + codeLink(detail.project_code) : ''));
-        state.feedback[item.id] = feedback.innerHTML;
-        return load(B.session.user);
+        var done = B.escapeHtml(B.t('action.done')) + ': ' + B.escapeHtml(B.t('state.' + detail.state)) +
+          (detail.project_code ? ' · ' + codeLink(detail.project_code) : '');
+        // The approval issued the preliminary work plan with the code: show it at once.
+        var plan = action === 'approve' && detail.project_code
+          ? B.api('/projects/' + encodeURIComponent(detail.project_code) + '/work-plan').then(workPlanHtml, function () {
+            return '';
+          }) : Promise.resolve('');
+        return plan.then(function (planHtml) {
+          B.showMessage(feedback, 'success', done + planHtml);
+          state.feedback[item.id] = feedback.innerHTML;
+          return load(B.session.user);
+        });
       }, function (error) {
         B.showMessage(feedback, error.status === 409 ? 'warning' : 'danger', refusalHtml(error));
         state.feedback[item.id] = feedback.innerHTML;
@@ -119,6 +127,18 @@
           }, 'rescreen'));
         }
       });
+  }
+
+  /** The work plan an approval issued: each task with the department deciding it and its due day. */
+  function workPlanHtml(plan) {
+    var esc = B.escapeHtml;
+    var mark = function (entry) { return entry.provisional ? ' (' + esc(B.t('fs.provisional')) + ')' : ''; };
+    return '<div class="small mt-1 work-plan-issued"><strong>' + esc(B.t('fs.plan.issued_now')) + '</strong><ul class="mb-0">' +
+      plan.tasks.map(function (task) {
+        return '<li data-task="' + esc(task.task) + '">' + esc(lang === 'en' ? task.en : task.zh) + ' · ' +
+          esc(B.t('department.' + task.department)) + ' · ' + esc(B.t('fs.due')) + ' ' + esc(task.due) + mark(task) + '</li>';
+      }).join('') + '</ul>' + esc(B.t('fs.plan.total', { n: plan.total.limit_working_days,
+        category: B.t('category.' + plan.total.investment_category), day: plan.total.due })) + mark(plan.total) + '</div>';
   }
 
   function rescreen(item, feedback) {
