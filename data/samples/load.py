@@ -35,6 +35,7 @@ from projects.sites import prepare_site
 from projects.supervision.workdays import load_calendar
 
 from .history import ProjectPlan, city_done, moment, plan_history, replay_city, replay_project
+from .windows import WINDOW_ACCOUNTS
 
 SAMPLES = Path(__file__).resolve().parent / "xiamen"
 DISTRICTS_FILE = "xiamen_districts_cnmaps_gcj02.geojson"
@@ -50,6 +51,7 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"username": "ndrc", "role": Role.NDRC},
     *({"username": f"dept-{d.value}", "role": Role.DEPARTMENT, "department": d}
       for d in Department if d is not Department.NDRC),
+    *WINDOW_ACCOUNTS,
 ]
 
 

@@ -110,6 +110,16 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
     require_role(actor, Role.DEPARTMENT, Role.NDRC, action=Text("开启审批事项", "opening an approval item"))
     project = project_for_item(connection, actor, project_code=project_code, proposal_id=proposal_id)
     _require_department(actor, kind.department.value, Text("开启该审批事项", "opening this approval item"))
+    item_id = record_acceptance(connection, actor, kind, project, accepted_on, references=references, note=note)
+    return item_detail(connection, actor, item_id)
+
+
+def record_acceptance(connection: Connection, actor: Account, kind: ItemType, project: Row[Any],
+                      accepted_on: dt.date, *, references: list[str] | None = None, note: str | None = None) -> int:
+    """Record the acceptance (受理) of ``kind`` for ``project`` (a row of :func:`project_for_item`) by an actor
+    already found entitled to accept it — the responsible department, or a window on its behalf (代收代办,
+    :mod:`projects.supervision.windows`). The item's working-day clock starts on ``accepted_on``. Returns the
+    new item's id."""
     _check_date("accepted_on", accepted_on, beijing_today())
     code = valid_code(project.project_code, what=Message("coded.project", id=project.id))
     if accepted_on < code_start(code):
@@ -149,7 +159,7 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
     audit.record(connection, actor=actor, action="open_item", proposal_id=project.id,
                  after={"item_id": item_id, "item_type": kind.key, "accepted_on": accepted_on,
                         "references": references or []})
-    return item_detail(connection, actor, item_id)
+    return item_id
 
 
 def _reference(connection: Connection, item_id: int, proposal_id: int, number: str) -> None:
