@@ -67,6 +67,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("investment", "/investment", "nav.investment"),
     ("supervision", "/supervision", "nav.supervision"),
     ("inspections", "/inspections", "nav.inspections"),
+    ("windows", "/windows", "nav.windows"),
 ]
 """(page key, path, label key) of the navigation bar."""
 

@@ -14,11 +14,23 @@ from pydantic import BaseModel, Field
 from api.auth import Caller
 from api.boundary import BoundaryRoute
 from api.responses import file_download, read_upload
+from api.validation import FIELD_NAMES
 from gis.db import get_engine
+from gis.messages import Text
 from projects.supervision import windows
 from projects.supervision.settings import supervision_settings
 
 router = APIRouter(prefix="/api/v1/windows", tags=["supervision: one window"], route_class=BoundaryRoute)
+FIELD_NAMES.update({
+    "acceptance_id": Text("窗口受理编号", "window acceptance id"),
+    "material_id": Text("材料编号", "material id"),
+    "applicant_contact": Text("申请人联系方式", "applicant's contact"),
+    "forwarded_on": Text("转交日期", "forwarded on"),
+    "received_on": Text("签收日期", "received on"),
+    "sent_on": Text("寄出日期", "sent on"),
+    "tracking_number": Text("邮件号", "tracking number"),
+})
+"""This router's request fields, named in both languages next to where they are used."""
 AsOf = Annotated[dt.date | None, Query(description="the day the clocks count to (default: today, Beijing time)")]
 
 

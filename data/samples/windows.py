@@ -18,6 +18,7 @@ from projects.accounts import Account, Role
 from projects.clock import BEIJING, replaying
 from projects.supervision import windows
 from projects.supervision.items import decide_item
+from projects.supervision.stages import ITEM_TYPES
 from projects.supervision.workdays import WorkingCalendar, load_calendar
 
 WINDOW_ACCOUNTS: list[dict[str, Any]] = [{"username": f"window-{slug}", "role": Role.WINDOW}
@@ -87,8 +88,10 @@ def window_history(connection: Connection, seed: int, today: dt.date, accounts: 
         with _at(accepted_on, 20):
             accepted = windows.accept_for(connection, desk, project_code=project.project_code,
                                           item_type_key=item_type, accepted_on=accepted_on, applicant_contact=contact)
-            windows.add_material(connection, desk, accepted["id"], filename=f"{item_type}申请材料.pdf",
-                                 content_type="application/pdf", content=_material(project.project_code, item_type))
+            windows.add_material(connection, desk, accepted["id"],
+                                 filename=f"{ITEM_TYPES[item_type].name_zh}申请材料.pdf",
+                                 content_type="application/pdf",
+                                 content=_material(project.project_code, item_type))
             windows.record_mailing(connection, desk, accepted["id"], tracking=_s10(rng.randint(10**7, 10**8 - 1)),
                                    sent_on=accepted_on)
         made += 1
