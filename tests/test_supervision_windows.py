@@ -20,9 +20,9 @@ from test_supervision_support import (  # noqa: F401  (people is a fixture)
     people,
 )
 
-from projects.accounts import Role, account_by_username, create_account
+from projects.accounts import AccountError, Role, account_by_username, create_account
 from projects.clock import beijing_today
-from projects.supervision.windows import create_window_account, tracking_number
+from projects.supervision.windows import assign_window, create_window_account, tracking_number
 
 WINDOWS = "/api/v1/windows"
 
@@ -226,3 +226,13 @@ def test_a_window_account_without_a_desk_is_refused(client, engine) -> None:
     token = client.post("/api/v1/auth/token", json={"username": "sv-window-unseated", "secret": SECRET}).json()
     listed = client.get(f"{WINDOWS}/work-list", headers={"Authorization": f"Bearer {token['access_token']}"})
     assert listed.status_code == 403 and "not assigned" in listed.json()["detail"]
+
+
+def test_a_window_account_sits_at_one_desk(engine, desks) -> None:
+    with engine.begin() as connection:
+        account = account_by_username(connection, "sv-window-xiangan")
+        assign_window(connection, account, "xiangan")  # again at its own desk: nothing changes
+        with pytest.raises(AccountError, match="already sits at window 'xiangan'"):
+            assign_window(connection, account, "huli")
+        assert connection.execute(text("SELECT window_slug FROM window_staff WHERE account_id = :a"),
+                                  {"a": account.id}).scalar_one() == "xiangan"

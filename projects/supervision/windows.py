@@ -77,6 +77,7 @@ WINDOWS: dict[str, Window] = {w.slug: w for w in (
 phrases(
     "window",
     unknown=Text("没有名为“{slug}”的受理窗口；可用窗口：{known}", "there is no window {slug!r}; one of {known}"),
+    seated=Text("账号“{username}”已在受理窗口“{window}”", "account {username!r} already sits at window {window!r}"),
     no_desk=Text("该窗口账号尚未分配到受理窗口", "this window account is not assigned to a window"),
     other_desk=Text("窗口受理{id}由{window}办理", "window acceptance {id} belongs to {window}"),
     no_acceptance=Text("没有编号为{id}的窗口受理记录。", "There is no window acceptance {id}."),
@@ -139,15 +140,18 @@ def _department_name(slug: str) -> Text:
 
 
 def assign_window(connection: Connection, account: Account, slug: str, *, by: str = "command line") -> None:
-    """Seat a window account at the desk ``slug`` (once; audited). An account of another role is refused."""
+    """Seat a window account at the desk ``slug``, once (audited); seating it again there changes nothing, at
+    another desk is refused, as is an account of another role."""
     if account.role is not Role.WINDOW:
         raise AccountError(Message("window.no_desk"))
     if slug not in WINDOWS:
         raise AccountError(Message("window.unknown", slug=slug, known=list(WINDOWS)))
-    seated = connection.execute(
-        text("INSERT INTO window_staff (account_id, window_slug) VALUES (:a, :w) ON CONFLICT (account_id) "
-             "DO NOTHING RETURNING window_slug"), {"a": account.id, "w": slug}).scalar_one_or_none()
-    if seated is not None:
+    seated = _seat(connection, account)
+    if seated is not None and seated != slug:
+        raise AccountError(Message("window.seated", username=account.username, window=seated))
+    if seated is None:
+        connection.execute(text("INSERT INTO window_staff (account_id, window_slug) VALUES (:a, :w)"),
+                           {"a": account.id, "w": slug})
         audit.record(connection, actor=None, action="window_staff",
                      after={"account_id": account.id, "username": account.username, "window": slug, "by": by})
 
