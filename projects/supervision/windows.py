@@ -336,22 +336,49 @@ def forward(connection: Connection, actor: Account | None, acceptance_id: int, *
     return acceptance_detail(connection, actor, acceptance_id)
 
 
+@dataclass(frozen=True)
+class _Receipt:
+    """What the responsible department confirms it received: the columns it fills, the step it follows."""
+
+    column: str
+    by_column: str
+    after_column: str
+    step: str
+    missing: str
+    twice: str
+    audit_action: str
+
+
+_FORWARDED = _Receipt("received_on", "received_by", "forwarded_on", "forwarded", "window.not_forwarded",
+                      "window.received", "window_receive")
+_MAILED = _Receipt("mail_received_on", "mail_received_by", "mail_sent_on", "mailed", "window.not_mailed",
+                   "window.mail_received", "window_mail_receive")
+
+
+def _confirm(connection: Connection, actor: Account | None, acceptance_id: int, received_on: dt.date,
+             receipt: _Receipt, action: Text) -> dict[str, Any]:
+    """The responsible department records, once, the day something arrived, on or after the day it was sent."""
+    row = _load(connection, actor, acceptance_id, lock=True)
+    actor = _responsible(actor, row, action)
+    sent_on = getattr(row, receipt.after_column)
+    if sent_on is None:
+        raise SupervisionConflictError(Message(receipt.missing, id=acceptance_id))
+    if getattr(row, receipt.column) is not None:
+        raise SupervisionConflictError(Message(receipt.twice, id=acceptance_id, day=str(getattr(row, receipt.column))))
+    _check_day("received_on", received_on, after=sent_on, step=receipt.step)
+    connection.execute(text(f"UPDATE window_acceptances SET {receipt.column} = :d, {receipt.by_column} = :by "
+                            "WHERE id = :id"), {"d": received_on, "by": actor.id, "id": acceptance_id})
+    audit.record(connection, actor=actor, action=receipt.audit_action, proposal_id=row.proposal_id,
+                 before={"acceptance_id": acceptance_id, receipt.column: None},
+                 after={"acceptance_id": acceptance_id, receipt.column: received_on})
+    return acceptance_detail(connection, actor, acceptance_id)
+
+
 def receive(connection: Connection, actor: Account | None, acceptance_id: int, *,
             received_on: dt.date) -> dict[str, Any]:
     """The responsible department confirms receipt (签收) of a forwarded acceptance, once."""
-    row = _load(connection, actor, acceptance_id, lock=True)
-    actor = _responsible(actor, row, Text("签收窗口转交的材料", "receiving a forwarded application"))
-    if row.forwarded_on is None:
-        raise SupervisionConflictError(Message("window.not_forwarded", id=acceptance_id))
-    if row.received_on is not None:
-        raise SupervisionConflictError(Message("window.received", id=acceptance_id, day=str(row.received_on)))
-    _check_day("received_on", received_on, after=row.forwarded_on, step="forwarded")
-    connection.execute(text("UPDATE window_acceptances SET received_on = :d, received_by = :by WHERE id = :id"),
-                       {"d": received_on, "by": actor.id, "id": acceptance_id})
-    audit.record(connection, actor=actor, action="window_receive", proposal_id=row.proposal_id,
-                 before={"acceptance_id": acceptance_id, "received_on": None},
-                 after={"acceptance_id": acceptance_id, "received_on": received_on})
-    return acceptance_detail(connection, actor, acceptance_id)
+    return _confirm(connection, actor, acceptance_id, received_on, _FORWARDED,
+                    Text("签收窗口转交的材料", "receiving a forwarded application"))
 
 
 def record_mailing(connection: Connection, actor: Account | None, acceptance_id: int, *, tracking: str,
@@ -377,21 +404,8 @@ def record_mailing(connection: Connection, actor: Account | None, acceptance_id:
 def receive_mail(connection: Connection, actor: Account | None, acceptance_id: int, *,
                  received_on: dt.date) -> dict[str, Any]:
     """The responsible department confirms the paper materials arrived, once, on or after the day sent."""
-    row = _load(connection, actor, acceptance_id, lock=True)
-    actor = _responsible(actor, row, Text("签收纸质材料", "receiving the paper materials"))
-    if row.mail_sent_on is None:
-        raise SupervisionConflictError(Message("window.not_mailed", id=acceptance_id))
-    if row.mail_received_on is not None:
-        raise SupervisionConflictError(Message("window.mail_received", id=acceptance_id,
-                                               day=str(row.mail_received_on)))
-    _check_day("received_on", received_on, after=row.mail_sent_on, step="mailed")
-    connection.execute(
-        text("UPDATE window_acceptances SET mail_received_on = :d, mail_received_by = :by WHERE id = :id"),
-        {"d": received_on, "by": actor.id, "id": acceptance_id})
-    audit.record(connection, actor=actor, action="window_mail_receive", proposal_id=row.proposal_id,
-                 before={"acceptance_id": acceptance_id, "mail_received_on": None},
-                 after={"acceptance_id": acceptance_id, "mail_received_on": received_on})
-    return acceptance_detail(connection, actor, acceptance_id)
+    return _confirm(connection, actor, acceptance_id, received_on, _MAILED,
+                    Text("签收纸质材料", "receiving the paper materials"))
 
 
 def material_file(connection: Connection, actor: Account | None, material_id: int) -> tuple[str, str, bytes]:
