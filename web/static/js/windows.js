@@ -107,13 +107,15 @@
       B.t('win.forwarded', { day: entry.forwarded_on, department: departmentName(entry.forwarded_to) }) +
         (entry.received_on ? ' · ' + B.t('win.received', { day: entry.received_on }) : '') : '';
     var forms = role === 'window' ? windowActions(entry) : departmentActions(entry);
+    // The heading is the item, in the page's language; the project's name is data and stays as it was given.
     li.innerHTML =
-      '<div class="d-flex justify-content-between gap-2 flex-wrap"><h3>' + esc(entry.project_name) + ' · ' +
-      '<a href="/supervision/projects/' + encodeURIComponent(entry.project_code) + '?lang=' + B.config.lang + '">' +
-      esc(entry.project_code) + '</a></h3><span class="win-status win-status-' + esc(entry.status) + '">' +
-      esc(B.t('win.status.' + entry.status)) + '</span></div>' +
-      '<p class="win-meta"><strong>' + esc(named(entry)) + '</strong> · ' + B.labelled('win.responsible') +
-      esc(departmentName(entry.department)) + ' · ' + B.labelled('win.window') + esc(named(entry.window)) + '</p>' +
+      '<div class="d-flex justify-content-between gap-2 flex-wrap"><h3>' + esc(named(entry)) + '</h3>' +
+      '<span class="win-status win-status-' + esc(entry.status) + '">' + esc(B.t('win.status.' + entry.status)) +
+      '</span></div>' +
+      '<p class="win-project">' + esc(entry.project_name) + ' · <a href="/supervision/projects/' +
+      encodeURIComponent(entry.project_code) + '?lang=' + B.config.lang + '">' + esc(entry.project_code) + '</a></p>' +
+      '<p class="win-meta">' + B.labelled('win.responsible') + esc(departmentName(entry.department)) + ' · ' +
+      B.labelled('win.window') + esc(named(entry.window)) + '</p>' +
       '<p class="win-meta">' + B.labelled('win.accepted_on') + esc(entry.accepted_on) + ' · ' +
       B.labelled('win.accepted_by') + esc(entry.accepted_by) +
       (entry.applicant_contact ? ' · ' + B.labelled('win.contact') + esc(entry.applicant_contact) : '') + '</p>' +
