@@ -486,7 +486,6 @@ LABELS: dict[str, Text] = {
                       "files go through the platform, paper by free post; the department's clock starts on the "
                       "window's acceptance day."),
     "win.need_role": Text("本页供受理窗口和各责任部门使用。", "This page is for acceptance windows and departments."),
-    "win.desk": Text("本窗口", "This window"),
     "win.accept": Text("代收受理", "Accept an application"),
     "win.project_code": Text("项目代码", "Project code"),
     "win.item_type": Text("审批事项", "Approval item"),
@@ -532,8 +531,6 @@ LABELS: dict[str, Text] = {
     "win.mail_waiting": Text("待签收", "not yet arrived"),
     "win.receive_mail": Text("签收纸质材料", "Paper arrived"),
     "win.no_mail": Text("未邮寄纸质材料", "no paper materials mailed"),
-    "win.done": Text("已保存", "Saved"),
-    "win.open_project": Text("项目页", "project page"),
 }
 
 

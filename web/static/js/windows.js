@@ -99,6 +99,13 @@
     return forms;
   }
 
+  /** The code, linked to the project's supervision page for those who may read it (not a window). */
+  function projectCode(code) {
+    if (role === 'window') { return '<span class="project-code">' + esc(code) + '</span>'; }
+    return '<a href="/supervision/projects/' + encodeURIComponent(code) + '?lang=' + B.config.lang + '">' +
+      esc(code) + '</a>';
+  }
+
   function item(entry) {
     var li = document.createElement('li');
     li.className = 'win-entry';
@@ -112,8 +119,7 @@
       '<div class="d-flex justify-content-between gap-2 flex-wrap"><h3>' + esc(named(entry)) + '</h3>' +
       '<span class="win-status win-status-' + esc(entry.status) + '">' + esc(B.t('win.status.' + entry.status)) +
       '</span></div>' +
-      '<p class="win-project">' + esc(entry.project_name) + ' · <a href="/supervision/projects/' +
-      encodeURIComponent(entry.project_code) + '?lang=' + B.config.lang + '">' + esc(entry.project_code) + '</a></p>' +
+      '<p class="win-project">' + esc(entry.project_name) + ' · ' + projectCode(entry.project_code) + '</p>' +
       '<p class="win-meta">' + B.labelled('win.responsible') + esc(departmentName(entry.department)) + ' · ' +
       B.labelled('win.window') + esc(named(entry.window)) + '</p>' +
       '<p class="win-meta">' + B.labelled('win.accepted_on') + esc(entry.accepted_on) + ' · ' +
