@@ -122,14 +122,6 @@ _FROM = ("FROM window_acceptances w JOIN approval_items i ON i.id = w.item_id JO
          "JOIN accounts a ON a.id = w.accepted_by")
 
 
-def window(slug: str) -> Window:
-    """The desk ``slug``, or an input error listing the known ones."""
-    try:
-        return WINDOWS[slug]
-    except KeyError:
-        raise SupervisionInputError("window", Message("window.unknown", slug=slug, known=list(WINDOWS))) from None
-
-
 def _name(zh: str, en: str) -> Text:
     return Text(zh, f"{en} ({zh})")
 
