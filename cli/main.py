@@ -408,7 +408,7 @@ def format_report(report: dict, lang: str) -> list[str]:
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="login name")],
-    role: Annotated[str, typer.Option(help="admin, ndrc, department or applicant")],
+    role: Annotated[str, typer.Option(help="admin, ndrc, department, applicant or window (then `windows seat`)")],
     department: Annotated[str | None, typer.Option(help="for a department account: natural_resources, water…")] = None,
     organisation: Annotated[str | None, typer.Option(help="for an applicant: the organisation (项目单位)")] = None,
     credit_code: Annotated[str | None, typer.Option(help="for an applicant: 统一社会信用代码")] = None,
@@ -481,6 +481,42 @@ def layers_kinds() -> None:
         typer.echo(f"{kind.slug:<28} {kind.name.zh} / {kind.name.en}  — {kind.department.name_zh}")
         for attribute in kind.attributes:
             typer.echo(f"    {attribute.name}{' (required)' if attribute.required else ''}: {attribute.allowed()}")
+
+
+windows_app = typer.Typer(help="One-window acceptance (一口受理): the acceptance desks and their staff.",
+                          no_args_is_help=True)
+app.add_typer(windows_app, name="windows")
+
+
+@windows_app.command("list")
+def windows_list() -> None:
+    """List the acceptance desks (受理窗口) by slug, with the division each serves."""
+    from projects.supervision.windows import WINDOWS
+
+    for desk in WINDOWS.values():
+        typer.echo(f"{desk.slug:<10} {desk.division_code} {desk.level:<8} {desk.name_zh} / {desk.name_en}")
+
+
+@windows_app.command("seat")
+def windows_seat(
+    username: Annotated[str, typer.Argument(help="a window account (users create --role window)")],
+    window: Annotated[str, typer.Option(help="the desk's slug, see `windows list`")],
+) -> None:
+    """Seat a window account at its desk, once; the audit trail records it."""
+    from gis.db import get_engine
+    from gis.messages import Message
+    from projects.accounts import AccountError, account_by_username
+    from projects.supervision.windows import assign_window
+
+    try:
+        with get_engine().begin() as connection:
+            account = account_by_username(connection, username)
+            if account is None:
+                raise AccountError(Message("account.unknown", username=username))
+            assign_window(connection, account, window, by=_operator())
+    except AccountError as error:
+        fail(error)
+    typer.echo(f"{username} accepts at {window}")
 
 
 if __name__ == "__main__":

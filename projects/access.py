@@ -6,7 +6,8 @@ from gis.messages import Message, Text, phrases
 from projects.accounts import Account, Role
 
 ROLE_NAMES = {Role.ADMIN: Text("管理员", "admin"), Role.NDRC: Text("发改委", "ndrc"),
-              Role.DEPARTMENT: Text("部门", "department"), Role.APPLICANT: Text("项目单位", "applicant")}
+              Role.DEPARTMENT: Text("部门", "department"), Role.APPLICANT: Text("项目单位", "applicant"),
+              Role.WINDOW: Text("受理窗口", "acceptance window")}
 
 phrases(
     "access",

@@ -2,9 +2,9 @@
 
 Secrets are hashed with Argon2id; a bearer token is 32 random bytes shown once, stored as its SHA-256.
 Roles: ``admin``, ``ndrc`` (发改委), ``department`` (one department of the ``departments`` table, by slug),
-``applicant`` (项目单位). The public has no account. An account has one role and may hold extra ones
-(``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC. Creating an account,
-granting a role, logging in and failing to log in are all recorded in the audit trail.
+``applicant`` (项目单位), ``window`` (受理窗口, an acceptance desk). The public has no account. An account has
+one role and may hold extra ones (``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC.
+Creating an account, granting a role, logging in and failing to log in are all recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class Role(StrEnum):
     NDRC = "ndrc"
     DEPARTMENT = "department"
     APPLICANT = "applicant"
+    WINDOW = "window"
+    """受理窗口: staff of an acceptance desk, who accept applications for any department (代收代办) and forward
+    them; which desk is kept by :mod:`projects.supervision.windows`."""
 
 
 class AccountError(ValueError):

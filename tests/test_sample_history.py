@@ -94,9 +94,30 @@ def test_a_published_draw_with_its_sites_and_interest_registrations(client, ndrc
         "投资发展有限公司"))
 
 
+def test_district_windows_accepted_items_for_the_water_bureau(client, login, engine, loaded_samples) -> None:
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT w.id, w.window_slug, p.district_code, i.department, i.accepted_on, w.accepted_on AS at_window "
+            "FROM window_acceptances w JOIN approval_items i ON i.id = w.item_id "
+            "JOIN proposals p ON p.id = i.proposal_id ORDER BY w.id")).all()
+        seated = connection.execute(text("SELECT count(*) FROM window_staff s JOIN accounts a ON a.id = s.account_id "
+                                         "WHERE a.username LIKE 'window-%'")).scalar_one()
+    assert seated == 7 and 2 <= len(rows) <= 4
+    # each accepted at its project's district window, the item's clock starting on the window's day
+    assert all(r.department == "water" and r.accepted_on == r.at_window for r in rows)
+    listing = client.get("/api/v1/windows/work-list", headers=login(f"window-{rows[0].window_slug}")).json()
+    assert listing["window"]["division_code"] == rows[0].district_code
+    statuses = {a["status"] for slug in {r.window_slug for r in rows}
+                for a in client.get("/api/v1/windows/work-list", headers=login(f"window-{slug}")).json()["acceptances"]}
+    assert {"accepted", "forwarded"} <= statuses
+    incoming = client.get("/api/v1/windows/incoming", headers=login("dept-water")).json()["acceptances"]
+    assert {r.id for r in rows} <= {a["id"] for a in incoming if a["window"]["level"] == "district"}
+
+
 def test_a_second_load_changes_nothing_and_the_trail_verifies(engine, loaded_samples, demo_secrets_file: Path) -> None:
     tables = ("proposals", "approval_items", "item_suspensions", "progress_reports", "anomaly_warnings",
-              "inspection_draws", "inspectors", "parcel_interests", "audit_log", "accounts")
+              "inspection_draws", "inspectors", "parcel_interests", "audit_log", "accounts", "window_staff",
+              "window_acceptances", "window_materials")
 
     def counts() -> dict[str, int]:
         with engine.connect() as connection:

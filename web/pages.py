@@ -68,6 +68,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("supervision", "/supervision", "nav.supervision"),
     ("inspections", "/inspections", "nav.inspections"),
     ("departments", "/departments", "nav.departments"),
+    ("windows", "/windows", "nav.windows"),
 ]
 """(page key, path, label key) of the navigation bar."""
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
-from api.routers.supervision import attachment
+from api.responses import file_download
 from gis.db import get_engine
 from projects.supervision import feasibility, work_plan
 from projects.supervision.settings import supervision_settings
@@ -93,4 +93,4 @@ def post_review_decision(code: str, body: ReviewDecisionIn, caller: Caller) -> d
 def get_study(review_id: int, caller: Caller) -> Response:
     """Download a review's feasibility study."""
     with get_engine().connect() as connection:
-        return attachment(*feasibility.study_file(connection, caller, review_id))
+        return file_download(*feasibility.study_file(connection, caller, review_id))

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.auth import Caller
 from api.boundary import BoundaryRoute
+from api.responses import file_download, read_upload
 from gis.db import get_engine
 from projects.clock import beijing_today
 from projects.sites import prepare_site
@@ -124,11 +124,6 @@ class DrawIn(BaseModel):
     seed: str | None = Field(default=None, max_length=200, description="published; random when omitted")
 
 
-def _read(upload: UploadFile, limit: int) -> bytes:
-    # One byte past the limit is enough to refuse, without reading a huge upload into memory.
-    return upload.file.read(limit + 1)
-
-
 # --- calendar -------------------------------------------------------------------------------------------------
 
 
@@ -223,7 +218,7 @@ def put_document_number(item_id: int, body: NumberIn, caller: Caller) -> dict[st
 @router.put("/supervision/items/{item_id}/document-file", tags=["supervision: approvals"])
 def put_document_file(item_id: int, caller: Caller, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """Upload the issued document (PDF, OFD, JPEG or PNG), once; an already issued file is refused."""
-    content = _read(file, supervision_settings().max_document_bytes)
+    content = read_upload(file, supervision_settings().max_document_bytes)
     with get_engine().begin() as connection:
         return items.upload_document(connection, caller, item_id, filename=file.filename,
                                      content_type=file.content_type, content=content)
@@ -240,14 +235,8 @@ def post_reference(item_id: int, body: NumberIn, caller: Caller) -> dict[str, An
 def get_document_file(document_id: int, caller: Caller) -> Response:
     """Download an issued document's file."""
     with get_engine().connect() as connection:
-        return attachment(*items.document_file(connection, caller, document_id))
-
-
-def attachment(filename: str, content_type: str, content: bytes) -> Response:
-    """An uploaded file sent back as a download under its own name, never sniffed into something else."""
-    return Response(content, media_type=content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff"})
+        filename, content_type, content = items.document_file(connection, caller, document_id)
+    return file_download(filename, content_type, content)
 
 
 @router.get("/supervision/projects/{code}/approvals", tags=["supervision: approvals"])
@@ -298,7 +287,7 @@ def post_report(code: str, body: ReportIn, caller: Caller) -> dict[str, Any]:
 @router.put("/supervision/reports/{report_id}/photo", tags=["supervision: progress"])
 def put_report_photo(report_id: int, caller: Caller, photo: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """The photo of a report's visual progress (JPEG, PNG or WebP), once."""
-    content = _read(photo, supervision_settings().max_photo_bytes)
+    content = read_upload(photo, supervision_settings().max_photo_bytes)
     with get_engine().begin() as connection:
         return progress.attach_photo(connection, caller, report_id, filename=photo.filename,
                                      content_type=photo.content_type, content=content)

@@ -49,6 +49,8 @@ from projects.supervision.progress import ReportInput, set_plan, submit_report
 from projects.supervision.stages import ITEM_TYPES
 from projects.supervision.workdays import WorkingCalendar, load_calendar
 
+from .windows import window_history
+
 HISTORY_DAYS = 350
 """The oldest sample code is about this many days before the load."""
 NEWEST_DAYS = 20
@@ -449,8 +451,8 @@ def replay_city(connection: Connection, seed: int, today: dt.date, accounts: Map
                 parcels: list[Mapping[str, Any]], linked_credit_code: str | None) -> dict[str, int]:
     """The NDRC's part after the projects' histories, and the investors': the joint feasibility reviews
     (:mod:`.feasibility_history`), interests registered over the year, the inspector pool, an anomaly scan
-    as of today with one warning sent for inspection, and this quarter's published draw. Returns counts for
-    the load's report."""
+    as of today with one warning sent for inspection, this quarter's published draw, and a few applications
+    accepted at district windows. Returns counts for the load's report."""
     # Imported here: the reviews' history replays its days with this module's moment().
     from .feasibility_history import replay_feasibility_reviews
 
@@ -486,5 +488,6 @@ def replay_city(connection: Connection, seed: int, today: dt.date, accounts: Map
                                              f"Random inspection of investment projects, {today.year} Q{quarter}",
                      target_count=5, inspectors_per_target=2,
                      seed=f"{DRAW_SEED_PREFIX}{seed}-{today.year}Q{quarter}")
+    window_history(connection, seed, today, accounts)
     return {"interests": interests, "warnings": len(new), "draw_targets": len(published["result"]),
             "feasibility_reviews": reviews}

@@ -35,6 +35,7 @@ from projects.sites import prepare_site
 from projects.supervision.workdays import load_calendar
 
 from .history import ProjectPlan, city_done, moment, plan_history, replay_city, replay_project
+from .windows import WINDOW_ACCOUNTS
 
 SAMPLES = Path(__file__).resolve().parent / "xiamen"
 DISTRICTS_FILE = "xiamen_districts_cnmaps_gcj02.geojson"
@@ -51,6 +52,7 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
     # one login for every department that answers for something (the NDRC's line decides as the NDRC role)
     *({"username": f"dept-{slug}", "role": Role.DEPARTMENT, "department": slug}
       for slug in sorted({r.department for r in seed().responsibilities}) if slug != Department.NDRC),
+    *WINDOW_ACCOUNTS,
 ]
 
 

@@ -111,9 +111,24 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
     kind = item_type(item_type_key)
     require_role(actor, Role.DEPARTMENT, Role.NDRC, action=Text("开启审批事项", "opening an approval item"))
     project = project_for_item(connection, actor, project_code=project_code, proposal_id=proposal_id)
-    # the item goes to the department answering for its type in the project's district (responsibility table)
-    department = load_directory(connection).route(kind.key, project.district_code, kind.department.value)
+    department = responsible_department(connection, kind, project)
     _require_department(connection, actor, department, Text("开启该审批事项", "opening this approval item"))
+    item_id = record_acceptance(connection, actor, kind, project, department, accepted_on, references=references,
+                                note=note)
+    return item_detail(connection, actor, item_id)
+
+
+def responsible_department(connection: Connection, kind: ItemType, project: Row[Any]) -> str:
+    """The department answering for ``kind``'s items in the project's district (the responsibility table)."""
+    return load_directory(connection).route(kind.key, project.district_code, kind.department.value)
+
+
+def record_acceptance(connection: Connection, actor: Account, kind: ItemType, project: Row[Any], department: str,
+                      accepted_on: dt.date, *, references: list[str] | None = None, note: str | None = None) -> int:
+    """Record the acceptance (受理) of ``kind`` for ``project`` (a row of :func:`project_for_item`) by an actor
+    already found entitled to accept it — the responsible ``department`` (:func:`responsible_department`), or a
+    window on its behalf (代收代办, :mod:`projects.supervision.windows`). The item's working-day clock starts on
+    ``accepted_on``. Returns the new item's id."""
     _check_date("accepted_on", accepted_on, beijing_today())
     code = valid_code(project.project_code, what=Message("coded.project", id=project.id))
     if accepted_on < code_start(code):
@@ -153,7 +168,7 @@ def open_item(connection: Connection, actor: Account | None, *, item_type_key: s
     audit.record(connection, actor=actor, action="open_item", proposal_id=project.id,
                  after={"item_id": item_id, "item_type": kind.key, "accepted_on": accepted_on,
                         "references": references or []})
-    return item_detail(connection, actor, item_id)
+    return item_id
 
 
 def _reference(connection: Connection, item_id: int, proposal_id: int, number: str) -> None:

@@ -92,7 +92,7 @@ def people(client, login, engine, loaded_samples, demo_secret) -> dict:
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
             "joint_review": joint_review,
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
-                "ndrc", "dept-natural_resources")}}}
+                "ndrc", "dept-natural_resources", "window-xiangan")}}}
 
 
 def _shape(site):
@@ -108,7 +108,8 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
              (f"/proposals/{people['reviewed']}/review", "ndrc"), ("/queue", "dept-natural_resources"),
              (f"/proposals/{people['reviewed']}/review", "dept-natural_resources"),
              ("/proposals/new", "applicant-language"), ("/proposals/mine", "applicant-language"),
-             (f"/proposals/{people['draft']}/edit", "applicant-language")]
+             (f"/proposals/{people['draft']}/edit", "applicant-language"),
+             ("/windows", "window-xiangan"), ("/windows", "dept-natural_resources")]
     if people["code"]:
         pages.append((f"/supervision/projects/{people['code']}", "ndrc"))
     if people["joint_review"]:

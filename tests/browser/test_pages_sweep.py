@@ -34,7 +34,8 @@ SCREENS = {  # name: (context options, languages, run axe)
     "desktop": ({"viewport": {"width": 1440, "height": 900}}, ("zh", "en"), True),
 }
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-ROLES = {"public": None, "applicant": "applicant", "department": "dept-natural_resources", "ndrc": "ndrc"}
+ROLES = {"public": None, "applicant": "applicant", "department": "dept-natural_resources", "ndrc": "ndrc",
+         "window": "window-xiangan"}
 SIDEWAYS = ".leaflet-container, .table-responsive"
 """Where content may be wider than its box: the map's panes, and tables that scroll sideways on purpose."""
 
@@ -170,8 +171,10 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
         "public": ["/", "/login", "/logout", "/investment", "/inspections", "/departments", "/ogc?f=html",
                    "/ogc/collections/land_use/items?f=html&limit=5"],
         "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/logout"],
-        "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}"],
+        "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}",
+                       "/windows"],
         "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}"],
+        "window": ["/windows"],
     }[role]
 
 
