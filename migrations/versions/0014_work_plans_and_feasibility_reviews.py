@@ -10,7 +10,7 @@ Plans and conclusions are history: the server inserts them and never changes the
 once, when the NDRC records its decision.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-01
 """
 

@@ -11,7 +11,7 @@ Downgrade drops the three tables (the approval items the windows opened stay, as
 window accounts stay too, so the old role check comes back NOT VALID: it holds for new rows, existing ones are kept.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-01
 """
 
