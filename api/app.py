@@ -12,6 +12,7 @@ from api.cors import ReadApiCors
 from api.observability import RequestMetrics
 from api.problems import install_problem_handlers
 from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
+from api.routers import hall as hall_router
 from api.routers import health as health_router
 from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
@@ -26,8 +27,8 @@ from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
+from web import hall_pages, supervision_pages
 from web import investment as investment_page
-from web import supervision_pages
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
 
@@ -59,6 +60,8 @@ def create_app() -> FastAPI:
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
+    app.include_router(hall_router.router)
+    app.include_router(hall_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)

@@ -129,6 +129,7 @@ PROBLEM_TYPES: dict[str, Text] = {
     "supervision-conflict": Text("与已有记录冲突", "Conflicts with the record"),
     "document-already-issued": Text("批文已出具，请引用", "Document already issued: reference it"),
     "feed-validation-failed": Text("上报数据校验未通过", "Feed validation failed"),
+    "provider-not-eligible": Text("该中介服务机构不可选取", "Provider not eligible"),
     # the server
     "busy": Text("系统繁忙", "Busy"),
     "server-busy": Text("服务器繁忙", "Server busy"),

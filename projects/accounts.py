@@ -2,7 +2,8 @@
 
 Secrets are hashed with Argon2id; a bearer token is 32 random bytes shown once, stored as its SHA-256.
 Roles: ``admin``, ``ndrc`` (发改委), ``department`` (one department of :class:`layers.departments.Department`),
-``applicant`` (项目单位). The public has no account. An account has one role and may hold extra ones
+``applicant`` (项目单位), ``provider`` (中介服务机构: speaks for the registered provider of its
+credit code). The public has no account. An account has one role and may hold extra ones
 (``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC. Creating an account,
 granting a role, logging in and failing to log in are all recorded in the audit trail.
 """
@@ -37,6 +38,7 @@ class Role(StrEnum):
     NDRC = "ndrc"
     DEPARTMENT = "department"
     APPLICANT = "applicant"
+    PROVIDER = "provider"
 
 
 class AccountError(ValueError):
@@ -49,6 +51,8 @@ phrases(
                     "a department account needs --department, and only a department account takes one"),
     applicant=Text("项目单位账号须填写单位名称与统一社会信用代码",
                    "an applicant account needs its organisation and unified social credit code"),
+    provider=Text("中介服务机构账号须填写机构名称与统一社会信用代码",
+                  "a service provider account needs its organisation and unified social credit code"),
     extra_roles=Text("账号在本身角色之外只能兼任管理员或发改委角色",
                      "an account can hold only the admin or NDRC role besides its own"),
     secret=Text("密码至少8个字符", "the secret must have at least 8 characters"),
@@ -125,9 +129,9 @@ def create_account(
     department = Department(department) if department else None
     if (role is Role.DEPARTMENT) != (department is not None):
         raise AccountError(Message("account.department"))
-    if role is Role.APPLICANT:
+    if role in (Role.APPLICANT, Role.PROVIDER):
         if not (organisation and credit_code):
-            raise AccountError(Message("account.applicant"))
+            raise AccountError(Message(f"account.{role.value}"))
         credit_code = validate_credit_code(credit_code)
     extras = sorted({Role(extra) for extra in extra_roles} - {role})
     if any(extra not in EXTRA_ROLES for extra in extras):

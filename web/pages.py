@@ -67,6 +67,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("investment", "/investment", "nav.investment"),
     ("supervision", "/supervision", "nav.supervision"),
     ("inspections", "/inspections", "nav.inspections"),
+    ("hall", "/hall", "nav.hall"),
 ]
 """(page key, path, label key) of the navigation bar."""
 
