@@ -14,6 +14,7 @@ from login_page import log_in
 from test_proposals import create, credit_code, open_review
 from test_supervision_support import clean_sites
 
+from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS
 from projects.accounts import Role, create_account
 
 pytestmark = pytest.mark.browser
@@ -28,6 +29,8 @@ ALLOWED = {
     "m", "km", "m²", "ha",
 }
 """Latin words a Chinese page may show: ``English`` is the language switch, written in its own language."""
+PROVIDER = SAMPLE_PROVIDER_ACCOUNTS[0]["username"]
+"""A sample service provider's demo login: it has commissions to list."""
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ \t]+[A-Za-z][A-Za-z'’\-]*)+")
 CHINESE_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 IDENTIFIER = re.compile(r"\S*\d\S*")
@@ -86,7 +89,7 @@ def people(client, login, engine, loaded_samples, demo_secret) -> dict:
                  None)
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
-                "ndrc", "dept-natural_resources")}}}
+                "ndrc", "dept-natural_resources", "admin", PROVIDER)}}}
 
 
 def _shape(site):
@@ -102,7 +105,9 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
              (f"/proposals/{people['reviewed']}/review", "ndrc"), ("/queue", "dept-natural_resources"),
              (f"/proposals/{people['reviewed']}/review", "dept-natural_resources"),
              ("/proposals/new", "applicant-language"), ("/proposals/mine", "applicant-language"),
-             (f"/proposals/{people['draft']}/edit", "applicant-language")]
+             (f"/proposals/{people['draft']}/edit", "applicant-language"),
+             ("/hall", None), ("/hall", "admin"), ("/hall/commissions", "applicant-language"),
+             ("/hall/commissions", PROVIDER), ("/hall/commissions", "ndrc")]
     if people["code"]:
         pages.append((f"/supervision/projects/{people['code']}", "ndrc"))
     return pages
