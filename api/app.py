@@ -15,6 +15,7 @@ from api.read_routing import PublicReadsFromReplicas, ReadYourWrites
 from api.routers import conditions as conditions_router
 from api.routers import departments as departments_router
 from api.routers import feasibility as feasibility_router
+from api.routers import hall as hall_router
 from api.routers import health as health_router
 from api.routers import impacts as impacts_router
 from api.routers import layers as layers_router
@@ -30,7 +31,7 @@ from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.routers import windows as windows_router
 from api.security import SecurityHeaders
-from web import departments_pages, supervision_pages, windows_pages
+from web import departments_pages, hall_pages, supervision_pages, windows_pages
 from web import investment as investment_page
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
@@ -69,6 +70,8 @@ def create_app() -> FastAPI:
     app.include_router(departments_pages.router)
     app.include_router(windows_router.router)
     app.include_router(windows_pages.router)
+    app.include_router(hall_router.router)
+    app.include_router(hall_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)

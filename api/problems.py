@@ -130,6 +130,7 @@ PROBLEM_TYPES: dict[str, Text] = {
     "document-already-issued": Text("批文已出具，请引用", "Document already issued: reference it"),
     "feed-validation-failed": Text("上报数据校验未通过", "Feed validation failed"),
     "blacklisted-entity": Text("投资主体列入失信名单", "Investing entity blacklisted"),
+    "provider-not-eligible": Text("该中介服务机构不可选取", "Provider not eligible"),
     # the server
     "busy": Text("系统繁忙", "Busy"),
     "server-busy": Text("服务器繁忙", "Server busy"),

@@ -146,6 +146,22 @@ FIELD_NAMES: dict[str, Text] = {
     "received_on": Text("可研报告收件日期", "day the study was received"),
     "review_id": Text("联审编号", "review id"),
     "study": Text("可行性研究报告文件", "feasibility study file"),
+    # the intermediary hall (网上中介大厅)
+    "address": Text("地址", "address"),
+    "comment": Text("评价意见", "comment"),
+    "commission_id": Text("委托编号", "commission id"),
+    "description": Text("委托内容", "description"),
+    "draw": Text("随机抽取", "random draw"),
+    "eligible": Text("仅列可选取的机构", "eligible only"),
+    "grade": Text("资质等级", "grade"),
+    "limit_working_days": Text("服务时限（工作日）", "time limit (working days)"),
+    "number": Text("证书编号", "certificate number"),
+    "provider_id": Text("中介服务机构", "service provider"),
+    "qualifications": Text("资质", "qualifications"),
+    "rating": Text("评分", "rating"),
+    "service_type": Text("服务类型", "service type"),
+    "service_types": Text("服务类型", "service types"),
+    "valid_until": Text("有效期至", "valid until"),
 }
 """Every parameter and body member of the API by its name; tests/test_problem_languages.py checks that the
 OpenAPI document names no field missing here."""

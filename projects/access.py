@@ -7,7 +7,8 @@ from projects.accounts import Account, Role
 
 ROLE_NAMES = {Role.ADMIN: Text("管理员", "admin"), Role.NDRC: Text("发改委", "ndrc"),
               Role.DEPARTMENT: Text("部门", "department"), Role.APPLICANT: Text("项目单位", "applicant"),
-              Role.WINDOW: Text("受理窗口", "acceptance window")}
+              Role.WINDOW: Text("受理窗口", "acceptance window"),
+              Role.PROVIDER: Text("中介服务机构", "service provider")}
 
 phrases(
     "access",
@@ -47,8 +48,9 @@ def require_role(actor: Account | None, *roles: Role, action: Text, admin_may: b
 
 
 def can_view_proposal(actor: Account | None, owner_id: int | None, state: str) -> bool:
-    """Applicants see their own; departments see proposals once submitted; NDRC and admin see all."""
-    if actor is None:
+    """Applicants see their own; departments see proposals once submitted; NDRC and admin see all; a service
+    provider sees none (only the commissions it was chosen for, :mod:`projects.hall.commissions`)."""
+    if actor is None or actor.role is Role.PROVIDER:
         return False
     if actor.role in (Role.ADMIN, Role.NDRC):
         return True

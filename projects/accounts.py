@@ -2,9 +2,10 @@
 
 Secrets are hashed with Argon2id; a bearer token is 32 random bytes shown once, stored as its SHA-256.
 Roles: ``admin``, ``ndrc`` (发改委), ``department`` (one department of the ``departments`` table, by slug),
-``applicant`` (项目单位), ``window`` (受理窗口, an acceptance desk). The public has no account. An account has
-one role and may hold extra ones (``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC.
-Creating an account, granting a role, logging in and failing to log in are all recorded in the audit trail.
+``applicant`` (项目单位), ``window`` (受理窗口, an acceptance desk), ``provider`` (中介服务机构: speaks for the
+registered provider of its credit code). The public has no account. An account has one role and may hold extra
+ones (``extra_roles``: admin or NDRC), e.g. an admin who also decides for the NDRC. Creating an account,
+granting a role, logging in and failing to log in are all recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Role(StrEnum):
     WINDOW = "window"
     """受理窗口: staff of an acceptance desk, who accept applications for any department (代收代办) and forward
     them; which desk is kept by :mod:`projects.supervision.windows`."""
+    PROVIDER = "provider"
+    """中介服务机构: a registered service provider of the intermediary hall, speaking for its credit code."""
 
 
 class AccountError(ValueError):
@@ -53,6 +56,8 @@ phrases(
                    "an applicant account needs its organisation and unified social credit code"),
     unknown_department=Text("没有“{department}”这个部门（部门列表见 GET /api/v1/departments）",
                             "there is no department {department!r} (see GET /api/v1/departments)"),
+    provider=Text("中介服务机构账号须填写机构名称与统一社会信用代码",
+                  "a service provider account needs its organisation and unified social credit code"),
     extra_roles=Text("账号在本身角色之外只能兼任管理员或发改委角色",
                      "an account can hold only the admin or NDRC role besides its own"),
     secret=Text("密码至少8个字符", "the secret must have at least 8 characters"),
@@ -133,9 +138,9 @@ def create_account(
     if department is not None and connection.execute(
             text("SELECT 1 FROM departments WHERE slug = :d"), {"d": department}).first() is None:
         raise AccountError(Message("account.unknown_department", department=department))
-    if role is Role.APPLICANT:
+    if role in (Role.APPLICANT, Role.PROVIDER):
         if not (organisation and credit_code):
-            raise AccountError(Message("account.applicant"))
+            raise AccountError(Message(f"account.{role.value}"))
         credit_code = validate_credit_code(credit_code)
     extras = sorted({Role(extra) for extra in extra_roles} - {role})
     if any(extra not in EXTRA_ROLES for extra in extras):

@@ -34,6 +34,7 @@ from gis.tiles import TileTimeoutError
 from layers.importer import ImportBusyError
 from layers.parcels import ExportTooLargeError
 from projects.conditions import BlacklistedEntityError
+from projects.hall.providers import ProviderNotEligibleError
 from projects.login_limits import HashingBusyError, LoginThrottledError
 from projects.parcels import ParcelNotOpenError
 from projects.proposals import ApprovalRefusedError
@@ -322,6 +323,10 @@ HANDLED_SAMPLES: dict[str, Callable[[], Exception]] = {
         reason="拒不履行法院判决", source="信用中国（厦门）")))),
     "feed-validation-failed": lambda: FeedValidationError(Message(
         "feed.failed", code="2111-522323-04-01-342068", count=1, problems=[Text("缺少代码", "no code")])),
+    "provider-not-eligible": lambda: ProviderNotEligibleError(Message(
+        "hall.not_eligible", name="某勘察公司", type=Text("勘察", "survey"),
+        reasons=[Message("hall.expired", type=Text("勘察", "survey"), day="2026-01-31")]),
+        [Message("hall.expired", type=Text("勘察", "survey"), day="2026-01-31")]),
     "busy": lambda: ProblemError(503, "busy", message_of(HashingBusyError(Message("login.hashing_busy")))),
     "server-busy": lambda: PoolTimeoutError(),
     "screening-busy": lambda: ScreeningBusyError(Message("screening.site_vertices", vertices=120_000), 30),

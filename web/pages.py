@@ -69,6 +69,7 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("inspections", "/inspections", "nav.inspections"),
     ("departments", "/departments", "nav.departments"),
     ("windows", "/windows", "nav.windows"),
+    ("hall", "/hall", "nav.hall"),
 ]
 """(page key, path, label key) of the navigation bar."""
 

@@ -6,7 +6,8 @@ what follows the code is replayed day by day through the platform's own function
 items (审批事项) accepted, suspended (暂停计时), resumed and decided along the four stages, monthly progress
 reports (进度填报) with their annual investment, the NDRC's plans and key-project levels. Then the NDRC scans
 for anomalies (异常预警) and publishes a double-random inspection draw (双随机抽查), and investors register
-interest (意向登记) in open parcels.
+interest (意向登记) in open parcels, and project units commission service providers in the intermediary hall
+(:mod:`data.samples.hall`).
 
 Reproducible: every date and figure comes from the sample seed and the day of the load (the history ends
 the day before it), with :class:`random.Random` seeded by text, so two loads on one day plan the same
@@ -37,6 +38,7 @@ import shapely.affinity
 import shapely.geometry
 from sqlalchemy import Connection, text
 
+from data.samples.hall import replay_hall
 from layers.departments import Department
 from projects.accounts import Account
 from projects.clock import BEIJING, replaying
@@ -489,5 +491,7 @@ def replay_city(connection: Connection, seed: int, today: dt.date, accounts: Map
                      target_count=5, inspectors_per_target=2,
                      seed=f"{DRAW_SEED_PREFIX}{seed}-{today.year}Q{quarter}")
     window_history(connection, seed, today, accounts)
+    hall = replay_hall(connection, seed, today, accounts)
     return {"interests": interests, "warnings": len(new), "draw_targets": len(published["result"]),
-            "feasibility_reviews": reviews}
+            "feasibility_reviews": reviews, "hall_providers": hall["providers"],
+            "hall_commissions": hall["commissions"]}

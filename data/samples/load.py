@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS
 from gis.db import get_engine
 from gis.settings import database_settings
 from layers.departments import Department, seed
@@ -84,7 +85,7 @@ def load_samples(samples_dir: Path = SAMPLES, secrets_file: Path | None = None) 
     applicants = [{"username": _applicant_username(props["credit_code"]), "role": Role.APPLICANT,
                    "organisation": props["applicant"], "credit_code": props["credit_code"]}
                   for props in (feature["properties"] for feature in proposals)]
-    specs = {spec["username"]: spec for spec in [*DEMO_ACCOUNTS, *applicants]}
+    specs = {spec["username"]: spec for spec in [*DEMO_ACCOUNTS, *applicants, *SAMPLE_PROVIDER_ACCOUNTS]}
     secrets_file = secrets_file or default_secrets_file()
     kept = demo_secrets(secrets_file)
     with get_engine().begin() as connection:
@@ -122,7 +123,8 @@ def _city_history(samples_dir: Path, seed: int, today: date, plans: dict[str, Pr
         linked = next(f["properties"]["credit_code"] for f in proposals if f["properties"]["name"] == oldest)
         made = replay_city(connection, seed, today, accounts, [f["properties"] for f in parcels], linked)
     yield (f"supervision history: {made['warnings']} warnings, a draw of {made['draw_targets']} projects, "
-           f"{made['interests']} registrations of interest, {made['feasibility_reviews']} joint feasibility reviews")
+           f"{made['interests']} registrations of interest, {made['feasibility_reviews']} joint feasibility reviews, "
+           f"{made['hall_providers']} sample service providers with {made['hall_commissions']} commissions")
 
 
 def _applicant_username(credit_code: str) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from test_proposals import create, credit_code, open_review
 from test_supervision_support import clean_sites
 
+from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS
 from projects.accounts import Role, create_account
 
 pytestmark = pytest.mark.browser
@@ -29,6 +30,8 @@ ALLOWED = {
     "m", "km", "m²", "ha",
 }
 """Latin words a Chinese page may show: ``English`` is the language switch, written in its own language."""
+PROVIDER = SAMPLE_PROVIDER_ACCOUNTS[0]["username"]
+"""A sample service provider's demo login: it has commissions to list."""
 LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ \t]+[A-Za-z][A-Za-z'’\-]*)+")
 CHINESE_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 IDENTIFIER = re.compile(r"\S*\d\S*")
@@ -92,7 +95,7 @@ def people(client, login, engine, loaded_samples, demo_secret) -> dict:
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
             "joint_review": joint_review,
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
-                "ndrc", "dept-natural_resources", "window-xiangan")}}}
+                "ndrc", "dept-natural_resources", "window-xiangan", "admin", PROVIDER)}}}
 
 
 def _shape(site):
@@ -109,7 +112,9 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
              (f"/proposals/{people['reviewed']}/review", "dept-natural_resources"),
              ("/proposals/new", "applicant-language"), ("/proposals/mine", "applicant-language"),
              (f"/proposals/{people['draft']}/edit", "applicant-language"),
-             ("/windows", "window-xiangan"), ("/windows", "dept-natural_resources")]
+             ("/windows", "window-xiangan"), ("/windows", "dept-natural_resources"),
+             ("/hall", None), ("/hall", "admin"), ("/hall/commissions", "applicant-language"),
+             ("/hall/commissions", PROVIDER), ("/hall/commissions", "ndrc")]
     if people["code"]:
         pages.append((f"/supervision/projects/{people['code']}", "ndrc"))
     if people["joint_review"]:

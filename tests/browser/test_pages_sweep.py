@@ -25,6 +25,8 @@ from conftest import Watched
 from login_page import log_in
 from sqlalchemy import text
 
+from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS
+
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "web" / "assets" / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,7 +37,7 @@ SCREENS = {  # name: (context options, languages, run axe)
 }
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLES = {"public": None, "applicant": "applicant", "department": "dept-natural_resources", "ndrc": "ndrc",
-         "window": "window-xiangan"}
+         "window": "window-xiangan", "admin": "admin", "provider": SAMPLE_PROVIDER_ACCOUNTS[0]["username"]}
 SIDEWAYS = ".leaflet-container, .table-responsive"
 """Where content may be wider than its box: the map's panes, and tables that scroll sideways on purpose."""
 
@@ -169,12 +171,15 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
     once, as the role that sees the most of it (the NDRC: every proposal on the map and every project)."""
     return {
         "public": ["/", "/login", "/logout", "/investment", "/inspections", "/departments", "/ogc?f=html",
-                   "/ogc/collections/land_use/items?f=html&limit=5"],
-        "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/logout"],
+                   "/ogc/collections/land_use/items?f=html&limit=5", "/hall"],
+        "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/hall/commissions",
+                      "/logout"],
         "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}",
                        "/windows"],
-        "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}"],
+        "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}", "/hall/commissions"],
         "window": ["/windows"],
+        "admin": ["/hall"],
+        "provider": ["/hall/commissions"],
     }[role]
 
 
