@@ -24,6 +24,7 @@ from api.routers import screenings as screenings_router
 from api.routers import search as search_router
 from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
+from api.routers import suspension_grounds as suspension_grounds_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
 from web import investment as investment_page
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
+    app.include_router(suspension_grounds_router.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)
