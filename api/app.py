@@ -27,8 +27,8 @@ from api.routers import supervision as supervision_router
 from api.routers import suspension_grounds as suspension_grounds_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
+from web import calendar_pages, supervision_pages
 from web import investment as investment_page
-from web import supervision_pages
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
 
@@ -61,6 +61,7 @@ def create_app() -> FastAPI:
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
     app.include_router(suspension_grounds_router.router)
+    app.include_router(calendar_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)

@@ -73,7 +73,7 @@ class SuspensionIn(BaseModel):
     suspended_on: dt.date
     ground: str | None = Field(default=None, max_length=40,
                                description="the legal ground (GET /api/v1/supervision/suspension-grounds)")
-    reason: str = Field(max_length=2000)
+    reason: str | None = Field(default=None, max_length=2000)
     resumed_on: dt.date | None = Field(default=None, description="given for a past span recorded at once")
 
 

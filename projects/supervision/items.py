@@ -224,7 +224,7 @@ def _refuse_overlap(connection: Connection, item_id: int, start: dt.date, end: d
 
 
 def suspend_item(connection: Connection, actor: Account | None, item_id: int, *, suspended_on: dt.date,
-                 ground: str | None, reason: str, resumed_on: dt.date | None = None) -> dict[str, Any]:
+                 ground: str | None, reason: str | None, resumed_on: dt.date | None = None) -> dict[str, Any]:
     """Stop an open item's clock (暂停计时) from ``suspended_on`` on, on a legal ground (:mod:`grounds`); its
     working days count again once it is resumed. With ``resumed_on`` a past span is recorded at once."""
     item = _load_item(connection, actor, item_id, lock=True)
