@@ -531,7 +531,7 @@ LABELS: dict[str, Text] = {
     "calendar.save": Text("保存通知", "Save the notice"),
     "calendar.saved": Text("已保存{year}年的通知：{holidays}个放假日、{workdays}个调休上班日。"
                            "该年的期限已按通知重新计算。",
-                           "The {year} notice is saved: {holidays} days off, {workdays} make-up working days. "
+                           "The {year} notice is saved ({holidays} day(s) off, {workdays} make-up working day(s)). "
                            "Deadlines in that year now follow it."),
     "calendar.replaced": Text("（替换了之前录入的通知）", "(it replaces the notice entered before)"),
     "calendar.admin_only": Text("只有系统管理员可以录入通知；请以管理员账号登录。",
