@@ -139,3 +139,19 @@ def test_the_feed_reports_the_due_date_and_each_suspension_with_its_ground(clien
         {"ground": "expert_review", "suspended_on": "2025-08-05", "resumed_on": "2025-08-07"}]
     page = client.get(f"{API}/projects/{code}/approvals", headers=people["ndrc"]).json()
     assert page["stages"][0]["items"][0]["clock"]["due"] == feed["items"][0]["due_on"]
+
+
+def test_an_item_is_not_decided_on_a_day_its_clock_was_stopped(client, people, engine) -> None:  # noqa: F811
+    code = legacy_project(engine, people, name="暂停期间办结测试项目")
+    item = open_item(client, people, "water", code, "flood_impact_assessment", "2025-04-07")
+    url = f"{API}/items/{item['id']}"
+    assert client.post(f"{url}/suspension", headers=people["water"], json={
+        "suspended_on": "2025-04-08", "resumed_on": "2025-04-15", "ground": "appraisal", "reason": "委托鉴定"}
+    ).status_code == 200
+    inside = client.post(f"{url}/decision", headers=people["water"],
+                         json={"decided_on": "2025-04-10", "result": "approved"})
+    assert inside.status_code == 422 and inside.json()["field"] == "decided_on"
+    assert "2025-04-15" in inside.json()["detail"]
+    assert client.get(url, headers=people["water"]).json()["decided_on"] is None
+    decided = decide(client, people, "water", item["id"], "2025-04-15", "厦水许〔2025〕415号")
+    assert decided["clock"]["status"] == "on_time"

@@ -500,6 +500,8 @@ LABELS: dict[str, Text] = {
     "clocks.bar_text": Text("{item}：{accepted}受理，办理期限{due}，{status}",
                             "{item}: accepted {accepted}, due {due}, {status}"),
     "clocks.stopped_key": Text("暂停计时（不计入时限）", "clock stopped (not counted)"),
+    "clocks.due_provisional_key": Text("暂定期限（缺少该年节假日数据）",
+                                       "provisional due date (no holiday data for its year)"),
     "calendar.intro": Text("审批时限按工作日计算。节假日程序包只含到其最后一年的节假日；之后年份的期限为暂定，"
                            "录入国务院办公厅当年节假日安排通知后即按通知重新计算。",
                            "Approval limits count working days. The calendar package knows public holidays only up "

@@ -79,4 +79,7 @@ phrases(
                   "one item cannot overlap"),
     span=Text("{start}至{end}", "{start} to {end}"),
     lasting=Text("自{start}起，尚未恢复计时", "since {start}, not resumed"),
+    decided_while_stopped=Text("{day}该事项仍在暂停计时（至{until}恢复）；办结日期不能早于恢复计时之日",
+                               "on {day} the item's clock was stopped (until {until}); it is decided on or after "
+                               "the day its clock resumed"),
 )

@@ -298,6 +298,11 @@ def decide_item(connection: Connection, actor: Account | None, item_id: int, *, 
     if decided_on < item.accepted_on:
         raise SupervisionInputError("decided_on", Message("supervision.before_accepted", day=decided_on.isoformat(),
                                                           accepted=item.accepted_on.isoformat()))
+    stopped_until = connection.execute(
+        text("SELECT max(resumed_on) FROM item_suspensions WHERE item_id = :i"), {"i": item_id}).scalar_one()
+    if stopped_until is not None and decided_on < stopped_until:
+        raise SupervisionInputError("decided_on", Message("suspension.decided_while_stopped",
+                                                          day=decided_on.isoformat(), until=stopped_until.isoformat()))
     number = normalise_number(document_number) if document_number and document_number.strip() else None
     if number:
         _refuse_known_number(connection, number)
