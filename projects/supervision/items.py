@@ -3,8 +3,9 @@ the earlier documents each item reuses (批文引用).
 
 Rules: no item for a project without a valid code (无码不批); the responsible department accepts, suspends,
 resumes and decides its own items; a decision never precedes its acceptance and is final; an item's clock is
-suspended (暂停计时) only while it is open, one suspension at a time, and a suspended item is resumed before it
-is decided; an issued document's number and file
+suspended (暂停计时) only while it is open, on a legal ground (:mod:`projects.supervision.grounds`), within its
+acceptance and today, never overlapping another of its suspensions, and a suspended item is resumed before it
+is decided, on or after the day its clock resumed; an issued document's number and file
 never change; a document already issued — same number or same file — is referenced, never uploaded again.
 """
 
@@ -72,6 +73,8 @@ def _require_department(actor: Account | None, department: str, action: Text) ->
 
 def _kind_name(kind: ItemType) -> Text:
     return Text(kind.name_zh, f"{kind.name_en} ({kind.name_zh})")
+
+
 def _check_date(field: str, value: dt.date, today: dt.date) -> None:
     if value > today:
         raise SupervisionInputError(field, Message("supervision.future", day=value.isoformat(),
