@@ -116,3 +116,37 @@ def test_an_admin_enters_a_holiday_notice_and_sees_the_apis_problems_on_the_form
     assert not wide(page)
     tab.screenshot(f"clocks-holiday-notice-{width}-{language}")
     assert [error for error in tab.errors if "status of 422" not in error] == []  # the refusals themselves
+
+
+@pytest.mark.parametrize(("width", "language", "words"), [(1440, "zh", "暂定：缺少节假日数据"),
+                                                          (390, "en", "provisional: no holiday data")])
+def test_a_due_date_in_a_year_without_holiday_data_is_provisional_in_words_on_every_page(
+        open_tab, live_server, client, people, engine, width, language, words) -> None:  # noqa: F811
+    today = beijing_today()
+    code = legacy_project(engine, people, name=f"页面暂定期限测试项目{width}")
+    with engine.begin() as connection:
+        # A long limit (as a synchronised record may carry), so that the stopped clock's due date lies months on.
+        item_id = connection.execute(text(
+            "INSERT INTO approval_items (proposal_id, item_type, stage, department, accepted_on, limit_working_days) "
+            "SELECT id, 'eia_approval', 'land_use_planning', 'ecology_environment', :a, 60 FROM proposals "
+            "WHERE project_code = :c RETURNING id"), {"a": today - dt.timedelta(days=10), "c": code}).scalar_one()
+    who = people["ecology_environment"]
+    stopped = client.post(f"{API}/items/{item_id}/suspension", headers=who, json={
+        "suspended_on": (today - dt.timedelta(days=9)).isoformat(), "ground": "hearing", "reason": "组织听证"})
+    assert stopped.status_code == 200, stopped.text
+    if not stopped.json()["clock"]["provisional"]:
+        pytest.skip("today is too far from the calendar package's last year for a provisional due date")
+    tab = open_tab(width=width, language=language)
+    page = tab.page
+    page.goto(f"{live_server}/supervision/projects/{code}?lang={language}")
+    sign_in(tab, "sv-ecology_environment", SECRET)
+    page.wait_for_selector(f"#item-rows tr[data-item='{item_id}'] .sv-badge-provisional")
+    assert words in page.inner_text(f"#item-rows tr[data-item='{item_id}']")
+    assert words in page.text_content(f"#gantt .sv-gantt-text li[data-item='{item_id}']")
+    assert words in page.inner_text(f"#item-clocks article[data-item='{item_id}']")
+    page.goto(f"{live_server}/supervision?lang={language}")
+    row = f"#attention-items tr[data-item='{item_id}']"
+    page.wait_for_selector(row)
+    assert page.get_attribute(row, "data-status") == "suspended" and words in page.inner_text(row)
+    assert not wide(page)
+    assert tab.errors == []
