@@ -28,10 +28,11 @@ from api.routers import screenings as screenings_router
 from api.routers import search as search_router
 from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
+from api.routers import suspension_grounds as suspension_grounds_router
 from api.routers import tiles as tiles_router
 from api.routers import windows as windows_router
 from api.security import SecurityHeaders
-from web import departments_pages, hall_pages, supervision_pages, windows_pages
+from web import calendar_pages, departments_pages, hall_pages, supervision_pages, windows_pages
 from web import investment as investment_page
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
@@ -72,6 +73,8 @@ def create_app() -> FastAPI:
     app.include_router(windows_pages.router)
     app.include_router(hall_router.router)
     app.include_router(hall_pages.router)
+    app.include_router(suspension_grounds_router.router)
+    app.include_router(calendar_pages.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)

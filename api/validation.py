@@ -26,6 +26,7 @@ FIELD_NAMES: dict[str, Text] = {
     "layers": Text("图层列表", "layers"),
     "q": Text("搜索内容", "search text"),
     "resumed_on": Text("恢复计时日期", "resumed on"),
+    "ground": Text("法定事由", "legal ground"),
     "suspended_on": Text("暂停计时日期", "suspended on"),
     "tile_col": Text("瓦片列号", "tile column"),
     "tile_matrix": Text("瓦片矩阵（缩放级别）", "tile matrix (zoom)"),

@@ -27,13 +27,13 @@ def test_a_clean_project_exports_a_versioned_feed(client, people, engine) -> Non
     first = client.post(f"{API}/feed/{code}/exports", headers=people["ndrc"])
     assert first.status_code == 201, first.text
     feed = first.json()
-    assert (feed["feed"], feed["schema_version"], feed["version"]) == ("one-blueprint/central-approval-feed", "1.0", 1)
+    assert (feed["feed"], feed["schema_version"], feed["version"]) == ("one-blueprint/central-approval-feed", "1.1", 1)
     assert feed["project"]["project_code"] == code and feed["project"]["total_investment_wan"] == 6400
     assert feed["items"] == [{
         "item_code": "project_approval", "item_name": "项目审批（核准、备案）", "stage": "land_use_planning",
         "stage_name": "立项用地规划许可", "department": "ndrc", "accepted_on": "2025-08-04", "decided_on": "2025-08-06",
         "result": "approved", "limit_working_days": 5, "document_number": "厦发改审批〔2025〕806号",
-        "reused_document_numbers": []}]
+        "reused_document_numbers": [], "due_on": "2025-08-11", "due_provisional": False, "suspensions": []}]
     same = client.post(f"{API}/feed/{code}/exports", headers=people["ndrc"]).json()
     assert same["version"] == 1 and same["unchanged"] is True
     open_item(client, people, "natural_resources", code, "site_selection_opinion", "2025-08-07")

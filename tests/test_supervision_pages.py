@@ -34,3 +34,17 @@ def test_the_pages_are_served_with_every_asset_from_the_app(client, loaded_sampl
         if tag in ("script", "link", "img"):
             assert client.get(parts.path).status_code == 200, f"<{tag}> {url} is not served"
     assert ("监管看板" if "lang=en" not in path else "Supervision") in response.text
+
+
+@pytest.mark.parametrize(("path", "words"), [("/supervision/calendar", "录入某年的节假日安排通知"),
+                                             ("/supervision/calendar?lang=en", "Enter a year's holiday notice")])
+def test_the_holiday_notice_page_is_served_with_its_assets_in_its_language(client, path, words) -> None:
+    response = client.get(path)
+    assert response.status_code == 200 and words in response.text.replace("&#39;", "'")
+    parser = Links()
+    parser.feed(response.text)
+    assert ("script", "/static/js/holiday_notice.js") in parser.urls
+    assert ("link", "/static/css/clocks.css") in parser.urls
+    for tag, url in parser.urls:
+        if tag in ("script", "link"):
+            assert client.get(urlsplit(url).path).status_code == 200, f"<{tag}> {url} is not served"

@@ -41,17 +41,18 @@ def test_the_department_suspends_and_resumes_and_decides_only_a_running_clock(cl
     code = legacy_project(engine, people, name="暂停计时测试项目")
     item = open_item(client, people, "ecology_environment", code, "eia_approval", "2025-03-03")
     url = f"{API}/items/{item['id']}"
-    body = {"suspended_on": "2025-03-05", "kind": "special_procedure", "reason": "组织专家技术评审"}
+    body = {"suspended_on": "2025-03-05", "ground": "expert_review", "reason": "组织专家技术评审"}
     assert client.post(f"{url}/suspension", headers=people["water"], json=body).status_code == 403
     early = client.post(f"{url}/suspension", headers=people["ecology_environment"],
                         json={**body, "suspended_on": "2025-03-01"})
     assert early.status_code == 422 and early.json()["field"] == "suspended_on"
-    unknown = client.post(f"{url}/suspension", headers=people["ecology_environment"], json={**body, "kind": "nap"})
-    assert unknown.status_code == 422 and unknown.json()["field"] == "kind"
+    unknown = client.post(f"{url}/suspension", headers=people["ecology_environment"], json={**body, "ground": "nap"})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "ground"
     suspended = client.post(f"{url}/suspension", headers=people["ecology_environment"], json=body)
     assert suspended.status_code == 200, suspended.text
     assert suspended.json()["clock"]["status"] == "suspended"
-    assert suspended.json()["suspensions"][0]["zh"].startswith("特殊程序")
+    assert suspended.json()["suspensions"][0]["zh"] == "专家评审"
+    assert "第四十五条" in suspended.json()["suspensions"][0]["article_zh"]
     again = client.post(f"{url}/suspension", headers=people["ecology_environment"], json=body)
     assert again.status_code == 409
     while_stopped = client.post(f"{url}/decision", headers=people["ecology_environment"],
@@ -79,7 +80,7 @@ def test_the_department_list_names_a_suspended_item(client, people, engine) -> N
     code = legacy_project(engine, people, name="暂停计时清单测试项目")
     item = open_item(client, people, "water", code, "flood_impact_assessment", "2025-05-06")
     response = client.post(f"{API}/items/{item['id']}/suspension", headers=people["water"],
-                           json={"suspended_on": "2025-05-07", "kind": "supplement", "reason": "补正防洪评价报告"})
+                           json={"suspended_on": "2025-05-07", "ground": "supplement", "reason": "补正防洪评价报告"})
     assert response.status_code == 200, response.text
     listed = client.get(f"{API}/deadlines", headers=people["water"]).json()["departments"][0]
     assert item["id"] in [i["item_id"] for i in listed["suspended"]]

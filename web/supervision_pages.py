@@ -134,7 +134,7 @@ def _render(request: Request, template: str, page: str, title_key: str, language
         request, template, page=page, language=language, fmap=fmap, layers=layers, title_key="app.title",
         config={"labels": table, **(config or {})},
         context={"t": table, "title": table[title_key],
-                 "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/supervision.css"]},
+                 "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/supervision.css", f"{STATIC_URL}/css/clocks.css"]},
     )
 
 

@@ -71,8 +71,10 @@ class DecisionIn(BaseModel):
 
 class SuspensionIn(BaseModel):
     suspended_on: dt.date
-    kind: str = Field(max_length=40, description="special_procedure (特殊程序) or supplement (补正材料)")
-    reason: str = Field(max_length=2000)
+    ground: str | None = Field(default=None, max_length=40,
+                               description="the legal ground (GET /api/v1/supervision/suspension-grounds)")
+    reason: str | None = Field(default=None, max_length=2000)
+    resumed_on: dt.date | None = Field(default=None, description="given for a past span recorded at once")
 
 
 class ResumptionIn(BaseModel):
@@ -194,11 +196,12 @@ def post_decision(item_id: int, body: DecisionIn, caller: Caller) -> dict[str, A
 
 @router.post("/supervision/items/{item_id}/suspension", tags=["supervision: approvals"])
 def post_suspension(item_id: int, body: SuspensionIn, caller: Caller) -> dict[str, Any]:
-    """Stop an open item's clock (暂停计时) for a special procedure or the applicant's supplement (responsible
-    department); its working days count again once resumed."""
+    """Stop an open item's clock (暂停计时) on a legal ground — a hearing, expert review, testing… (行政许可法
+    第四十五条) or the applicant's supplement (补正) — (responsible department); its working days count again
+    once resumed. Suspensions of one item never overlap."""
     with get_engine().begin() as connection:
-        return items.suspend_item(connection, caller, item_id, suspended_on=body.suspended_on, kind=body.kind,
-                                  reason=body.reason)
+        return items.suspend_item(connection, caller, item_id, suspended_on=body.suspended_on, ground=body.ground,
+                                  reason=body.reason, resumed_on=body.resumed_on)
 
 
 @router.post("/supervision/items/{item_id}/resumption", tags=["supervision: approvals"])

@@ -84,15 +84,15 @@ _NUMBER_FORMS = {
 """Document numbers (文号) by item type: the department's abbreviation, the year and a serial."""
 
 _SUSPENSIONS = {
-    "eia_approval": ("special_procedure", "组织专家技术评审"),
+    "eia_approval": ("expert_review", "组织专家技术评审"),
     "site_selection_opinion": ("supplement", "补正用地红线图及勘测定界报告"),
     "land_use_planning_permit": ("supplement", "补正土地出让合同"),
-    "engineering_planning_permit": ("special_procedure", "规划方案批前公示"),
+    "engineering_planning_permit": ("public_notice", "规划方案批前公示"),
     "construction_drawing_review": ("supplement", "按审查意见修改施工图"),
     "construction_permit": ("supplement", "补正施工合同及监理合同"),
-    "project_approval": ("special_procedure", "组织专家评审可行性研究报告"),
+    "project_approval": ("expert_review", "组织专家评审可行性研究报告"),
 }
-"""Why each kind of item stops its clock, when it does (行政许可法 第四十五条 and 补正 requests)."""
+"""The legal ground (projects.supervision.grounds) and reason each kind of item stops its clock on, when it does."""
 
 _CONDITIONS = {
     "eia_approval": "施工期落实扬尘和噪声防治措施",
@@ -139,7 +139,7 @@ class Suspension:
 
     start: dt.date
     end: dt.date | None
-    kind: str
+    ground: str
     reason: str
 
 
@@ -226,8 +226,8 @@ def _decision(rng: Random, calendar: WorkingCalendar, item_type: str, accepted: 
     before = rng.randint(1, max(1, working - 1))
     start = _add(calendar, accepted, before)
     end = _add(calendar, start, rng.randint(4, 12))
-    kind, reason = _SUSPENSIONS[item_type]
-    return _add(calendar, end, working - before), (Suspension(start, end, kind, reason),)
+    ground, reason = _SUSPENSIONS[item_type]
+    return _add(calendar, end, working - before), (Suspension(start, end, ground, reason),)
 
 
 def _natural_items(rng: Random, calendar: WorkingCalendar, coded_on: dt.date,
@@ -287,8 +287,8 @@ def _with_role(rng: Random, calendar: WorkingCalendar, items: list[ItemPlan], ra
         if fits:
             held = fits[-1]
             start = _add(calendar, held.accepted_on, rng.randint(1, 3))
-            kind, reason = _SUSPENSIONS.get(held.item_type, ("supplement", "补正申请材料"))
-            return _hold(items, held, Suspension(start, None, kind, reason))
+            ground, reason = _SUSPENSIONS.get(held.item_type, ("supplement", "补正申请材料"))
+            return _hold(items, held, Suspension(start, None, ground, reason))
     return items
 
 
@@ -422,8 +422,8 @@ def replay_project(connection: Connection, plan: ProjectPlan, code: str, owner: 
                                project_code=code)
         for suspension in item.suspensions:
             with replaying(moment(suspension.start, 60)):
-                suspend_item(connection, actor, opened["id"], suspended_on=suspension.start, kind=suspension.kind,
-                             reason=suspension.reason)
+                suspend_item(connection, actor, opened["id"], suspended_on=suspension.start,
+                             ground=suspension.ground, reason=suspension.reason)
             if suspension.end is not None:
                 with replaying(moment(suspension.end, 60)):
                     resume_item(connection, actor, opened["id"], resumed_on=suspension.end)

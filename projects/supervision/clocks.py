@@ -67,7 +67,10 @@ def _due(calendar: WorkingCalendar, item: ItemTimes, stopped: set[dt.date]) -> D
 
 def item_clock(calendar: WorkingCalendar, item: ItemTimes, as_of: dt.date) -> dict[str, Any]:
     """Due date, working days used, and status: running, due_soon, overdue, suspended (open) or on_time,
-    late (decided). Suspended working days count neither as used nor towards the due date."""
+    late (decided). Suspended working days count neither as used nor towards the due date, so an item
+    stopped over its original due date is not overdue; one that had used up its limit before it stopped is
+    (with ``suspended_since``). The one computation behind every due date shown: the project page and its
+    Gantt chart, the dashboard, the department lists and the central-platform feed."""
     stopped = stopped_days(calendar, item, as_of)
     deadline = _due(calendar, item, stopped)
     end = min(item.decided_on or as_of, as_of)
@@ -80,11 +83,13 @@ def item_clock(calendar: WorkingCalendar, item: ItemTimes, as_of: dt.date) -> di
                     if start <= as_of and (resumed is None or resumed > as_of)), None)
     if item.decided_on is not None:
         clock["status"] = "on_time" if item.decided_on <= deadline.due else "late"
+    elif lasting is not None and used_days > item.limit_working_days:
+        # Overdue before the clock stopped: the stop does not make it timely again.
+        clock |= {"status": "overdue", "suspended_since": lasting.isoformat(),
+                  "overdue_working_days": used_days - item.limit_working_days}
     elif lasting is not None:
         clock |= {"status": "suspended", "suspended_since": lasting.isoformat(),
-                  "remaining_working_days": max(item.limit_working_days - used_days, 0)}
-        if used_days > item.limit_working_days:
-            clock["overdue_working_days"] = used_days - item.limit_working_days
+                  "remaining_working_days": item.limit_working_days - used_days}
     elif as_of > deadline.due:
         late = calendar.elapsed(deadline.due, as_of)
         years |= set(late.years_without_data)

@@ -59,8 +59,6 @@ phrases(
                            "say why the clock stops, e.g. 组织专家评审 or 补正用地红线图"),
     suspended_already=Text("审批事项{id}自{day}起已暂停计时；请先恢复计时",
                            "item {id} is suspended since {day}; resume it first"),
-    suspended_before=Text("{day}早于{start}（事项受理或上次恢复计时之日）",
-                          "{day} is before {start}, when the item was accepted or last resumed"),
     not_suspended=Text("审批事项{id}未暂停计时", "item {id} is not suspended"),
     resumed_before=Text("{day}早于暂停计时开始之日{start}", "{day} is before the suspension began on {start}"),
     no_item=Text("没有编号为{id}的审批事项。", "There is no approval item {id}."),

@@ -24,14 +24,18 @@ from gis.messages import Clauses, Message, Text, phrases
 from projects import audit
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
+from projects.clock import beijing_today
 from projects.project_code import ProjectCodeError, parse_code
+from projects.supervision.clocks import item_clock
 from projects.supervision.coded import coded_project
 from projects.supervision.errors import SupervisionError
-from projects.supervision.items import item_rows
+from projects.supervision.items import item_rows, item_times
 from projects.supervision.stages import ITEM_TYPES, Stage
+from projects.supervision.workdays import load_calendar
 
 FEED_NAME = "one-blueprint/central-approval-feed"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
+"""1.1 added each item's due date (with ``due_provisional``) and its suspensions (暂停计时, with their ground)."""
 
 
 class FeedValidationError(SupervisionError):
@@ -131,9 +135,17 @@ def _content(connection: Connection, project: Any) -> dict[str, Any]:
     numbers = dict(connection.execute(
         text("SELECT item_id, document_number FROM approval_documents WHERE proposal_id = :p"), {"p": project.id}
     ).all())
+    spans = connection.execute(
+        text("SELECT s.item_id, s.kind, s.suspended_on, s.resumed_on FROM item_suspensions s "
+             "JOIN approval_items i ON i.id = s.item_id WHERE i.proposal_id = :p ORDER BY s.suspended_on, s.id"),
+        {"p": project.id}).all()
+    rows = item_rows(connection, project.id)
+    times = item_times(connection, rows)
+    calendar, today = load_calendar(connection), beijing_today()
     items = []
-    for row in item_rows(connection, project.id):
+    for row in rows:
         kind = ITEM_TYPES[row.item_type]
+        clock = item_clock(calendar, times[row.id], today)
         items.append({
             "item_code": kind.key, "item_name": kind.name_zh, "stage": row.stage,
             "stage_name": Stage(row.stage).name_zh, "department": row.department,
@@ -141,6 +153,10 @@ def _content(connection: Connection, project: Any) -> dict[str, Any]:
             "decided_on": row.decided_on.isoformat() if row.decided_on else None, "result": row.result,
             "limit_working_days": row.limit_working_days, "document_number": numbers.get(row.id),
             "reused_document_numbers": [r.document_number for r in references if r.item_id == row.id],
+            "due_on": clock["due"], "due_provisional": clock["provisional"],
+            "suspensions": [{"ground": s.kind, "suspended_on": s.suspended_on.isoformat(),
+                             "resumed_on": s.resumed_on.isoformat() if s.resumed_on else None}
+                            for s in spans if s.item_id == row.id],
         })
     return {
         "project": {"project_code": project.project_code, "name": project.name,

@@ -3,8 +3,9 @@ the earlier documents each item reuses (批文引用).
 
 Rules: no item for a project without a valid code (无码不批); the responsible department accepts, suspends,
 resumes and decides its own items; a decision never precedes its acceptance and is final; an item's clock is
-suspended (暂停计时) only while it is open, one suspension at a time, and a suspended item is resumed before it
-is decided; an issued document's number and file
+suspended (暂停计时) only while it is open, on a legal ground (:mod:`projects.supervision.grounds`), within its
+acceptance and today, never overlapping another of its suspensions, and a suspended item is resumed before it
+is decided, on or after the day its clock resumed; an issued document's number and file
 never change; a document already issued — same number or same file — is referenced, never uploaded again.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from enum import StrEnum
 from typing import Any
 
 from psycopg.errors import UniqueViolation
@@ -37,6 +37,7 @@ from projects.supervision.coded import (
 )
 from projects.supervision.errors import DocumentAlreadyIssuedError, SupervisionConflictError, SupervisionInputError
 from projects.supervision.files import DOCUMENT_TYPES, check_file
+from projects.supervision.grounds import GROUNDS, SUSPENSION_GROUNDS, SuspensionGround
 from projects.supervision.settings import supervision_settings
 from projects.supervision.stages import ITEM_TYPES, ItemType, Result, Stage, effective_limits, item_type
 from projects.supervision.work_plan import plan_issue_days
@@ -74,28 +75,6 @@ def _require_department(connection: Connection, actor: Account | None, departmen
 
 def _kind_name(kind: ItemType) -> Text:
     return Text(kind.name_zh, f"{kind.name_en} ({kind.name_zh})")
-class SuspensionKind(StrEnum):
-    """Why an item's clock stands still (暂停计时), each a span the law leaves out of the limit."""
-
-    SPECIAL_PROCEDURE = "special_procedure"
-    """特殊程序: a hearing, tender, auction, testing, inspection, appraisal or expert review (行政许可法 第四十五条)."""
-    SUPPLEMENT = "supplement"
-    """补正材料: the applicant supplements or corrects its materials at the department's request."""
-
-    @property
-    def name_zh(self) -> str:
-        return _SUSPENSION_NAMES[self][0]
-
-    @property
-    def name_en(self) -> str:
-        return _SUSPENSION_NAMES[self][1]
-
-
-_SUSPENSION_NAMES: dict[SuspensionKind, tuple[str, str]] = {
-    SuspensionKind.SPECIAL_PROCEDURE: ("特殊程序（听证、检验检测、专家评审等）",
-                                       "special procedure (hearing, testing, expert review…)"),
-    SuspensionKind.SUPPLEMENT: ("申请人补正材料", "the applicant supplements its materials"),
-}
 
 
 def _check_date(field: str, value: dt.date, today: dt.date) -> None:
@@ -233,42 +212,74 @@ def _lasting_suspension(connection: Connection, item_id: int) -> Row[Any] | None
     ).one_or_none()
 
 
-def suspend_item(connection: Connection, actor: Account | None, item_id: int, *, suspended_on: dt.date, kind: str,
-                 reason: str) -> dict[str, Any]:
-    """Stop an open item's clock (暂停计时) from ``suspended_on`` on, for a special procedure or the applicant's
-    supplement; its working days count again once it is resumed."""
+def _legal_ground(key: str | None) -> SuspensionGround:
+    """The ground a new suspension names: one of the itemised grounds, never the legacy one."""
+    choices = [Text(f"{g.key}（{g.name.zh}）", f"{g.key} ({g.name.en})") for g in SUSPENSION_GROUNDS if g.selectable]
+    if not key or not key.strip():
+        raise SupervisionInputError("ground", Message("suspension.no_ground", grounds=choices))
+    chosen = GROUNDS.get(key.strip())
+    if chosen is None:
+        raise SupervisionInputError("ground", Message("suspension.unknown_ground", ground=key.strip(),
+                                                      grounds=choices))
+    if not chosen.selectable:
+        raise SupervisionInputError("ground", Message("suspension.legacy_ground", grounds=choices))
+    return chosen
+
+
+def _refuse_overlap(connection: Connection, item_id: int, start: dt.date, end: dt.date | None) -> None:
+    """Refuse a span (start, end] (end None: until resumed) that shares a day with another suspension of the
+    item; a span may begin on the day the previous one was resumed."""
+    for other in connection.execute(
+        text("SELECT suspended_on, resumed_on, kind FROM item_suspensions WHERE item_id = :i "
+             "ORDER BY suspended_on, id FOR UPDATE"), {"i": item_id},
+    ).all():
+        if max(start, other.suspended_on) >= min(end or dt.date.max, other.resumed_on or dt.date.max):
+            continue
+        if end is None and other.resumed_on is None:
+            raise SupervisionConflictError(Message("supervision.suspended_already", id=item_id,
+                                                   day=str(other.suspended_on)))
+        ground = GROUNDS[other.kind].name
+        span = (Message("suspension.span", start=other.suspended_on.isoformat(), end=other.resumed_on.isoformat())
+                if other.resumed_on else Message("suspension.lasting", start=other.suspended_on.isoformat()))
+        raise SupervisionInputError("suspended_on", Message("suspension.overlaps", id=item_id, span=span,
+                                                            ground=ground))
+
+
+def suspend_item(connection: Connection, actor: Account | None, item_id: int, *, suspended_on: dt.date,
+                 ground: str | None, reason: str | None, resumed_on: dt.date | None = None) -> dict[str, Any]:
+    """Stop an open item's clock (暂停计时) from ``suspended_on`` on, on a legal ground (:mod:`grounds`); its
+    working days count again once it is resumed. With ``resumed_on`` a past span is recorded at once."""
     item = _load_item(connection, actor, item_id, lock=True)
     _require_department(connection, actor, item.department,
                         Text("暂停该审批事项的计时", "suspending this approval item"))
     if item.decided_on is not None:
         raise SupervisionConflictError(Message("supervision.record_final", id=item_id, day=str(item.decided_on)))
-    try:
-        chosen = SuspensionKind(kind)
-    except ValueError:
-        raise SupervisionInputError("kind", Message("supervision.one_of", values=[k.value for k in SuspensionKind])) \
-            from None
+    chosen = _legal_ground(ground)
     if not reason or not reason.strip():
         raise SupervisionInputError("reason", Message("supervision.suspension_reason"))
-    _check_date("suspended_on", suspended_on, beijing_today())
-    lasting = _lasting_suspension(connection, item_id)
-    if lasting is not None:
-        raise SupervisionConflictError(Message("supervision.suspended_already", id=item_id,
-                                               day=str(lasting.suspended_on)))
-    last_end = connection.execute(
-        text("SELECT max(resumed_on) FROM item_suspensions WHERE item_id = :i"), {"i": item_id}).scalar_one()
-    start = max(item.accepted_on, last_end or item.accepted_on)
-    if suspended_on < start:
-        raise SupervisionInputError("suspended_on", Message("supervision.suspended_before",
-                                                            day=suspended_on.isoformat(), start=start.isoformat()))
+    today = beijing_today()
+    _check_date("suspended_on", suspended_on, today)
+    if suspended_on < item.accepted_on:
+        raise SupervisionInputError("suspended_on", Message("supervision.before_accepted",
+                                                            day=suspended_on.isoformat(),
+                                                            accepted=item.accepted_on.isoformat()))
+    if resumed_on is not None:
+        _check_date("resumed_on", resumed_on, today)
+        if resumed_on < suspended_on:
+            raise SupervisionInputError("resumed_on", Message("supervision.resumed_before",
+                                                              day=resumed_on.isoformat(),
+                                                              start=suspended_on.isoformat()))
+    _refuse_overlap(connection, item_id, suspended_on, resumed_on)
+    by = actor.id if actor else None
     suspension_id = connection.execute(
-        text("INSERT INTO item_suspensions (item_id, suspended_on, kind, reason, suspended_by, created_at) "
-             f"VALUES (:i, :d, :k, :r, :by, {NOW_SQL}) RETURNING id"),
-        {"i": item_id, "d": suspended_on, "k": chosen.value, "r": reason.strip(), "by": actor.id if actor else None,
-         **now_parameter()},
+        text("INSERT INTO item_suspensions (item_id, suspended_on, kind, reason, resumed_on, suspended_by, "
+             f"resumed_by, created_at) VALUES (:i, :d, :k, :r, :e, :by, :rby, {NOW_SQL}) RETURNING id"),
+        {"i": item_id, "d": suspended_on, "k": chosen.key, "r": reason.strip(), "e": resumed_on, "by": by,
+         "rby": by if resumed_on else None, **now_parameter()},
     ).scalar_one()
     audit.record(connection, actor=actor, action="suspend_item", proposal_id=item.proposal_id,
                  after={"item_id": item_id, "suspension_id": suspension_id, "suspended_on": suspended_on,
-                        "kind": chosen.value, "reason": reason.strip()})
+                        "ground": chosen.key, "reason": reason.strip(), "resumed_on": resumed_on})
     return item_detail(connection, actor, item_id)
 
 
@@ -310,6 +321,11 @@ def decide_item(connection: Connection, actor: Account | None, item_id: int, *, 
     if decided_on < item.accepted_on:
         raise SupervisionInputError("decided_on", Message("supervision.before_accepted", day=decided_on.isoformat(),
                                                           accepted=item.accepted_on.isoformat()))
+    stopped_until = connection.execute(
+        text("SELECT max(resumed_on) FROM item_suspensions WHERE item_id = :i"), {"i": item_id}).scalar_one()
+    if stopped_until is not None and decided_on < stopped_until:
+        raise SupervisionInputError("decided_on", Message("suspension.decided_while_stopped",
+                                                          day=decided_on.isoformat(), until=stopped_until.isoformat()))
     number = normalise_number(document_number) if document_number and document_number.strip() else None
     if number:
         _refuse_known_number(connection, number)
@@ -437,9 +453,8 @@ def _suspensions_by_item(connection: Connection, proposal_id: int) -> dict[int, 
     ).all()
     result: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
-        kind = SuspensionKind(r.kind)
         result.setdefault(r.item_id, []).append(
-            {"id": r.id, "kind": kind.value, "zh": kind.name_zh, "en": kind.name_en, "reason": r.reason,
+            {"id": r.id, **GROUNDS[r.kind].as_dict(), "ground": r.kind, "reason": r.reason,
              "suspended_on": r.suspended_on.isoformat(),
              "resumed_on": r.resumed_on.isoformat() if r.resumed_on else None})
     return result
@@ -473,7 +488,7 @@ def _references_by_item(connection: Connection, proposal_id: int) -> dict[int, l
     return result
 
 
-def _item_dict(row: Row[Any], times: ItemTimes, calendar: WorkingCalendar, as_of: dt.date,
+def _item_dict(actor: Account | None, row: Row[Any], times: ItemTimes, calendar: WorkingCalendar, as_of: dt.date,
                documents: dict[int, dict[str, Any]], references: dict[int, list[dict[str, Any]]],
                suspensions: dict[int, list[dict[str, Any]]], directory: Directory) -> dict[str, Any]:
     kind = ITEM_TYPES[row.item_type]
@@ -487,6 +502,8 @@ def _item_dict(row: Row[Any], times: ItemTimes, calendar: WorkingCalendar, as_of
         "decided_on": row.decided_on.isoformat() if row.decided_on else None, "result": row.result,
         "note": row.note, "clock": item_clock(calendar, times, as_of),
         "suspensions": suspensions.get(row.id, []),
+        # Whether the caller may suspend, resume and decide it: its department's, while it is open.
+        "may_act": actor is not None and row.decided_on is None and acts_for(actor, row.department),
         "document": documents.get(row.id),
         "reuses": reused,
         "awaiting": [{"item_type": k, "zh": ITEM_TYPES[k].name_zh, "en": ITEM_TYPES[k].name_en}
@@ -499,7 +516,7 @@ def item_detail(connection: Connection, actor: Account | None, item_id: int,
     """One item with its clock, its suspensions, its document and the earlier documents it reuses."""
     row = _load_item(connection, actor, item_id)
     return {"project_code": row.project_code,
-            **_item_dict(row, item_times(connection, [row])[row.id], load_calendar(connection),
+            **_item_dict(actor, row, item_times(connection, [row])[row.id], load_calendar(connection),
                          as_of or beijing_today(), _documents_by_item(connection, row.proposal_id),
                          _references_by_item(connection, row.proposal_id),
                          _suspensions_by_item(connection, row.proposal_id), load_directory(connection))}
@@ -526,7 +543,8 @@ def project_approvals(connection: Connection, actor: Account | None, code_text: 
     suspensions = _suspensions_by_item(connection, project.id)
     times = item_times(connection, rows)
     directory = load_directory(connection)
-    items = [_item_dict(r, times[r.id], calendar, as_of, documents, references, suspensions, directory) for r in rows]
+    items = [_item_dict(actor, r, times[r.id], calendar, as_of, documents, references, suspensions, directory)
+             for r in rows]
     return {
         "project_code": project.project_code, "name": project.name, "as_of": as_of.isoformat(),
         "investment_category": project.investment_category,

@@ -47,11 +47,11 @@ def no_data_reason(years: Iterable[int]) -> dict[str, str]:
     return {
         "en": f"No holiday calendar for {listed}: {package} and no State Council holiday notice for {listed} has "
               "been entered. Its days were counted Monday to Friday, so public holidays and make-up working days "
-              f"are missing and the date may move once an admin enters the notice (PUT /api/v1/supervision/"
-              f"calendar/{{year}}).",
+              "are missing and the date may move once an admin enters the notice (the page /supervision/calendar, "
+              "or PUT /api/v1/supervision/calendar/{year}).",
         "zh": f"{listed}年尚无节假日安排数据（chinese-calendar {PACKAGE_VERSION} 仅含 {PACKAGE_YEARS[0]}–"
               f"{PACKAGE_YEARS[-1]} 年，且未录入国务院办公厅该年节假日安排通知），暂按周一至周五计算工作日，"
-              "录入通知后期限可能变化。",
+              "管理员在“节假日安排”页面（/supervision/calendar）录入通知后期限可能变化。",
     }
 
 

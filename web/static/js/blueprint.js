@@ -495,6 +495,16 @@
     return Promise.all(workers).then(function () { return results.filter(Boolean); });
   }
 
+  /** The request fields a problem names, as dotted paths: the service's ``field``, or each validation error's
+   *  location without its part of the request (``body.holidays.0.date`` → ``holidays.0.date``). */
+  function problemFields(error) {
+    var problem = (error && error.problem) || {};
+    if (problem.field) { return [problem.field]; }
+    return (problem.errors || []).map(function (e) {
+      return String(e.location || '').replace(/^(body|path|query)\.?/, '');
+    }).filter(Boolean);
+  }
+
   function showMessage(element, kind, html) {
     element.innerHTML = '<div class="alert alert-' + kind + ' py-2 mb-2">' + html + '</div>';
   }
@@ -649,7 +659,7 @@
 
   window.Blueprint = {
     config: config, t: t, labelled: labelled, escapeHtml: escapeHtml, number: number, formatArea: formatArea,
-    api: api, ApiError: ApiError, problemText: problemText, session: session, map: map, ready: ready,
+    api: api, ApiError: ApiError, problemText: problemText, problemFields: problemFields, session: session, map: map, ready: ready,
     style: style, compositeTiles: compositeTiles, planningLayer: planningLayer, featuresAt: featuresAt,
     whenTilesLoaded: whenTilesLoaded,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,

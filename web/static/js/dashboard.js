@@ -171,6 +171,13 @@
       }).join('') + '</tbody></table></div>';
   }
 
+  /** 暂定 in words after a due date that lies in a year without holiday data, the reason on hover. */
+  function provisionalBadge(clock) {
+    if (!clock.provisional) { return ''; }
+    return ' <span class="badge sv-badge-provisional" title="' + esc(clock.provisional_reason[config.lang === 'en' ? 'en' : 'zh']) +
+      '">' + esc(t('sv.provisional')) + '</span>';
+  }
+
   /** Every open item that is overdue, suspended or due soon, worst first, with its project linked. */
   function attentionTable(items) {
     var box = chartBox('attention-items');
@@ -179,13 +186,14 @@
       esc(t('sv.items')) + '</th><th>' + esc(t('sv.department')) + '</th><th>' + esc(t('sv.accepted')) + '</th><th>' +
       esc(t('sv.due')) + '</th><th>' + esc(t('sv.clock')) + '</th></tr></thead><tbody>' + items.map(function (item) {
         var detail = item.status === 'suspended' ? t('sv.suspended_since', { day: item.suspended_since })
-          : item.status === 'overdue' ? t('sv.overdue_days', { n: item.overdue_working_days })
+          : item.status === 'overdue' ? t('sv.overdue_days', { n: item.overdue_working_days }) +
+            (item.suspended_since ? ' · ' + t('sv.suspended_since', { day: item.suspended_since }) : '')
             : t('sv.remaining_days', { n: item.remaining_working_days });
         return '<tr data-item="' + item.item_id + '" data-status="' + esc(item.status) + '"><td><a href="' +
           esc(projectUrl(item.project_code)) + '">' + esc(item.project_name) + '</a><br><code class="small">' +
           esc(item.project_code) + '</code></td><td>' + esc(t('item.' + item.item_type)) + '</td><td>' +
           esc(t('department.' + item.department)) + '</td><td>' + esc(item.accepted_on) + '</td><td>' + esc(item.due) +
-          '</td><td><span class="sv-status" style="color:' + (STATUS_COLOURS[item.status] || OK) + '">' +
+          provisionalBadge(item) + '</td><td><span class="sv-status" style="color:' + (STATUS_COLOURS[item.status] || OK) + '">' +
           esc(t('sv.status.' + item.status)) + '</span> ' + esc(detail) + '</td></tr>';
       }).join('') + '</tbody></table></div>';
   }
@@ -298,13 +306,46 @@
         body += rect(x(r.from), y + 4, Math.max(x(r.to) - x(r.from), 3), row - 8, STATUS_COLOURS[clock.status] || OK, title,
           ' class="sv-item-bar" data-item="' + item.id + '" data-status="' + esc(clock.status) + '"' +
           (item.decided_on ? '' : ' fill-opacity="0.65"')) +
+          item.suspensions.map(function (s) {
+            // The stopped span, hatched grey over the bar: it does not count towards the limit.
+            var from = x(day(s.suspended_on)), to = x(s.resumed_on ? day(s.resumed_on) : r.to);
+            return rect(from, y + 4, Math.max(to - from, 3), row - 8, 'url(#sv-stopped)', suspensionText(s),
+              ' class="sv-suspended-span" data-item="' + item.id + '" data-ground="' + esc(s.ground) + '" stroke="' +
+              PAUSED + '"');
+          }).join('') +
           line(x(r.due), y + 2, x(r.due), y + row - 2, '#2c3e50', 2, clock.provisional ? '2 2' : null,
             t('sv.due') + ' ' + clock.due + (clock.provisional ? ' · ' + t('sv.provisional') : ''));
       }
     });
+    body = '<defs><pattern id="sv-stopped" width="6" height="6" patternUnits="userSpaceOnUse" ' +
+      'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eceff1"/><line x1="0" y1="0" x2="0" y2="6" ' +
+      'stroke="' + PAUSED + '" stroke-width="3"/></pattern></defs>' + body;
     body += line(x(asOf), top - 6, x(asOf), height - 14, '#8e44ad', 1.5, '4 3', t('sv.today') + ' ' + approvals.as_of) +
       label(x(asOf), height - 3, t('sv.today') + ' ' + approvals.as_of, 'middle', 'sv-muted');
-    box.innerHTML = svg(width, height, t('sv.timeline'), body);
+    box.innerHTML = svg(width, height, t('sv.timeline'), body) + ganttText(approvals);
+  }
+
+  /** A suspension in words: its span and its legal ground, in the page's language. */
+  function suspensionText(s) {
+    var ground = config.lang === 'en' ? s.en : s.zh;
+    return s.resumed_on ? t('clocks.span', { from: s.suspended_on, to: s.resumed_on, ground: ground })
+      : t('clocks.span_lasting', { from: s.suspended_on, ground: ground });
+  }
+
+  /** The Gantt chart's items in words, for screen readers: dates, status, provisional due dates, stops. */
+  function ganttText(approvals) {
+    var sep = config.lang === 'en' ? '; ' : '；', lines = [];
+    approvals.stages.forEach(function (stage) {
+      stage.items.forEach(function (item) {
+        var clock = item.clock;
+        var words = [t('clocks.bar_text', { item: t('item.' + item.item_type), accepted: item.accepted_on,
+          due: clock.due, status: t('sv.status.' + clock.status) })];
+        if (clock.provisional) { words.push(t('sv.provisional')); }
+        lines.push('<li data-item="' + item.id + '">' + esc(words.concat(item.suspensions.map(suspensionText)).join(sep)) +
+          '</li>');
+      });
+    });
+    return '<ul class="visually-hidden sv-gantt-text">' + lines.join('') + '</ul>';
   }
 
   function itemRows(approvals) {
@@ -314,13 +355,13 @@
         var clock = item.clock, doc = item.document;
         html += '<tr data-item="' + item.id + '"><td>' + esc(t('item.' + item.item_type)) + '</td>' +
           '<td>' + esc(t('department.' + item.department)) + '</td><td>' + esc(item.accepted_on) + '</td>' +
-          '<td>' + esc(clock.due) + (clock.provisional ? ' <span class="badge sv-badge-provisional" title="' +
-            esc(clock.provisional_reason[config.lang === 'en' ? 'en' : 'zh']) + '">' + esc(t('sv.provisional')) + '</span>' : '') +
+          '<td>' + esc(clock.due) + provisionalBadge(clock) +
           '<br><span class="small" style="color:' + (STATUS_COLOURS[clock.status] || OK) + '">' + esc(t('sv.status.' + clock.status)) +
           '</span>' + item.suspensions.map(function (s) {
-            return '<div class="small text-muted sv-suspension">' + esc(s.resumed_on
-              ? t('sv.suspension', { from: s.suspended_on, to: s.resumed_on, reason: s.reason })
-              : t('sv.suspension_lasting', { from: s.suspended_on, reason: s.reason })) + '</div>';
+            var why = (config.lang === 'en' ? s.en : s.zh) + ' · ' + s.reason;
+            return '<div class="small text-muted sv-suspension" data-ground="' + esc(s.ground) + '">' + esc(s.resumed_on
+              ? t('sv.suspension', { from: s.suspended_on, to: s.resumed_on, reason: why })
+              : t('sv.suspension_lasting', { from: s.suspended_on, reason: why })) + '</div>';
           }).join('') + '</td><td>' + esc(item.decided_on || '—') + '</td>' +
           '<td>' + (doc ? esc(doc.document_number || t('sv.number_pending')) + (doc.file ? ' <i class="fa-solid fa-paperclip"></i>' : '') : '—') + '</td>' +
           '<td>' + item.reuses.map(function (r) { return '<div class="sv-reuse">' + esc(r.document_number || t('sv.number_pending')) + '</div>'; }).join('') +
@@ -381,6 +422,9 @@
       itemRows(approvals);
       progressTable(progress);
       drawSites(answers[1], progress);
+      // The clock forms (suspensions.js) draw from the same answer and ask for a reload after a change.
+      document.dispatchEvent(new CustomEvent('sv:approvals', { detail: { approvals: approvals, user: user,
+        reload: function () { loadProject(B.session.user); } } }));
     }).catch(function (error) {
       B.showMessage(message, 'danger', esc(t('error.generic') + error.message));
     });
