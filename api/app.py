@@ -22,6 +22,7 @@ from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
 from api.routers import search as search_router
+from api.routers import selections as selections_router
 from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
     app.include_router(layers_router.router)
     app.include_router(impacts_router.router)
     app.include_router(screenings_router.router)
+    app.include_router(selections_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)
     app.include_router(parcels_router.router)

@@ -99,9 +99,9 @@ class AreaRange:
     def of(cls, minimum: float, maximum: float, unit: str = "m2") -> AreaRange:
         """``minimum``–``maximum`` in ``unit`` (m2, mu = 666.6̇7 m², ha = 10,000 m²); refuses a bad range."""
         if unit not in M2_PER_UNIT:
-            raise SpatialInputError("invalid-area-unit", Message("selection.area_unit", unit=unit))
+            raise SpatialInputError("invalid-value", Message("selection.area_unit", unit=unit))
         if not (math.isfinite(minimum) and math.isfinite(maximum) and 0 < minimum <= maximum):
-            raise SpatialInputError("invalid-area-range",
+            raise SpatialInputError("invalid-value",
                                     Message("selection.area_range", minimum=minimum, maximum=maximum))
         return cls(minimum * M2_PER_UNIT[unit], maximum * M2_PER_UNIT[unit])
 
@@ -132,7 +132,7 @@ class SelectionRequest:
         if not is_known_class(self.land_use):
             raise SpatialInputError("invalid-land-use", Message("screening.land_use", land_use=self.land_use))
         if not 1 <= self.limit <= MAX_LIMIT:
-            raise SpatialInputError("invalid-limit", Message("selection.limit", most=MAX_LIMIT))
+            raise SpatialInputError("invalid-value", Message("selection.limit", most=MAX_LIMIT))
 
 
 @dataclass
@@ -478,7 +478,7 @@ class Selector:
             known = district_names(self.connection)
             unknown = sorted(set(request.districts) - set(known))
             if unknown:
-                raise SpatialInputError("unknown-district",
+                raise SpatialInputError("invalid-parameter",
                                         Message("selection.district", codes=unknown, known=sorted(known)))
         usable = plan.verdicts[Compatibility.ALLOWED] + plan.verdicts[Compatibility.NEEDS_REVIEW]
         rows = self.connection.execute(_CANDIDATES, {

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -135,7 +138,7 @@ def test_the_districts_filter_keeps_only_their_land(world):
     assert zone_id(ids, "east") not in west and east == {zone_id(ids, "east")}
     with pytest.raises(SpatialInputError) as refused:
         select(engine, districts=("350299",))
-    assert refused.value.slug == "unknown-district"
+    assert refused.value.slug == "invalid-parameter"
 
 
 def test_a_search_area_clips_the_zones_it_crosses(world):
@@ -190,3 +193,41 @@ def test_the_same_inputs_give_the_same_result(world):
         for candidate in result["candidates"]:
             candidate["report"].pop("screening_id")
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_the_select_command_prints_the_table_and_json(world):
+    engine, ids = world
+    command = [sys.executable, "-m", "cli.main", "select", "--min", "45", "--max", "90", "--unit", "mu",
+               "--district", "350291", "--lang", "en"]
+    environment = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    table = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120,
+                           cwd=Path(__file__).parent.parent)
+    assert table.returncode == 0, table.stderr
+    assert zone_id(ids, "clear") in table.stdout and "Water" in table.stdout and "rule set version 1" in table.stdout
+    as_json = subprocess.run([*command, "--json"], capture_output=True, text=True, env=environment, timeout=120,
+                             cwd=Path(__file__).parent.parent)
+    result = json.loads(as_json.stdout)
+    assert [c["id"] for c in result["candidates"]] == [c.id for c in select(
+        engine, area=AreaRange.of(45, 90, "mu"), districts=("350291",)).candidates]
+    refused = subprocess.run([*command[:-2], "--unit", "acre"], capture_output=True, text=True, env=environment,
+                             timeout=120, cwd=Path(__file__).parent.parent)
+    assert refused.returncode == 2 and "acre" in refused.stderr
+
+
+def test_the_api_finds_sites_on_the_samples_and_refuses_bad_requests_in_both_languages(client, loaded_samples):
+    body = {"project_type": "02", "land_use": "1001", "industry": "C39", "area_min": 2, "area_max": 5,
+            "area_unit": "ha", "districts": ["350213"], "limit": 3}
+    response = client.post("/api/v1/site-selections", json=body)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["parameters"]["area_range"]["min"]["m2"] == 20_000
+    assert {"land_use", "ecological_red_line"} <= {v["kind"] for v in result["layer_versions"]}
+    for rank, candidate in enumerate(result["candidates"], start=1):
+        assert candidate["rank"] == rank and 20_000 <= candidate["area"]["m2"] <= 50_000
+        assert candidate["report"]["summary"]["blocking_count"] == 0
+    assert result["candidates"] or result["reason"]
+    wrong = client.post("/api/v1/site-selections", json={**body, "area_min": 6})
+    assert wrong.status_code == 422 and "the area range must be two positive numbers" in wrong.json()["detail"]
+    chinese = client.post("/api/v1/site-selections", json={**body, "districts": ["999999"]},
+                          headers={"Accept-Language": "zh"})
+    assert chinese.status_code == 422 and "没有行政区代码为999999的区" in chinese.json()["detail"]
