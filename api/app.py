@@ -28,7 +28,7 @@ from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
 from web import investment as investment_page
-from web import supervision_pages
+from web import selection_pages, supervision_pages
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
 
@@ -58,6 +58,7 @@ def create_app() -> FastAPI:
     app.include_router(ogc_router.router)
     app.include_router(ogc_tiles_router.router)
     app.include_router(investment_page.router)
+    app.include_router(selection_pages.router)
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)

@@ -439,7 +439,7 @@ def _rank_key(summary_counts: tuple[int, int, int, int], candidate_id: str) -> t
     return (*summary_counts, candidate_id)
 
 
-def _report_counts(report: ScreeningReport) -> tuple[int, int, int, int]:
+def report_counts(report: ScreeningReport) -> tuple[int, int, int, int]:
     """Blocking findings, departments to review, needs-review findings, info findings of a report."""
     summary = report.summary
     return (summary["blocking_count"], len(summary["departments_to_review"]), summary["needs_review_count"],
@@ -516,7 +516,7 @@ class Selector:
         return found
 
     def _counts(self, rule_ids: list[str]) -> tuple[int, int, int, int]:
-        """The ranking counts of a candidate's findings, as :func:`_report_counts` reads them from a report."""
+        """The ranking counts of a candidate's findings, as :func:`report_counts` reads them from a report."""
         rules = {rule.rule_id: rule for rule in (*self.screener.rules.rules, OTHER_LIVE_PROPOSAL, OTHER_CODED_PROJECT)}
         review = [rules[rule_id] for rule_id in rule_ids if rule_id == "land_use.compatibility"
                   or rules[rule_id].severity is Severity.NEEDS_REVIEW]
@@ -538,7 +538,7 @@ class Selector:
                 site=site, project_type=request.project_type, land_use=request.land_use,
                 industry=request.industry))
             parcel = _parcel_facts(row.properties) if row.is_parcel else None
-            candidates.append((_rank_key(_report_counts(report), row.id), Candidate(
+            candidates.append((_rank_key(report_counts(report), row.id), Candidate(
                 id=row.id, source="investment_parcel" if row.is_parcel else "land_use_zones",
                 area=AreaFigures.from_m2(row.area_m2).as_dict(),
                 geometry=json.loads(shapely.to_geojson(site.geometry)),
