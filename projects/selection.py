@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU, AreaFigures, area_m2_sql
 from gis.errors import SpatialInputError
@@ -237,7 +237,8 @@ class _Plan:
                  entry.rule.kind) for entry in self.blocking for version in entry.versions]
         return {"blocking_versions": [row[0] for row in rows], "blocking_filters": [row[1] for row in rows],
                 "blocking_parcels_only": [row[2] for row in rows], "blocking_kinds": [row[3] for row in rows],
-                "all_blocking_versions": sorted({row[0] for row in rows})}
+                "all_blocking_versions": sorted({row[0] for row in rows}),
+                "zone_blocking_versions": sorted({row[0] for row in rows if not row[2]})}
 
 
 # The pieces of a set of versions near a geometry: whole features of few vertices and the ST_Subdivide parts
@@ -256,7 +257,9 @@ _PIECES = """
 _MATCHES = ("NOT EXISTS (SELECT 1 FROM jsonb_each(CAST({filter} AS jsonb)) AS wanted(key, allowed) "
             "WHERE NOT wanted.allowed @> jsonb_build_array({properties} -> wanted.key))")
 
-_WITHIN_UDB = "coalesce(ST_CollectionExtract(ST_Intersection(s.geom, inside.geom), 3), s.geom)"
+_WITHIN_UDB = ("CASE WHEN cardinality(CAST(:udb_versions AS integer[])) = 0 OR udb.covered THEN s.geom "
+               "ELSE coalesce(inside.geom, ST_GeomFromText('POLYGON EMPTY', 4326)) END")
+"""The part of a source inside the urban development boundary, when the project must lie inside it."""
 
 _CANDIDATES = text(
     f"""
@@ -290,15 +293,14 @@ _CANDIDATES = text(
     ),
     buildable AS MATERIALIZED (
         SELECT s.is_parcel, s.source_id, s.properties, barred.kinds,
-               CASE WHEN inside.geom IS NULL AND cardinality(CAST(:udb_versions AS integer[])) > 0
-                        THEN ST_GeomFromText('POLYGON EMPTY', 4326)
-                    WHEN barred.geom IS NULL THEN {_WITHIN_UDB}
+               CASE WHEN barred.geom IS NULL THEN {_WITHIN_UDB}
                     ELSE ST_CollectionExtract(ST_Difference({_WITHIN_UDB}, barred.geom), 3) END AS geom
         FROM sources s
         LEFT JOIN LATERAL (
             SELECT ST_UnaryUnion(ST_Collect(piece.geom)) AS geom, array_agg(DISTINCT piece.kind) AS kinds FROM (
-                SELECT rule.kind, found.geom FROM ({_PIECES.format(versions=':all_blocking_versions', near='s.geom')})
-                    AS found
+                SELECT rule.kind, found.geom FROM ({_PIECES.format(
+                    versions="CASE WHEN s.is_parcel THEN CAST(:all_blocking_versions AS integer[]) "
+                             "ELSE CAST(:zone_blocking_versions AS integer[]) END", near='s.geom')}) AS found
                 JOIN unnest(CAST(:blocking_versions AS integer[]), CAST(:blocking_filters AS text[]),
                             CAST(:blocking_parcels_only AS boolean[]), CAST(:blocking_kinds AS text[]))
                     AS rule(version_id, filter, parcels_only, kind)
@@ -310,10 +312,15 @@ _CANDIDATES = text(
                 WHERE r.is_current AND p.state = :coded AND r.geom && s.geom AND ST_Intersects(r.geom, s.geom)
             ) AS piece
         ) AS barred ON true
+        -- most sources lie wholly inside one boundary feature (a prepared test): only the others are cut
+        CROSS JOIN LATERAL (
+            SELECT EXISTS (SELECT 1 FROM ({_PIECES.format(versions=':udb_versions', near='s.geom')}) AS found
+                           WHERE ST_Covers(found.geom, s.geom)) AS covered
+        ) AS udb
         LEFT JOIN LATERAL (
-            SELECT ST_UnaryUnion(ST_Collect(found.geom)) AS geom
+            SELECT ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_Intersection(found.geom, s.geom), 3))) AS geom
             FROM ({_PIECES.format(versions=':udb_versions', near='s.geom')}) AS found
-            WHERE ST_Intersects(found.geom, s.geom)
+            WHERE NOT udb.covered AND ST_Intersects(found.geom, s.geom)
         ) AS inside ON true
     ),
     pieces AS (
@@ -371,9 +378,10 @@ _CANDIDATES = text(
 _FINDINGS = text(
     f"""
     WITH candidate AS MATERIALIZED (
-        SELECT id, geom, {area_m2_sql("given.geom")} AS site_m2
-        FROM (SELECT id, ST_GeomFromWKB(wkb, 4326) AS geom
-              FROM unnest(CAST(:ids AS text[]), CAST(:wkbs AS bytea[])) AS c(id, wkb)) AS given
+        SELECT id, is_parcel, geom, {area_m2_sql("given.geom")} AS site_m2
+        FROM (SELECT id, is_parcel, ST_GeomFromWKB(wkb, 4326) AS geom
+              FROM unnest(CAST(:ids AS text[]), CAST(:wkbs AS bytea[]), CAST(:parcels AS boolean[]))
+                  AS c(id, wkb, is_parcel)) AS given
     ),
     rule AS (
         SELECT * FROM unnest(CAST(:rule_versions AS integer[]), CAST(:rule_filters AS text[]),
@@ -384,10 +392,12 @@ _FINDINGS = text(
         SELECT c.id, rule.rule_id, rule.protected, c.site_m2, found.feature_id,
                ST_Intersection(found.geom, c.geom) AS geom
         FROM candidate c
-        CROSS JOIN LATERAL ({_PIECES.format(versions=':all_rule_versions', near='c.geom')}) AS found
+        CROSS JOIN LATERAL (  -- each piece tested against the candidate once, before the rules are joined
+            SELECT * FROM ({_PIECES.format(versions=':all_rule_versions', near='c.geom')}) AS near
+            WHERE ST_Intersects(near.geom, c.geom) OFFSET 0
+        ) AS found
         JOIN rule ON rule.version_id = found.version_id
-        WHERE ST_Intersects(found.geom, c.geom) AND {_MATCHES.format(filter='rule.filter',
-                                                                    properties='found.properties')}
+        WHERE {_MATCHES.format(filter='rule.filter', properties='found.properties')}
         UNION ALL
         SELECT c.id, :live_rule, false, c.site_m2, p.id, ST_Intersection(r.geom, c.geom)
         FROM candidate c JOIN site_revisions r ON r.is_current AND r.geom && c.geom AND ST_Intersects(r.geom, c.geom)
@@ -404,12 +414,14 @@ _FINDINGS = text(
                    AS area_m2
         FROM candidate c
         CROSS JOIN unnest(CAST(:outside_rule_ids AS text[]), CAST(:outside_sets AS text[]),
-                          CAST(:outside_protected AS boolean[])) AS o(rule_id, versions, protected)
+                          CAST(:outside_protected AS boolean[]), CAST(:outside_parcels_only AS boolean[]))
+            AS o(rule_id, versions, protected, parcels_only)
         LEFT JOIN LATERAL (
             SELECT ST_UnaryUnion(ST_Collect(found.geom)) AS geom
             FROM ({_PIECES.format(versions='CAST(o.versions AS integer[])', near='c.geom')}) AS found
             WHERE ST_Intersects(found.geom, c.geom)
         ) AS inside ON true
+        WHERE c.is_parcel OR NOT o.parcels_only
     )
     SELECT id, rule_id FROM (SELECT * FROM per_feature UNION ALL SELECT * FROM outside) AS finding
     WHERE area_m2 >= :sliver_m2 AND (protected OR 100 * area_m2 / site_m2 >= :sliver_percent)
@@ -471,8 +483,8 @@ class Selector:
         self.connection = connection
         self.screener = Screener(connection, settings, versions, rules)
 
-    def candidate_rows(self, request: SelectionRequest) -> tuple[Any, list[Any]]:
-        """The statistics row and the in-range candidate rows (id order) of the candidate statement."""
+    def candidate_statement(self, request: SelectionRequest) -> tuple[TextClause, dict[str, Any]]:
+        """The statement that forms the candidates of ``request``, with its parameters."""
         plan = _Plan(self.screener, request)
         if request.districts:
             known = district_names(self.connection)
@@ -481,14 +493,18 @@ class Selector:
                 raise SpatialInputError("invalid-parameter",
                                         Message("selection.district", codes=unknown, known=sorted(known)))
         usable = plan.verdicts[Compatibility.ALLOWED] + plan.verdicts[Compatibility.NEEDS_REVIEW]
-        rows = self.connection.execute(_CANDIDATES, {
+        return _CANDIDATES, {
             "search": request.search_area.wkb if request.search_area else None,
             "districts": list(request.districts), "district_versions": plan.district_versions,
             "land_use_versions": plan.land_use_versions, "parcel_versions": plan.parcel_versions,
             "usable": usable, "udb_versions": plan.udb_versions, "coded": CODED_STATE,
             "min_m2": request.area.min_m2, "max_m2": request.area.max_m2, "cell_m2": request.area.cell_m2,
             "dust_m2": self.screener.settings.sliver_max_m2, **plan.blocking_parameters(),
-        }).all()
+        }
+
+    def candidate_rows(self, request: SelectionRequest) -> tuple[Any, list[Any]]:
+        """The statistics row and the in-range candidate rows (id order) of the candidate statement."""
+        rows = self.connection.execute(*self.candidate_statement(request)).all()
         return rows[0], [row for row in rows if row.id is not None]
 
     def findings(self, request: SelectionRequest, rows: list[Any]) -> dict[str, list[str]]:
@@ -508,6 +524,9 @@ class Selector:
             "outside_rule_ids": [rule.rule_id for rule, _ in plan.outside],
             "outside_sets": ["{" + ",".join(map(str, versions)) + "}" for _, versions in plan.outside],
             "outside_protected": [rule.protected for rule, _ in plan.outside],
+            # a group of land-use zones is all on land-use data: only a parcel can lie partly off it
+            "outside_parcels_only": [rule.kind == "land_use" for rule, _ in plan.outside],
+            "parcels": [row.is_parcel for row in rows],
             "sliver_m2": self.screener.settings.sliver_max_m2,
             "sliver_percent": self.screener.settings.sliver_max_percent,
         })
