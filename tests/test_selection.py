@@ -34,7 +34,12 @@ ZONES = [
     ("commerce_in_red", "0901", box(118.150, 24.500, 118.152, 24.502)),
     ("outside_udb", "1001", box(118.100, 24.700, 118.102, 24.702)),
     ("east", "1001", box(118.300, 24.500, 118.302, 24.502)),
+    # a block of 6 x 2 touching commercial zones of about 1.1 ha each: one connected piece of 13.5 ha
+    *((f"block_{column}_{row}", "0901", box(118.050 + 0.001 * column, 24.500 + 0.001 * row,
+                                           118.051 + 0.001 * column, 24.501 + 0.001 * row))
+      for column in range(6) for row in range(2)),
 ]
+BLOCK = box(118.050, 24.500, 118.056, 24.502)
 RED_LINE = [box(118.132, 24.500, 118.134, 24.502), box(118.149, 24.499, 118.153, 24.503)]
 FLOOD = box(118.111, 24.500, 118.112, 24.502)
 PARCEL = box(118.160, 24.500, 118.162, 24.502)
@@ -231,3 +236,15 @@ def test_the_api_finds_sites_on_the_samples_and_refuses_bad_requests_in_both_lan
     chinese = client.post("/api/v1/site-selections", json={**body, "districts": ["999999"]},
                           headers={"Accept-Language": "zh"})
     assert chinese.status_code == 422 and "没有行政区代码为999999的区" in chinese.json()["detail"]
+
+
+def test_a_connected_piece_larger_than_the_range_is_cut_into_sites_of_the_range(world):
+    engine, _ = world
+    area = prepare_site(mapping(BLOCK.buffer(0.0005)))
+    result = select(engine, land_use="0901", search_area=area, area=AreaRange.of(2, 5, "ha"))
+    sites = [shapely.geometry.shape(c.geometry) for c in result.candidates]
+    assert len(sites) >= 2 and result.considered["compatible_zones"] == 12
+    for candidate, site in zip(result.candidates, sites, strict=True):
+        assert 20_000 <= candidate.area["m2"] <= 50_000 and candidate.zone_count >= 2
+        assert len(shapely.get_parts(site)) == 1 and BLOCK.buffer(1e-9).covers(site)  # contiguous, on the block
+    assert sum(a.intersection(b).area for i, a in enumerate(sites) for b in sites[i + 1:]) < 1e-12  # disjoint
