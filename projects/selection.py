@@ -430,8 +430,10 @@ _FINDINGS = text(
 )
 
 
-def _reason(request: SelectionRequest, row: Any) -> Message:
+def _reason(request: SelectionRequest, row: Any, land_use_loaded: bool) -> Message:
     """Why no candidate is left, from the statistics of the candidate statement."""
+    if not land_use_loaded and not row.compatible_parcels:
+        return Message("selection.no_land_use")
     if not row.compatible_zones and not row.compatible_parcels:
         return Message("selection.no_compatible", land_use=request.land_use)
     if not row.pieces:
@@ -566,7 +568,7 @@ class Selector:
         candidates.sort(key=lambda pair: pair[0])
         for rank, (_, candidate) in enumerate(candidates, start=1):
             candidate.rank = rank
-        reason = None if rows else _reason(request, stats)
+        reason = None if rows else _reason(request, stats, "land_use" in self.screener.versions_by_kind)
         return SelectionResult(
             parameters=_parameters(request),
             candidates=[candidate for _, candidate in candidates],
