@@ -298,9 +298,13 @@ _CANDIDATES = text(
         FROM sources s
         LEFT JOIN LATERAL (
             SELECT ST_UnaryUnion(ST_Collect(piece.geom)) AS geom, array_agg(DISTINCT piece.kind) AS kinds FROM (
-                SELECT rule.kind, found.geom FROM ({_PIECES.format(
-                    versions="CASE WHEN s.is_parcel THEN CAST(:all_blocking_versions AS integer[]) "
-                             "ELSE CAST(:zone_blocking_versions AS integer[]) END", near='s.geom')}) AS found
+                SELECT rule.kind, found.geom FROM (  -- each branch's versions are known when planned: pruned
+                    SELECT * FROM ({_PIECES.format(versions=':all_blocking_versions', near='s.geom')}) AS near
+                    WHERE s.is_parcel
+                    UNION ALL
+                    SELECT * FROM ({_PIECES.format(versions=':zone_blocking_versions', near='s.geom')}) AS near
+                    WHERE NOT s.is_parcel
+                ) AS found
                 JOIN unnest(CAST(:blocking_versions AS integer[]), CAST(:blocking_filters AS text[]),
                             CAST(:blocking_parcels_only AS boolean[]), CAST(:blocking_kinds AS text[]))
                     AS rule(version_id, filter, parcels_only, kind)
@@ -390,7 +394,8 @@ _FINDINGS = text(
     ),
     hits AS (
         SELECT c.id, rule.rule_id, rule.protected, c.site_m2, found.feature_id,
-               ST_Intersection(found.geom, c.geom) AS geom
+               CASE WHEN ST_Covers(c.geom, found.geom) THEN found.geom  -- a zone of the candidate's own
+                    ELSE ST_Intersection(found.geom, c.geom) END AS geom
         FROM candidate c
         CROSS JOIN LATERAL (  -- each piece tested against the candidate once, before the rules are joined
             SELECT * FROM ({_PIECES.format(versions=':all_rule_versions', near='c.geom')}) AS near
