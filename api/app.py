@@ -26,13 +26,14 @@ from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
 from api.routers import screenings as screenings_router
 from api.routers import search as search_router
+from api.routers import selections as selections_router
 from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import suspension_grounds as suspension_grounds_router
 from api.routers import tiles as tiles_router
 from api.routers import windows as windows_router
 from api.security import SecurityHeaders
-from web import calendar_pages, departments_pages, hall_pages, supervision_pages, windows_pages
+from web import calendar_pages, departments_pages, hall_pages, selection_pages, supervision_pages, windows_pages
 from web import investment as investment_page
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
@@ -53,6 +54,7 @@ def create_app() -> FastAPI:
     app.include_router(layers_router.router)
     app.include_router(impacts_router.router)
     app.include_router(screenings_router.router)
+    app.include_router(selections_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)
     app.include_router(parcels_router.router)
@@ -62,6 +64,7 @@ def create_app() -> FastAPI:
     app.include_router(ogc_router.router)
     app.include_router(ogc_tiles_router.router)
     app.include_router(investment_page.router)
+    app.include_router(selection_pages.router)
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(departments_router.router)

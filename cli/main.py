@@ -519,6 +519,68 @@ def windows_seat(
     except AccountError as error:
         fail(error)
     typer.echo(f"{username} accepts at {window}")
+select_app = typer.Typer(help="Site selection (智能选址): where a project can go, best first.")
+app.add_typer(select_app, name="select")
+
+
+@select_app.callback(invoke_without_command=True)
+def select(
+    area_min: Annotated[float, typer.Option("--min", help="smallest site area, in --unit")],
+    area_max: Annotated[float, typer.Option("--max", help="largest site area, in --unit")],
+    unit: Annotated[str, typer.Option(help="m2, mu (亩, 1 亩 = 666.67 m²) or ha (公顷)")] = "m2",
+    land_use: Annotated[str, typer.Option(help="intended land-use class, e.g. 1001")] = "1001",
+    project_type: Annotated[str, typer.Option("--type", help="01 审批, 02 核准, 03 备案")] = "02",
+    industry: Annotated[str, typer.Option(help="GB/T 4754 division, e.g. C39")] = "C39",
+    district: Annotated[list[str] | None, typer.Option(help="GB/T 2260 district code; repeat for more")] = None,
+    search_area: Annotated[Path | None, typer.Option(help="GeoJSON file of the area to search in")] = None,
+    crs: Annotated[str, typer.Option(help="CRS of the search area's coordinates")] = "EPSG:4326",
+    inside_udb: Annotated[bool, typer.Option("--inside-udb", help="only inside the urban development "
+                                                                  "boundary (城镇开发边界)")] = False,
+    limit: Annotated[int, typer.Option(help="candidates to screen and print")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole result as JSON")] = False,
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+) -> None:
+    """Find candidate sites and print them as a table (or the whole result with its reports, --json)."""
+    from gis.db import StatementTimeoutError, get_engine, read_only
+    from projects.selection import AreaRange, SelectionRequest, Selector
+    from projects.sites import prepare_site
+
+    try:
+        request = SelectionRequest(
+            project_type=project_type, land_use=land_use, industry=industry,
+            area=AreaRange.of(area_min, area_max, unit), districts=tuple(district or ()),
+            search_area=prepare_site(search_area.read_text(encoding="utf-8"), crs) if search_area else None,
+            inside_urban_development_boundary=inside_udb, limit=limit)
+        with read_only(get_engine()) as connection:
+            result = Selector(connection).select(request).to_dict()
+    except (SpatialInputError, StatementTimeoutError, OSError) as error:
+        fail(error)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for line in format_selection(result, lang):
+        typer.echo(line)
+
+
+def format_selection(result: dict, lang: str) -> list[str]:
+    """Candidates as a plain-text table in Chinese (zh) or English (en): rank, id, area, what stands in the way."""
+    zh = lang == "zh"
+    language = "zh" if zh else "en"
+    lines = [f"{'排名':<5}{'候选':<20}{'来源':<8}{'面积 m²':>12}{'亩':>9}  {'需审查部门 / 原因'}" if zh else
+             f"{'rank':<5}{'candidate':<20}{'source':<8}{'m2':>12}{'mu':>9}  departments to review / reasons"]
+    for candidate in result["candidates"]:
+        parcel = candidate["source"] == "investment_parcel"
+        source = ("地块" if parcel else "图斑") if zh else ("parcel" if parcel else "zones")
+        departments = ", ".join(d[language] for d in candidate["report"]["summary"]["departments_to_review"]) or "-"
+        reasons = "; ".join(r["message"][language] for r in candidate["reasons"])
+        lines.append(f"{candidate['rank']:<5}{candidate['id']:<20}{source:<8}{candidate['area']['m2']:>12,.0f}"
+                     f"{candidate['area']['mu']:>9,.1f}  {departments}" + (f" — {reasons}" if reasons else ""))
+    if result["reason"]:
+        lines.append(("无候选用地：" if zh else "no candidate: ") + result["reason"][language])
+    versions = ", ".join(f"{v['kind']} v{v['version']}" for v in result["layer_versions"])
+    lines.append(f"图层版本：{versions}；规则集第{result['rule_set']['version']}版" if zh else
+                  f"layer versions: {versions}; rule set version {result['rule_set']['version']}")
+    return lines
 
 
 if __name__ == "__main__":

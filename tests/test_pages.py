@@ -21,7 +21,7 @@ from web.settings import map_settings
 
 PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/queue", "/map?lang=en", "/ndrc?lang=en",
          "/proposals/1/review?lang=en", "/queue?lang=en", "/login", "/logout?lang=en", "/proposals/new",
-         "/proposals/mine?lang=en", "/proposals/1/edit"]
+         "/proposals/mine?lang=en", "/proposals/1/edit", "/selection", "/selection?lang=en"]
 
 
 class Links(HTMLParser):

@@ -61,6 +61,7 @@ templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 
 NAV_LINKS: list[tuple[str, str, str]] = [
     ("map", "/map", "nav.map"),
+    ("selection", "/selection", "nav.selection"),
     ("mine", "/proposals/mine", "nav.mine"),
     ("queue", "/queue", "nav.queue"),
     ("ndrc", "/ndrc", "nav.ndrc"),

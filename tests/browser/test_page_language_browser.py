@@ -106,8 +106,9 @@ def _shape(site):
 
 def _pages(people: dict) -> list[tuple[str, str | None]]:
     """(page, who reads it) for every page of the platform."""
-    pages = [("/", None), ("/login", None), ("/investment", None), ("/inspections", None), ("/departments", None),
-             ("/supervision/calendar", None), ("/", "ndrc"), ("/ndrc", "ndrc"), ("/supervision", "ndrc"),
+    pages = [("/", None), ("/login", None), ("/investment", None), ("/selection", None), ("/inspections", None),
+             ("/departments", None), ("/supervision/calendar", None), ("/", "ndrc"), ("/ndrc", "ndrc"),
+             ("/supervision", "ndrc"),
              (f"/proposals/{people['reviewed']}/review", "ndrc"), ("/queue", "dept-natural_resources"),
              (f"/proposals/{people['reviewed']}/review", "dept-natural_resources"),
              ("/proposals/new", "applicant-language"), ("/proposals/mine", "applicant-language"),

@@ -170,8 +170,8 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
     """The pages a role visits: the public's pages as the public sees them, and each page that needs a login
     once, as the role that sees the most of it (the NDRC: every proposal on the map and every project)."""
     return {
-        "public": ["/", "/login", "/logout", "/investment", "/inspections", "/departments", "/supervision/calendar",
-                   "/ogc?f=html", "/ogc/collections/land_use/items?f=html&limit=5", "/hall"],
+        "public": ["/", "/login", "/logout", "/investment", "/selection", "/inspections", "/departments",
+                   "/supervision/calendar", "/ogc?f=html", "/ogc/collections/land_use/items?f=html&limit=5", "/hall"],
         "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/hall/commissions",
                       "/logout"],
         "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}",
