@@ -20,12 +20,14 @@ from api.routers import ogc_tiles as ogc_tiles_router
 from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
+from api.routers import rule_diffs as rule_diffs_router
 from api.routers import screenings as screenings_router
 from api.routers import search as search_router
 from api.routers import styles as styles_router
 from api.routers import supervision as supervision_router
 from api.routers import tiles as tiles_router
 from api.security import SecurityHeaders
+from web import impact_pages as impact_page
 from web import investment as investment_page
 from web import supervision_pages
 from web.assets import STATIC_URL, vendor
@@ -49,6 +51,7 @@ def create_app() -> FastAPI:
     app.include_router(screenings_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)
+    app.include_router(rule_diffs_router.router)
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
     app.include_router(styles_router.router)
@@ -59,6 +62,7 @@ def create_app() -> FastAPI:
     install_pages(app)
     app.include_router(supervision_router.router)
     app.include_router(supervision_pages.router)
+    app.include_router(impact_page.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)
