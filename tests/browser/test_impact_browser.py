@@ -37,11 +37,11 @@ def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_s
     _fits(tab)
     tab.screenshot(f"impact-queue-{width}-{lang}")
     entry.locator("a.impact-open").click()
-    page.wait_for_selector("#impact-rows tr")
+    page.wait_for_selector("#impact-rows li")
     tab.settle()
-    shown = page.eval_on_selector_all("#impact-rows tr", "rows => rows.map(r => Number(r.dataset.proposalId))")
+    shown = page.eval_on_selector_all("#impact-rows li", "rows => rows.map(r => Number(r.dataset.proposalId))")
     assert sorted(shown) == sorted(ids[name] for name in "ABC")
-    row = page.locator(f"#impact-rows tr[data-proposal-id='{ids['A']}']")
+    row = page.locator(f"#impact-rows li[data-proposal-id='{ids['A']}']")
     assert ("亩" if lang == "zh" else "mu") in row.inner_text()
     assert row.locator("a").get_attribute("href") == f"/proposals/{ids['A']}/review?lang={lang}"
     assert page.is_hidden("#rescreen-start")  # the NDRC's action; the page says so
@@ -67,9 +67,9 @@ def test_the_ndrc_opens_an_impact_from_its_overview_and_rescreens_what_it_names(
     link = page.locator(f".impact-item[data-impact-id='{impact_id}'] a.impact-open")
     link.wait_for()
     link.click()
-    page.wait_for_selector("#impact-rows tr")
+    page.wait_for_selector("#impact-rows li")
     tab.settle()
-    assert page.locator("#impact-rows tr").count() == 4  # the draft too: the NDRC sees everything
+    assert page.locator("#impact-rows li").count() == 4  # the draft too: the NDRC sees everything
     page.click("#rescreen-start")
     confirmation = page.locator(".rescreen-confirmation")
     confirmation.wait_for()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from impact_support import revised_red_line
 from login_page import log_in
 from test_proposals import create, credit_code, open_review
 from test_supervision_support import clean_sites
@@ -71,8 +72,9 @@ INTERFACE_TEXT = """() => {
 
 
 @pytest.fixture(scope="module")
-def people(client, login, engine, loaded_samples, demo_secret) -> dict:
-    """An applicant with a draft of its own, a proposal under review and a coded project to look at."""
+def people(client, login, engine, loaded_samples, demo_secret, tmp_path_factory) -> dict:
+    """An applicant with a draft of its own, a proposal under review and a coded project to look at, and a
+    layer impact report."""
     code = credit_code(70093)
     with engine.begin() as connection:
         create_account(connection, username="applicant-language", secret=SECRET, role=Role.APPLICANT,
@@ -84,7 +86,9 @@ def people(client, login, engine, loaded_samples, demo_secret) -> dict:
     open_review(client, login, applicant, reviewed["id"])
     coded = next((p for p in client.get(f"{API}/proposals", headers=login("ndrc")).json() if p["project_code"]),
                  None)
+    impact = revised_red_line(client, login, engine, tmp_path_factory.mktemp("language-impact"), 70054)["impact_id"]
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
+            "impact": impact,
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
                 "ndrc", "dept-natural_resources")}}}
 
@@ -102,7 +106,8 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
              (f"/proposals/{people['reviewed']}/review", "ndrc"), ("/queue", "dept-natural_resources"),
              (f"/proposals/{people['reviewed']}/review", "dept-natural_resources"),
              ("/proposals/new", "applicant-language"), ("/proposals/mine", "applicant-language"),
-             (f"/proposals/{people['draft']}/edit", "applicant-language")]
+             (f"/proposals/{people['draft']}/edit", "applicant-language"), ("/rules", None),
+             (f"/impacts/{people['impact']}", "ndrc"), (f"/impacts/{people['impact']}", "dept-natural_resources")]
     if people["code"]:
         pages.append((f"/supervision/projects/{people['code']}", "ndrc"))
     return pages

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import Watched
+from impact_support import revised_red_line
 from login_page import log_in
 from sqlalchemy import text
 
@@ -142,9 +143,9 @@ def findings(visitor: Visitor, width: int, axe: bool) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_ids(engine, loaded_samples) -> dict[str, object]:
-    """A sample proposal under review (for the review page), a coded project and a sample applicant with
-    one of its proposals."""
+def sample_ids(engine, loaded_samples, client, login, tmp_path_factory) -> dict[str, object]:
+    """A sample proposal under review (for the review page), a coded project, a sample applicant with one of
+    its proposals, and a layer impact report (of a test red line revised over test proposals)."""
     with engine.connect() as connection:
         review = connection.execute(text(
             "SELECT id FROM proposals WHERE state = 'under_review' ORDER BY id LIMIT 1")).scalar_one()
@@ -153,7 +154,8 @@ def sample_ids(engine, loaded_samples) -> dict[str, object]:
         applicant, own = connection.execute(text(
             "SELECT a.username, p.id FROM proposals p JOIN accounts a ON a.id = p.owner_id "
             "WHERE a.username LIKE 'applicant-%' ORDER BY p.id LIMIT 1")).one()
-    return {"review": review, "code": code, "applicant": applicant, "own": own}
+    impact = revised_red_line(client, login, engine, tmp_path_factory.mktemp("sweep-impact"), 70053)["impact_id"]
+    return {"review": review, "code": code, "applicant": applicant, "own": own, "impact": impact}
 
 
 def pages_of(role: str, ids: dict[str, object]) -> list[str]:
@@ -161,10 +163,10 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
     once, as the role that sees the most of it (the NDRC: every proposal on the map and every project)."""
     return {
         "public": ["/", "/login", "/logout", "/investment", "/inspections", "/ogc?f=html",
-                   "/ogc/collections/land_use/items?f=html&limit=5"],
+                   "/ogc/collections/land_use/items?f=html&limit=5", "/rules"],
         "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/logout"],
-        "department": ["/queue", f"/proposals/{ids['review']}/review"],
-        "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}"],
+        "department": ["/queue", f"/proposals/{ids['review']}/review", f"/impacts/{ids['impact']}"],
+        "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}", f"/impacts/{ids['impact']}"],
     }[role]
 
 

@@ -36,31 +36,35 @@
     section('impact-summary').innerHTML = '<table class="table table-sm impact-facts">' +
       fact('impact.layer', B.escapeHtml(B.impacts.layerName(impact))) +
       fact('impact.versions_label', B.escapeHtml(B.impacts.versionText(impact))) +
-      fact('impact.computed', B.escapeHtml(impact.computed_at.slice(0, 16).replace('T', ' ')) + ' · ' + B.escapeHtml(impact.actor)) +
+      fact('impact.computed', B.escapeHtml(impact.computed_at.slice(0, 16).replace('T', ' '))) +
       fact('impact.sites_checked', B.escapeHtml(B.number(impact.sites_checked, 0))) +
       (rules ? fact('impact.rule_set', '<a href="/rules?version=' + encodeURIComponent(rules) + '&lang=' + cfg.lang + '">' +
         B.escapeHtml(B.t('rules.version_n', { n: rules })) + '</a>') : '') +
       '</table>' + B.impacts.countsHtml(impact.changes);
   }
 
-  function changeRow(change) {
-    var row = document.createElement('tr');
-    row.setAttribute('data-proposal-id', change.proposal_id);
-    row.innerHTML = '<td>' + reviewLink(change.proposal_id, change.proposal_name) + '<div class="small text-muted">' +
-      B.escapeHtml(B.t('state.' + change.state)) + (change.project_code ? ' · <code>' + B.escapeHtml(change.project_code) + '</code>' : '') +
-      '</div></td><td>' + B.escapeHtml(B.t('department.' + change.department)) + '</td>' +
-      '<td><span class="badge severity-badge severity-' + B.escapeHtml(change.severity) + '">' +
-      B.escapeHtml(B.t('severity.' + change.severity)) + '</span></td>' +
-      '<td>' + B.escapeHtml(B.t('impact.change.' + change.change)) + '<div class="small text-muted"><code>' +
-      B.escapeHtml(change.rule_id) + '</code></div></td>' +
-      '<td class="impact-area">' + B.formatArea(change.old_m2) + '</td><td class="impact-area">' + B.formatArea(change.new_m2) + '</td>';
-    return row;
+  /** One change on one project: the project (linked to its review page), what changed and whose it is, the
+   * overlap before and after (m² and 亩). */
+  function changeItem(change) {
+    var item = document.createElement('li');
+    item.className = 'impact-change severity-border-' + change.severity;
+    item.setAttribute('data-proposal-id', change.proposal_id);
+    item.innerHTML = '<div class="fw-bold">' + reviewLink(change.proposal_id, change.proposal_name) + '</div>' +
+      '<div class="small text-muted">' + B.escapeHtml(B.t('state.' + change.state)) +
+      (change.project_code ? ' · <code>' + B.escapeHtml(change.project_code) + '</code>' : '') + '</div>' +
+      '<div class="small"><span class="badge severity-badge severity-' + B.escapeHtml(change.severity) + '">' +
+      B.escapeHtml(B.t('severity.' + change.severity)) + '</span> ' + B.escapeHtml(B.t('impact.change.' + change.change)) +
+      ' · ' + B.escapeHtml(B.t('department.' + change.department)) + '</div>' +
+      '<div class="small impact-area">' + B.labelled('impact.old_area') + B.formatArea(change.old_m2) + '</div>' +
+      '<div class="small impact-area">' + B.labelled('impact.new_area') + B.formatArea(change.new_m2) + '</div>' +
+      '<div class="small text-muted"><code>' + B.escapeHtml(change.rule_id) + '</code></div>';
+    return item;
   }
 
   function renderChanges(impact) {
     var rows = section('impact-rows');
     rows.innerHTML = '';
-    impact.changes.forEach(function (change) { rows.appendChild(changeRow(change)); });
+    impact.changes.forEach(function (change) { rows.appendChild(changeItem(change)); });
     section('changes-section').classList.remove('d-none');
   }
 

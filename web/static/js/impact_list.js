@@ -3,7 +3,8 @@
  * its proposals and coded projects) and /ndrc (the NDRC's: every report). GET /api/v1/layer-impacts answers
  * each report with the changes the caller may see; each entry gives the layer, the versions compared and the
  * conflicts that appear, disappear or change area by severity, and links to the report's page (/impacts/{id}).
- * Reports not opened yet on this browser are marked new (the ids opened are kept in localStorage per account).
+ * The newest five are listed, the others on request. Reports not opened yet on this browser are marked new
+ * (the ids opened are kept in localStorage per account).
  * Also Blueprint.impacts: the words of a report, for the report's own page (impact.js).
  */
 (function () {
@@ -12,6 +13,7 @@
   var CHANGES = ['appeared', 'disappeared', 'changed', 'refused'];
   var SEVERITIES = ['blocking', 'needs_review', 'info'];
   var SEEN_KEPT = 500;
+  var LISTED = 5;  // the newest reports; the rest on request, so the proposals below stay in reach
 
   /** The counts of one kind of change by severity, in the shape conflictBadges reads. */
   function counts(changes, change) {
@@ -63,10 +65,11 @@
   if (!list) { return; }
   var section = document.getElementById('impact-list-section');
   var message = document.getElementById('impact-list-message');
+  var more = document.getElementById('impact-list-more');
 
   function item(impact, opened) {
     var li = document.createElement('li');
-    li.className = 'queue-item impact-item';
+    li.className = 'impact-item';
     li.setAttribute('data-impact-id', impact.id);
     var proposals = {};
     impact.changes.forEach(function (change) { proposals[change.proposal_id] = true; });
@@ -90,11 +93,20 @@
       message.innerHTML = impacts.length ? '' :
         '<div class="alert alert-light py-2 mb-2">' + B.escapeHtml(B.t('impact.none')) + '</div>';
       var opened = seen();
-      impacts.forEach(function (impact) { list.appendChild(item(impact, opened)); });
+      impacts.forEach(function (impact, index) {
+        var entry = list.appendChild(item(impact, opened));
+        entry.hidden = index >= LISTED;
+      });
+      more.textContent = B.t('impact.show_all', { n: impacts.length });
+      more.classList.toggle('d-none', impacts.length <= LISTED);
     }).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.problemText(error)));
     });
   }
 
+  more.addEventListener('click', function () {
+    list.querySelectorAll('.impact-item').forEach(function (entry) { entry.hidden = false; });
+    more.classList.add('d-none');
+  });
   B.session.onChange(load);
 })();
