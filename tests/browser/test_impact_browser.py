@@ -22,15 +22,23 @@ def _fits(tab) -> None:
     assert tab.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def _work_list_entry(open_tab, url: str, username: str, secret: str, impact_id: int, width: int, lang: str):
+    """A tab of ``width`` px showing the work list at ``url`` as ``username``, and the report's entry in it."""
+    tab = open_tab(width=width, language=lang)
+    tab.page.goto(url)
+    log_in(tab, username, secret)
+    entry = tab.page.locator(f".impact-item[data-impact-id='{impact_id}']")
+    entry.wait_for()
+    return tab, entry
+
+
 @pytest.mark.parametrize(("width", "lang"), [(390, "zh"), (1440, "en")])
 def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_server, demo_secret, revised,
                                                                  width, lang):
-    tab = open_tab(width=width, language=lang)
-    page, ids, impact_id = tab.page, revised["ids"], revised["impact_id"]
-    page.goto(f"{live_server}/queue?lang={lang}")
-    log_in(tab, "dept-natural_resources", demo_secret("dept-natural_resources"))
-    entry = page.locator(f".impact-item[data-impact-id='{impact_id}']")
-    entry.wait_for()
+    ids, impact_id = revised["ids"], revised["impact_id"]
+    tab, entry = _work_list_entry(open_tab, f"{live_server}/queue?lang={lang}", "dept-natural_resources",
+                                  demo_secret("dept-natural_resources"), impact_id, width, lang)
+    page = tab.page
     assert entry.locator(".impact-new").count() == 1  # not opened yet on this browser
     assert entry.locator(".impact-count[data-change='appeared'] .severity-blocking").inner_text() == "1"  # B, not D
     assert ("第1版 → 第2版" if lang == "zh" else "version 1 → 2") in entry.inner_text()
@@ -60,13 +68,11 @@ def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_s
 @pytest.mark.parametrize(("width", "lang"), [(1440, "zh"), (390, "en")])
 def test_the_ndrc_opens_an_impact_from_its_overview_and_rescreens_what_it_names(
         open_tab, live_server, demo_secret, revised, width, lang):
-    tab = open_tab(width=width, language=lang)
-    page, ids, impact_id = tab.page, revised["ids"], revised["impact_id"]
-    page.goto(f"{live_server}/ndrc?lang={lang}")
-    log_in(tab, "ndrc", demo_secret("ndrc"))
-    link = page.locator(f".impact-item[data-impact-id='{impact_id}'] a.impact-open")
-    link.wait_for()
-    link.click()
+    ids = revised["ids"]
+    tab, entry = _work_list_entry(open_tab, f"{live_server}/ndrc?lang={lang}", "ndrc", demo_secret("ndrc"),
+                                  revised["impact_id"], width, lang)
+    page = tab.page
+    entry.locator("a.impact-open").click()
     page.wait_for_selector("#impact-rows li")
     tab.settle()
     assert page.locator("#impact-rows li").count() == 4  # the draft too: the NDRC sees everything
