@@ -62,6 +62,14 @@ def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_s
     page.locator(f".impact-item[data-impact-id='{impact_id}']").wait_for()
     tab.settle()
     assert page.locator(f".impact-item[data-impact-id='{impact_id}'] .impact-new").count() == 0
+    # The review page names the rule set its screening applied and links to those rules.
+    page.goto(f"{live_server}/proposals/{ids['A']}/review?lang={lang}")
+    rules = page.locator("a.rule-set-link")
+    rules.wait_for()
+    assert rules.get_attribute("href") == f"/rules?version=1&lang={lang}"
+    rules.click()
+    page.wait_for_selector("#rules-rows tr")
+    assert page.inner_text("#rules-version-heading").startswith("第1版" if lang == "zh" else "version 1")
     assert not tab.errors, tab.errors
 
 
