@@ -132,7 +132,7 @@
     var html = '<div class="alert alert-success py-2 mb-1">' +
       B.escapeHtml(B.t('impact.rescreened', { n: result.rescreened.length })) + '</div>';
     if (result.rescreened.length) {
-      html += '<div class="table-responsive"><table class="table table-sm align-middle rescreen-table"><thead><tr><th scope="col">' +
+      html += '<div class="table-responsive" tabindex="0" role="region" aria-labelledby="rescreen-heading"><table class="table table-sm align-middle rescreen-table"><thead><tr><th scope="col">' +
         B.escapeHtml(B.t('impact.proposal')) + '</th><th scope="col">' + B.escapeHtml(B.t('impact.before')) +
         '</th><th scope="col">' + B.escapeHtml(B.t('impact.after')) + '</th></tr></thead><tbody>' +
         result.rescreened.map(function (entry) {
