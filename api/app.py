@@ -24,6 +24,7 @@ from api.routers import ogc_tiles as ogc_tiles_router
 from api.routers import parcels as parcels_router
 from api.routers import proposals as proposals_router
 from api.routers import reports as reports_router
+from api.routers import rule_diffs as rule_diffs_router
 from api.routers import screenings as screenings_router
 from api.routers import search as search_router
 from api.routers import selections as selections_router
@@ -34,6 +35,7 @@ from api.routers import tiles as tiles_router
 from api.routers import windows as windows_router
 from api.security import SecurityHeaders
 from web import calendar_pages, departments_pages, hall_pages, selection_pages, supervision_pages, windows_pages
+from web import impact_pages as impact_page
 from web import investment as investment_page
 from web.assets import STATIC_URL, vendor
 from web.pages import install as install_pages
@@ -57,6 +59,7 @@ def create_app() -> FastAPI:
     app.include_router(selections_router.router)
     app.include_router(proposals_router.router)
     app.include_router(reports_router.router)
+    app.include_router(rule_diffs_router.router)
     app.include_router(parcels_router.router)
     app.include_router(tiles_router.router)
     app.include_router(styles_router.router)
@@ -78,6 +81,7 @@ def create_app() -> FastAPI:
     app.include_router(hall_pages.router)
     app.include_router(suspension_grounds_router.router)
     app.include_router(calendar_pages.router)
+    app.include_router(impact_page.router)
     app.add_middleware(BodyLimits)
     app.add_middleware(ReadApiCors)  # inside the security headers, so preflight answers carry them too
     app.add_middleware(ReadYourWrites)

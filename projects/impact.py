@@ -231,12 +231,15 @@ _IMPACTS = text(
     "i.computed_at, i.actor, i.sites_checked, i.summary FROM layer_impacts i JOIN layers l ON l.id = i.layer_id "
     "WHERE (CAST(:impact AS integer) IS NULL OR i.id = :impact) "
     "AND (CAST(:department AS text) IS NULL OR EXISTS (SELECT 1 FROM layer_impact_changes c "
-    "     WHERE c.impact_id = i.id AND c.department = :department)) ORDER BY i.id DESC")
+    "     JOIN proposals p ON p.id = c.proposal_id "
+    "     WHERE c.impact_id = i.id AND c.department = :department AND p.state <> 'draft')) ORDER BY i.id DESC")
+# A department never sees a draft (projects.access.can_view_proposal): its changes stay the NDRC's.
 _CHANGES = text(
     "SELECT c.impact_id, c.proposal_id, p.name AS proposal_name, p.state, p.project_code, c.change, c.rule_id, "
     "c.severity, c.department, c.old_m2, c.new_m2 FROM layer_impact_changes c JOIN proposals p "
     "ON p.id = c.proposal_id WHERE c.impact_id = ANY(:impacts) "
-    "AND (CAST(:department AS text) IS NULL OR c.department = :department) ORDER BY c.impact_id, c.proposal_id, c.id")
+    "AND (CAST(:department AS text) IS NULL OR (c.department = :department AND p.state <> 'draft')) "
+    "ORDER BY c.impact_id, c.proposal_id, c.id")
 
 
 def _reader_department(actor: Account | None) -> str | None:
@@ -266,21 +269,97 @@ def impact_detail(connection: Connection, actor: Account | None, impact_id: int)
     return found[0]
 
 
+_NEWEST_SCREENING = text(
+    "SELECT s.id, s.report->'summary' AS summary FROM screenings s JOIN site_revisions r ON r.id = s.revision_id "
+    "AND r.is_current WHERE r.proposal_id = :p ORDER BY s.created_at DESC, s.id LIMIT 1")
+_COUNTS = ("blocking_count", "needs_review_count", "info_count")
+
+
+def _screening_facts(screening_id: Any, summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored screening as a re-screening's answer names it: its id and its counts by severity."""
+    if screening_id is None:
+        return None
+    return {"screening_id": str(screening_id), **{key: (summary or {}).get(key, 0) for key in _COUNTS}}
+
+
 def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: int) -> dict[str, Any]:
     """Screen again, against today's layers, every live proposal an impact report names (重新检测), audited
-    as one action and per proposal; coded projects keep their screenings (their codes stand)."""
+    as one action naming the report, the proposals and their new screenings (and per proposal by
+    :func:`projects.proposals.rescreen`). Coded projects keep their screenings (their codes stand), and so
+    does every proposal: each gets a new screening, the ones before are kept as they were (append-only).
+
+    The answer names, per proposal, the screening it had and the new one with their counts by severity, and
+    the proposals the report names that were not screened again, with why (``coded`` or ``not_live``).
+    """
     from projects.proposals import rescreen
 
     require_role(actor, Role.NDRC, action=_RESCREENING, admin_may=False)
     impact = impact_detail(connection, actor, impact_id)
     live = {State(state).value for state in EDITABLE_STATES}
-    proposal_ids = sorted({change["proposal_id"] for change in impact["changes"] if change["state"] in live})
-    rescreened = []
-    for proposal_id in proposal_ids:
-        detail = rescreen(connection, actor, proposal_id)
-        rescreened.append({"proposal_id": proposal_id,
-                           "blocking_count": detail["screening"]["summary"]["blocking_count"]})
+    named = {change["proposal_id"]: change for change in impact["changes"]}
+    rescreened, kept = [], []
+    for proposal_id, change in sorted(named.items()):
+        facts = {"proposal_id": proposal_id, "proposal_name": change["proposal_name"]}
+        if change["state"] not in live:
+            kept.append({**facts, "state": change["state"], "project_code": change["project_code"],
+                         "reason": "coded" if change["project_code"] else "not_live"})
+            continue
+        before = connection.execute(_NEWEST_SCREENING, {"p": proposal_id}).one_or_none()
+        screening = rescreen(connection, actor, proposal_id)["screening"]
+        rescreened.append({**facts, "before": _screening_facts(*before) if before else None,
+                           "after": _screening_facts(screening["screening_id"], screening["summary"]),
+                           "blocking_count": screening["summary"]["blocking_count"]})
     audit.record(connection, actor=actor, action="impact_rescreen",
-                 after={"impact_id": impact_id, "proposals": proposal_ids})
-    return {"impact_id": impact_id, "rescreened": rescreened}
+                 after={"impact_id": impact_id, "proposals": [entry["proposal_id"] for entry in rescreened],
+                        "screenings": {str(entry["proposal_id"]): entry["after"]["screening_id"]
+                                       for entry in rescreened},
+                        "kept": [entry["proposal_id"] for entry in kept]})
+    return {"impact_id": impact_id, "rescreened": rescreened, "not_rescreened": kept}
 
+
+MAP_MARGIN_DEGREES = 0.003
+"""How far around each affected site the map shows the changed features (about 300 m in Xiamen)."""
+MAP_FEATURES_MAX = 500
+_MAP = text("""
+WITH sites AS (
+    SELECT p.id, p.name, p.state, r.geom FROM proposals p
+    JOIN site_revisions r ON r.proposal_id = p.id AND r.is_current WHERE p.id = ANY(:proposals)),
+zone AS (SELECT ST_Union(ST_Expand(geom, :margin)) AS geom FROM sites),
+changed AS (
+    (SELECT 'added' AS change, f.id, f.feature_index, f.geom FROM layer_features f, zone
+     WHERE f.version_id = :new AND f.geom && zone.geom AND ST_Intersects(f.geom, zone.geom)
+       AND NOT EXISTS (SELECT 1 FROM layer_features o WHERE o.version_id = :old AND o.geom && f.geom
+                       AND ST_Equals(o.geom, f.geom)) ORDER BY f.feature_index LIMIT :cap)
+    UNION ALL
+    (SELECT 'removed', f.id, f.feature_index, f.geom FROM layer_features f, zone
+     WHERE f.version_id = :old AND f.geom && zone.geom AND ST_Intersects(f.geom, zone.geom)
+       AND NOT EXISTS (SELECT 1 FROM layer_features n WHERE n.version_id = :new AND n.geom && f.geom
+                       AND ST_Equals(n.geom, f.geom)) ORDER BY f.feature_index LIMIT :cap))
+SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce((
+    SELECT json_agg(feature) FROM (
+        SELECT json_build_object('type', 'Feature', 'id', 'site-' || s.id,
+               'geometry', ST_AsGeoJSON(s.geom, 7)::json,
+               'properties', json_build_object('role', 'site', 'proposal_id', s.id, 'proposal_name', s.name,
+                                               'state', s.state)) AS feature FROM sites s
+        UNION ALL
+        SELECT json_build_object('type', 'Feature', 'id', c.change || '-' || c.id,
+               'geometry', ST_AsGeoJSON(ST_Intersection(c.geom, zone.geom), 7)::json,
+               'properties', json_build_object('role', c.change, 'feature_id', c.id,
+                                               'feature_index', c.feature_index))
+        FROM changed c, zone) features), '[]'::json))
+""")
+
+
+def impact_map(connection: Connection, actor: Account | None, impact_id: int) -> dict[str, Any]:
+    """The map of an impact report (RFC 7946, WGS84 lon/lat): the current sites of the proposals and coded
+    projects the caller's view of it names (``role`` site), and the layer's features that the new version
+    added or the old one had (``added``, ``removed``: no feature of the other version has the same
+    geometry), cut to about 300 m around those sites, at most 500 of each."""
+    impact = impact_detail(connection, actor, impact_id)
+    new = connection.execute(_VERSION, {"layer": impact["layer_id"], "version": impact["version"]}).one()
+    old = (connection.execute(_VERSION, {"layer": impact["layer_id"], "version": impact["against_version"]}).one()
+           if impact["against_version"] else None)
+    proposals = sorted({change["proposal_id"] for change in impact["changes"]})
+    return connection.execute(_MAP, {"proposals": proposals, "margin": MAP_MARGIN_DEGREES, "cap": MAP_FEATURES_MAX,
+                                     "new": CurrentVersion(*new).version_id,
+                                     "old": CurrentVersion(*old).version_id if old else -1}).scalar_one()

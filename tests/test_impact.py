@@ -96,7 +96,10 @@ def test_the_work_lists_and_the_rescreening_of_what_it_names(revised, client, lo
     ids = revised["ids"]
     listed = client.get(f"{API}/layer-impacts", headers=login("dept-natural_resources")).json()
     mine = next(impact for impact in listed if impact["id"] == impact_id)
-    assert {change["proposal_id"] for change in mine["changes"]} == set(ids.values())
+    # B is a draft, which only its applicant and the NDRC see (projects.access.can_view_proposal).
+    assert {change["proposal_id"] for change in mine["changes"]} == {ids["A"], ids["C"]}
+    everything = client.get(f"{API}/layer-impacts/{impact_id}", headers=login("ndrc")).json()
+    assert {change["proposal_id"] for change in everything["changes"]} == set(ids.values())
     water = client.get(f"{API}/layer-impacts", headers=login("dept-water")).json()
     assert impact_id not in {impact["id"] for impact in water}  # none of it is the water bureau's
     assert client.get(f"{API}/layer-impacts", headers=revised["applicant"]["headers"]).status_code == 403

@@ -22,6 +22,7 @@ from web.settings import map_settings
 PAGES = ["/", "/map", "/ndrc", "/proposals/1/review", "/queue", "/map?lang=en", "/ndrc?lang=en",
          "/proposals/1/review?lang=en", "/queue?lang=en", "/login", "/logout?lang=en", "/proposals/new",
          "/proposals/mine?lang=en", "/proposals/1/edit", "/selection", "/selection?lang=en"]
+PAGES += ["/impacts/1", "/impacts/1?lang=en", "/rules", "/rules?version=1&lang=en"]  # layer impacts and rules
 
 
 class Links(HTMLParser):

@@ -44,6 +44,7 @@ PAGE_CSS: tuple[str, ...] = (
     f"{STATIC_URL}/css/blueprint.css",
     f"{STATIC_URL}/css/desk.css",
     f"{STATIC_URL}/css/layer_panel.css",
+    f"{STATIC_URL}/css/impact.css",
 )
 """Stylesheets of every page (the base template links them)."""
 

@@ -37,10 +37,15 @@ router = APIRouter(prefix="/api/v1", tags=["layers"], route_class=BoundaryRoute)
 @router.get("/layer-kinds")
 def get_layer_kinds() -> list[dict[str, Any]]:
     """The layer kinds of the catalogue: responsible department, the conflict rules in force (with the rule
-    set's version), and the attributes the rules read with their types and allowed values (what an import
-    checks)."""
+    set's version and links to that version, the history of versions and the rules page), and the attributes
+    the rules read with their types and allowed values (what an import checks)."""
     with get_engine().connect() as connection:
         rules = rule_set_in_force(connection)
+    links = [{"rel": "history", "href": "/api/v1/rule-sets", "type": "application/json"},
+             {"rel": "describedby", "href": "/rules" + (f"?version={rules.version}" if rules.version else ""),
+              "type": "text/html"},
+             *([{"rel": "rule-set", "href": f"/api/v1/rule-sets/{rules.version}", "type": "application/json"}]
+               if rules.version else [])]
     return [
         {
             "kind": kind.slug,
@@ -49,6 +54,7 @@ def get_layer_kinds() -> list[dict[str, Any]]:
             "colour": kind.colour,
             "rule_set_version": rules.version,
             "rules": [rule_as_dict(rule) for rule in rules.for_kind(kind.slug)],
+            "rule_set_links": links,
             "attributes": [attribute.as_dict() for attribute in kind.attributes],
         }
         for kind in LAYER_KINDS.values()

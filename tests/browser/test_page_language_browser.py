@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from impact_support import revised_red_line
 from login_page import log_in
 from sqlalchemy import text
 from test_proposals import create, credit_code, open_review
@@ -75,8 +76,9 @@ INTERFACE_TEXT = """() => {
 
 
 @pytest.fixture(scope="module")
-def people(client, login, engine, loaded_samples, demo_secret) -> dict:
-    """An applicant with a draft of its own, a proposal under review and a coded project to look at."""
+def people(client, login, engine, loaded_samples, demo_secret, tmp_path_factory) -> dict:
+    """An applicant with a draft of its own, a proposal under review and a coded project to look at, and a
+    layer impact report."""
     code = credit_code(70093)
     with engine.begin() as connection:
         create_account(connection, username="applicant-language", secret=SECRET, role=Role.APPLICANT,
@@ -92,8 +94,9 @@ def people(client, login, engine, loaded_samples, demo_secret) -> dict:
         joint_review = connection.execute(text(
             "SELECT p.project_code FROM feasibility_reviews r JOIN proposals p ON p.id = r.proposal_id "
             "WHERE r.decision IS NULL ORDER BY r.id LIMIT 1")).scalar_one_or_none()
+    impact = revised_red_line(client, login, engine, tmp_path_factory.mktemp("language-impact"), 70054)["impact_id"]
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
-            "joint_review": joint_review,
+            "joint_review": joint_review, "impact": impact,
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
                 "ndrc", "dept-natural_resources", "window-xiangan", "admin", PROVIDER)}}}
 
@@ -115,7 +118,8 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
              (f"/proposals/{people['draft']}/edit", "applicant-language"),
              ("/windows", "window-xiangan"), ("/windows", "dept-natural_resources"),
              ("/hall", None), ("/hall", "admin"), ("/hall/commissions", "applicant-language"),
-             ("/hall/commissions", PROVIDER), ("/hall/commissions", "ndrc")]
+             ("/hall/commissions", PROVIDER), ("/hall/commissions", "ndrc"), ("/rules", None),
+             (f"/impacts/{people['impact']}", "ndrc"), (f"/impacts/{people['impact']}", "dept-natural_resources")]
     if people["code"]:
         pages.append((f"/supervision/projects/{people['code']}", "ndrc"))
     if people["joint_review"]:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import Watched
+from impact_support import revised_red_line
 from login_page import log_in
 from sqlalchemy import text
 
@@ -145,9 +146,9 @@ def findings(visitor: Visitor, width: int, axe: bool) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_ids(engine, loaded_samples) -> dict[str, object]:
-    """A sample proposal under review (for the review page), a coded project and a sample applicant with
-    one of its proposals."""
+def sample_ids(engine, loaded_samples, client, login, tmp_path_factory) -> dict[str, object]:
+    """A sample proposal under review (for the review page), a coded project, a sample applicant with one of
+    its proposals, and a layer impact report (of a test red line revised over test proposals)."""
     with engine.connect() as connection:
         review = connection.execute(text(
             "SELECT id FROM proposals WHERE state = 'under_review' "
@@ -163,7 +164,9 @@ def sample_ids(engine, loaded_samples) -> dict[str, object]:
             "SELECT p.project_code FROM feasibility_reviews r JOIN proposals p ON p.id = r.proposal_id "
             "JOIN feasibility_invitations i ON i.review_id = r.id AND i.department = 'natural_resources' "
             "WHERE r.decision IS NULL ORDER BY r.id LIMIT 1")).scalar_one()
-    return {"review": review, "code": code, "applicant": applicant, "own": own, "joint_review": joint_review}
+    impact = revised_red_line(client, login, engine, tmp_path_factory.mktemp("sweep-impact"), 70053)["impact_id"]
+    return {"review": review, "code": code, "applicant": applicant, "own": own, "joint_review": joint_review,
+            "impact": impact}
 
 
 def pages_of(role: str, ids: dict[str, object]) -> list[str]:
@@ -171,12 +174,14 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
     once, as the role that sees the most of it (the NDRC: every proposal on the map and every project)."""
     return {
         "public": ["/", "/login", "/logout", "/investment", "/selection", "/inspections", "/departments",
-                   "/supervision/calendar", "/ogc?f=html", "/ogc/collections/land_use/items?f=html&limit=5", "/hall"],
+                   "/supervision/calendar", "/ogc?f=html", "/ogc/collections/land_use/items?f=html&limit=5", "/hall",
+                   "/rules"],
         "applicant": ["/proposals/mine", "/proposals/new", f"/proposals/{ids['own']}/edit", "/hall/commissions",
                       "/logout"],
         "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}",
-                       "/windows"],
-        "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}", "/hall/commissions"],
+                       "/windows", f"/impacts/{ids['impact']}"],
+        "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}", "/hall/commissions",
+                 f"/impacts/{ids['impact']}"],
         "window": ["/windows"],
         "admin": ["/hall"],
         "provider": ["/hall/commissions"],

@@ -43,7 +43,14 @@
         'href="/supervision/projects/' + encodeURIComponent(detail.project_code) + '?lang=' + cfg.lang + '"><code>' +
         B.escapeHtml(detail.project_code) + '</code></a></td></tr>' : '') +
       '<tr><th>' + B.escapeHtml(B.t('proposal.conflicts')) + '</th><td>' +
-        B.conflictBadges(detail.screening ? detail.screening.summary : {}) + '</td></tr></table>';
+        B.conflictBadges(detail.screening ? detail.screening.summary : {}) + '</td></tr>' + ruleSetRow(detail) + '</table>';
+  }
+
+  /** The rule set version the current screening applied, linked to those rules (/rules?version=N). */
+  function ruleSetRow(detail) {
+    var version = detail.screening && detail.screening.rule_set && detail.screening.rule_set.version;
+    return version ? '<tr><th>' + B.escapeHtml(B.t('review.rule_set')) + '</th><td><a class="rule-set-link" href="/rules?version=' +
+      encodeURIComponent(version) + '&lang=' + cfg.lang + '">' + B.escapeHtml(B.t('rules.version_n', { n: version })) + '</a></td></tr>' : '';
   }
 
   function renderConflicts(detail, conflictGroup) {
