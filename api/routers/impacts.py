@@ -49,6 +49,7 @@ def get_impact(caller: Caller, impact_id: int) -> dict[str, Any]:
 
 @router.post("/layer-impacts/{impact_id}/rescreen")
 def post_rescreen(caller: Caller, impact_id: int) -> dict[str, Any]:
-    """Screen again, against today's layers, every live proposal the report names (NDRC), audited."""
+    """Screen again, against today's layers, every live proposal the report names (NDRC), each in its own
+    transaction, audited; on the Dask scheduler when one is configured."""
     with get_engine().begin() as connection:
-        return rescreen_impacted(connection, caller, impact_id)
+        return rescreen_impacted(connection, caller, impact_id, in_process=True)
