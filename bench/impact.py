@@ -5,7 +5,8 @@ scale-N samples, ``--proposals`` live proposals on seeded sites (made once, thro
 bench red line in two versions (the scale-N red line, then the same grown by 30 m), it times, in one run:
 
 - the impact analysis of the second version on one worker process and on one per core (the local Dask
-  cluster started before the clock; the same tasks, the same result);
+  cluster started before the clock; the same tasks, the same result), then on the scheduler of
+  ``blueprint workers up`` with one worker per core (started for the run in ``<data dir>/bench/impact``);
 - for scale, ``bench/screening``'s single-connection batch rate (full screenings, sites per second) on
   the same sites: each site of an impact analysis is screened twice (the old and the new version, that
   layer's rules only).
@@ -19,11 +20,13 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+from distributed import Client
 from sqlalchemy import text
 
-from bench.common import bench_database, environment_line, generate_samples
+from bench.common import BENCH_DIR, bench_database, environment_line, generate_samples
 from bench.screening import bench_batch, district_land, load_scale, random_sites
 from gis.db import get_engine
 from layers.importer import import_layer
@@ -33,6 +36,7 @@ from projects.credit_code import make_credit_code, organization_code_check_chara
 from projects.impact import compute_impact, plan_impact
 from projects.proposals import ProposalInput, create_proposal
 from projects.sites import prepare_site
+from projects.workers import LocalWorkers
 
 BENCH_APPLICANT = "bench-impact-applicant"
 RED_LINE = "bench impact red line"
@@ -90,19 +94,30 @@ def main() -> None:
     plan = plan_impact(engine, layer_id, version)
     print(f"impact of {RED_LINE!r} version {version} on {len(plan.jobs)} live proposals and coded projects")
 
-    rates = {}
-    for workers in (1, os.cpu_count() or 1):
-        with dask_client(workers=workers) as client:
-            compute_impact(engine, plan, client=client)  # warm: imports and connections in every worker
-            started = time.perf_counter()
-            impact = compute_impact(engine, plan, client=client)
-            rates[workers] = len(plan.jobs) / (time.perf_counter() - started)
-        print(f"  {workers} worker(s): {rates[workers]:8.1f} sites/s ({2 * rates[workers]:.1f} screenings/s), "
+    def rate(client: Any, label: str) -> float:
+        compute_impact(engine, plan, client=client)  # warm: imports and connections in every worker
+        started = time.perf_counter()
+        impact = compute_impact(engine, plan, client=client)
+        sites_per_s = len(plan.jobs) / (time.perf_counter() - started)
+        print(f"  {label:<38} {sites_per_s:8.1f} sites/s ({2 * sites_per_s:.1f} screenings/s), "
               f"{len(impact['changes'])} changes")
+        return sites_per_s
+
+    cores = os.cpu_count() or 1
+    rates = {}
+    for workers in (1, cores):
+        with dask_client(workers=workers) as client:
+            rates[workers] = rate(client, f"local cluster, {workers} worker(s)")
+    scheduler = LocalWorkers(BENCH_DIR / "impact")
+    try:
+        with Client(scheduler.start(cores)) as client:
+            on_scheduler = rate(client, f"`workers up` scheduler, {cores} workers")
+    finally:
+        scheduler.stop()
     batch = bench_batch(url, sites[: min(300, len(sites))])
-    cores = max(rates)
     print(f"single-connection batch screening (bench/screening's figure, same data): {batch:.1f} sites/s")
-    print(f"ratio all cores / one worker: {rates[cores] / rates[1]:.2f}x (goal ≥ 1.7x with 2 cores)")
+    print(f"ratio all cores / one worker: {rates[cores] / rates[1]:.2f}x local cluster, "
+          f"{on_scheduler / rates[1]:.2f}x on the `workers up` scheduler (goal ≥ 1.7x with 2 cores)")
     print(f"per core: {2 * rates[cores] / cores:.1f} screenings/s against the batch's {batch:.1f} sites/s "
           "(goal: at least the batch rate)")
 
