@@ -264,14 +264,19 @@ def _analyse_impact(layer_id: int, version: int, against: int | None, *, workers
                    f"{change['old_m2']:,.2f} -> {change['new_m2']:,.2f} m²")
 
 
+DaskWorkers = Annotated[int | None, typer.Option(
+    help="worker processes of a Dask cluster started for this batch (default: the scheduler of `workers up` "
+         "while it runs, else one per core)")]
+DaskScheduler = Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
+
+
 @layers_app.command("impact")
 def layers_impact(
     layer: Annotated[int, typer.Argument(help="layer id (see `layers list`)")],
     version: Annotated[int, typer.Option(help="the new version")],
     against: Annotated[int | None, typer.Option(help="compare with this version (default: the one before)")] = None,
-    workers: Annotated[int | None, typer.Option(help="Dask worker processes (default: one per core)")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
-    = None,
+    workers: DaskWorkers = None,
+    scheduler: DaskScheduler = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """What a layer version changes for every live proposal and coded project; kept as an impact report."""
@@ -527,9 +532,8 @@ app.add_typer(proposals_app, name="proposals")
 def proposals_rescreen(
     as_user: Annotated[str, typer.Option("--as", help="the NDRC account the re-screening is done as")],
     impact: Annotated[int | None, typer.Option(help="only the live proposals this impact report names")] = None,
-    workers: Annotated[int | None, typer.Option(help="Dask worker processes (default: one per core)")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
-    = None,
+    workers: DaskWorkers = None,
+    scheduler: DaskScheduler = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Screen every live proposal's current site again (or those an impact report names) on Dask, each

@@ -4,6 +4,7 @@ killed mid-batch loses nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,7 +21,7 @@ from test_fresh_approval import applicant_account, create, spots  # noqa: F401 (
 from test_impact import revised  # noqa: F401 (a fixture)
 
 from projects.accounts import account_by_username
-from projects.impact import compute_impact, impact_of_sites, plan_impact
+from projects.impact import analyse_and_store, compute_impact, impact_of_sites, plan_impact
 from projects.rescreening import rescreen_batch, rescreen_task
 from projects.workers import LocalWorkers
 
@@ -151,3 +152,19 @@ def test_a_retried_rescreening_task_does_not_screen_again_what_it_committed(draf
     again = rescreen_task(drafts[:4], url, ndrc, "retried-batch")  # as the scheduler runs a lost task again
     assert again[:3] == first
     assert _rescreens(engine, "retried-batch") == {proposal_id: 1 for proposal_id in drafts[:4]}
+
+
+def test_the_cli_rescreens_what_an_impact_report_names_on_the_scheduler(revised, engine, workers):  # noqa: F811
+    impact_id = analyse_and_store(engine, revised["layer_id"], 2, "test", in_process=True)
+    done = subprocess.run([sys.executable, "-m", "cli.main", "proposals", "rescreen", "--as", "ndrc", "--impact",
+                           str(impact_id), "--scheduler", workers.address(), "--json"],
+                          cwd=REPOSITORY, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    ids = revised["ids"]
+    assert [result["proposal_id"] for result in answer["rescreened"]] == sorted([ids["A"], ids["B"]])
+    assert _rescreens(engine, answer["batch"]) == {ids["A"]: 1, ids["B"]: 1}
+    refused = subprocess.run([sys.executable, "-m", "cli.main", "proposals", "rescreen", "--as",
+                              "dept-water", "--impact", str(impact_id)], cwd=REPOSITORY, capture_output=True,
+                             text=True, timeout=180)
+    assert refused.returncode == 2 and "ndrc" in refused.stderr.lower()
