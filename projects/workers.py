@@ -72,17 +72,19 @@ class LocalWorkers:
             if not _is_dask_process(state.get("scheduler_pid")):
                 self._stop_processes(state)  # workers of a scheduler that died would wait for it in vain
                 self.scheduler_file.unlink(missing_ok=True)
+                # Loopback only, the HTTP endpoints too (they default to every interface, port 8787).
                 scheduler = self._spawn("scheduler", ["dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
                                                       "--scheduler-file", str(self.scheduler_file),
-                                                      "--no-dashboard"])
-                state = {"scheduler_pid": scheduler, "address": self._wait_for_address(scheduler),
+                                                      "--no-dashboard", "--dashboard-address", "127.0.0.1:0"])
+                state = {"scheduler_pid": scheduler.pid, "address": self._wait_for_address(scheduler),
                          "worker_pids": []}
             alive = [pid for pid in state.get("worker_pids", []) if _is_dask_process(pid)]
             for number in range(len(alive), workers):
                 alive.append(self._spawn(f"worker-{number}", [
                     "dask_worker", "--scheduler-file", str(self.scheduler_file), "--nworkers", "1",
-                    "--nthreads", "1", "--name", f"blueprint-{number}", "--no-dashboard",
-                    "--local-directory", str(self.run_dir / f"worker-{number}")]))
+                    "--nthreads", "1", "--name", f"blueprint-{number}", "--host", "127.0.0.1", "--no-dashboard",
+                    "--dashboard-address", "127.0.0.1:0",
+                    "--local-directory", str(self.run_dir / f"worker-{number}")]).pid)
             state["worker_pids"] = alive
             self._write_state(state)
         address = state["address"]
@@ -114,20 +116,20 @@ class LocalWorkers:
 
     # ---- internals --------------------------------------------------------------------------------
 
-    def _spawn(self, name: str, program: list[str]) -> int:
+    def _spawn(self, name: str, program: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.run_dir / f"{name}.log", "ab")  # noqa: SIM115 (the child keeps it)
         with log:
             process = subprocess.Popen([sys.executable, "-m", _DASK_PROGRAM + program[0], *program[1:]],
                                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                        cwd=self.run_dir, start_new_session=True)  # outlives this command
-        return process.pid
+        return process
 
-    def _wait_for_address(self, scheduler: int) -> str:
+    def _wait_for_address(self, scheduler: subprocess.Popen[bytes]) -> str:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             with suppress(FileNotFoundError, json.JSONDecodeError):
                 return json.loads(self.scheduler_file.read_text())["address"]
-            if not _is_dask_process(scheduler):
+            if scheduler.poll() is not None:  # (its command line is ours until it has started)
                 break
             time.sleep(0.2)
         raise LocalWorkersError(f"the Dask scheduler did not start; see {self.run_dir / 'scheduler.log'}")
