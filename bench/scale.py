@@ -183,9 +183,11 @@ def main() -> None:
     args = parser.parse_args()
     print(environment_line())
     data_dir = BENCH_DIR / "scale"
-    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "BLUEPRINT_MIGRATION_URL",
-                                                                          "BLUEPRINT_READ_URL")}
-    env |= {"BLUEPRINT_DATA_DIR": str(data_dir), "BLUEPRINT_ALLOW_PRIVILEGED_ROLE": ""}
+    # The servers run as the platform runs: as the server's role, which bench.common's privileged default
+    # (and an empty value, which is no boolean) must not reach.
+    env = {key: value for key, value in os.environ.items() if key not in (
+        "DATABASE_URL", "BLUEPRINT_MIGRATION_URL", "BLUEPRINT_READ_URL", "BLUEPRINT_ALLOW_PRIVILEGED_ROLE")}
+    env |= {"BLUEPRINT_DATA_DIR": str(data_dir)}
     print(f"setting up {data_dir} (once): samples and a streaming replica")
     blueprint(env, "samples", "load")
     replica_url = blueprint(env, "db", "replica", "up").splitlines()[0]

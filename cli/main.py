@@ -264,14 +264,19 @@ def _analyse_impact(layer_id: int, version: int, against: int | None, *, workers
                    f"{change['old_m2']:,.2f} -> {change['new_m2']:,.2f} m²")
 
 
+DaskWorkers = Annotated[int | None, typer.Option(
+    help="worker processes of a Dask cluster started for this batch (default: the scheduler of `workers up` "
+         "while it runs, else one per core)")]
+DaskScheduler = Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
+
+
 @layers_app.command("impact")
 def layers_impact(
     layer: Annotated[int, typer.Argument(help="layer id (see `layers list`)")],
     version: Annotated[int, typer.Option(help="the new version")],
     against: Annotated[int | None, typer.Option(help="compare with this version (default: the one before)")] = None,
-    workers: Annotated[int | None, typer.Option(help="Dask worker processes (default: one per core)")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="a Dask scheduler's address (BLUEPRINT_DASK_SCHEDULER)")]
-    = None,
+    workers: DaskWorkers = None,
+    scheduler: DaskScheduler = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """What a layer version changes for every live proposal and coded project; kept as an impact report."""
@@ -472,6 +477,105 @@ def audit_verify() -> None:
     typer.echo(f"audit trail intact: {report.entries} entries, head {report.head}")
     typer.echo("keep the head hash somewhere else: a later verify that still shows it proves nothing before it "
                "was rewritten")
+
+
+workers_app = typer.Typer(help="Batch workers: a Dask scheduler and worker processes on this machine.",
+                          no_args_is_help=True)
+app.add_typer(workers_app, name="workers")
+
+
+@workers_app.command("up")
+def workers_up(
+    workers: Annotated[int | None, typer.Option(help="worker processes (default: one per core)")] = None,
+    port: Annotated[int, typer.Option(help="the scheduler's TCP port on 127.0.0.1 (0: any free one)")] = 0,
+) -> None:
+    """Start a Dask scheduler and its worker processes in the background (unless they run) and print the
+    scheduler's address; batch commands use it while it runs."""
+    import os
+
+    from projects.workers import LocalWorkersError, local_workers
+
+    try:
+        address = local_workers().start(workers or os.cpu_count() or 1, port)
+    except LocalWorkersError as error:
+        fail(error)
+    typer.echo(address)
+    typer.echo(f"elsewhere: export BLUEPRINT_DASK_SCHEDULER='{address}'", err=True)
+
+
+@workers_app.command("down")
+def workers_down() -> None:
+    """Stop the local workers and their scheduler."""
+    from projects.workers import local_workers
+
+    local_workers().stop()
+    typer.echo("local Dask workers stopped")
+
+
+@workers_app.command("status")
+def workers_status() -> None:
+    """Whether the local scheduler runs, its address and the workers that joined it."""
+    from projects.workers import local_workers
+
+    status = local_workers().status()
+    if not status["running"]:
+        typer.echo("local Dask workers: not running")
+        raise typer.Exit(code=1)
+    typer.echo(f"local Dask scheduler {status['address']}: {len(status['workers'])} workers")
+    for worker in status["workers"]:
+        typer.echo(f"  {worker['name']:<14} pid {worker['pid']:<8} {worker['address']}")
+
+
+proposals_app = typer.Typer(help="Proposals in batch.", no_args_is_help=True)
+app.add_typer(proposals_app, name="proposals")
+
+
+@proposals_app.command("rescreen")
+def proposals_rescreen(
+    as_user: Annotated[str, typer.Option("--as", help="the NDRC account the re-screening is done as")],
+    impact: Annotated[int | None, typer.Option(help="only the live proposals this impact report names")] = None,
+    workers: DaskWorkers = None,
+    scheduler: DaskScheduler = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Screen every live proposal's current site again (or those an impact report names) on Dask, each
+    kept and audited; stored screenings are never rewritten."""
+    from tqdm import tqdm
+
+    from gis.db import get_engine
+    from projects.access import AccessDeniedError
+    from projects.accounts import account_by_username
+    from projects.impact import ImpactError, impact_proposals, rescreen_impacted
+    from projects.rescreening import live_proposals, rescreen_batch
+
+    engine = get_engine()
+    with engine.connect() as connection:
+        actor = account_by_username(connection, as_user)
+        try:
+            ids = impact_proposals(connection, actor, impact) if impact else live_proposals(connection)
+        except (ImpactError, AccessDeniedError) as error:
+            fail(error)
+    where = {"workers": workers, "scheduler": scheduler}
+    with tqdm(total=len(ids), unit=" proposals", desc="re-screening", file=sys.stderr, disable=None) as bar:
+        try:
+            if impact:
+                with engine.begin() as connection:
+                    done = rescreen_impacted(connection, actor, impact, progress=bar.update, **where)
+            else:
+                done = rescreen_batch(engine, actor, ids, progress=bar.update, **where)
+        except AccessDeniedError as error:
+            fail(error)
+    if as_json:
+        typer.echo(json.dumps(done, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"re-screened {len(done['rescreened'])} proposals (batch {done['batch']}), "
+               f"{len(done['skipped'])} skipped")
+    for result in done["rescreened"]:
+        versions = ", ".join(f"{layer}:v{version}" for layer, version in result["layer_versions"])
+        typer.echo(f"  proposal {result['proposal_id']}: {result['blocking_count']} blocking, rule set "
+                   f"v{result['rule_set_version']}, layers {versions}")
+    for result in done["skipped"]:
+        typer.echo(f"  proposal {result['proposal_id']} skipped: {result['skipped']}")
 
 
 @layers_app.command("kinds")

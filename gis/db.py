@@ -125,10 +125,17 @@ def _pooled_engine(url: str | None = None, *, background: bool = False) -> Engin
     """One pooled engine per URL (and priority); every connection gets the configured statement timeout and
     generic plans."""
     settings = database_settings()
-    engine = create_engine(
+    return configure_sessions(create_engine(
         url or resolve_database_url(), pool_size=settings.pool_size, pool_pre_ping=True,
         connect_args={"application_name": BACKGROUND_APPLICATION} if background else {},
-    )
+    ), background=background)
+
+
+def configure_sessions(engine: Engine, *, background: bool = False) -> Engine:
+    """``engine``, each of whose new sessions gets the platform's settings (statement timeout, generic plans,
+    no JIT, orjson, the privileged-role check, the background priority) and whose pool is in the metrics.
+    Every engine the server reads or writes through is made so: a read replica's too."""
+    settings = database_settings()
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # noqa: ANN001

@@ -26,10 +26,10 @@ from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases
 from layers.rule_set import RuleSet, rule_set_in_force, rule_set_version
 from layers.store import CurrentVersion, current_versions
-from projects import audit
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
-from projects.batch import chunks, run_batch
+from projects.batch import chunks, run_tasks
+from projects.rescreening import rescreen_batch
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import Site
 from projects.workflow import EDITABLE_STATES, State
@@ -135,10 +135,17 @@ def _areas(connection: Connection, job: SiteJob, versions: list[CurrentVersion],
     return areas
 
 
-def changes_on_site(connection: Connection, job: SiteJob, pair: VersionPair) -> list[dict[str, Any]]:
-    """The conflicts of the layer that appear, disappear or change area on one site."""
-    rules = (rule_set_version(connection, pair.rule_set_version) if pair.rule_set_version
-             else rule_set_in_force(connection))
+def pair_rules(connection: Connection, pair: VersionPair) -> RuleSet:
+    """The rule set both screenings of ``pair`` apply."""
+    return (rule_set_version(connection, pair.rule_set_version) if pair.rule_set_version
+            else rule_set_in_force(connection))
+
+
+def changes_on_site(connection: Connection, job: SiteJob, pair: VersionPair, rules: RuleSet | None = None
+                    ) -> list[dict[str, Any]]:
+    """The conflicts of the layer that appear, disappear or change area on one site (``rules``: the pair's,
+    when the caller has loaded them)."""
+    rules = rules or pair_rules(connection, pair)
     before = _areas(connection, job, pair.versions(pair.old), pair.new.layer_id, rules)
     after = _areas(connection, job, pair.versions(pair.new), pair.new.layer_id, rules)
     facts = {"proposal_id": job.proposal_id, "state": job.state, "project_code": job.project_code}
@@ -158,10 +165,18 @@ def changes_on_site(connection: Connection, job: SiteJob, pair: VersionPair) -> 
     return found
 
 
-def impact_of_sites(jobs: list[SiteJob], database_url: str, pair: VersionPair) -> list[dict[str, Any]]:
-    """One batch task: the changes on each of ``jobs``' sites (run on a Dask worker, own connection)."""
+def impact_of_sites(jobs: list[SiteJob], database_url: str, pair: VersionPair) -> dict[str, Any]:
+    """One batch task (on a Dask worker, own connection): the changes on each of ``jobs``' sites, and the
+    layer versions (``[layer id, version]``, before and after) and the rule set version it screened with."""
     with read_only(get_engine(database_url)) as connection:
-        return [change for job in jobs for change in changes_on_site(connection, job, pair)]
+        rules = pair_rules(connection, pair)
+        changes = [change for job in jobs for change in changes_on_site(connection, job, pair, rules)]
+    return {"sites": len(jobs), "changes": changes, "rule_set_version": rules.version,
+            "layer_versions": {"before": _numbers(pair.versions(pair.old)), "after": _numbers(pair.versions(pair.new))}}
+
+
+def _numbers(versions: list[CurrentVersion]) -> list[list[int]]:
+    return [[version.layer_id, version.version] for version in versions]
 
 
 @dataclass(frozen=True)
@@ -180,15 +195,21 @@ def plan_impact(engine: Engine, layer_id: int, version: int, against: int | None
 def compute_impact(engine: Engine, plan: ImpactPlan, *, sites_per_task: int = SITES_PER_TASK,
                    **batch: Any) -> dict[str, Any]:
     """Screen every site of ``plan`` against both versions on Dask (``batch``: the options of
-    :func:`projects.batch.run_batch`, ``progress`` counting sites); nothing is stored."""
+    :func:`projects.batch.run_tasks`, ``progress`` counting sites); nothing is stored. Every task must
+    have screened with the same layer and rule set versions, which the summary names."""
     url = engine.url.render_as_string(hide_password=False)
-    changes = run_batch(impact_of_sites, chunks(plan.jobs, sites_per_task), url, plan.pair, **batch)
+    done = run_tasks(impact_of_sites, chunks(plan.jobs, sites_per_task), url, plan.pair, **batch)
+    used = {orjson.dumps({key: task[key] for key in ("rule_set_version", "layer_versions")}) for task in done}
+    if len(used) > 1:  # a worker of other code, or rules changed under a batch that did not pin them
+        raise RuntimeError(f"the tasks of one impact analysis screened with different versions: {sorted(used)}")
     pair = plan.pair
+    changes = [change for task in done for change in task["changes"]]
     return {"layer_id": pair.new.layer_id, "layer_name": pair.new.layer_name, "layer_kind": pair.new.kind,
             "version": pair.new.version, "against_version": pair.old.version if pair.old else None,
-            "sites_checked": len(plan.jobs), "changes": changes,
-            "summary": {**summarise(changes), "rule_set_version": pair.rule_set_version,
-                        "layer_versions": [[v.layer_id, v.version] for v in pair.versions(pair.new)]}}
+            "sites_checked": len(plan.jobs), "tasks": len(done), "changes": changes,
+            "summary": {**summarise(changes),
+                        "rule_set_version": done[0]["rule_set_version"] if done else pair.rule_set_version,
+                        "layer_versions": _numbers(pair.versions(pair.new))}}
 
 
 def analyse_and_store(engine: Engine, layer_id: int, version: int, actor: str, against: int | None = None,
@@ -282,39 +303,46 @@ def _screening_facts(screening_id: Any, summary: dict[str, Any] | None) -> dict[
     return {"screening_id": str(screening_id), **{key: (summary or {}).get(key, 0) for key in _COUNTS}}
 
 
-def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: int) -> dict[str, Any]:
-    """Screen again, against today's layers, every live proposal an impact report names (重新检测), audited
-    as one action naming the report, the proposals and their new screenings (and per proposal by
-    :func:`projects.proposals.rescreen`). Coded projects keep their screenings (their codes stand), and so
-    does every proposal: each gets a new screening, the ones before are kept as they were (append-only).
+_SCREENING_SUMMARY = text("SELECT id, report->'summary' AS summary FROM screenings WHERE id = CAST(:id AS uuid)")
 
-    The answer names, per proposal, the screening it had and the new one with their counts by severity, and
-    the proposals the report names that were not screened again, with why (``coded`` or ``not_live``).
-    """
-    from projects.proposals import rescreen
 
+def impact_proposals(connection: Connection, actor: Account | None, impact_id: int) -> list[int]:
+    """The live proposals an impact report names (NDRC): those its re-screening screens again."""
     require_role(actor, Role.NDRC, action=_RESCREENING, admin_may=False)
-    impact = impact_detail(connection, actor, impact_id)
     live = {State(state).value for state in EDITABLE_STATES}
-    named = {change["proposal_id"]: change for change in impact["changes"]}
-    rescreened, kept = [], []
-    for proposal_id, change in sorted(named.items()):
-        facts = {"proposal_id": proposal_id, "proposal_name": change["proposal_name"]}
-        if change["state"] not in live:
-            kept.append({**facts, "state": change["state"], "project_code": change["project_code"],
-                         "reason": "coded" if change["project_code"] else "not_live"})
-            continue
-        before = connection.execute(_NEWEST_SCREENING, {"p": proposal_id}).one_or_none()
-        screening = rescreen(connection, actor, proposal_id)["screening"]
-        rescreened.append({**facts, "before": _screening_facts(*before) if before else None,
-                           "after": _screening_facts(screening["screening_id"], screening["summary"]),
-                           "blocking_count": screening["summary"]["blocking_count"]})
-    audit.record(connection, actor=actor, action="impact_rescreen",
-                 after={"impact_id": impact_id, "proposals": [entry["proposal_id"] for entry in rescreened],
-                        "screenings": {str(entry["proposal_id"]): entry["after"]["screening_id"]
-                                       for entry in rescreened},
-                        "kept": [entry["proposal_id"] for entry in kept]})
-    return {"impact_id": impact_id, "rescreened": rescreened, "not_rescreened": kept}
+    return sorted({change["proposal_id"] for change in impact_detail(connection, actor, impact_id)["changes"]
+                   if change["state"] in live})
+
+
+def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: int, **batch: Any) -> dict[str, Any]:
+    """Screen again, against today's layers, every live proposal an impact report names (重新检测), on Dask
+    (``batch``: where, see :func:`projects.batch.run_tasks`; ``progress`` counts proposals), each committed on
+    its own (:mod:`projects.rescreening`) and audited, and the batch audited as one action naming the report,
+    the proposals, their new screenings and the ones kept. Coded projects keep their screenings (their codes
+    stand), and so does every proposal: each gets a new screening, the ones before stay as they were.
+
+    The answer names, per proposal, the screening it had and the new one with their counts by severity and the
+    versions it applied (``rescreened``); the proposals the report names that were not live, with why
+    (``not_rescreened``: ``coded`` or ``not_live``); and those that left review while the batch ran
+    (``skipped``)."""
+    proposal_ids = impact_proposals(connection, actor, impact_id)
+    named = {change["proposal_id"]: change for change in impact_detail(connection, actor, impact_id)["changes"]}
+    kept = [{"proposal_id": proposal_id, "proposal_name": change["proposal_name"], "state": change["state"],
+             "project_code": change["project_code"], "reason": "coded" if change["project_code"] else "not_live"}
+            for proposal_id, change in sorted(named.items()) if proposal_id not in proposal_ids]
+    before = {proposal_id: connection.execute(_NEWEST_SCREENING, {"p": proposal_id}).one_or_none()
+              for proposal_id in proposal_ids}
+    done = rescreen_batch(connection.engine, actor, proposal_ids, action="impact_rescreen",
+                          reason={"impact_id": impact_id, "kept": [entry["proposal_id"] for entry in kept]}, **batch)
+    rescreened = []
+    for result in done["rescreened"]:
+        proposal_id = result["proposal_id"]
+        after = connection.execute(_SCREENING_SUMMARY, {"id": result["screening_id"]}).one()
+        rescreened.append({**result, "proposal_name": named[proposal_id]["proposal_name"],
+                           "before": _screening_facts(*before[proposal_id]) if before[proposal_id] else None,
+                           "after": _screening_facts(*after)})
+    return {"impact_id": impact_id, "batch": done["batch"], "rescreened": rescreened, "not_rescreened": kept,
+            "skipped": done["skipped"]}
 
 
 MAP_MARGIN_DEGREES = 0.003

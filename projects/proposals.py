@@ -581,6 +581,14 @@ def rescreen(connection: Connection, actor: Account | None, proposal_id: int) ->
     departments a fresh screening now needs, and they can answer only once the proposal carries that
     screening); the applicant may too. Older screenings are kept as they were.
     """
+    rescreen_current_site(connection, actor, proposal_id)
+    return proposal_detail(connection, actor, proposal_id)
+
+
+def rescreen_current_site(connection: Connection, actor: Account | None, proposal_id: int,
+                          batch: str | None = None) -> dict[str, Any]:
+    """:func:`rescreen` without the proposal's detail: what the audit entry records of the new screening
+    (its id, blocking count, layer versions and rule set version; ``batch`` names the batch it was part of)."""
     proposal = _visible(connection, actor, proposal_id, lock=True)
     require_role(actor, Role.NDRC, Role.APPLICANT,
                  action=Text("重新检测项目选址", "re-screening a proposal"), admin_may=False)
@@ -588,10 +596,11 @@ def rescreen(connection: Connection, actor: Account | None, proposal_id: int) ->
         raise IllegalTransitionError(State(proposal.state), "rescreen")
     revision_id, site = _current_site(connection, proposal)
     report = _screen_current_site(connection, proposal, site, revision_id)
-    audit.record(connection, actor=actor, action="rescreen", proposal_id=proposal_id,
-                 after={"screening_id": report.screening_id, "blocking_count": report.summary["blocking_count"],
-                        "layer_versions": [[v["layer_id"], v["version"]] for v in report.layer_versions]})
-    return proposal_detail(connection, actor, proposal_id)
+    done = {"screening_id": report.screening_id, "blocking_count": report.summary["blocking_count"],
+            "layer_versions": [[v["layer_id"], v["version"]] for v in report.layer_versions],
+            "rule_set_version": report.rule_set["version"], **({"batch": batch} if batch else {})}
+    audit.record(connection, actor=actor, action="rescreen", proposal_id=proposal_id, after=done)
+    return done
 
 
 def _lock_approval_area(connection: Connection, site: Site) -> None:

@@ -1,11 +1,10 @@
 """What a new layer version changes (图层更新影响分析): conflicts that appear, disappear or change area on
-live proposals and coded projects, in the departments' work lists, re-screened on request; on Dask."""
+live proposals and coded projects, in the departments' work lists, re-screened on request (on Dask:
+tests/test_batch_workers.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import uuid
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from test_proposals import open_review
 
 from gis.area import ellipsoidal_area_m2
 from layers.importer import import_layer
-from projects.batch import dask_client
 from projects.impact import analyse_and_store, compute_impact, plan_impact
 
 API = "/api/v1"
@@ -124,25 +122,6 @@ def test_the_work_lists_and_the_rescreening_of_what_it_names(revised, client, lo
                                           "AND after->>'impact_id' = :i"), {"i": str(impact_id)}).scalar_one()
     assert all(after[row.id] == row.report for row in before) and len(after) > len(before)
     assert audited == 1
-
-
-def test_on_dask_workers_the_result_is_the_single_process_result_even_when_a_worker_dies(revised, engine):
-    plan = plan_impact(engine, revised["layer_id"], 2)
-    alone = compute_impact(engine, plan, in_process=True)
-    with dask_client(workers=2) as client:
-        pids = client.run(os.getpid)
-        killed: list[int] = []
-
-        def kill_one_worker(_: int) -> None:
-            if not killed:  # mid-batch, after the first task came back
-                killed.append(next(iter(pids.values())))
-                os.kill(killed[0], signal.SIGKILL)
-
-        on_dask = compute_impact(engine, plan, client=client, sites_per_task=1, progress=kill_one_worker)
-    assert killed
-    key = lambda change: (change["proposal_id"], change["rule_id"])  # noqa: E731
-    assert sorted(on_dask["changes"], key=key) == sorted(alone["changes"], key=key)
-    assert on_dask["summary"] == alone["summary"]
 
 
 def test_an_impact_report_is_history(revised, engine, owner_engine):

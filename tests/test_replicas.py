@@ -193,3 +193,13 @@ def test_public_reads_come_from_the_replica_and_the_writer_reads_its_own_write(p
     finally:
         _replay(replica, paused=False)
     _until(lambda: versions() == [2])
+
+
+def test_a_replica_session_is_set_up_as_the_primary_s_is(engine):
+    """Without the platform's session settings a replica JIT-compiled and re-planned every screening (8x
+    slower in bench/scale); any server will do to see what a new replica session gets."""
+    router = ReadRouter(engine, [engine.url.render_as_string(hide_password=False)], ReadSettings())
+    with router.replicas[0].connect() as connection:
+        settings = {name: connection.execute(text(f"SHOW {name}")).scalar_one()
+                    for name in ("jit", "plan_cache_mode", "statement_timeout")}
+    assert settings == {"jit": "off", "plan_cache_mode": "force_generic_plan", "statement_timeout": "30s"}

@@ -67,8 +67,9 @@ def get_impact_map(caller: Caller, impact_id: int) -> JSONResponse:
 
 @router.post("/layer-impacts/{impact_id}/rescreen")
 def post_rescreen(caller: Caller, impact_id: int) -> dict[str, Any]:
-    """Screen again, against today's layers, every live proposal the report names (NDRC), audited: the
-    answer names each proposal's screening before and its new one with their counts by severity, and the
-    coded projects (and proposals no longer live) left as they were. Stored screenings are never changed."""
+    """Screen again, against today's layers, every live proposal the report names (NDRC), each in its own
+    transaction, on the Dask scheduler when one is configured, audited: the answer names each proposal's
+    screening before and its new one with their counts by severity, and the coded projects (and proposals no
+    longer live) left as they were. Stored screenings are never changed."""
     with get_engine().begin() as connection:
-        return rescreen_impacted(connection, caller, impact_id)
+        return rescreen_impacted(connection, caller, impact_id, in_process=True)
