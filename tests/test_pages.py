@@ -192,6 +192,26 @@ def test_the_navigation_bar_names_the_person_and_their_department_not_the_slug_t
         assert browser.cookies["blueprint_session"] not in html
 
 
+def test_the_navigation_bar_offers_each_person_the_pages_of_their_work(client, demo_secret):
+    from fastapi.testclient import TestClient
+
+    def nav(browser) -> set[str]:
+        html = page(browser, "/map?lang=en")
+        bar = html[html.index('id="nav-menu"'):html.index("</nav>")]
+        return {href.split("?")[0] for tag, href in links_of(bar) if tag == "a"} - {"/map"}
+
+    public = {"/selection", "/investment", "/inspections", "/departments", "/hall"}
+    with TestClient(client.app) as browser:
+        assert nav(browser) == public
+        for username, work in (("ndrc", {"/ndrc", "/supervision"}),
+                               ("dept-water", {"/queue", "/supervision", "/windows"}),
+                               ("window-xiangan", {"/windows"})):
+            answer = browser.post("/api/v1/auth/session", headers={"Origin": "http://testserver"},
+                                  json={"username": username, "secret": demo_secret(username)})
+            assert answer.status_code == 200, answer.text
+            assert nav(browser) == public | work, username
+
+
 def test_an_account_with_a_persons_name_shows_it_beside_the_department(client, engine):
     from fastapi.testclient import TestClient
 

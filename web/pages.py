@@ -59,20 +59,31 @@ logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 
-NAV_LINKS: list[tuple[str, str, str]] = [
-    ("map", "/map", "nav.map"),
-    ("selection", "/selection", "nav.selection"),
-    ("mine", "/proposals/mine", "nav.mine"),
-    ("queue", "/queue", "nav.queue"),
-    ("ndrc", "/ndrc", "nav.ndrc"),
-    ("investment", "/investment", "nav.investment"),
-    ("supervision", "/supervision", "nav.supervision"),
-    ("inspections", "/inspections", "nav.inspections"),
-    ("departments", "/departments", "nav.departments"),
-    ("windows", "/windows", "nav.windows"),
-    ("hall", "/hall", "nav.hall"),
+_STAFF = frozenset({Role.DEPARTMENT, Role.NDRC})
+NAV_LINKS: list[tuple[str, str, str, frozenset[Role] | None]] = [
+    ("map", "/map", "nav.map", None),
+    ("selection", "/selection", "nav.selection", None),
+    ("mine", "/proposals/mine", "nav.mine", frozenset({Role.APPLICANT})),
+    ("queue", "/queue", "nav.queue", frozenset({Role.DEPARTMENT})),
+    ("ndrc", "/ndrc", "nav.ndrc", frozenset({Role.NDRC})),
+    ("investment", "/investment", "nav.investment", None),
+    ("supervision", "/supervision", "nav.supervision", _STAFF),
+    ("inspections", "/inspections", "nav.inspections", None),
+    ("departments", "/departments", "nav.departments", None),
+    ("windows", "/windows", "nav.windows", frozenset({Role.WINDOW, Role.DEPARTMENT})),
+    ("hall", "/hall", "nav.hall", None),
 ]
-"""(page key, path, label key) of the navigation bar."""
+"""(page key, path, label key, who sees the link) of the navigation bar: ``None`` for everyone, else the roles
+whose work it is (an admin sees all). The pages themselves answer anyone; the bar keeps to one line."""
+
+
+def nav_links(account: Account | None) -> list[tuple[str, str, str]]:
+    """The navigation bar's (page key, path, label key) for ``account`` (None: the public)."""
+    def shown(roles: frozenset[Role] | None) -> bool:
+        if roles is None:
+            return True
+        return account is not None and (account.holds(Role.ADMIN) or any(account.holds(role) for role in roles))
+    return [(key, path, label) for key, path, label, roles in NAV_LINKS if shown(roles)]
 
 Language = Annotated[str | None, Query(description="zh (default) or en")]
 
@@ -136,7 +147,7 @@ def _render(
         "lang": language,
         "t": table,
         "title": table[title_key],
-        "nav_links": [link for link in NAV_LINKS if link[0] != "mine" or (account and account.role is Role.APPLICANT)],
+        "nav_links": nav_links(account),
         "other_language_url": _switch_language(request, language),
         "user": page_config["user"],
         "page_css": PAGE_CSS,

@@ -22,7 +22,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 GROUP = "blueprint_server"
-_ROLES = "'admin', 'ndrc', 'department', 'applicant'"
+_ROLES = "'admin', 'ndrc', 'department', 'applicant', 'window'"
+"""The roles before this migration (0015 added window accounts)."""
 
 
 def upgrade() -> None:
