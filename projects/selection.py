@@ -181,10 +181,9 @@ def _verdicts(rules: RuleSet, land_use: str) -> dict[Compatibility, list[str]]:
 
 @dataclass(frozen=True)
 class _FeatureRule:
-    """A rule as the selection's SQL reads it: which versions, which feature attributes, what it means."""
+    """A rule as the selection's SQL reads it: which versions, and which feature attributes select it."""
 
     rule: ConflictRule
-    severity: Severity
     versions: list[int]
     feature_filter: dict[str, list[Any]]
 
@@ -214,14 +213,14 @@ class _Plan:
             for rule in kind_rules:
                 if rule.relation is Relation.LAND_USE:
                     # blocking classes only matter under parcels: zone groups are made of compatible zones
-                    self.blocking.append(_FeatureRule(rule, Severity.BLOCKING, versions, {
+                    self.blocking.append(_FeatureRule(rule, versions, {
                         "landuse_code": self.verdicts[Compatibility.BLOCKING]}))
-                    self.ranking.append(_FeatureRule(rule, Severity.NEEDS_REVIEW, versions, {
+                    self.ranking.append(_FeatureRule(rule, versions, {
                         "landuse_code": self.verdicts[Compatibility.NEEDS_REVIEW]}))
                 elif rule.relation is Relation.OVERLAPS:
                     assert rule.severity is not None
                     target = self.blocking if rule.severity is Severity.BLOCKING else self.ranking
-                    target.append(_FeatureRule(rule, rule.severity, versions, dict(rule.feature_filter)))
+                    target.append(_FeatureRule(rule, versions, dict(rule.feature_filter)))
                 elif slug == "urban_development_boundary" and rule.severity is Severity.BLOCKING:
                     self.inside_udb = True
                 else:
