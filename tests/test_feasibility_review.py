@@ -53,6 +53,7 @@ def test_the_review_is_convened_concluded_by_each_department_and_decides_the_stu
     code = legacy_project(engine, people, category="financial", name="可研联审测试项目")
     convened = convene(client, people, code)
     assert convened.status_code == 201, convened.text
+    assert convened.json()["work_plan_issued_on"] is None  # registered, not approved here: no plan to show
     review = convened.json()["reviews"][0]
     assert sorted(d["department"] for d in review["invited"]) == sorted(INVITED)
     assert review["outstanding"] == sorted(INVITED) and review["decision"] is None

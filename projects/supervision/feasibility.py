@@ -30,6 +30,7 @@ from projects.supervision.errors import SupervisionConflictError, SupervisionInp
 from projects.supervision.files import check_file
 from projects.supervision.items import acts_for, decide_item, open_item
 from projects.supervision.settings import supervision_settings
+from projects.supervision.work_plan import plan_issue_days
 
 STUDY_ITEM_TYPE = "feasibility_study_approval"
 STUDY_TYPES = ("application/pdf", "application/ofd")
@@ -286,7 +287,9 @@ def reviews(connection: Connection, actor: Account | None, code_text: str) -> di
         })
     under_way = found[0] if found and found[0]["decision"] is None else None
     ndrc = actor is not None and actor.holds(Role.NDRC)
+    issued = plan_issue_days(connection, [project.id]).get(project.id)
     return {"project_code": project.project_code, "name": project.name, "today": beijing_today().isoformat(),
+            "work_plan_issued_on": issued.isoformat() if issued else None,
             "invitable": [_department_dict(slug) for slug in _invitable()], "reviews": found,
             # What the caller may do now, so that a page offers only that (the services check it again).
             "may": {"convene": ndrc and (not found or found[0]["decision"] is not None

@@ -131,14 +131,14 @@
     var sections = [el('work-plan'), el('feasibility')];
     sections.forEach(function (s) { s.classList.add('d-none'); });
     if (!user) { return; }
-    var plan = B.api('/projects/' + code + '/work-plan').catch(function (error) {
-      if (error.status === 404) { return null; }  // coded before plans were issued with the code
-      throw error;
-    });
-    Promise.all([plan, B.api('/projects/' + code + '/feasibility-review')]).then(function (answers) {
-      drawPlan(answers[0]);
-      drawReviews(answers[1]);
-      sections.forEach(function (s) { s.classList.remove('d-none'); });
+    B.api('/projects/' + code + '/feasibility-review').then(function (reviews) {
+      // A project coded before plans were issued with the code has none to ask for.
+      var plan = reviews.work_plan_issued_on ? B.api('/projects/' + code + '/work-plan') : Promise.resolve(null);
+      return plan.then(function (answer) {
+        drawPlan(answer);
+        drawReviews(reviews);
+        sections.forEach(function (s) { s.classList.remove('d-none'); });
+      });
     }).catch(function () { /* the page's own message (dashboard.js) says why the project cannot be read */ });
   }
 
