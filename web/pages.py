@@ -70,6 +70,9 @@ NAV_LINKS: list[tuple[str, str, str]] = [
     ("windows", "/windows", "nav.windows"),
 ]
 """(page key, path, label key) of the navigation bar."""
+NAV_ONLY_FOR: dict[str, Role] = {"mine": Role.APPLICANT, "windows": Role.WINDOW}
+"""Links shown to one role only: an applicant's own proposals, a window's work list (departments reach theirs
+from their queue and the dashboard, keeping the bar on one line)."""
 
 Language = Annotated[str | None, Query(description="zh (default) or en")]
 
@@ -133,7 +136,8 @@ def _render(
         "lang": language,
         "t": table,
         "title": table[title_key],
-        "nav_links": [link for link in NAV_LINKS if link[0] != "mine" or (account and account.role is Role.APPLICANT)],
+        "nav_links": [link for link in NAV_LINKS
+                      if link[0] not in NAV_ONLY_FOR or (account and account.role is NAV_ONLY_FOR[link[0]])],
         "other_language_url": _switch_language(request, language),
         "user": page_config["user"],
         "page_css": PAGE_CSS,
