@@ -198,7 +198,7 @@ def test_the_navigation_bar_offers_each_person_the_pages_of_their_work(client, d
     def nav(browser) -> set[str]:
         html = page(browser, "/map?lang=en")
         bar = html[html.index('id="nav-menu"'):html.index("</nav>")]
-        return {href.split("?")[0] for tag, href in links_of(bar) if tag == "a"} - {"/map"}
+        return {urlsplit(href).path for tag, href in links_of(bar) if tag == "a"} - {"/map"}
 
     public = {"/selection", "/investment", "/inspections", "/departments", "/hall"}
     with TestClient(client.app) as browser:

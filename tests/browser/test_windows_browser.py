@@ -70,8 +70,10 @@ def test_a_district_window_accepts_for_a_city_bureau_which_receives_it(open_tab,
 
     bureau = open_tab(width=1440, language="en")
     page = bureau.page
-    page.goto(f"{live_server}/windows?lang=en")
+    page.goto(f"{live_server}/queue?lang=en")
     log_in(bureau, "sv-natural_resources", SECRET)
+    page.click("#queue-windows")  # from its review queue to what the windows accepted for it
+    page.wait_for_url("**/windows?lang=en")
     incoming = page.locator(".win-entry", has_text=project)
     incoming.wait_for()
     assert "Xiang'an District Administrative Service Center" in incoming.inner_text()
