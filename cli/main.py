@@ -408,10 +408,11 @@ def format_report(report: dict, lang: str) -> list[str]:
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="login name")],
-    role: Annotated[str, typer.Option(help="admin, ndrc, department or applicant")],
+    role: Annotated[str, typer.Option(help="admin, ndrc, department, applicant or provider")],
     department: Annotated[str | None, typer.Option(help="for a department account: natural_resources, water…")] = None,
-    organisation: Annotated[str | None, typer.Option(help="for an applicant: the organisation (项目单位)")] = None,
-    credit_code: Annotated[str | None, typer.Option(help="for an applicant: 统一社会信用代码")] = None,
+    organisation: Annotated[str | None, typer.Option(
+        help="for an applicant or a provider: the organisation (项目单位, 中介服务机构)")] = None,
+    credit_code: Annotated[str | None, typer.Option(help="for an applicant or a provider: 统一社会信用代码")] = None,
     also: Annotated[list[str] | None, typer.Option(help="an extra role the account holds: admin or ndrc")] = None,
     display_name: Annotated[str | None, typer.Option(help="the person's name (姓名), shown on the pages")] = None,
     secret: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
