@@ -100,6 +100,16 @@ def planning_map(language: str) -> tuple[folium.Map, list[maps.MapLayer]]:
     return fmap, maps.add_planning_layers(fmap, stored, language)
 
 
+def _shown(page: str, account: Account | None) -> bool:
+    """Whether the navigation bar links ``page``: an applicant's own proposals for applicants only; the
+    intermediary hall for everyone but the departments, who read commission times on the supervision pages."""
+    if page == "mine":
+        return account is not None and account.role is Role.APPLICANT
+    if page == "hall":
+        return account is None or account.role is not Role.DEPARTMENT
+    return True
+
+
 def _switch_language(request: Request, language: str) -> str:
     return str(request.url.include_query_params(lang="en" if language == "zh" else "zh"))
 
@@ -133,7 +143,7 @@ def _render(
         "lang": language,
         "t": table,
         "title": table[title_key],
-        "nav_links": [link for link in NAV_LINKS if link[0] != "mine" or (account and account.role is Role.APPLICANT)],
+        "nav_links": [link for link in NAV_LINKS if _shown(link[0], account)],
         "other_language_url": _switch_language(request, language),
         "user": page_config["user"],
         "page_css": PAGE_CSS,
