@@ -59,33 +59,33 @@ logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
 
-_STAFF = frozenset({Role.DEPARTMENT, Role.NDRC})
-NAV_LINKS: list[tuple[str, str, str, frozenset[Role] | None]] = [
-    ("map", "/map", "nav.map", None),
-    ("selection", "/selection", "nav.selection", None),
+EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
+"""Every audience of the navigation bar: ``None`` is the public (no login)."""
+NAV_LINKS: list[tuple[str, str, str, frozenset[Role | None]]] = [
+    ("map", "/map", "nav.map", EVERYONE),
+    ("selection", "/selection", "nav.selection", EVERYONE),
     ("mine", "/proposals/mine", "nav.mine", frozenset({Role.APPLICANT})),
     ("queue", "/queue", "nav.queue", frozenset({Role.DEPARTMENT})),
     ("ndrc", "/ndrc", "nav.ndrc", frozenset({Role.NDRC})),
-    ("investment", "/investment", "nav.investment", None),
-    ("supervision", "/supervision", "nav.supervision", _STAFF),
-    ("inspections", "/inspections", "nav.inspections", None),
-    ("departments", "/departments", "nav.departments", None),
+    ("investment", "/investment", "nav.investment", EVERYONE),
+    ("supervision", "/supervision", "nav.supervision", frozenset({Role.DEPARTMENT, Role.NDRC})),
+    ("inspections", "/inspections", "nav.inspections", EVERYONE),
+    ("departments", "/departments", "nav.departments", EVERYONE),
     ("windows", "/windows", "nav.windows", frozenset({Role.WINDOW, Role.DEPARTMENT})),
-    ("hall", "/hall", "nav.hall", None),
+    # departments read commission times on the supervision pages
+    ("hall", "/hall", "nav.hall", EVERYONE - {Role.DEPARTMENT}),
 ]
-"""(page key, path, label key, who sees the link) of the navigation bar: ``None`` for everyone, else the roles
-whose work it is (an admin sees all). The pages themselves answer anyone; the bar keeps to one line."""
+"""(page key, path, label key, who sees the link) of the navigation bar: the link shows to the audiences whose
+work the page is (an admin sees all). The pages themselves answer anyone; the bar keeps to one line."""
 
 
 def nav_links(account: Account | None) -> list[tuple[str, str, str]]:
     """The navigation bar's (page key, path, label key) for ``account`` (None: the public)."""
-    def shown(roles: frozenset[Role] | None) -> bool:
-        if roles is None:
-            return True
-        return account is not None and (account.holds(Role.ADMIN) or any(account.holds(role) for role in roles))
-    return [(key, path, label) for key, path, label, roles in NAV_LINKS if shown(roles)]
-
-Language = Annotated[str | None, Query(description="zh (default) or en")]
+    def shown(audience: frozenset[Role | None]) -> bool:
+        if account is None:
+            return None in audience
+        return account.holds(Role.ADMIN) or any(account.holds(role) for role in audience if role is not None)
+    return [(key, path, label) for key, path, label, audience in NAV_LINKS if shown(audience)]
 
 
 def install(app: FastAPI) -> None:

@@ -1,6 +1,7 @@
 """The intermediary hall in headless Chromium, as the people who use it: a project unit, on a phone, posts a
 commission on its coded sample project and draws a provider with its own seed; the drawn provider, at a desk,
-accepts and delivers; the unit rates the result. Screenshots go to test-artifacts/screenshots/."""
+accepts and delivers; the unit rates the result and finds the commission time on its project's page.
+Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -87,6 +88,11 @@ def test_a_unit_draws_a_provider_which_delivers_and_the_unit_rates(open_tab, liv
     with engine.connect() as connection:
         assert connection.execute(text("SELECT rating FROM commissions WHERE id = :id"),
                                   {"id": commission_id}).scalar_one() == 4
+    # the project's supervision page shows the commission time beside the departments' time
+    page.goto(f"{live_server}/supervision/projects/{unit['code']}?lang=zh")
+    page.wait_for_selector("#commission-times:not(.d-none) table")
+    times = page.inner_text("#commission-times")
+    assert "部门审批用时" in times and "中介服务用时" in times and "已评价" in times
 
 
 def test_the_hall_lists_providers_by_service_type_and_filters_them(tab, live_server) -> None:

@@ -28,7 +28,7 @@
     if (!items.length) { return '<p class="small text-muted mb-0">' + esc(t('hall.no_attention')) + '</p>'; }
     return '<ul class="small mb-0" id="commission-attention">' + items.map(function (c) {
       return '<li class="' + (c.status === 'overdue' ? 'text-danger' : '') + '"><code>' + esc(c.project_code) + '</code> ' +
-        esc(t('hall.type.' + c.service_type)) + ' · ' + esc(c.provider_name) + ' · ' + esc(t('hall.clock.' + c.status)) +
+        esc(c[B.config.lang]) + ' · ' + esc(c.provider_name) + ' · ' + esc(t('hall.clock.' + c.status)) +
         ' · ' + esc(t('hall.due')) + ' ' + esc(c.due) + '</li>';
     }).join('') + '</ul>';
   }
@@ -42,7 +42,7 @@
     B.api(path).then(function (answer) {
       if (code) {
         body.innerHTML = table([answer]) + '<p class="small mt-1 mb-0">' + answer.items.map(function (c) {
-          return esc(t('hall.type.' + c.service_type.key)) + ' · ' + esc(c.provider ? c.provider.name : '') + ' · ' +
+          return esc(c.service_type[B.config.lang]) + ' · ' + esc(c.provider ? c.provider.name : '') + ' · ' +
             esc(t('hall.status.' + c.status)) + (c.clock ? ' · ' + esc(t('hall.clock.' + c.clock.status)) : '');
         }).join('<br>') + '</p>';
       } else {
