@@ -8,7 +8,9 @@ bench red line in two versions (the scale-N red line, then the same grown by 30 
   clusters started before the clock; the same tasks, the same result), and on the scheduler of
   ``blueprint workers up`` with one worker per core (started for the run in ``<data dir>/bench/impact``);
   the three take turns for ``--rounds`` rounds and each one's median is compared, since the machine may be
-  shared and its load change during the run;
+  shared and its load change during the run. On a busy machine with Linux's autogroup scheduling the
+  ``workers up`` processes (sessions of their own) get more CPU than the local clusters (this process's
+  session): compare the two local clusters with each other;
 - for scale, ``bench/screening``'s single-connection batch rate (full screenings, sites per second) on
   the same sites: each site of an impact analysis is screened twice (the old and the new version, that
   layer's rules only).
