@@ -79,6 +79,9 @@ NAV_LINKS: list[tuple[str, str, str, frozenset[Role | None]]] = [
 work the page is (an admin sees all). The pages themselves answer anyone; the bar keeps to one line."""
 
 
+Language = Annotated[str | None, Query(description="zh (default) or en")]
+
+
 def nav_links(account: Account | None) -> list[tuple[str, str, str]]:
     """The navigation bar's (page key, path, label key) for ``account`` (None: the public)."""
     def shown(audience: frozenset[Role | None]) -> bool:
