@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from layers.departments import Department
+from layers.departments import seed
 from web.assets import PAGE_CSS, STATIC_URL
 from web.i18n import language_of
 from web.pages import Language, render_plain
@@ -23,5 +23,5 @@ def windows_page(request: Request, lang: Language = None) -> HTMLResponse:
     """一口受理: for a window account, accept for another department, upload, forward and mail, and the work list;
     for a department (or the NDRC), what the windows accepted for it, to receive."""
     return render_plain(request, "windows.html", page="windows", language=language_of(lang), title_key="win.title",
-                        config={"departments": [d.value for d in Department]},
+                        config={"departments": [d.slug for d in seed().departments]},
                         context={"page_css": [*PAGE_CSS, f"{STATIC_URL}/css/windows.css"]})
