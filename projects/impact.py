@@ -29,7 +29,9 @@ from layers.store import CurrentVersion, current_versions
 from projects.access import NotFoundError, require_role
 from projects.accounts import Account, Role
 from projects.batch import chunks, run_tasks
+from projects.departments import load_directory
 from projects.rescreening import rescreen_batch
+from projects.review import conflict_department
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import Site
 from projects.workflow import EDITABLE_STATES, State
@@ -231,8 +233,22 @@ def summarise(changes: list[dict[str, Any]]) -> dict[str, Any]:
             "proposals": sorted({change["proposal_id"] for change in changes})}
 
 
+def routed_to_departments(connection: Connection, impact: dict[str, Any]) -> dict[str, Any]:
+    """The report with each change filed under the department answering for the layer's conflicts in its
+    site's district (a 翔安 flood change goes to 翔安区水利局, a red-line change to the city bureau), as the
+    review requests are routed (:func:`projects.review.conflict_department`)."""
+    directory = load_directory(connection)
+    districts = dict(connection.execute(text("SELECT id, district_code FROM proposals WHERE id = ANY(:ids)"), {
+        "ids": sorted({change["proposal_id"] for change in impact["changes"]})}).all())
+    changes = [{**change, "department": conflict_department({**change, "layer_kind": impact["layer_kind"]},
+                                                            districts[change["proposal_id"]], directory)}
+               for change in impact["changes"]]
+    return {**impact, "changes": changes, "summary": {**impact["summary"], **summarise(changes)}}
+
+
 def store_impact(connection: Connection, impact: dict[str, Any], actor: str) -> int:
-    """Keep an impact report (append-only); returns its id."""
+    """Keep an impact report (append-only), its changes routed to departments; returns its id."""
+    impact = routed_to_departments(connection, impact)
     impact_id = connection.execute(text(
         "INSERT INTO layer_impacts (layer_id, version, against_version, actor, sites_checked, summary) "
         "VALUES (:layer, :version, :against, :actor, :sites, CAST(:summary AS jsonb)) RETURNING id"), {

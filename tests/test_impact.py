@@ -130,3 +130,24 @@ def test_an_impact_report_is_history(revised, engine, owner_engine):
         with pytest.raises(Exception, match="append-only|permission denied"), who.begin() as connection:
             connection.execute(text("UPDATE layer_impact_changes SET new_m2 = 0 WHERE impact_id = :i"),
                                {"i": impact_id})
+
+
+def test_each_change_is_filed_under_the_department_answering_for_it_in_the_sites_district(engine, loaded_samples):
+    """A flood-risk change on a 翔安 site is 翔安区水利局's work (the district answers for flood risk off the
+    island), one on a 思明 site the city water bureau's; a red-line change is the city bureau's everywhere."""
+    from projects.impact import routed_to_departments
+
+    with engine.connect() as connection:
+        proposals = dict(connection.execute(text(
+            "SELECT DISTINCT ON (district_code) district_code, id FROM proposals "
+            "WHERE district_code IN ('350213', '350203') ORDER BY district_code, id")).all())
+        routed = {kind: routed_to_departments(connection, {
+            "layer_kind": kind, "summary": {},
+            "changes": [{"proposal_id": proposal_id, "change": "appeared", "rule_id": "rule", "severity": "blocking",
+                         "department": line, "old_m2": 0.0, "new_m2": 10.0}
+                        for proposal_id in proposals.values()]}) for kind, line in (
+            ("flood_risk", "water"), ("ecological_red_line", "natural_resources"))}
+    assert {change["proposal_id"]: change["department"] for change in routed["flood_risk"]["changes"]} == {
+        proposals["350213"]: "xiangan_water", proposals["350203"]: "water"}
+    assert routed["flood_risk"]["summary"]["departments"] == ["water", "xiangan_water"]
+    assert {change["department"] for change in routed["ecological_red_line"]["changes"]} == {"natural_resources"}

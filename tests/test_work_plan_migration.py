@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from conftest import _throwaway_database
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -19,8 +18,8 @@ from gis.migrate import alembic_config
 TABLES = {"work_plans", "work_plan_tasks", "feasibility_reviews", "feasibility_invitations", "feasibility_conclusions"}
 
 
-def test_the_migration_goes_down_and_up_keeping_earlier_rows(server) -> None:
-    with _throwaway_database(server.owner_url, "blueprint_migration") as url:
+def test_the_migration_goes_down_and_up_keeping_earlier_rows(empty_database) -> None:
+    with empty_database() as url:
         config = alembic_config(normalise_url(url))
         ours = next(r for r in ScriptDirectory.from_config(config).walk_revisions()
                     if Path(r.path).name.endswith("_work_plans_and_feasibility_reviews.py"))
