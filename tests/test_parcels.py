@@ -403,7 +403,7 @@ def test_a_parcel_inside_a_flood_zone_says_so_in_plain_words(client, world):
     assert "inside a flood risk zone: flood impact assessment needed" in constraint_texts(client, "T-01", "en")
     flood = next(item for item in detail(client, "T-01")["constraints"]["items"] if item["layer_kind"] == "flood_risk")
     assert flood["extent"] == "inside" and flood["severity"] == "needs_review"
-    assert flood["department"]["zh"] == "水利局"
+    assert flood["department"]["zh"] == "厦门市水利局"  # the city bureau, named in full
 
 
 def test_partly_outside_the_development_boundary_and_partly_in_a_flood_zone(client, world):
