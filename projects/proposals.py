@@ -218,10 +218,12 @@ def _load(connection: Connection, proposal_id: int, *, lock: bool = False) -> Ro
 
 
 def _visible(connection: Connection, actor: Account | None, proposal_id: int, *, lock: bool = False) -> Row[Any]:
-    """The proposal, if the actor may see it: a department only once it is routed to that department."""
+    """The proposal, if the actor may see it: a department only once it is routed to that department, until it
+    is coded (a coded project is every department's to supervise: its approval items go to others than its
+    review did)."""
     row = _load(connection, proposal_id, lock=lock)
     if not can_view_proposal(actor, row.owner_id, row.state) or (
-            actor is not None and actor.role is Role.DEPARTMENT
+            actor is not None and actor.role is Role.DEPARTMENT and row.state != State.APPROVED.value
             and actor.department not in routed_departments(connection, row, review_status(connection, row))):
         raise NotFoundError(Message("proposal.not_found", id=proposal_id))
     return row

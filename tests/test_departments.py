@@ -155,6 +155,17 @@ def test_a_department_sees_exactly_what_is_routed_to_it(client, login, xiangan):
                                                                     headers=login("dept-construction")).json()]
 
 
+def test_a_coded_project_is_every_departments_to_supervise(client, login, loaded_samples):
+    """Its approval items go to departments its review never reached: each of them opens the project (the
+    supervision page reads it), while a proposal still in review stays with those it is routed to."""
+    coded = [p for p in client.get(f"{API}/proposals", headers=login("ndrc")).json() if p["project_code"]]
+    assert coded
+    for department in ("dept-ecology_environment", "dept-jimei_water"):
+        for project in coded:
+            answer = client.get(f"{API}/projects/{project['project_code']}", headers=login(department))
+            assert answer.status_code == 200 and answer.json()["proposal"]["id"] == project["id"], department
+
+
 def test_an_account_names_a_department_of_the_table(engine, loaded_samples):
     from projects.accounts import AccountError, create_account
 
