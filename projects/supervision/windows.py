@@ -83,7 +83,7 @@ phrases(
     no_acceptance=Text("没有编号为{id}的窗口受理记录。", "There is no window acceptance {id}."),
     no_material=Text("没有编号为{id}的受理材料。", "There is no accepted material {id}."),
     not_owner=Text("“{department}”不负责{kind}；该事项应转交{owner}",
-                   "{department!r} is not responsible for {kind}; forward it to {owner}"),
+                   "{department} is not responsible for {kind}; forward it to {owner}"),
     forwarded=Text("窗口受理{id}已于{day}转交{department}；转交记录不可更改",
                    "window acceptance {id} was forwarded to {department} on {day}; a forwarding is final"),
     forwarded_files=Text("窗口受理{id}已于{day}转交；转交后不能追加电子材料",
@@ -311,8 +311,8 @@ def forward(connection: Connection, actor: Account | None, acceptance_id: int, *
     if department != row.department:
         kind = ITEM_TYPES[row.item_type]
         raise SupervisionInputError("department", Message(
-            "window.not_owner", department=department, kind=_name(kind.name_zh, kind.name_en),
-            owner=_department_name(connection, row.department)))
+            "window.not_owner", department=_department_name(connection, department),
+            kind=_name(kind.name_zh, kind.name_en), owner=_department_name(connection, row.department)))
     _check_day("forwarded_on", forwarded_on, after=row.window_accepted_on, step="accepted")
     files = connection.execute(text("SELECT count(*) FROM window_materials WHERE acceptance_id = :w"),
                                {"w": acceptance_id}).scalar_one()

@@ -53,13 +53,13 @@ def test_a_district_window_accepts_for_a_city_bureau_which_receives_it(open_tab,
     assert "期限2025-03-24" in entry.inner_text()  # 10 working days from the window's day
     entry.locator("input[type=file]").set_input_files(
         {"name": "用地预审申请表.pdf", "mimeType": "application/pdf", "buffer": PDF})
-    entry.locator("form[data-action=upload] button").click()
+    entry.locator("form[data-action=upload] button[type=submit]").click()
     entry.locator("a[download]", has_text="用地预审申请表.pdf").wait_for()
     entry.locator("select[name=department]").select_option("water")
     entry.locator("input[name=forwarded_on]").fill("2025-03-11")
     entry.locator("form[data-action=forward] button").click()
     entry.locator("[data-error]:not(:empty)").wait_for()
-    assert "应转交自然资源和规划局" in entry.locator("[data-error]").inner_text()
+    assert "应转交厦门市自然资源和规划局" in entry.locator("[data-error]").inner_text()
     entry.locator("select[name=department]").select_option("natural_resources")
     entry.locator("form[data-action=forward] button").click()
     entry.locator(".win-status-forwarded").wait_for()

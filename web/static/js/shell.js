@@ -53,16 +53,16 @@
     });
   }
 
-  /** Our own button and file name in front of a file field; the field itself stays focusable and labelled. */
+  /** Our own button and file name in front of a file field: the button takes the focus and opens the field's
+   * dialog (so the keyboard reaches it), named by the field's label and followed by the chosen file's name. */
   function pickFilesInPageLanguage(input) {
     var t = window.Blueprint.t;
     var picker = document.createElement('span');
     picker.className = 'file-picker';
     var button = document.createElement('button');
     button.type = 'button';
+    button.id = (input.id || 'file') + '-choose';
     button.className = 'btn btn-sm btn-outline-secondary';
-    button.tabIndex = -1;  // the field itself takes the focus and the label; the button is what a mouse hits
-    button.setAttribute('aria-hidden', 'true');
     button.textContent = t(input.multiple ? 'file.choose_many' : 'file.choose');
     var name = document.createElement('span');
     name.className = 'file-picker-name';
@@ -70,7 +70,16 @@
     name.textContent = t('file.none');
     picker.appendChild(button);
     picker.appendChild(name);
+    name.id = (input.id || 'file') + '-chosen';
+    var label = input.id && document.querySelector('label[for="' + input.id + '"]');
+    if (label) {
+      label.id = label.id || input.id + '-label';
+      button.setAttribute('aria-labelledby', label.id + ' ' + button.id);
+    }
+    button.setAttribute('aria-describedby', name.id);
     input.classList.add('file-picker-input');
+    input.tabIndex = -1;
+    input.setAttribute('aria-hidden', 'true');
     input.insertAdjacentElement('afterend', picker);
     button.addEventListener('click', function () { input.click(); });
     input.addEventListener('change', function () {
@@ -83,7 +92,20 @@
     initSheet();
     followMapSize();
     initActivatableRows();
-    document.querySelectorAll('input[type=file]').forEach(pickFilesInPageLanguage);
+    pickAll(document);
+    // pages draw forms from the API's answers: their file fields get the same treatment when they appear
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        change.addedNodes.forEach(function (node) { if (node.querySelectorAll) { pickAll(node); } });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  function pickAll(root) {
+    var fields = root.matches && root.matches('input[type=file]') ? [root] : root.querySelectorAll('input[type=file]');
+    Array.prototype.forEach.call(fields, function (input) {
+      if (!input.classList.contains('file-picker-input')) { pickFilesInPageLanguage(input); }
+    });
   }
 
   window.Blueprint.activatable = activatable;
