@@ -164,7 +164,7 @@ def conclude(connection: Connection, actor: Account | None, code_text: str, *, d
     require_role(actor, Role.DEPARTMENT, action=Text("提出联审意见", "giving a joint review conclusion"),
                  admin_may=False)
     assert actor is not None
-    slug = department or (actor.department.value if actor.department else None)
+    slug = department or actor.department
     if not slug:
         raise SupervisionInputError("department", Message("feasibility.no_department"))
     project = coded_project(connection, actor, code_text, lock=True)
