@@ -325,9 +325,12 @@ _SCREENING_SUMMARY = text("SELECT id, report->'summary' AS summary FROM screenin
 def impact_proposals(connection: Connection, actor: Account | None, impact_id: int) -> list[int]:
     """The live proposals an impact report names (NDRC): those its re-screening screens again."""
     require_role(actor, Role.NDRC, action=_RESCREENING, admin_may=False)
+    return _live_proposals(impact_detail(connection, actor, impact_id)["changes"])
+
+
+def _live_proposals(changes: list[dict[str, Any]]) -> list[int]:
     live = {State(state).value for state in EDITABLE_STATES}
-    return sorted({change["proposal_id"] for change in impact_detail(connection, actor, impact_id)["changes"]
-                   if change["state"] in live})
+    return sorted({change["proposal_id"] for change in changes if change["state"] in live})
 
 
 def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: int, **batch: Any) -> dict[str, Any]:
@@ -341,8 +344,10 @@ def rescreen_impacted(connection: Connection, actor: Account | None, impact_id: 
     versions it applied (``rescreened``); the proposals the report names that were not live, with why
     (``not_rescreened``: ``coded`` or ``not_live``); and those that left review while the batch ran
     (``skipped``)."""
-    proposal_ids = impact_proposals(connection, actor, impact_id)
-    named = {change["proposal_id"]: change for change in impact_detail(connection, actor, impact_id)["changes"]}
+    require_role(actor, Role.NDRC, action=_RESCREENING, admin_may=False)
+    changes = impact_detail(connection, actor, impact_id)["changes"]
+    proposal_ids = _live_proposals(changes)
+    named = {change["proposal_id"]: change for change in changes}
     kept = [{"proposal_id": proposal_id, "proposal_name": change["proposal_name"], "state": change["state"],
              "project_code": change["project_code"], "reason": "coded" if change["project_code"] else "not_live"}
             for proposal_id, change in sorted(named.items()) if proposal_id not in proposal_ids]
