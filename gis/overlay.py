@@ -21,6 +21,7 @@ the caller.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,9 +198,19 @@ def overlay_site(
     named set of ``outside_of`` (a set without versions is skipped) the part of the site outside all of its
     features. Areas are in m² on the WGS84 spheroid; geometries are GeoJSON in WGS84.
     """
-    if not overlap_versions and not any(outside_of.values()):
+    if not needs_overlay(overlap_versions, outside_of):
         return SiteOverlay([], {})
-    rows = connection.execute(*overlay_statement(site_wkb, overlap_versions, outside_of)).all()
+    return overlay_from_rows(connection.execute(*overlay_statement(site_wkb, overlap_versions, outside_of)).all())
+
+
+def needs_overlay(overlap_versions: list[int], outside_of: dict[str, list[int]]) -> bool:
+    """Whether there is anything to overlay a site with (else its overlay is empty, without a statement)."""
+    return bool(overlap_versions) or any(outside_of.values())
+
+
+def overlay_from_rows(rows: Sequence[Any]) -> SiteOverlay:
+    """The overlay from the rows of :func:`overlay_statement`, run by :func:`overlay_site` or with other
+    statements in one round trip (:func:`gis.db.pipelined`)."""
     overlaps = [
         FeatureOverlap(row.feature_id, row.version_id, row.feature_index, row.properties, row.area_m2,
                        row.geometry)

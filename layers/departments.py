@@ -14,7 +14,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +91,9 @@ class Seed:
     responsibilities: tuple[Responsibility, ...]
     districts: tuple[District, ...]
 
-    @property
+    @cached_property
     def by_slug(self) -> dict[str, DepartmentSeed]:
+        """Built once: a screening reads two names for each of its conflicts."""
         return {d.slug: d for d in self.departments}
 
 

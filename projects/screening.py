@@ -27,16 +27,17 @@ from sqlalchemy import Connection, TextClause, text
 
 from gis import audit
 from gis.area import AreaFigures, area_m2_sql
-from gis.db import statement_timeout
+from gis.db import pipelined_under_timeout
 from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases, stored_name
 from gis.metrics import SCREENING_LATENCY, timed
-from gis.overlay import GEOJSON_DECIMALS, OutsidePart, overlay_site, overlay_statement
+from gis.overlay import GEOJSON_DECIMALS, OutsidePart, needs_overlay, overlay_from_rows, overlay_statement
 from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
 from layers.land_use import Compatibility, class_name, is_known_class
 from layers.rule_set import RuleSet, rule_set_in_force
+from layers.snapshot import STAMP, CatalogueSnapshot, kept_snapshot, read_snapshot
 from layers.store import CurrentVersion, current_versions
 from projects.access import sees_other_projects
 from projects.accounts import Account
@@ -243,7 +244,12 @@ def heavy_site_slot(site: Site, settings: ScreeningSettings) -> AbstractContextM
 
 
 class Screener:
-    """Screens sites on one connection; the current layer versions are read once per screener."""
+    """Screens sites on one connection, against the current layer versions and the rule set in force.
+
+    Those are the process's kept snapshot (:mod:`layers.snapshot`), checked by each screening in the round
+    trip of its overlay: a screening never uses a layer version or rule set older than the newest committed
+    when it started.
+    """
 
     def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
                  versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None) -> None:
@@ -251,8 +257,16 @@ class Screener:
         screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`)."""
         self.connection = connection
         self.settings = settings or screening_settings()
-        self.versions = current_versions(connection) if versions is None else versions
-        self.rules = rule_set_in_force(connection) if rules is None else rules
+        self.snapshot: CatalogueSnapshot | None = None
+        if versions is None and rules is None:
+            self.snapshot = kept_snapshot(connection)
+            self._use(self.snapshot.versions, self.snapshot.rules)
+        else:
+            self._use(current_versions(connection) if versions is None else versions,
+                      rule_set_in_force(connection) if rules is None else rules)
+
+    def _use(self, versions: list[CurrentVersion], rules: RuleSet) -> None:
+        self.versions, self.rules = versions, rules
         self.by_version_id = {version.version_id: version for version in self.versions}
         self.versions_by_kind: dict[str, list[CurrentVersion]] = defaultdict(list)
         for version in self.versions:
@@ -323,15 +337,38 @@ class Screener:
         """
         heavy = request.site.vertex_count > self.settings.heavy_site_vertices
         with (timed(SCREENING_LATENCY, site="heavy" if heavy else "simple"),
-              heavy_site_slot(request.site, self.settings) if heavy else nullcontext(),
-              statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening"))):
-            return self._screen(request)
+              heavy_site_slot(request.site, self.settings) if heavy else nullcontext()):
+            applicable = self._applicable_rules(request)
+            overlay_rows, project_rows, stamp = self._run(request, applicable)
+            if self.snapshot is not None and stamp != self.snapshot.stamp:
+                # a layer or rule set was imported since the snapshot was read: read it again, screen again
+                self.snapshot = read_snapshot(self.connection)
+                self._use(self.snapshot.versions, self.snapshot.rules)
+                applicable = self._applicable_rules(request)
+                overlay_rows, project_rows, _ = self._run(request, applicable)
+            return self._report(request, applicable, overlay_rows, project_rows)
 
-    def _screen(self, request: ScreeningRequest) -> ScreeningReport:
+    def _run(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]]
+             ) -> tuple[list[Any], list[Any], tuple[Any, ...] | None]:
+        """The overlay's rows, the other projects' rows and (with a kept snapshot) the catalogue's stamp, in
+        one round trip under the screening's statement timeout."""
+        versions = self._overlay_versions(applicable)
+        overlay = needs_overlay(*versions)
+        statements = [overlay_statement(request.site.wkb, *versions)] if overlay else []
+        statements.append(self._project_statement(request))
+        if self.snapshot is not None:
+            statements.append((STAMP, {}))
+        rows = pipelined_under_timeout(self.connection, statements, self.settings.statement_timeout_ms,
+                                       Text("检测", "the screening"))
+        overlay_rows = rows.pop(0) if overlay else []
+        project_rows = rows.pop(0)
+        return overlay_rows, project_rows, tuple(rows[0][0]) if rows else None
+
+    def _report(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]],
+                overlay_rows: list[Any], project_rows: list[Any]) -> ScreeningReport:
         site, site_m2 = request.site, request.site.area_m2
-        applicable = self._applicable_rules(request)
         missing = sorted(slug for slug in self.rules.kinds_with_rules if slug not in self.versions_by_kind)
-        overlay = overlay_site(self.connection, site.wkb, *self._overlay_versions(applicable))
+        overlay = overlay_from_rows(overlay_rows)
         self._refuse_outside_planning_area(site, overlay.outside.get(_PLANNING_AREA))
         candidates: list[tuple[ConflictRule, Conflict]] = []
 
@@ -359,7 +396,7 @@ class Screener:
                 candidates.append((rule, _conflict(
                     rule, rule.severity, layers[0], layers[0].layer_name, slug, outside.area_m2, site_m2,
                     outside.geometry)))
-        candidates.extend(self._project_conflicts(request))
+        candidates.extend(self._project_conflicts(request, project_rows))
         conflicts: list[Conflict] = []
         slivers: list[dict[str, Any]] = []
         for rule, conflict in candidates:
@@ -440,8 +477,8 @@ class Screener:
             "decimals": GEOJSON_DECIMALS,
         }
 
-    def _project_conflicts(self, request: ScreeningRequest) -> list[tuple[ConflictRule, Conflict]]:
-        rows = self.connection.execute(*self._project_statement(request)).all()
+    @staticmethod
+    def _project_conflicts(request: ScreeningRequest, rows: list[Any]) -> list[tuple[ConflictRule, Conflict]]:
         conflicts = []
         for row in rows:
             rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL
