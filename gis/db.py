@@ -8,6 +8,7 @@ the owner (:func:`resolve_owner_url`).
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -23,7 +24,7 @@ from psycopg.rows import namedtuple_row
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.sql.compiler import Compiled
 
 from gis.errors import PicklableError
@@ -130,16 +131,37 @@ def _pooled_engine(url: str | None = None, *, background: bool = False) -> Engin
     generic plans."""
     settings = database_settings()
     return configure_sessions(create_engine(
-        url or resolve_database_url(), pool_size=settings.pool_size, pool_pre_ping=True,
+        url or resolve_database_url(), pool_size=settings.pool_size,
         connect_args={"application_name": BACKGROUND_APPLICATION} if background else {},
     ), background=background)
 
 
+IDLE_PING_S = 1.0
+"""A pooled session idle for longer than this (s) is pinged before it is handed out: the server may have
+restarted or dropped it meanwhile. One that came back from work a moment ago is not: pinging every
+checkout (SQLAlchemy's ``pool_pre_ping``) was a round trip on every request."""
+
+
 def configure_sessions(engine: Engine, *, background: bool = False) -> Engine:
     """``engine``, each of whose new sessions gets the platform's settings (statement timeout, generic plans,
-    no JIT, orjson, the privileged-role check, the background priority) and whose pool is in the metrics.
-    Every engine the server reads or writes through is made so: a read replica's too."""
+    no JIT, orjson, the privileged-role check, the background priority), whose idle sessions are pinged
+    before use (:data:`IDLE_PING_S`) and whose pool is in the metrics. Every engine the server reads or
+    writes through is made so: a read replica's too. Make it without ``pool_pre_ping``."""
     settings = database_settings()
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:  # noqa: ANN001
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
+        idle_since = record.info.get("idle_since")  # none yet: connected just now
+        if idle_since is None or time.monotonic() - idle_since <= IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except psycopg.Error as error:
+            raise DisconnectionError(f"a pooled session was gone: {error}") from error  # the pool connects anew
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # noqa: ANN001

@@ -136,7 +136,7 @@ class ReadRouter:
         self.settings = settings
         # Configured as the primary's sessions are: without it a replica planned every screening afresh
         # and JIT-compiled it (~1 s each; bench/scale's screenings were 8x slower there than on the primary).
-        self.replicas = [configure_sessions(create_engine(url, pool_size=4, pool_pre_ping=True,
+        self.replicas = [configure_sessions(create_engine(url, pool_size=4,
                                                           connect_args={"connect_timeout": settings.connect_timeout_s}))
                          for url in replica_urls]
         self.states = [ReplicaState(url, up=False) for url in replica_urls]

@@ -1,0 +1,31 @@
+"""Pooled sessions: one the server dropped while it lay idle is replaced before use, never handed out broken."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from gis import db
+from gis.db import configure_sessions
+
+
+@pytest.fixture
+def pool(database_url):
+    engine = configure_sessions(create_engine(database_url, pool_size=1, max_overflow=0))
+    yield engine
+    engine.dispose()
+
+
+def _backend(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def test_a_session_dropped_while_idle_is_replaced_before_use(pool, owner_engine, monkeypatch):
+    first = _backend(pool)
+    with owner_engine.connect() as owner:  # what a server restart or an idle timeout does to a session
+        assert owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar_one()
+    monkeypatch.setattr(db, "IDLE_PING_S", 0.0)  # it has lain idle longer than that
+    second = _backend(pool)  # the pool's only session: a broken one would raise here
+    assert second != first
+
