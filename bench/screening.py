@@ -4,6 +4,8 @@ Run: ``.venv/bin/python -m bench.screening [--scale 100] [--sites 300] [--batch 
 samples (≥ 200,000 land-use zones and a red line of > 50,000 vertices at scale 100) into a bench database
 once, then, in one run, on the same seeded sites:
 
+- HTTP, SQL alone and geopandas take turns on slices of the sites (``--turns``), so that the machine's load
+  weighs on all three alike;
 - HTTP: ``POST /api/v1/screenings`` to ``blueprint serve`` on loopback (run as it runs: the same command,
   its access log written), one client, p50 and p95;
 - SQL alone: the statements the same screenings run (the overlay with every layer, and the check against
@@ -170,10 +172,6 @@ def screen_over_http(client: httpx.Client, sites: list[dict], told_to_retry: lis
     return timings
 
 
-def bench_http(client: httpx.Client, sites: list[dict]) -> list[float]:
-    screen_over_http(client, sites[:10])  # warm the pool and the caches
-    return screen_over_http(client, sites)
-
 
 def screen_until(base_url: str, body: bytes, stop: EventType, answers: QueueType) -> None:
     """Screen the JSON ``body`` again and again on a client of its own until ``stop`` is set; report the statuses.
@@ -238,8 +236,11 @@ def bench_sql(url: str, sites: list[dict]) -> tuple[list[float], list[float]]:
     return timings, executing
 
 
-def bench_geopandas(url: str, sites: list[dict]) -> list[float]:
-    """An analyst's in-memory overlay: STRtree per layer, shapely intersections, Geod areas."""
+Frames = list[tuple[str, np.ndarray, shapely.STRtree]]
+
+
+def geopandas_frames(url: str) -> Frames:
+    """The layers with rules in memory, as an analyst would hold them: geometries and an STRtree per layer."""
     engine = get_engine(url)
     with engine.connect() as connection:
         screener = Screener(connection)
@@ -249,6 +250,11 @@ def bench_geopandas(url: str, sites: list[dict]) -> list[float]:
         frame = gpd.read_postgis(text("SELECT geom, properties FROM layer_features WHERE version_id = :v"),
                                  engine, params={"v": version.version_id}, geom_col="geom")
         frames.append((version.kind, frame.geometry.values, shapely.STRtree(frame.geometry.values)))
+    return frames
+
+
+def bench_geopandas(frames: Frames, sites: list[dict]) -> list[float]:
+    """An analyst's in-memory overlay: STRtree per layer, shapely intersections, Geod areas."""
     timings = []
     for site in sites:
         geometry = shapely.geometry.shape(site)
@@ -281,6 +287,7 @@ def main() -> None:
     parser.add_argument("--big-runs", type=int, default=20, help="screenings of the corridor and of the big site")
     parser.add_argument("--beside-sites", type=int, default=150, help="simple sites per round alone and beside")
     parser.add_argument("--beside-rounds", type=int, default=2)
+    parser.add_argument("--turns", type=int, default=6, help="alternating rounds of HTTP, SQL and geopandas")
     args = parser.parse_args()
     print(environment_line())
     url = bench_database(f"scale_{args.scale}")
@@ -297,14 +304,26 @@ def main() -> None:
     measured = sites[: args.sites]
     corridor, big = highway_corridor(land, args.seed), many_vertex_site(land, args.seed)
 
+    frames = geopandas_frames(url)
+    http: list[float] = []
+    sql: list[float] = []
+    sql_executing: list[float] = []
+    memory: list[float] = []
     with served(url) as client:
-        http = bench_http(client, measured)
+        screen_over_http(client, measured[:10])  # warm the pool and the caches
+        # HTTP, SQL and geopandas take turns on slices of the sites, so that a shared machine's load, which
+        # changes by the minute, weighs on the three alike and their ratios hold
+        for turn in range(args.turns):
+            part = measured[turn:: args.turns]
+            http += screen_over_http(client, part)
+            total, executing = bench_sql(url, part)
+            sql += total
+            sql_executing += executing
+            memory += bench_geopandas(frames, part)
         corridor_http = screen_over_http(client, [corridor] * args.big_runs)
         big_retried: list[float] = []
         big_http = screen_over_http(client, [big] * args.big_runs, big_retried)
         alone, beside, answers = bench_beside(client, measured[: args.beside_sites], big, args.beside_rounds)
-    sql, sql_executing = bench_sql(url, measured)
-    memory = bench_geopandas(url, measured)
     throughput = bench_batch(url, sites[: args.batch])
 
     print(describe("HTTP POST /api/v1/screenings", http))
