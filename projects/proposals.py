@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from random import Random
@@ -32,7 +32,7 @@ from projects.conditions import building_conditions
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.departments import LEVEL_NAMES, Directory, load_directory
-from projects.districts import district_names
+from projects.districts import district_names, site_districts
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
 from projects.screening import (
@@ -123,6 +123,9 @@ phrases(
                           "the review queue is a department's: this account belongs to no department"),
     department_only=Text("只有部门账号才能提出审查意见，且只代表本部门",
                          "only a department account gives opinions, for its own department"),
+    no_district_on_site=Text("选址不在任何区内，无法确定所在区：请核对选址，或填写所在区",
+                             "the site lies in no district, so its district cannot be found: check the site, or "
+                             "give the district"),
     routed_elsewhere=Text("该项目位于{district}，本项审查已分派给{routed}；{department}（{level}）不负责此处的审查，"
                           "不能代为提出意见",
                           "the site lies in {district}: this review is routed to {routed}; {department} ({level}) "
@@ -161,7 +164,8 @@ class ProposalInput:
     name: str
     applicant_organisation: str
     credit_code: str
-    district_code: str
+    district_code: str | None
+    """所在区, GB/T 2260; None: the district holding the largest part of the site."""
     industry: str
     project_type: str
     investment_category: str
@@ -179,7 +183,7 @@ class ProposalInput:
             object.__setattr__(self, "credit_code", validate_credit_code(self.credit_code))
         except ValueError as error:
             raise ProposalInputError("credit_code", Message("proposal.credit_code", reason=message_of(error))) from None
-        if not re.fullmatch(r"\d{6}", self.district_code):
+        if self.district_code is not None and not re.fullmatch(r"\d{6}", self.district_code):
             raise ProposalInputError("district_code", Message("proposal.district_code"))
         if not re.fullmatch(r"[A-T]\d{2}", self.industry):
             raise ProposalInputError("industry", Message("proposal.industry"))
@@ -247,12 +251,24 @@ def _public_fields(row: Row[Any]) -> dict[str, Any]:
     return fields
 
 
+def district_for_site(connection: Connection, declared: str | None, site: Site) -> str:
+    """所在区: the declared district, or without one the district holding the largest part of the site (the
+    newest district layer); a site in no district is refused."""
+    if declared is not None:
+        return declared
+    found = site_districts(connection, site.wkb)
+    if not found:
+        raise ProposalInputError("district_code", Message("proposal.no_district_on_site"))
+    return found[0].code
+
+
 def create_proposal(connection: Connection, actor: Account | None, data: ProposalInput, site: Site) -> dict[str, Any]:
     """A new draft proposal with its first site revision, screened at once."""
     require_role(actor, Role.APPLICANT, action=Text("新建项目申报", "creating a proposal"))
     assert actor is not None
     if actor.role is Role.APPLICANT and actor.credit_code != data.credit_code:
         raise AccessDeniedError(Message("proposal.own_credit_code"))
+    data = replace(data, district_code=district_for_site(connection, data.district_code, site))
     proposal_id = connection.execute(
         text(
             "INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
@@ -835,6 +851,7 @@ def register_legacy_project(connection: Connection, actor: Account | None, code_
     code = parse_code(code_text)
     if code.layout != "legacy":
         raise ProposalInputError("project_code", Message("proposal.legacy_only"))
+    data = replace(data, district_code=district_for_site(connection, data.district_code, site))
     proposal_id = connection.execute(
         text("INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
              "investment_category, total_investment_wan, land_use, state, project_code, coded_at) VALUES (:name, "

@@ -82,7 +82,7 @@ phrases(
                        "no contiguous piece of {minimum:,.0f}–{maximum:,.0f} m² is left once the barred land is "
                        "taken out"),
     outside_udb=Text("城镇开发边界外", "outside the urban development boundary"),
-    parcel_status=Text("招商地块：征地{acquisition}，拆迁{demolition}，供应状态{availability}",
+    parcel_status=Text("招商地块：征地状态为{acquisition}，拆迁状态为{demolition}，供应状态为{availability}",
                        "investment parcel: acquisition {acquisition}, demolition {demolition}, availability "
                        "{availability}"),
 )
