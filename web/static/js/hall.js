@@ -48,12 +48,10 @@
       : '<span class="badge text-bg-danger">' + esc(t('hall.not_eligible')) + '</span>' +
         '<div class="small text-muted">' + type.reasons.map(function (r) { return esc(r[B.config.lang]); }).join('；') + '</div>';
     var rating = provider.mean_rating === null ? '—' : provider.mean_rating + ' (' + provider.ratings + ')';
-    // data-label: on a phone each row reads as a card, every value after its column's name
     return '<tr><td><strong>' + esc(provider.name) + '</strong>' + sampleBadge(provider.sample) +
-      '<div class="small"><code>' + esc(provider.credit_code) + '</code></div></td><td data-label="' +
-      esc(t('hall.district')) + '">' + esc(districtName(provider.district_code)) + '</td><td class="small" ' +
-      'data-label="' + esc(t('hall.qualification')) + '">' + quals + '</td><td data-label="' + esc(t('hall.rating')) +
-      '">' + esc(rating) + '</td><td data-label="' + esc(t('hall.status')) + '">' + status + '</td></tr>';
+      '<div class="small"><code>' + esc(provider.credit_code) + '</code></div></td><td>' +
+      esc(districtName(provider.district_code)) + '</td><td class="small">' + quals + '</td><td>' + esc(rating) +
+      '</td><td>' + status + '</td></tr>';
   }
 
   function showProviders(answer, onlyType) {
@@ -72,7 +70,7 @@
         return;
       }
       html += '<div class="table-responsive" tabindex="0" role="region" aria-labelledby="' + id + '">' +
-        '<table class="table table-sm align-middle small mb-0 hall-providers-table"><thead><tr><th>' +
+        '<table class="table table-sm align-middle small mb-0 stack-on-phone"><thead><tr><th>' +
         esc(t('hall.provider')) + '</th><th>' + esc(t('hall.district')) + '</th><th>' + esc(t('hall.qualification')) + '</th><th>' +
         esc(t('hall.rating')) + '</th><th>' + esc(t('hall.status')) + '</th></tr></thead><tbody>' +
         offering.map(function (p) { return providerRow(p, key); }).join('') + '</tbody></table></div></section>';
