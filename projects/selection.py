@@ -346,14 +346,17 @@ _CANDIDATES = text(
         FROM zone_pieces z, bounds
     ),
     groups AS (
-        SELECT min(source_id) AS first_zone, count(*) AS zones,
+        SELECT min(source_id) AS first_zone, (array_agg(part ORDER BY source_id, part))[1] AS first_part,
+               count(*) AS zones,
                array_agg(DISTINCT properties ->> 'landuse_code') AS classes,
                ST_UnaryUnion(ST_Collect(geom ORDER BY source_id, part)) AS geom
         FROM cells GROUP BY component, cx, cy
     ),
     parts AS (
-        SELECT 'Z' || lpad(CAST(g.first_zone AS text), 12, '0') || '-'
-                   || lpad(CAST(coalesce(part.path[1], 1) AS text), 3, '0') AS id, false AS is_parcel, g.zones,
+        -- numbered within the first zone: a zone that a blocking layer cuts in two begins two groups
+        SELECT 'Z' || lpad(CAST(g.first_zone AS text), 12, '0') || '-' || lpad(CAST(row_number() OVER (
+                   PARTITION BY g.first_zone ORDER BY g.first_part, part.path[1]) AS text), 3, '0') AS id,
+               false AS is_parcel, g.zones,
                g.classes, CAST(NULL AS jsonb) AS properties, part.geom
         FROM groups g, ST_Dump(g.geom) AS part
         UNION ALL
