@@ -123,6 +123,10 @@ phrases(
                           "the review queue is a department's: this account belongs to no department"),
     department_only=Text("只有部门账号才能提出审查意见，且只代表本部门",
                          "only a department account gives opinions, for its own department"),
+    district_not_on_site=Text("选址不在所填的所在区（{declared}）内，而位于{found}：请改填选址所在的区，或核对选址",
+                              "the site does not lie in the district given ({declared}) but in {found}: give the "
+                              "district the site lies in, or check the site"),
+    district_share=Text("{name}（{code}，占{share:.1f}%）", "{name} ({code}, {share:.1f}%)"),
     no_district_on_site=Text("选址不在任何区内，无法确定所在区：请核对选址，或填写所在区",
                              "the site lies in no district, so its district cannot be found: check the site, or "
                              "give the district"),
@@ -252,14 +256,21 @@ def _public_fields(row: Row[Any]) -> dict[str, Any]:
 
 
 def district_for_site(connection: Connection, declared: str | None, site: Site) -> str:
-    """所在区: the declared district, or without one the district holding the largest part of the site (the
-    newest district layer); a site in no district is refused."""
-    if declared is not None:
-        return declared
+    """所在区: the declared district if the site lies (at least partly) in it, else refused, naming the districts
+    the site lies in; without a declared one, the district holding the largest part of the site (the newest
+    district layer). The district decides who reviews and the code's region, so it is never taken on trust.
+    Without a district layer the declared district stands (the screening reports the layer missing)."""
     found = site_districts(connection, site.wkb)
-    if not found:
-        raise ProposalInputError("district_code", Message("proposal.no_district_on_site"))
-    return found[0].code
+    if declared is None:
+        if not found:
+            raise ProposalInputError("district_code", Message("proposal.no_district_on_site"))
+        return found[0].code
+    if found and declared not in {district.code for district in found}:
+        raise ProposalInputError("district_code", Message(
+            "proposal.district_not_on_site", declared=district_names(connection).get(declared, declared),
+            found=[Message("proposal.district_share", name=d.name, code=d.code,
+                           share=100 * d.area_m2 / site.area_m2) for d in found]))
+    return declared
 
 
 def create_proposal(connection: Connection, actor: Account | None, data: ProposalInput, site: Site) -> dict[str, Any]:
@@ -316,6 +327,7 @@ def revise_site(connection: Connection, actor: Account | None, proposal_id: int,
     require_role(actor, Role.APPLICANT, action=Text("修改选址", "revising a site"))
     if State(proposal.state) not in EDITABLE_STATES:
         raise IllegalTransitionError(State(proposal.state), "revise_site")
+    district_for_site(connection, proposal.district_code, site)
     _add_revision(connection, actor, proposal, site)
     return proposal_detail(connection, actor, proposal_id)
 
