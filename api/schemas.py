@@ -34,7 +34,10 @@ class ProposalFields(BaseModel):
     name: str = Field(max_length=200)
     applicant_organisation: str = Field(max_length=200)
     credit_code: str = Field(description="统一社会信用代码, 18 characters", max_length=40)
-    district_code: str = Field(description="GB/T 2260 code of the district, e.g. 350213", max_length=6)
+    district_code: str | None = Field(
+        default=None, max_length=6,
+        description="GB/T 2260 code of the district, e.g. 350213; the site must lie (at least "
+                    "partly) in it. Omitted: the district holding the largest part of the site")
     industry: str = Field(description="GB/T 4754 division, e.g. C39", max_length=4)
     project_type: str = Field(description="01 审批, 02 核准, 03 备案", max_length=2)
     investment_category: str = Field(description="financial, general_social or small_social", max_length=20)

@@ -87,7 +87,7 @@ class Account:
     def to_dict(self) -> dict[str, Any]:
         """What the account may know of itself (GET /api/v1/me), never its secret or token."""
         return {"username": self.username, "role": self.role.value,
-                "department": self.department,
+                "extra_roles": sorted(role.value for role in self.extra_roles), "department": self.department,
                 "organisation": self.organisation, "credit_code": self.credit_code,
                 "display_name": self.display_name}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from random import Random
@@ -32,7 +32,7 @@ from projects.conditions import building_conditions
 from projects.credit import active_entries
 from projects.credit_code import validate_credit_code
 from projects.departments import LEVEL_NAMES, Directory, load_directory
-from projects.districts import district_names
+from projects.districts import district_names, site_districts
 from projects.project_code import ProjectCode, generate_code, parse_code
 from projects.review import Verdict, conflict_fingerprint, required_departments
 from projects.screening import (
@@ -123,6 +123,13 @@ phrases(
                           "the review queue is a department's: this account belongs to no department"),
     department_only=Text("只有部门账号才能提出审查意见，且只代表本部门",
                          "only a department account gives opinions, for its own department"),
+    district_not_on_site=Text("选址不在所填的所在区（{declared}）内，而位于{found}：请改填选址所在的区，或核对选址",
+                              "the site does not lie in the district given ({declared}) but in {found}: give the "
+                              "district the site lies in, or check the site"),
+    district_share=Text("{name}（{code}，占{share:.1f}%）", "{name} ({code}, {share:.1f}%)"),
+    no_district_on_site=Text("选址不在任何区内，无法确定所在区：请核对选址，或填写所在区",
+                             "the site lies in no district, so its district cannot be found: check the site, or "
+                             "give the district"),
     routed_elsewhere=Text("该项目位于{district}，本项审查已分派给{routed}；{department}（{level}）不负责此处的审查，"
                           "不能代为提出意见",
                           "the site lies in {district}: this review is routed to {routed}; {department} ({level}) "
@@ -161,7 +168,8 @@ class ProposalInput:
     name: str
     applicant_organisation: str
     credit_code: str
-    district_code: str
+    district_code: str | None
+    """所在区, GB/T 2260; None: the district holding the largest part of the site."""
     industry: str
     project_type: str
     investment_category: str
@@ -179,7 +187,7 @@ class ProposalInput:
             object.__setattr__(self, "credit_code", validate_credit_code(self.credit_code))
         except ValueError as error:
             raise ProposalInputError("credit_code", Message("proposal.credit_code", reason=message_of(error))) from None
-        if not re.fullmatch(r"\d{6}", self.district_code):
+        if self.district_code is not None and not re.fullmatch(r"\d{6}", self.district_code):
             raise ProposalInputError("district_code", Message("proposal.district_code"))
         if not re.fullmatch(r"[A-T]\d{2}", self.industry):
             raise ProposalInputError("industry", Message("proposal.industry"))
@@ -247,12 +255,31 @@ def _public_fields(row: Row[Any]) -> dict[str, Any]:
     return fields
 
 
+def district_for_site(connection: Connection, declared: str | None, site: Site) -> str:
+    """所在区: the declared district if the site lies (at least partly) in it, else refused, naming the districts
+    the site lies in; without a declared one, the district holding the largest part of the site (the newest
+    district layer). The district decides who reviews and the code's region, so it is never taken on trust.
+    Without a district layer the declared district stands (the screening reports the layer missing)."""
+    found = site_districts(connection, site.wkb)
+    if declared is None:
+        if not found:
+            raise ProposalInputError("district_code", Message("proposal.no_district_on_site"))
+        return found[0].code
+    if found and declared not in {district.code for district in found}:
+        raise ProposalInputError("district_code", Message(
+            "proposal.district_not_on_site", declared=district_names(connection).get(declared, declared),
+            found=[Message("proposal.district_share", name=d.name, code=d.code,
+                           share=100 * d.area_m2 / site.area_m2) for d in found]))
+    return declared
+
+
 def create_proposal(connection: Connection, actor: Account | None, data: ProposalInput, site: Site) -> dict[str, Any]:
     """A new draft proposal with its first site revision, screened at once."""
     require_role(actor, Role.APPLICANT, action=Text("新建项目申报", "creating a proposal"))
     assert actor is not None
     if actor.role is Role.APPLICANT and actor.credit_code != data.credit_code:
         raise AccessDeniedError(Message("proposal.own_credit_code"))
+    data = replace(data, district_code=district_for_site(connection, data.district_code, site))
     proposal_id = connection.execute(
         text(
             "INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
@@ -300,6 +327,7 @@ def revise_site(connection: Connection, actor: Account | None, proposal_id: int,
     require_role(actor, Role.APPLICANT, action=Text("修改选址", "revising a site"))
     if State(proposal.state) not in EDITABLE_STATES:
         raise IllegalTransitionError(State(proposal.state), "revise_site")
+    district_for_site(connection, proposal.district_code, site)
     _add_revision(connection, actor, proposal, site)
     return proposal_detail(connection, actor, proposal_id)
 
@@ -835,6 +863,7 @@ def register_legacy_project(connection: Connection, actor: Account | None, code_
     code = parse_code(code_text)
     if code.layout != "legacy":
         raise ProposalInputError("project_code", Message("proposal.legacy_only"))
+    data = replace(data, district_code=district_for_site(connection, data.district_code, site))
     proposal_id = connection.execute(
         text("INSERT INTO proposals (name, applicant_organisation, credit_code, district_code, industry, project_type, "
              "investment_category, total_investment_wan, land_use, state, project_code, coded_at) VALUES (:name, "

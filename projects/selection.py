@@ -82,7 +82,7 @@ phrases(
                        "no contiguous piece of {minimum:,.0f}–{maximum:,.0f} m² is left once the barred land is "
                        "taken out"),
     outside_udb=Text("城镇开发边界外", "outside the urban development boundary"),
-    parcel_status=Text("招商地块：征地{acquisition}，拆迁{demolition}，供应状态{availability}",
+    parcel_status=Text("招商地块：征地状态为{acquisition}，拆迁状态为{demolition}，供应状态为{availability}",
                        "investment parcel: acquisition {acquisition}, demolition {demolition}, availability "
                        "{availability}"),
 )
@@ -346,14 +346,17 @@ _CANDIDATES = text(
         FROM zone_pieces z, bounds
     ),
     groups AS (
-        SELECT min(source_id) AS first_zone, count(*) AS zones,
+        SELECT min(source_id) AS first_zone, (array_agg(part ORDER BY source_id, part))[1] AS first_part,
+               count(*) AS zones,
                array_agg(DISTINCT properties ->> 'landuse_code') AS classes,
                ST_UnaryUnion(ST_Collect(geom ORDER BY source_id, part)) AS geom
         FROM cells GROUP BY component, cx, cy
     ),
     parts AS (
-        SELECT 'Z' || lpad(CAST(g.first_zone AS text), 12, '0') || '-'
-                   || lpad(CAST(coalesce(part.path[1], 1) AS text), 3, '0') AS id, false AS is_parcel, g.zones,
+        -- numbered within the first zone: a zone that a blocking layer cuts in two begins two groups
+        SELECT 'Z' || lpad(CAST(g.first_zone AS text), 12, '0') || '-' || lpad(CAST(row_number() OVER (
+                   PARTITION BY g.first_zone ORDER BY g.first_part, part.path[1]) AS text), 3, '0') AS id,
+               false AS is_parcel, g.zones,
                g.classes, CAST(NULL AS jsonb) AS properties, part.geom
         FROM groups g, ST_Dump(g.geom) AS part
         UNION ALL

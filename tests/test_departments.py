@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from test_fresh_approval import applicant_account
 from test_proposals import API, create, open_review
+from test_supervision_support import clean_sites
 
 from gis.audit import verify_chain
 from gis.migrate import alembic_config, upgrade_database
@@ -25,22 +26,26 @@ def applicant(client, login, engine) -> dict:
     return applicant_account(client, login, engine, "applicant-departments", 70041)
 
 
-def _square_in(engine, kind: str, where: str = "true") -> shapely.Geometry:
-    """A 20 m square around a point inside a feature of the newest layer of ``kind``."""
+def _square_in(engine, kind: str, district: str) -> shapely.Geometry:
+    """A 20 m square around a point inside the largest feature of the newest layer of ``kind`` whose interior
+    point lies in ``district`` (GB/T 2260)."""
     with engine.connect() as connection:
         point = shapely.from_wkb(connection.execute(text(
             "SELECT ST_AsBinary(ST_PointOnSurface(f.geom)) FROM layer_features f "
             "JOIN layer_versions v ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id "
-            f"WHERE l.kind = :kind AND {where} ORDER BY ST_Area(f.geom) DESC LIMIT 1"), {"kind": kind}).scalar_one())
+            "WHERE l.kind = :kind AND EXISTS (SELECT 1 FROM layer_features d JOIN layer_versions dv "
+            "ON dv.id = d.version_id JOIN layers dl ON dl.id = dv.layer_id WHERE dl.kind = 'district' "
+            "AND d.properties ->> 'adcode' = :district AND ST_Contains(d.geom, ST_PointOnSurface(f.geom))) "
+            "ORDER BY ST_Area(f.geom) DESC LIMIT 1"), {"kind": kind, "district": district}).scalar_one())
     return point.buffer(0.0001, cap_style="square")
 
 
 @pytest.fixture(scope="module")
 def mixed_site(engine, loaded_samples) -> shapely.Geometry:
-    """Two squares: one in a flood risk zone (the district answers off the island), one in a tier-2 drinking
-    water source zone (the city answers everywhere)."""
-    return shapely.MultiPolygon([_square_in(engine, "flood_risk"),
-                                 _square_in(engine, "water_source_protection", "f.properties->>'tier' = '2'")])
+    """Two squares in 翔安区: one in a flood risk zone (the district answers off the island), one in a river
+    management range (protected: the city answers everywhere), both for the water line."""
+    return shapely.MultiPolygon([_square_in(engine, "flood_risk", "350213"),
+                                 _square_in(engine, "river_management_range", "350213")])
 
 
 _LOCAL = {"land_use", "urban_development_boundary", "flood_risk", "soil_water_conservation", "land_acquisition"}
@@ -57,7 +62,7 @@ def xiangan(client, login, applicant, mixed_site) -> dict:
     """A type-01 proposal in 翔安区 under review."""
     proposal = create(client, applicant, mixed_site, name="翔安区部门分派测试项目", district_code="350213",
                       project_type="01", investment_category="financial")
-    assert {"flood_risk", "water_source_protection"} <= _conflict_kinds(proposal)
+    assert {"flood_risk", "river_management_range"} <= _conflict_kinds(proposal)
     open_review(client, login, applicant, proposal["id"])
     return client.get(f"{API}/proposals/{proposal['id']}", headers=login("ndrc")).json()
 
@@ -98,10 +103,10 @@ def test_the_tree_filters_by_level_and_district(client, loaded_samples):
 
 
 def test_a_site_in_xiangan_goes_to_the_district_or_the_city_by_concern(client, login, applicant, xiangan,
-                                                                       mixed_site):
+                                                                       engine):
     required = set(xiangan["review"]["required"])
     assert "xiangan_water" in required  # flood risk: the district answers off the island
-    assert "ecology_environment" in required  # drinking-water source: the city answers
+    assert "water" in required  # a river management range is protected: the city answers
     assert {"xiangan_natural_resources", "xiangan_construction"} <= required  # the type-01 site reviews
     # every other conflict too: local concerns to the district, protected land to the city
     expected = {f"xiangan_{c['department']}" if c["layer_kind"] in _LOCAL else c["department"]
@@ -109,13 +114,13 @@ def test_a_site_in_xiangan_goes_to_the_district_or_the_city_by_concern(client, l
     assert required == expected | {"xiangan_natural_resources", "xiangan_construction"}
     names = {n["department"]: n for n in xiangan["review"]["required_names"]}
     assert names["xiangan_water"]["zh"] == "翔安区水利局" and names["xiangan_water"]["level"] == "district"
-    assert names["ecology_environment"]["level_en"] == "city"
-    # the same site on the island goes to the city bureaus
-    siming = create(client, applicant, mixed_site, name="思明区部门分派测试项目", district_code="350203",
-                    project_type="01", investment_category="financial")
+    assert names["water"]["level_en"] == "city"
+    # the same project on the island goes to the city bureaus
+    siming = create(client, applicant, shapely.geometry.shape(next(clean_sites(engine))), name="思明区部门分派测试项目",
+                    district_code="350203", project_type="01", investment_category="financial")
     open_review(client, login, applicant, siming["id"])
     island = set(client.get(f"{API}/proposals/{siming['id']}", headers=login("ndrc")).json()["review"]["required"])
-    assert {"water", "ecology_environment", "natural_resources", "construction"} <= island
+    assert {"natural_resources", "construction"} <= island
     assert not {d for d in island if d.startswith("xiangan_")}
 
 
@@ -133,9 +138,10 @@ def test_a_department_of_another_district_or_level_cannot_answer(client, login, 
                         json={"verdict": "agree"})
     assert other.status_code == 403, other.text
     assert "翔安区" in other.json()["detail"] and "翔安区水利局" in other.json()["detail"]
-    city = client.post(path, headers={**login("dept-water"), "Accept-Language": "en"}, json={"verdict": "agree"})
+    city = client.post(path, headers={**login("dept-construction"), "Accept-Language": "en"},
+                       json={"verdict": "agree"})
     assert city.status_code == 403
-    assert "Xiang'an District Water Resources Bureau" in city.json()["detail"]
+    assert "Xiang'an District Construction and Transport Bureau" in city.json()["detail"]
     assert "(city)" in city.json()["detail"]
     assert _counts(engine, xiangan["id"]) == before, "a refused opinion changed something"
     given = client.post(path, headers=login("dept-xiangan_water"), json={"verdict": "agree"})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -26,6 +28,8 @@ from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS, replay_hall
 from projects.accounts import Role, account_by_username, create_account
 from projects.clock import beijing_today
 from projects.hall.commissions import draw_provider
+from projects.hall.providers import QualificationInput, register_provider
+from projects.supervision.errors import SupervisionConflictError
 from projects.supervision.workdays import load_calendar
 
 HALL = "/api/v1/hall"
@@ -116,6 +120,31 @@ def test_only_an_admin_registers_a_provider_and_every_bad_registration_changes_n
     listed = client.get(f"{HALL}/providers", params={"service_type": "survey", "district_code": "350213"}).json()
     assert made.json()["id"] in [p["id"] for p in listed["providers"]]
     assert all(p["district_code"] == "350213" for p in listed["providers"])
+
+
+def test_two_admins_registering_one_credit_code_at_once_give_one_provider_and_a_409(people, engine) -> None:  # noqa: F811
+    code = credit_code(next(_serials))
+    start = threading.Barrier(2)
+    qualification = QualificationInput("engineering_survey", "甲级", f"Q-{next(_serials)}", dt.date.fromisoformat(FAR))
+
+    def register(name: str) -> str:
+        with engine.begin() as connection:
+            start.wait()
+            try:
+                register_provider(connection, people.accounts["admin"], name=name, credit_code=code,
+                                  district_code="350206", address=None, phone=None, service_types=["survey"],
+                                  qualifications=[qualification])
+            except SupervisionConflictError as refusal:
+                return refusal.message.render("en")
+            return "registered"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(register, ["并发测试甲公司", "并发测试乙公司"]))
+    assert outcomes.count("registered") == 1, outcomes
+    assert any("already registered" in outcome for outcome in outcomes), outcomes
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM service_providers WHERE credit_code = :c"),
+                                  {"c": code}).scalar_one() == 1
 
 
 def test_a_provider_outside_its_types_unqualified_or_blacklisted_is_refused_and_nothing_is_written(

@@ -133,14 +133,17 @@ def test_a_new_revision_reopens_only_the_departments_whose_conflicts_changed(cli
             "SELECT ST_AsBinary(ST_PointOnSurface(f.geom)) FROM layer_features f JOIN layer_versions v "
             "ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id WHERE l.kind = :k "
             "AND coalesce(f.properties->>'acquisition_status', 'in_progress') = 'in_progress' "
+            "AND EXISTS (SELECT 1 FROM layer_features d JOIN layer_versions dv ON dv.id = d.version_id "
+            "JOIN layers dl ON dl.id = dv.layer_id WHERE dl.kind = 'district' AND d.properties->>'adcode' = '350211' "
+            "AND ST_Contains(d.geom, ST_Buffer(ST_PointOnSurface(f.geom), 0.001))) "
             "ORDER BY ST_Area(f.geom) DESC LIMIT 1"), {"k": kind}).scalar_one()) for kind in
-            ("flood_risk", "land_acquisition"))
+            ("flood_risk", "land_acquisition"))  # both in 集美区: a site stays in its district
     first = create(client, applicant, flood.buffer(0.001, cap_style="square"), project_type="02",
-                   investment_category="general_social")
+                   investment_category="general_social", district_code="350211")
     open_review(client, login, applicant, first["id"])
     detail = client.get(f"{API}/proposals/{first['id']}", headers=login("ndrc")).json()
     required = set(detail["review"]["required"])
-    assert {"water", "natural_resources"} <= required
+    assert {"jimei_water", "jimei_natural_resources"} <= required  # off the island the district answers
     for department in required:
         assert client.post(f"{API}/proposals/{first['id']}/opinions", headers=login(f"dept-{department}"),
                            json={"verdict": "agree"}).status_code == 201
@@ -149,15 +152,15 @@ def test_a_new_revision_reopens_only_the_departments_whose_conflicts_changed(cli
     assert moved.status_code == 201, moved.text
     review = moved.json()["review"]
     outstanding = {entry["department"] for entry in review["outstanding"]}
-    assert "land_acquisition" in outstanding  # a new conflict: its review opens
+    assert "jimei_land_acquisition" in outstanding  # a new conflict: its review opens
     assert [r["revision"] for r in moved.json()["revisions"]] == [1, 2]
     standing = {o["department"] for o in review["opinions"] if o["stands"]}
-    assert "water" not in standing or "water" not in review["required"]
+    assert "jimei_water" not in standing or "jimei_water" not in review["required"]
 
 
 def test_markings_are_shared_on_the_review_and_hidden_from_the_public(client, login, loaded_samples):
     proposal = next(p for p in client.get(f"{API}/proposals", headers=login("ndrc")).json()
-                    if p["state"] == "under_review")
+                    if p["state"] == "under_review" and p["district_code"] in ("350203", "350206"))  # city bureaus
     marking = {"geometry": {"type": "Point", "coordinates": [118.1, 24.5]}, "note": "此处有古树名木"}
     assert client.post(f"{API}/proposals/{proposal['id']}/markings", json=marking,
                        headers=login("dept-natural_resources")).status_code == 201

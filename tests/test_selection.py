@@ -109,7 +109,7 @@ def test_candidates_are_ranked_by_what_stands_in_their_way(world):
     assert {r["rule_id"] for r in parcel.reasons} >= {"land_acquisition.unfinished", "land_use.no_data",
                                                       "investment_parcel.status"}
     status = next(r for r in parcel.reasons if r["rule_id"] == "investment_parcel.status")
-    assert "征地进行中" in status["message"]["zh"]
+    assert "征地状态为进行中" in status["message"]["zh"]
     for candidate in result.candidates:  # the full report: nothing blocking remains
         assert candidate.report["summary"]["blocking_count"] == 0
         assert candidate.rank == result.candidates.index(candidate) + 1

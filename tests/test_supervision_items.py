@@ -38,7 +38,7 @@ def test_the_four_stages_come_in_order_with_their_items_and_the_50_70_90_limits(
 
 def test_no_item_without_a_valid_code(client, people, engine) -> None:  # noqa: F811
     data = ProposalInput(name="未赋码的测试项目", applicant_organisation="厦门监管测试有限公司",
-                         credit_code=APPLICANT_CREDIT, district_code="350206", industry="K70", project_type="03",
+                         credit_code=APPLICANT_CREDIT, district_code="350212", industry="K70", project_type="03",
                          investment_category="small_social", total_investment_wan=500, land_use="0702")
     with engine.begin() as connection:
         draft = create_proposal(connection, people.accounts["applicant"], data, prepare_site(next_site()))

@@ -121,14 +121,19 @@ CLEAN_LAYER_KINDS = ("ecological_red_line", "basic_farmland", "water_source_prot
                      "flood_risk", "soil_water_conservation", "land_acquisition")
 
 
-def clean_sites(engine: Engine) -> Iterator[dict[str, Any]]:
-    """40 m squares on residential land inside the development boundary, away from every other layer and
-    every existing site: sites that screen without blocking conflicts (needs the loaded samples)."""
+def clean_sites(engine: Engine, district: str = "350203") -> Iterator[dict[str, Any]]:
+    """40 m squares on residential land inside the development boundary in ``district`` (GB/T 2260; 思明区 by
+    default), away from every other layer and every existing site: sites that screen without blocking
+    conflicts (needs the loaded samples)."""
     with engine.connect() as connection:
         zone = shapely.from_wkb(connection.execute(text(f"""
             SELECT ST_AsBinary(f.geom) FROM layer_features f
             JOIN layer_versions v ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id
             WHERE l.kind = 'land_use' AND f.properties->>'landuse_code' LIKE '07%'
+              AND EXISTS (SELECT 1 FROM layer_features d JOIN layer_versions dv ON dv.id = d.version_id
+                          JOIN layers dl ON dl.id = dv.layer_id
+                          WHERE dl.kind = 'district' AND d.properties->>'adcode' = :district
+                            AND ST_Contains(d.geom, f.geom))
               AND EXISTS (SELECT 1 FROM layer_features b JOIN layer_versions bv ON bv.id = b.version_id
                           JOIN layers bl ON bl.id = bv.layer_id
                           WHERE bl.kind = 'urban_development_boundary' AND ST_Contains(b.geom, f.geom))
@@ -136,7 +141,7 @@ def clean_sites(engine: Engine) -> Iterator[dict[str, Any]]:
                               JOIN layers ol ON ol.id = ov.layer_id
                               WHERE ol.kind IN {CLEAN_LAYER_KINDS} AND ST_Intersects(o.geom, f.geom))
               AND NOT EXISTS (SELECT 1 FROM site_revisions r WHERE ST_Intersects(r.geom, f.geom))
-            ORDER BY ST_Area(f.geom) DESC LIMIT 1""")).scalar_one())
+            ORDER BY ST_Area(f.geom) DESC LIMIT 1"""), {"district": district}).scalar_one())
     inner = zone.buffer(-0.0005)
     west, south, east, north = inner.bounds
     for i in itertools.count():
@@ -152,7 +157,7 @@ def national_project(client: Any, people: People, site: dict[str, Any], *, categ
                      total: float = 600) -> str:
     """A proposal of the tests' applicant taken through the real review to its national code."""
     body = {"name": "监管测试社区服务中心", "applicant_organisation": "厦门监管测试有限公司",
-            "credit_code": APPLICANT_CREDIT, "district_code": "350206", "industry": "O80", "project_type": "03",
+            "credit_code": APPLICANT_CREDIT, "district_code": None, "industry": "O80", "project_type": "03",
             "investment_category": category, "total_investment_wan": total, "land_use": "0702", "site": site}
     proposal = client.post("/api/v1/proposals", json=body, headers=people["applicant"])
     assert proposal.status_code == 201, proposal.text

@@ -304,6 +304,7 @@ LABELS: dict[str, Text] = {
     "field.funding_source": Text("资金来源", "Funding source"),
     "field.investment_category": Text("投资类别", "Investment category"),
     "field.district_code": Text("所在区", "District"),
+    "field.district_from_site": Text("按选址所在区确定", "The district the site lies in"),
     "field.applicant_organisation": Text("项目单位（投资主体）", "Investing entity"),
     "field.credit_code": Text("统一社会信用代码", "Unified social credit code"),
     "field.site": Text("选址", "site"),

@@ -14,7 +14,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, Row, text
+from sqlalchemy.exc import IntegrityError
 
 from gis.messages import Clauses, Message, Text, phrases
 from layers.divisions import divisions
@@ -93,6 +95,14 @@ def _xiamen_districts() -> dict[str, str]:
     return {d.code: d.name for d in divisions() if d.level == "district" and d.code.startswith("3502")}
 
 
+def _refuse_registered(connection: Connection, code: str) -> None:
+    """Refuse (409) a credit code that is registered already, naming the provider that holds it."""
+    existing = connection.execute(text("SELECT id, name FROM service_providers WHERE credit_code = :c"),
+                                  {"c": code}).one_or_none()
+    if existing is not None:
+        raise SupervisionConflictError(Message("hall.registered", code=code, id=existing.id, name=existing.name))
+
+
 def register_provider(connection: Connection, actor: Account | None, *, name: str, credit_code: str,
                       district_code: str, address: str | None, phone: str | None, service_types: list[str],
                       qualifications: list[QualificationInput], sample: bool = False) -> dict[str, Any]:
@@ -118,16 +128,22 @@ def register_provider(connection: Connection, actor: Account | None, *, name: st
         if not any(q.kind in kind.accepts and q.valid_until >= today for q in qualifications):
             raise SupervisionInputError("qualifications", Message("hall.unbacked", type=_type_name(kind),
                                                                   kinds=_kind_names(kind)))
-    existing = connection.execute(text("SELECT id, name FROM service_providers WHERE credit_code = :c"),
-                                  {"c": code}).one_or_none()
-    if existing is not None:
-        raise SupervisionConflictError(Message("hall.registered", code=code, id=existing.id, name=existing.name))
-    provider_id = connection.execute(
-        text("INSERT INTO service_providers (name, credit_code, district_code, address, phone, sample, "
-             f"registered_by, registered_at) VALUES (:n, :c, :d, :a, :p, :s, :by, {NOW_SQL}) RETURNING id"),
-        {"n": name.strip(), "c": code, "d": district_code, "a": (address or "").strip() or None,
-         "p": (phone or "").strip() or None, "s": sample, "by": actor.id if actor else None, **now_parameter()},
-    ).scalar_one()
+    _refuse_registered(connection, code)
+    savepoint = connection.begin_nested()
+    try:
+        provider_id = connection.execute(
+            text("INSERT INTO service_providers (name, credit_code, district_code, address, phone, sample, "
+                 f"registered_by, registered_at) VALUES (:n, :c, :d, :a, :p, :s, :by, {NOW_SQL}) RETURNING id"),
+            {"n": name.strip(), "c": code, "d": district_code, "a": (address or "").strip() or None,
+             "p": (phone or "").strip() or None, "s": sample, "by": actor.id if actor else None, **now_parameter()},
+        ).scalar_one()
+    except IntegrityError as error:
+        # Another admin registered the same code between the check and the insert.
+        savepoint.rollback()
+        if isinstance(error.orig, UniqueViolation):
+            _refuse_registered(connection, code)
+        raise
+    savepoint.commit()
     connection.execute(text("INSERT INTO provider_service_types (provider_id, service_type) VALUES (:p, :t)"),
                        [{"p": provider_id, "t": kind.key} for kind in offered])
     if qualifications:

@@ -16,14 +16,17 @@ SEED = "浏览器测试种子"
 
 
 @pytest.fixture(scope="module")
-def unit(engine, loaded_samples, demo_secret) -> dict:
-    """A sample project unit (demo login) with a coded project."""
+def unit(engine, loaded_samples, demo_secrets_file) -> dict:
+    """A sample project unit (demo login) with a coded project (not another test's applicant)."""
+    from data.samples.load import demo_secrets
+
+    secrets = demo_secrets(demo_secrets_file)
     with engine.connect() as connection:
         username, code = connection.execute(text(
             "SELECT a.username, p.project_code FROM proposals p JOIN accounts a ON a.id = p.owner_id "
-            "WHERE p.project_code IS NOT NULL AND a.username LIKE 'applicant-%' "
-            "ORDER BY p.coded_at DESC LIMIT 1")).one()
-    return {"username": username, "secret": demo_secret(username), "code": code}
+            "WHERE p.project_code IS NOT NULL AND a.username = ANY(:demo) "
+            "ORDER BY p.coded_at DESC LIMIT 1"), {"demo": [u for u in secrets if u.startswith("applicant-")]}).one()
+    return {"username": username, "secret": secrets[username], "code": code}
 
 
 def _status(page, card: str, status: str) -> None:

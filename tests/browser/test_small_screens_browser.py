@@ -137,3 +137,40 @@ def test_the_ndrc_table_and_a_proposals_conflicts_open_with_the_keyboard(open_ta
     page.keyboard.press(" ")
     page.wait_for_selector(".leaflet-popup")
     assert tab.errors == []
+
+
+@pytest.mark.parametrize(("width", "language", "label"), [(390, "zh", "条件："), (390, "en", "Condition: "),
+                                                          (1440, "en", None)])
+def test_wide_tables_read_as_labelled_cards_on_a_phone(open_tab, live_server, width, language, label) -> None:
+    """The rules' five columns squeezed a rule's condition into one character per line at 390 px."""
+    tab = open_tab(width, language)
+    page = tab.page
+    page.goto(f"{live_server}/rules?lang={language}")
+    page.wait_for_selector("#rules-rows tr")
+    condition = page.locator("#rules-rows tr").first.locator("td").nth(1)
+    shown = condition.evaluate("""(cell) => ({ width: cell.getBoundingClientRect().width,
+        label: getComputedStyle(cell, '::before').content, header: document.querySelector('#rules-table thead')
+            .getBoundingClientRect().height })""")
+    if label is None:  # a desktop keeps the table and its header
+        assert shown["header"] > 10 and shown["label"] in ("none", "normal"), shown
+    else:
+        assert shown["width"] > 0.8 * (width - 40) and shown["label"].strip('"') == label, shown
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert tab.errors == []
+
+
+def test_a_projects_timeline_keeps_readable_labels_on_a_phone(open_tab, live_server, demo_secret, client,
+                                                             login) -> None:
+    """The 900-unit timeline shrank to a third on a phone: its 11 px labels came out 4 px high."""
+    code = next(p["project_code"] for p in client.get("/api/v1/proposals", headers=login("ndrc")).json()
+                if p["project_code"] and p["state"] == "approved")
+    tab = open_tab(390, "zh")
+    page = tab.page
+    page.goto(f"{live_server}/supervision/projects/{code}")
+    log_in(tab, "ndrc", demo_secret("ndrc"))
+    page.wait_for_selector("#gantt .sv-chart svg text")
+    heights = page.eval_on_selector_all("#gantt .sv-chart svg text",
+                                        "(labels) => labels.map((l) => l.getBoundingClientRect().height)")
+    assert min(h for h in heights if h > 0) >= 10, heights
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the chart scrolls, not the page
+    assert tab.errors == []

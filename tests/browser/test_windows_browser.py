@@ -67,6 +67,11 @@ def test_a_district_window_accepts_for_a_city_bureau_which_receives_it(open_tab,
     desk.screenshot("windows-work-list-390")
     # the browser logs the refused forwarding's 422; nothing else went wrong
     assert [error for error in desk.errors if "422" not in error] == []
+    page.goto(f"{live_server}/")  # the city map: a window has no proposals of its own, and asks for none
+    page.wait_for_selector("#proposals-section.d-none", state="attached")
+    desk.settle()
+    assert [r.url for r in desk.responses if "/api/v1/proposals" in r.url] == []
+    assert [error for error in desk.errors if "422" not in error] == []
 
     bureau = open_tab(width=1440, language="en")
     page = bureau.page

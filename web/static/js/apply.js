@@ -63,6 +63,7 @@
     var errors = {};
     FIELDS.forEach(function (name) { body[name] = input(name).value.trim(); });
     body.industry = body.industry.toUpperCase();
+    if (!body.district_code) { body.district_code = null; }  // the district holding the largest part of the site
     if (body.name.length < 2) { errors.name = t('apply.need_name'); }
     if (!/^[A-T]\d{2}$/.test(body.industry)) { errors.industry = t('apply.need_industry'); }
     var amount = Number(body.total_investment_wan);

@@ -182,7 +182,7 @@
   function attentionTable(items) {
     var box = chartBox('attention-items');
     if (!items.length) { return noData('attention-items'); }
-    box.innerHTML = '<div class="table-responsive" tabindex="0"><table class="table table-sm small mb-0"><thead><tr><th>' + esc(t('sv.project')) + '</th><th>' +
+    box.innerHTML = '<div class="table-responsive" tabindex="0"><table class="table table-sm small mb-0 stack-on-phone"><thead><tr><th>' + esc(t('sv.project')) + '</th><th>' +
       esc(t('sv.items')) + '</th><th>' + esc(t('sv.department')) + '</th><th>' + esc(t('sv.accepted')) + '</th><th>' +
       esc(t('sv.due')) + '</th><th>' + esc(t('sv.clock')) + '</th></tr></thead><tbody>' + items.map(function (item) {
         var detail = item.status === 'suspended' ? t('sv.suspended_since', { day: item.suspended_since })

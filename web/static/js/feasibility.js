@@ -44,7 +44,7 @@
       '<p class="small mb-1" id="work-plan-total">' + esc(t('fs.plan.total', { n: plan.total.limit_working_days,
         category: t('category.' + plan.total.investment_category), day: plan.total.due })) + provisional(plan.total) + '</p>' +
       '<div class="table-responsive" tabindex="0" role="region" aria-labelledby="work-plan-title">' +
-      '<table class="table table-sm align-middle small mb-0"><thead><tr><th>' + esc(t('fs.task')) + '</th><th>' +
+      '<table class="table table-sm align-middle small mb-0 stack-on-phone"><thead><tr><th>' + esc(t('fs.task')) + '</th><th>' +
       esc(t('fs.unit')) + '</th><th>' + esc(t('fs.decider')) + '</th><th>' + esc(t('fs.due')) + '</th><th>' +
       esc(t('fs.state')) + '</th></tr></thead><tbody>' + plan.tasks.map(function (task) {
         return '<tr data-task="' + esc(task.task) + '" data-state="' + esc(task.state) + '"><td>' + esc(name(task)) +

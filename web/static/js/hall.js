@@ -70,8 +70,8 @@
         return;
       }
       html += '<div class="table-responsive" tabindex="0" role="region" aria-labelledby="' + id + '">' +
-        '<table class="table table-sm align-middle small mb-0"><thead><tr><th>' + esc(t('hall.provider')) +
-        '</th><th>' + esc(t('hall.district')) + '</th><th>' + esc(t('hall.qualification')) + '</th><th>' +
+        '<table class="table table-sm align-middle small mb-0 stack-on-phone"><thead><tr><th>' +
+        esc(t('hall.provider')) + '</th><th>' + esc(t('hall.district')) + '</th><th>' + esc(t('hall.qualification')) + '</th><th>' +
         esc(t('hall.rating')) + '</th><th>' + esc(t('hall.status')) + '</th></tr></thead><tbody>' +
         offering.map(function (p) { return providerRow(p, key); }).join('') + '</tbody></table></div></section>';
     });

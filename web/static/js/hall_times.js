@@ -19,7 +19,7 @@
 
   function table(entries) {
     return '<div class="table-responsive" tabindex="0" role="region" aria-labelledby="commission-times-title">' +
-      '<table class="table table-sm align-middle small mb-0"><thead><tr><th>' + esc(t('hall.project')) + '</th><th>' +
+      '<table class="table table-sm align-middle small mb-0 stack-on-phone"><thead><tr><th>' + esc(t('hall.project')) + '</th><th>' +
       esc(t('hall.department_days')) + '</th><th>' + esc(t('hall.commission_days')) + '</th><th>' +
       esc(t('hall.overdue_commissions')) + '</th></tr></thead><tbody>' + entries.map(row).join('') + '</tbody></table></div>';
   }

@@ -41,8 +41,10 @@
       : B.t('impact.new_layer', { new: impact.version });
   }
 
+  /** The layer's name and its kind, the kind left out when the name says it already. */
   function layerName(impact) {
-    return B.oneLanguage(impact.layer_name) + ' · ' + B.t('kind.' + impact.layer_kind);
+    var name = B.oneLanguage(impact.layer_name), kind = B.t('kind.' + impact.layer_kind);
+    return name.toLowerCase() === kind.toLowerCase() ? name : name + ' · ' + kind;
   }
 
   function seenKey() { return 'blueprint.impacts.seen.' + ((B.session.user || {}).username || ''); }

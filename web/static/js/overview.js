@@ -26,9 +26,18 @@
     return item;
   }
 
+  /** Whether the account's work includes proposals (a window or a service provider has none). */
+  function listsProposals(user) {
+    return [user.role].concat(user.extra_roles || []).some(function (role) {
+      return ['applicant', 'department', 'ndrc', 'admin'].indexOf(role) >= 0;
+    });
+  }
+
   function load(user) {
     proposals.clearLayers();
     list.innerHTML = '';
+    document.getElementById('proposals-section').classList.toggle('d-none', !!user && !listsProposals(user));
+    if (user && !listsProposals(user)) { return; }
     if (!user) {
       B.showMessage(message, 'secondary', B.escapeHtml(B.t('login.needed')));
       return;

@@ -93,12 +93,33 @@
     followMapSize();
     initActivatableRows();
     pickAll(document);
-    // pages draw forms from the API's answers: their file fields get the same treatment when they appear
+    labelStackedCells(document);
+    // pages draw forms and tables from the API's answers: they get the same treatment when they appear
     new MutationObserver(function (changes) {
       changes.forEach(function (change) {
-        change.addedNodes.forEach(function (node) { if (node.querySelectorAll) { pickAll(node); } });
+        change.addedNodes.forEach(function (node) {
+          if (node.querySelectorAll) { pickAll(node); labelStackedCells(node.closest ? node.closest('table') || node : node); }
+        });
       });
     }).observe(document.body, { childList: true, subtree: true });
+  }
+
+  /** Each cell of a stack-on-phone table but the first gets its column's name (data-label), which the phone
+   * layout shows before the value. */
+  function labelStackedCells(root) {
+    var tables = root.matches && root.matches('table.stack-on-phone') ? [root]
+      : root.querySelectorAll('table.stack-on-phone');
+    Array.prototype.forEach.call(tables, function (table) {
+      if (!table.tHead || !table.tHead.rows.length) { return; }
+      var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (cell) { return cell.textContent.trim(); });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          Array.prototype.forEach.call(row.cells, function (cell, index) {
+            if (index > 0 && names[index] && !cell.hasAttribute('data-label')) { cell.setAttribute('data-label', names[index]); }
+          });
+        });
+      });
+    });
   }
 
   function pickAll(root) {
