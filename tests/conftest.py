@@ -232,6 +232,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
+def revised_impact(client, login, engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One test red line revised over test proposals, and its stored impact report (tests/impact_support.py),
+    made once per run (the analysis screens every live sample site twice). The pages and the browser's
+    re-screening, which allows for an earlier one, share it; a test that needs proposals never re-screened
+    calls ``revised_red_line`` itself."""
+    from impact_support import revised_red_line
+
+    return revised_red_line(client, login, engine, tmp_path_factory.mktemp("impact"), 70051)
+
+
+@pytest.fixture(scope="session")
 def live_server(loaded_samples) -> Iterator[str]:
     """The platform on http://127.0.0.1:<port> under uvicorn with the settings of ``blueprint serve``, in a
     thread of this process (settings and database shared)."""
