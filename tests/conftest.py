@@ -58,11 +58,12 @@ class Server:
 
 
 @contextmanager
-def _throwaway_database(server_url: str, prefix: str) -> Iterator[str]:
-    """A new database with PostGIS on the server of ``server_url``; dropped on exit. Yields its URL."""
+def _throwaway_database(server_url: str, prefix: str, template: str | None = None) -> Iterator[str]:
+    """A new database with PostGIS on the server of ``server_url`` (a copy of database ``template`` if given);
+    dropped on exit. Yields its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_libpq(server_url), autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     try:
         with psycopg.connect(_libpq(url), autocommit=True) as connection:
@@ -159,14 +160,23 @@ def empty_database(server: Server):
     return lambda: _throwaway_database(server.owner_url, "blueprint_empty")
 
 
+@pytest.fixture(scope="session")
+def migrated_template(server: Server) -> Iterator[str]:
+    """The name of a database migrated to the head once per run, which ``isolated_engine`` copies: the
+    migrations' schema in well under a second, where running them takes seconds. Nothing connects to it
+    after the migrations (a database being copied must have no other session)."""
+    with _throwaway_database(server.owner_url, "blueprint_template") as url:
+        upgrade_database(url)
+        yield make_url(url).database
+
+
 @pytest.fixture(scope="module")
-def isolated_engine(server: Server, database_url: str) -> Iterator[Engine]:
+def isolated_engine(server: Server, database_url: str, migrated_template: str) -> Iterator[Engine]:
     """A migrated database of its own for one test module, on the same server, dropped afterwards.
 
     For tests that need exactly the layers they build (no samples around them).
     """
-    with _throwaway_database(server.owner_url, "blueprint_iso") as url:
-        upgrade_database(url)
+    with _throwaway_database(server.owner_url, "blueprint_iso", template=migrated_template) as url:
         engine = get_engine(server.as_server_role(url))
         try:
             yield engine
@@ -229,6 +239,17 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def revised_impact(client, login, engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One test red line revised over test proposals, and its stored impact report (tests/impact_support.py),
+    made once per run (the analysis screens every live sample site twice). The pages and the browser's
+    re-screening, which allows for an earlier one, share it; a test that needs proposals never re-screened
+    calls ``revised_red_line`` itself."""
+    from impact_support import revised_red_line
+
+    return revised_red_line(client, login, engine, tmp_path_factory.mktemp("impact"), 70051)
 
 
 @pytest.fixture(scope="session")

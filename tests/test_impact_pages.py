@@ -15,8 +15,9 @@ API = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def revised(client, login, engine, tmp_path_factory):
-    return revised_red_line(client, login, engine, tmp_path_factory.mktemp("impact-pages"), 70051)
+def never_rescreened(client, login, engine, tmp_path_factory):
+    """A report of its own: the run's shared one (``revised_impact``) may have been re-screened already."""
+    return revised_red_line(client, login, engine, tmp_path_factory.mktemp("impact-pages"), 70052)
 
 
 def _changes(client, headers, impact_id: int) -> dict[int, dict]:
@@ -26,8 +27,8 @@ def _changes(client, headers, impact_id: int) -> dict[int, dict]:
     return {change["proposal_id"]: change for impact in found for change in impact["changes"]}
 
 
-def test_a_department_sees_the_changes_on_its_projects_and_never_on_a_draft(revised, client, login):
-    ids, impact_id = revised["ids"], revised["impact_id"]
+def test_a_department_sees_the_changes_on_its_projects_and_never_on_a_draft(revised_impact, client, login):
+    ids, impact_id = revised_impact["ids"], revised_impact["impact_id"]
     everything = _changes(client, login("ndrc"), impact_id)
     assert {everything[ids[name]]["change"] for name in "AC"} == {"changed", "disappeared"}
     assert everything[ids["B"]]["change"] == everything[ids["D"]]["change"] == "appeared"
@@ -37,11 +38,11 @@ def test_a_department_sees_the_changes_on_its_projects_and_never_on_a_draft(revi
     assert _changes(client, login("dept-water"), impact_id) == {}
     for path in (f"/layer-impacts/{impact_id}", f"/layer-impacts/{impact_id}/map"):
         assert client.get(API + path, headers=login("dept-water")).status_code == 404
-        assert client.get(API + path, headers=revised["applicant"]["headers"]).status_code == 403
+        assert client.get(API + path, headers=revised_impact["applicant"]["headers"]).status_code == 403
 
 
-def test_the_map_shows_the_affected_sites_and_only_the_features_that_changed(revised, client, login):
-    ids, impact_id = revised["ids"], revised["impact_id"]
+def test_the_map_shows_the_affected_sites_and_only_the_features_that_changed(revised_impact, client, login):
+    ids, impact_id = revised_impact["ids"], revised_impact["impact_id"]
     answer = client.get(f"{API}/layer-impacts/{impact_id}/map", headers=login("dept-natural_resources"))
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/geo+json"
     features = answer.json()["features"]
@@ -68,8 +69,9 @@ def _audited(engine, impact_id: int) -> list[dict]:
                                        "AND after->>'impact_id' = :i"), {"i": str(impact_id)}).scalars().all()
 
 
-def test_rescreening_is_one_audited_action_that_keeps_every_stored_screening(revised, client, login, engine):
-    ids, impact_id = revised["ids"], revised["impact_id"]
+def test_rescreening_is_one_audited_action_that_keeps_every_stored_screening(never_rescreened, client, login,
+                                                                              engine):
+    ids, impact_id = never_rescreened["ids"], never_rescreened["impact_id"]
     before = _screenings(engine, list(ids.values()))
     # Showing the report, its map and its page writes nothing.
     for path in (f"{API}/layer-impacts/{impact_id}", f"{API}/layer-impacts/{impact_id}/map",
@@ -92,7 +94,7 @@ def test_rescreening_is_one_audited_action_that_keeps_every_stored_screening(rev
         entry = rescreened[ids[name]]
         assert entry["before"]["blocking_count"] == 0 and entry["after"]["blocking_count"] >= 1
         assert entry["after"]["screening_id"] != entry["before"]["screening_id"]
-    assert answer["not_rescreened"] == [{"proposal_id": ids["C"], "proposal_name": revised["names"]["C"],
+    assert answer["not_rescreened"] == [{"proposal_id": ids["C"], "proposal_name": never_rescreened["names"]["C"],
                                          "state": "approved", "project_code": answer["not_rescreened"][0]
                                          ["project_code"], "reason": "coded"}]
     after = _screenings(engine, list(ids.values()))

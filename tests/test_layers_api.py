@@ -15,9 +15,9 @@ def table_counts(engine) -> dict[str, int]:
                 for table in ("layers", "layer_versions", "layer_features", "proposals", "site_revisions", "accounts")}
 
 
-def test_loading_the_samples_twice_duplicates_nothing(engine, loaded_samples):
+def test_loading_the_samples_twice_duplicates_nothing(engine, loaded_samples, demo_secrets_file):
     before = table_counts(engine)
-    lines = list(load_samples())
+    lines = list(load_samples(secrets_file=demo_secrets_file))
     assert table_counts(engine) == before
     assert all("reused" in line for line in lines if "features" in line)
 

@@ -7,15 +7,9 @@ Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import pytest
-from impact_support import revised_red_line
 from login_page import log_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def revised(client, login, engine, tmp_path_factory):
-    return revised_red_line(client, login, engine, tmp_path_factory.mktemp("impact-browser"), 70052)
 
 
 def _fits(tab) -> None:
@@ -33,9 +27,9 @@ def _work_list_entry(open_tab, url: str, username: str, secret: str, impact_id: 
 
 
 @pytest.mark.parametrize(("width", "lang"), [(390, "zh"), (1440, "en")])
-def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_server, demo_secret, revised,
-                                                                 width, lang):
-    ids, impact_id = revised["ids"], revised["impact_id"]
+def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_server, demo_secret,
+                                                                 revised_impact, width, lang):
+    ids, impact_id = revised_impact["ids"], revised_impact["impact_id"]
     tab, entry = _work_list_entry(open_tab, f"{live_server}/queue?lang={lang}", "dept-natural_resources",
                                   demo_secret("dept-natural_resources"), impact_id, width, lang)
     page = tab.page
@@ -75,10 +69,10 @@ def test_a_department_sees_its_impact_in_its_queue_and_reads_it(open_tab, live_s
 
 @pytest.mark.parametrize(("width", "lang"), [(1440, "zh"), (390, "en")])
 def test_the_ndrc_opens_an_impact_from_its_overview_and_rescreens_what_it_names(
-        open_tab, live_server, demo_secret, revised, width, lang):
-    ids = revised["ids"]
+        open_tab, live_server, demo_secret, revised_impact, width, lang):
+    ids = revised_impact["ids"]
     tab, entry = _work_list_entry(open_tab, f"{live_server}/ndrc?lang={lang}", "ndrc", demo_secret("ndrc"),
-                                  revised["impact_id"], width, lang)
+                                  revised_impact["impact_id"], width, lang)
     page = tab.page
     entry.locator("a.impact-open").click()
     page.wait_for_selector("#impact-rows li")
@@ -101,7 +95,7 @@ def test_the_ndrc_opens_an_impact_from_its_overview_and_rescreens_what_it_names(
         assert cells.nth(1).locator(".severity-badge").count() == 3
         assert int(cells.nth(2).locator(".severity-blocking").inner_text()) >= 1  # after: the red line blocks
     kept = page.inner_text(".kept-list")
-    assert revised["names"]["C"] in kept and ("已赋码" if lang == "zh" else "coded") in kept
+    assert revised_impact["names"]["C"] in kept and ("已赋码" if lang == "zh" else "coded") in kept
     _fits(tab)
     tab.screenshot(f"impact-rescreened-{width}-{lang}")
     assert not tab.errors, tab.errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from impact_support import revised_red_line
+from conftest import Watched
 from login_page import log_in
 from sqlalchemy import text
 from test_proposals import create, credit_code, open_review
@@ -76,7 +76,7 @@ INTERFACE_TEXT = """() => {
 
 
 @pytest.fixture(scope="module")
-def people(client, login, engine, loaded_samples, demo_secret, tmp_path_factory) -> dict:
+def people(client, login, engine, loaded_samples, demo_secret, revised_impact) -> dict:
     """An applicant with a draft of its own, a proposal under review and a coded project to look at, and a
     layer impact report."""
     code = credit_code(70093)
@@ -94,9 +94,8 @@ def people(client, login, engine, loaded_samples, demo_secret, tmp_path_factory)
         joint_review = connection.execute(text(
             "SELECT p.project_code FROM feasibility_reviews r JOIN proposals p ON p.id = r.proposal_id "
             "WHERE r.decision IS NULL ORDER BY r.id LIMIT 1")).scalar_one_or_none()
-    impact = revised_red_line(client, login, engine, tmp_path_factory.mktemp("language-impact"), 70054)["impact_id"]
     return {"draft": draft["id"], "reviewed": reviewed["id"], "code": coded["project_code"] if coded else None,
-            "joint_review": joint_review, "impact": impact,
+            "joint_review": joint_review, "impact": revised_impact["impact_id"],
             "secrets": {"applicant-language": SECRET, **{name: demo_secret(name) for name in (
                 "ndrc", "dept-natural_resources", "window-xiangan", "admin", PROVIDER)}}}
 
@@ -129,13 +128,13 @@ def _pages(people: dict) -> list[tuple[str, str | None]]:
 
 def _read(tab, base: str, path: str, user: str | None, secret: str | None, language: str,
           script: str = SHOWN_TEXT) -> list[str]:
+    """What ``script`` reads on the page once nothing is loading; ``user`` logs in on the login page first if
+    the tab's session has not (coming back to the page, which then settles again)."""
     separator = "&" if "?" in path else "?"
     tab.page.goto(f"{base}{path}{separator}lang={language}")
     tab.settle()
     if user and secret and not tab.page.query_selector("#login-user"):
         log_in(tab, user, secret)
-    tab.page.wait_for_load_state("networkidle")
-    tab.settle()
     return tab.page.evaluate(script)
 
 
@@ -152,13 +151,21 @@ def _english_runs(parts: list[str]) -> list[str]:
 def test_every_page_in_chinese_shows_no_english_and_in_english_no_chinese(
         open_tab, live_server, people) -> None:
     found: dict[str, list[str]] = {}
+    tabs: dict[tuple[str | None, str], Watched] = {}
+
+    def tab_of(user: str | None, language: str) -> Watched:
+        """The reader's tab in ``language``: one per reader and language, so each logs in once."""
+        if (user, language) not in tabs:
+            tabs[user, language] = open_tab(language=language)
+        return tabs[user, language]
+
     for path, user in _pages(people):
         secret = people["secrets"].get(user) if user else None
-        tab = open_tab(language="zh")
+        tab = tab_of(user, "zh")
         runs = _english_runs(_read(tab, live_server, path, user, secret, "zh"))
         if runs:
             found[f"{path} as {user or 'the public'} in Chinese"] = runs
-        tab = open_tab(language="en")
+        tab = tab_of(user, "en")
         chinese = [part for part in _read(tab, live_server, path, user, secret, "en", INTERFACE_TEXT)
                    if CHINESE_RUN.search(part) and part != "中文"]  # 中文: the language switch
         if chinese:

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import Watched
-from impact_support import revised_red_line
 from login_page import log_in
 from sqlalchemy import text
 
@@ -146,7 +145,7 @@ def findings(visitor: Visitor, width: int, axe: bool) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sample_ids(engine, loaded_samples, client, login, tmp_path_factory) -> dict[str, object]:
+def sample_ids(engine, loaded_samples, revised_impact) -> dict[str, object]:
     """A sample proposal under review (for the review page), a coded project, a sample applicant with one of
     its proposals, and a layer impact report (of a test red line revised over test proposals)."""
     with engine.connect() as connection:
@@ -164,9 +163,8 @@ def sample_ids(engine, loaded_samples, client, login, tmp_path_factory) -> dict[
             "SELECT p.project_code FROM feasibility_reviews r JOIN proposals p ON p.id = r.proposal_id "
             "JOIN feasibility_invitations i ON i.review_id = r.id AND i.department = 'natural_resources' "
             "WHERE r.decision IS NULL ORDER BY r.id LIMIT 1")).scalar_one()
-    impact = revised_red_line(client, login, engine, tmp_path_factory.mktemp("sweep-impact"), 70053)["impact_id"]
     return {"review": review, "code": code, "applicant": applicant, "own": own, "joint_review": joint_review,
-            "impact": impact}
+            "impact": revised_impact["impact_id"]}
 
 
 def pages_of(role: str, ids: dict[str, object]) -> list[str]:
