@@ -35,6 +35,7 @@ import shapely
 from sqlalchemy import Connection, TextClause, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU, AreaFigures, area_m2_sql
+from gis.db import custom_plans
 from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases
 from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
@@ -252,8 +253,9 @@ _PIECES = """
 """
 
 # A feature's properties select a rule when each filtered attribute takes one of the listed values
-# (layers.catalogue.ConflictRule.matches_feature).
-_MATCHES = ("NOT EXISTS (SELECT 1 FROM jsonb_each(CAST({filter} AS jsonb)) AS wanted(key, allowed) "
+# (layers.catalogue.ConflictRule.matches_feature). The filter is jsonb already: a land-use rule's lists
+# hundreds of codes, and parsing its text once per feature cost more than the overlay.
+_MATCHES = ("NOT EXISTS (SELECT 1 FROM jsonb_each({filter}) AS wanted(key, allowed) "
             "WHERE NOT wanted.allowed @> jsonb_build_array({properties} -> wanted.key))")
 
 _WITHIN_UDB = ("CASE WHEN cardinality(CAST(:udb_versions AS integer[])) = 0 OR udb.covered THEN s.geom "
@@ -304,7 +306,7 @@ _CANDIDATES = text(
                     SELECT * FROM ({_PIECES.format(versions=':zone_blocking_versions', near='s.geom')}) AS near
                     WHERE NOT s.is_parcel
                 ) AS found
-                JOIN unnest(CAST(:blocking_versions AS integer[]), CAST(:blocking_filters AS text[]),
+                JOIN unnest(CAST(:blocking_versions AS integer[]), CAST(:blocking_filters AS jsonb[]),
                             CAST(:blocking_parcels_only AS boolean[]), CAST(:blocking_kinds AS text[]))
                     AS rule(version_id, filter, parcels_only, kind)
                   ON rule.version_id = found.version_id AND (s.is_parcel OR NOT rule.parcels_only)
@@ -387,7 +389,7 @@ _FINDINGS = text(
                   AS c(id, wkb, is_parcel)) AS given
     ),
     rule AS (
-        SELECT * FROM unnest(CAST(:rule_versions AS integer[]), CAST(:rule_filters AS text[]),
+        SELECT * FROM unnest(CAST(:rule_versions AS integer[]), CAST(:rule_filters AS jsonb[]),
                              CAST(:rule_ids AS text[]), CAST(:rule_protected AS boolean[]))
             AS r(version_id, filter, rule_id, protected)
     ),
@@ -510,7 +512,9 @@ class Selector:
 
     def candidate_rows(self, request: SelectionRequest) -> tuple[Any, list[Any]]:
         """The statistics row and the in-range candidate rows (id order) of the candidate statement."""
-        rows = self.connection.execute(*self.candidate_statement(request)).all()
+        statement, parameters = self.candidate_statement(request)
+        with custom_plans(self.connection):  # planned for its codes and versions (see custom_plans)
+            rows = self.connection.execute(statement, parameters).all()
         return rows[0], [row for row in rows if row.id is not None]
 
     def findings(self, request: SelectionRequest, rows: list[Any]) -> dict[str, list[str]]:
@@ -521,21 +525,22 @@ class Selector:
         found: dict[str, list[str]] = {row.id: [] for row in rows}
         if not rows:
             return found
-        result = self.connection.execute(_FINDINGS, {
-            "ids": [row.id for row in rows], "wkbs": [row.wkb for row in rows],
-            "rule_versions": [e[0] for e in entries], "rule_filters": [e[1] for e in entries],
-            "rule_ids": [e[2] for e in entries], "rule_protected": [e[3] for e in entries],
-            "all_rule_versions": sorted({e[0] for e in entries}),
-            "live_rule": OTHER_LIVE_PROPOSAL.rule_id, "live_states": sorted(LIVE_PROPOSAL_STATES),
-            "outside_rule_ids": [rule.rule_id for rule, _ in plan.outside],
-            "outside_sets": ["{" + ",".join(map(str, versions)) + "}" for _, versions in plan.outside],
-            "outside_protected": [rule.protected for rule, _ in plan.outside],
-            # a group of land-use zones is all on land-use data: only a parcel can lie partly off it
-            "outside_parcels_only": [rule.kind == "land_use" for rule, _ in plan.outside],
-            "parcels": [row.is_parcel for row in rows],
-            "sliver_m2": self.screener.settings.sliver_max_m2,
-            "sliver_percent": self.screener.settings.sliver_max_percent,
-        })
+        with custom_plans(self.connection):
+            result = self.connection.execute(_FINDINGS, {
+                "ids": [row.id for row in rows], "wkbs": [row.wkb for row in rows],
+                "rule_versions": [e[0] for e in entries], "rule_filters": [e[1] for e in entries],
+                "rule_ids": [e[2] for e in entries], "rule_protected": [e[3] for e in entries],
+                "all_rule_versions": sorted({e[0] for e in entries}),
+                "live_rule": OTHER_LIVE_PROPOSAL.rule_id, "live_states": sorted(LIVE_PROPOSAL_STATES),
+                "outside_rule_ids": [rule.rule_id for rule, _ in plan.outside],
+                "outside_sets": ["{" + ",".join(map(str, versions)) + "}" for _, versions in plan.outside],
+                "outside_protected": [rule.protected for rule, _ in plan.outside],
+                # a group of land-use zones is all on land-use data: only a parcel can lie partly off it
+                "outside_parcels_only": [rule.kind == "land_use" for rule, _ in plan.outside],
+                "parcels": [row.is_parcel for row in rows],
+                "sliver_m2": self.screener.settings.sliver_max_m2,
+                "sliver_percent": self.screener.settings.sliver_max_percent,
+            })
         for row in result:
             found[row.id].append(row.rule_id)
         return found
