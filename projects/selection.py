@@ -317,10 +317,11 @@ _CANDIDATES = text(
                 WHERE r.is_current AND p.state = :coded AND r.geom && s.geom AND ST_Intersects(r.geom, s.geom)
             ) AS piece
         ) AS barred ON true
-        -- most sources lie wholly inside one boundary feature (a prepared test): only the others are cut
+        -- most sources lie wholly inside one boundary feature (a prepared test): only the others are cut;
+        -- OFFSET 0 keeps the test one per source (inlined, it ran once for each of its two readers)
         CROSS JOIN LATERAL (
             SELECT EXISTS (SELECT 1 FROM ({_PIECES.format(versions=':udb_versions', near='s.geom')}) AS found
-                           WHERE ST_Covers(found.geom, s.geom)) AS covered
+                           WHERE ST_Covers(found.geom, s.geom)) AS covered OFFSET 0
         ) AS udb
         LEFT JOIN LATERAL (
             SELECT ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_Intersection(found.geom, s.geom), 3))) AS geom
@@ -340,12 +341,15 @@ _CANDIDATES = text(
         SELECT m.*, ST_ClusterDBSCAN(m.geom, 0, 1) OVER (ORDER BY m.source_id, m.part) AS component
         FROM measured m WHERE NOT m.is_parcel AND m.area_m2 >= :dust_m2
     ),
+    inner_points AS (  -- only the pieces of a component larger than the range are placed in cells
+        SELECT z.*, CASE WHEN sum(z.area_m2) OVER (PARTITION BY z.component) > :max_m2
+                         THEN ST_PointOnSurface(z.geom) END AS inner_point
+        FROM zone_pieces z
+    ),
     cells AS (
-        SELECT z.*, CASE WHEN sum(z.area_m2) OVER (PARTITION BY z.component) <= :max_m2 THEN NULL ELSE
-                   floor(ST_X(ST_PointOnSurface(z.geom)) * 111320 * cos(bounds.phi) / sqrt(:cell_m2)) END AS cx,
-               CASE WHEN sum(z.area_m2) OVER (PARTITION BY z.component) <= :max_m2 THEN NULL ELSE
-                   floor(ST_Y(ST_PointOnSurface(z.geom)) * 110574 / sqrt(:cell_m2)) END AS cy
-        FROM zone_pieces z, bounds
+        SELECT z.*, floor(ST_X(z.inner_point) * 111320 * cos(bounds.phi) / sqrt(:cell_m2)) AS cx,
+               floor(ST_Y(z.inner_point) * 110574 / sqrt(:cell_m2)) AS cy
+        FROM inner_points z, bounds
     ),
     groups AS (
         SELECT min(source_id) AS first_zone, count(*) AS zones,
