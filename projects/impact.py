@@ -127,7 +127,7 @@ def _areas(connection: Connection, job: SiteJob, versions: list[CurrentVersion],
     request = ScreeningRequest(site=site, project_type=job.project_type, land_use=job.land_use,
                                industry=job.industry, proposal_id=job.proposal_id)
     try:
-        report = Screener(connection, versions=versions, rules=rules).screen(request)
+        report = Screener(connection, versions=versions, rules=rules, other_projects=False).screen(request)
     except SpatialInputError as error:
         return error.slug
     areas: dict[tuple[str, str, str], float] = defaultdict(float)

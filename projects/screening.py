@@ -246,10 +246,14 @@ class Screener:
     """Screens sites on one connection; the current layer versions are read once per screener."""
 
     def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
-                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None) -> None:
+                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None, *,
+                 other_projects: bool = True) -> None:
         """``versions`` and ``rules`` replace the current layer versions and the rule set in force, e.g. to
-        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`)."""
+        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`).
+        ``other_projects=False`` leaves other projects' sites out of the report, for a caller that reads the
+        conflicts of the layers only (that impact analysis): their overlay was a tenth of its work."""
         self.connection = connection
+        self.other_projects = other_projects
         self.settings = settings or screening_settings()
         self.versions = current_versions(connection) if versions is None else versions
         self.rules = rule_set_in_force(connection) if rules is None else rules
@@ -313,7 +317,7 @@ class Screener:
     def statements(self, request: ScreeningRequest) -> list[tuple[TextClause, dict[str, Any]]]:
         """The SQL a screening of ``request`` runs, with its parameters, to time the database's part alone."""
         return [overlay_statement(request.site.wkb, *self._overlay_versions(self._applicable_rules(request))),
-                self._project_statement(request)]
+                *([self._project_statement(request)] if self.other_projects else [])]
 
     def screen(self, request: ScreeningRequest) -> ScreeningReport:
         """Overlay the site with every current layer and every other project; apply the rules.
@@ -359,7 +363,8 @@ class Screener:
                 candidates.append((rule, _conflict(
                     rule, rule.severity, layers[0], layers[0].layer_name, slug, outside.area_m2, site_m2,
                     outside.geometry)))
-        candidates.extend(self._project_conflicts(request))
+        if self.other_projects:
+            candidates.extend(self._project_conflicts(request))
         conflicts: list[Conflict] = []
         slivers: list[dict[str, Any]] = []
         for rule, conflict in candidates:
@@ -426,9 +431,10 @@ class Screener:
                 else:
                     state = "no_data" if rules else "clear"
                 status.append(_status_entry(slug, layer, state, len(rules), dropped[(slug, layer.layer_id)]))
-        projects = findings[(_PROJECT_SITE, None)]
-        status.append(_status_entry(_PROJECT_SITE, None, "conflict" if projects else "clear", len(projects),
-                                    dropped[(_PROJECT_SITE, None)]))
+        if self.other_projects:  # a report that did not look at other projects does not call them clear
+            projects = findings[(_PROJECT_SITE, None)]
+            status.append(_status_entry(_PROJECT_SITE, None, "conflict" if projects else "clear", len(projects),
+                                        dropped[(_PROJECT_SITE, None)]))
         return status
 
     @staticmethod
