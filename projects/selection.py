@@ -15,10 +15,12 @@ about the range's (geometric) middle area: zones are grouped by the cell of thei
 
 All set work runs in PostGIS in two statements over the GiST indexes (the search area's or the districts'
 bounding box first): one forms the candidates, one overlays every candidate with the needs-review and info
-features to rank them. Only the best ``limit`` candidates are then screened by the engine
-(:class:`projects.screening.Screener`) for their full reports, and ordered by them. Ranking: fewest blocking
-findings, then fewest departments to review, then fewest needs-review findings, then fewest info findings,
-then the candidate id (ties broken by id, so the same inputs and layer versions give the same order).
+features to rank them; both are planned for their parameters' values (:func:`gis.db.custom_plans`: the
+compatible classes are hundreds of codes, which only such a plan hashes). Only the best ``limit`` candidates
+are then screened by the engine (:class:`projects.screening.Screener`) for their full reports, and ordered by
+them. Ranking: fewest blocking findings, then fewest departments to review, then fewest needs-review findings,
+then fewest info findings, then the candidate id (ties broken by id, so the same inputs and layer versions
+give the same order).
 
 Areas are true ellipsoidal m² (:mod:`gis.area`); 1 亩 (mu) = 10,000/15 m² = 666.6̇7 m²; 1 公顷 (ha) = 10,000 m².
 Geometry is WGS84 lon/lat (the layer store's SRID 4326).
