@@ -17,8 +17,9 @@ bench red line in two versions (the scale-N red line, then the same grown by 30 
   On a shared machine wall time measures the share of the cores a set-up got, so each set-up's CPU time a
   site (its processes' and their database sessions', from ``/proc``) is printed too: a core not shared
   with others does 1000 / (CPU ms a site) sites a second, and the CPU ratio compares what the work costs;
-- for scale, ``bench/screening``'s single-connection batch rate of full screenings on the same sites: each
-  site of an impact analysis is screened twice (the old and the new version, that layer's rules only).
+- for scale, ``bench/screening``'s single-connection batch rate of full screenings on the same sites: an
+  impact analysis of the red line screens each site once, against both of its versions with that layer's
+  rules only (a layer with an outside rule takes two screenings a site).
 """
 
 from __future__ import annotations
@@ -156,7 +157,8 @@ def main() -> None:
     single, local_all, scheduled, alone = rates.values()
     batch, batch_ms = statistics.median(batch_rates), 1000 * statistics.median(batch_cpu)
     print(f"{'full screenings, one connection':<40} median {batch:8.1f} sites/s, {batch_ms:6.1f} CPU ms a site "
-          "(bench/screening's batch: a full screening of every layer, where an impact site is two of one layer)")
+          "(bench/screening's batch: a full screening of every layer, where an impact site is one of two versions of "
+          "one layer)")
     print(f"ratio all cores / one worker: {local_all / single:.2f}x local cluster, "
           f"{scheduled / single:.2f}x on the `workers up` scheduler (goal ≥ 1.7x with 2 cores)")
     print(f"per core: {local_all / cores:.1f} sites/s on the local cluster, {scheduled / cores:.1f} on the "
