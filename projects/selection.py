@@ -14,13 +14,13 @@ area lies in the range. A connected group of zones larger than the range is cut 
 about the range's (geometric) middle area: zones are grouped by the cell of their interior point.
 
 All set work runs in PostGIS in two statements over the GiST indexes (the search area's or the districts'
-bounding box first): one forms the candidates, one overlays every candidate with the needs-review and info
-features to rank them; both are planned for their parameters' values (:func:`gis.db.custom_plans`: the
-compatible classes are hundreds of codes, which only such a plan hashes). Only the best ``limit`` candidates
-are then screened by the engine (:class:`projects.screening.Screener`) for their full reports, and ordered by
-them. Ranking: fewest blocking findings, then fewest departments to review, then fewest needs-review findings,
-then fewest info findings, then the candidate id (ties broken by id, so the same inputs and layer versions
-give the same order).
+bounding box first): one forms the candidates, one overlays them with the needs-review and info features to
+rank them (in id order, only as far as the best can still change: :meth:`Selector.best`); both are planned
+for their parameters' values (:func:`gis.db.custom_plans`: the compatible classes are hundreds of codes,
+which only such a plan hashes). Only the best ``limit`` candidates are then screened by the engine
+(:class:`projects.screening.Screener`) for their full reports, and ordered by them. Ranking: fewest blocking
+findings, then fewest departments to review, then fewest needs-review findings, then fewest info findings,
+then the candidate id (ties broken by id, so the same inputs and layer versions give the same order).
 
 Areas are true ellipsoidal m² (:mod:`gis.area`); 1 亩 (mu) = 10,000/15 m² = 666.6̇7 m²; 1 公顷 (ha) = 10,000 m².
 Geometry is WGS84 lon/lat (the layer store's SRID 4326).
@@ -560,13 +560,34 @@ class Selector:
                 and rules[rule_id].severity is Severity.INFO]
         return (0, len({rule.department for rule in review}), len(review), len(info))
 
+    def best(self, request: SelectionRequest, rows: list[Any]) -> list[Any]:
+        """The best ``request.limit`` of ``rows`` by their findings, best first.
+
+        Findings are computed for the candidates in id order, first for twice the limit, then for all the
+        others only if needed: a candidate not yet overlaid ranks at best as one with nothing in its way and
+        its id, (0, 0, 0, 0, id), so once the last of the best found so far ranks before the next id, no
+        later candidate can displace any of them. Where the best sites are clear (the usual case) one small
+        overlay ranks them; the answer is the one that overlaying every candidate gives.
+        """
+        remaining = sorted(rows, key=lambda row: row.id)
+        keyed: list[tuple[tuple[int, int, int, int, str], Any]] = []
+        size = 2 * request.limit
+        while remaining:
+            batch, remaining = remaining[:size], remaining[size:]
+            found = self.findings(request, batch)
+            keyed = sorted([*keyed, *((_rank_key(self._counts(found[row.id]), row.id), row) for row in batch)],
+                           key=lambda pair: pair[0])
+            if remaining and len(keyed) >= request.limit and keyed[request.limit - 1][0] < _rank_key(
+                    (0, 0, 0, 0), remaining[0].id):
+                break
+            size = len(remaining)
+        return [row for _, row in keyed[:request.limit]]
+
     def select(self, request: SelectionRequest) -> SelectionResult:
         """The candidates of ``request``, best first, each with its full screening report and reasons."""
         stats, rows = self.candidate_rows(request)
-        findings = self.findings(request, rows)
-        ranked = sorted(rows, key=lambda row: _rank_key(self._counts(findings[row.id]), row.id))
         candidates = []
-        for row in ranked[:request.limit]:
+        for row in self.best(request, rows):
             geometry = shapely.from_wkb(row.wkb)
             site = Site(geometry=shapely.MultiPolygon([geometry]) if geometry.geom_type == "Polygon" else geometry,
                         source_crs="EPSG:4326", area_m2=row.area_m2)
