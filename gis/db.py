@@ -258,6 +258,28 @@ def is_statement_timeout(error: BaseException) -> bool:
     return isinstance(error, OperationalError) and isinstance(error.orig, QueryCanceled)
 
 
+_SET_PLAN_MODE = text("SELECT set_config('plan_cache_mode', :mode, false)")
+
+
+@contextmanager
+def custom_plans(connection: Connection) -> Iterator[None]:
+    """Plan the block's statements for their parameters' values (``plan_cache_mode = force_custom_plan``).
+
+    Sessions force generic plans (:func:`configure_sessions`), right for the short statements run again and
+    again. A big set statement run once per request is planned once either way, and a generic plan has no
+    values to work with: it scans an ``= ANY(:codes)`` array of hundreds of land-use codes element by element
+    for every row (a custom plan hashes it) and prunes partitions only at execution. Works on autocommit
+    connections and inside transactions, and restores the session's mode as :func:`statement_timeout` does.
+    """
+    was = connection.execute(text("SHOW plan_cache_mode")).scalar_one()
+    connection.execute(_SET_PLAN_MODE, {"mode": "force_custom_plan"})
+    try:
+        yield
+    finally:
+        if connection.connection.driver_connection.info.transaction_status is not TransactionStatus.INERROR:
+            connection.execute(_SET_PLAN_MODE, {"mode": was})
+
+
 _SET_TIMEOUT = text("SELECT set_config('statement_timeout', :milliseconds, false)")
 
 

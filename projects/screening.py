@@ -252,10 +252,14 @@ class Screener:
     """
 
     def __init__(self, connection: Connection, settings: ScreeningSettings | None = None,
-                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None) -> None:
+                 versions: list[CurrentVersion] | None = None, rules: RuleSet | None = None, *,
+                 other_projects: bool = True) -> None:
         """``versions`` and ``rules`` replace the current layer versions and the rule set in force, e.g. to
-        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`)."""
+        screen against an earlier version of one layer (what a new version changes, :mod:`projects.impact`).
+        ``other_projects=False`` leaves other projects' sites out of the report, for a caller that reads the
+        conflicts of the layers only (that impact analysis): their overlay was a tenth of its work."""
         self.connection = connection
+        self.other_projects = other_projects
         self.settings = settings or screening_settings()
         self.snapshot: CatalogueSnapshot | None = None
         if versions is None and rules is None:
@@ -327,7 +331,7 @@ class Screener:
     def statements(self, request: ScreeningRequest) -> list[tuple[TextClause, dict[str, Any]]]:
         """The SQL a screening of ``request`` runs, with its parameters, to time the database's part alone."""
         return [overlay_statement(request.site.wkb, *self._overlay_versions(self._applicable_rules(request))),
-                self._project_statement(request)]
+                *([self._project_statement(request)] if self.other_projects else [])]
 
     def screen(self, request: ScreeningRequest) -> ScreeningReport:
         """Overlay the site with every current layer and every other project; apply the rules.
@@ -355,13 +359,14 @@ class Screener:
         versions = self._overlay_versions(applicable)
         overlay = needs_overlay(*versions)
         statements = [overlay_statement(request.site.wkb, *versions)] if overlay else []
-        statements.append(self._project_statement(request))
+        if self.other_projects:
+            statements.append(self._project_statement(request))
         if self.snapshot is not None:
             statements.append((STAMP, {}))
         rows = pipelined_under_timeout(self.connection, statements, self.settings.statement_timeout_ms,
                                        Text("检测", "the screening"))
         overlay_rows = rows.pop(0) if overlay else []
-        project_rows = rows.pop(0)
+        project_rows = rows.pop(0) if self.other_projects else []
         return overlay_rows, project_rows, tuple(rows[0][0]) if rows else None
 
     def _report(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]],
@@ -463,9 +468,10 @@ class Screener:
                 else:
                     state = "no_data" if rules else "clear"
                 status.append(_status_entry(slug, layer, state, len(rules), dropped[(slug, layer.layer_id)]))
-        projects = findings[(_PROJECT_SITE, None)]
-        status.append(_status_entry(_PROJECT_SITE, None, "conflict" if projects else "clear", len(projects),
-                                    dropped[(_PROJECT_SITE, None)]))
+        if self.other_projects:  # a report that did not look at other projects does not call them clear
+            projects = findings[(_PROJECT_SITE, None)]
+            status.append(_status_entry(_PROJECT_SITE, None, "conflict" if projects else "clear", len(projects),
+                                        dropped[(_PROJECT_SITE, None)]))
         return status
 
     @staticmethod

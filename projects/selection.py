@@ -14,8 +14,10 @@ area lies in the range. A connected group of zones larger than the range is cut 
 about the range's (geometric) middle area: zones are grouped by the cell of their interior point.
 
 All set work runs in PostGIS in two statements over the GiST indexes (the search area's or the districts'
-bounding box first): one forms the candidates, one overlays every candidate with the needs-review and info
-features to rank them. Only the best ``limit`` candidates are then screened by the engine
+bounding box first): one forms the candidates, one overlays them with the needs-review and info features to
+rank them (in id order, only as far as the best can still change: :meth:`Selector.best`); both are planned
+for their parameters' values (:func:`gis.db.custom_plans`: the compatible classes are hundreds of codes,
+which only such a plan hashes). Only the best ``limit`` candidates are then screened by the engine
 (:class:`projects.screening.Screener`) for their full reports, and ordered by them. Ranking: fewest blocking
 findings, then fewest departments to review, then fewest needs-review findings, then fewest info findings,
 then the candidate id (ties broken by id, so the same inputs and layer versions give the same order).
@@ -35,6 +37,7 @@ import shapely
 from sqlalchemy import Connection, TextClause, text
 
 from gis.area import M2_PER_HECTARE, M2_PER_MU, AreaFigures, area_m2_sql
+from gis.db import custom_plans
 from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases
 from layers.attributes import ACQUISITION_STATUSES, AVAILABILITIES, DEMOLITION_STATUSES
@@ -252,8 +255,9 @@ _PIECES = """
 """
 
 # A feature's properties select a rule when each filtered attribute takes one of the listed values
-# (layers.catalogue.ConflictRule.matches_feature).
-_MATCHES = ("NOT EXISTS (SELECT 1 FROM jsonb_each(CAST({filter} AS jsonb)) AS wanted(key, allowed) "
+# (layers.catalogue.ConflictRule.matches_feature). The filter is jsonb already: a land-use rule's lists
+# hundreds of codes, and parsing its text once per feature cost more than the overlay.
+_MATCHES = ("NOT EXISTS (SELECT 1 FROM jsonb_each({filter}) AS wanted(key, allowed) "
             "WHERE NOT wanted.allowed @> jsonb_build_array({properties} -> wanted.key))")
 
 _WITHIN_UDB = ("CASE WHEN cardinality(CAST(:udb_versions AS integer[])) = 0 OR udb.covered THEN s.geom "
@@ -304,7 +308,7 @@ _CANDIDATES = text(
                     SELECT * FROM ({_PIECES.format(versions=':zone_blocking_versions', near='s.geom')}) AS near
                     WHERE NOT s.is_parcel
                 ) AS found
-                JOIN unnest(CAST(:blocking_versions AS integer[]), CAST(:blocking_filters AS text[]),
+                JOIN unnest(CAST(:blocking_versions AS integer[]), CAST(:blocking_filters AS jsonb[]),
                             CAST(:blocking_parcels_only AS boolean[]), CAST(:blocking_kinds AS text[]))
                     AS rule(version_id, filter, parcels_only, kind)
                   ON rule.version_id = found.version_id AND (s.is_parcel OR NOT rule.parcels_only)
@@ -315,10 +319,11 @@ _CANDIDATES = text(
                 WHERE r.is_current AND p.state = :coded AND r.geom && s.geom AND ST_Intersects(r.geom, s.geom)
             ) AS piece
         ) AS barred ON true
-        -- most sources lie wholly inside one boundary feature (a prepared test): only the others are cut
+        -- most sources lie wholly inside one boundary feature (a prepared test): only the others are cut;
+        -- OFFSET 0 keeps the test one per source (inlined, it ran once for each of its two readers)
         CROSS JOIN LATERAL (
             SELECT EXISTS (SELECT 1 FROM ({_PIECES.format(versions=':udb_versions', near='s.geom')}) AS found
-                           WHERE ST_Covers(found.geom, s.geom)) AS covered
+                           WHERE ST_Covers(found.geom, s.geom)) AS covered OFFSET 0
         ) AS udb
         LEFT JOIN LATERAL (
             SELECT ST_UnaryUnion(ST_Collect(ST_CollectionExtract(ST_Intersection(found.geom, s.geom), 3))) AS geom
@@ -338,12 +343,15 @@ _CANDIDATES = text(
         SELECT m.*, ST_ClusterDBSCAN(m.geom, 0, 1) OVER (ORDER BY m.source_id, m.part) AS component
         FROM measured m WHERE NOT m.is_parcel AND m.area_m2 >= :dust_m2
     ),
+    inner_points AS (  -- only the pieces of a component larger than the range are placed in cells
+        SELECT z.*, CASE WHEN sum(z.area_m2) OVER (PARTITION BY z.component) > :max_m2
+                         THEN ST_PointOnSurface(z.geom) END AS inner_point
+        FROM zone_pieces z
+    ),
     cells AS (
-        SELECT z.*, CASE WHEN sum(z.area_m2) OVER (PARTITION BY z.component) <= :max_m2 THEN NULL ELSE
-                   floor(ST_X(ST_PointOnSurface(z.geom)) * 111320 * cos(bounds.phi) / sqrt(:cell_m2)) END AS cx,
-               CASE WHEN sum(z.area_m2) OVER (PARTITION BY z.component) <= :max_m2 THEN NULL ELSE
-                   floor(ST_Y(ST_PointOnSurface(z.geom)) * 110574 / sqrt(:cell_m2)) END AS cy
-        FROM zone_pieces z, bounds
+        SELECT z.*, floor(ST_X(z.inner_point) * 111320 * cos(bounds.phi) / sqrt(:cell_m2)) AS cx,
+               floor(ST_Y(z.inner_point) * 110574 / sqrt(:cell_m2)) AS cy
+        FROM inner_points z, bounds
     ),
     groups AS (
         SELECT min(source_id) AS first_zone, (array_agg(part ORDER BY source_id, part))[1] AS first_part,
@@ -390,7 +398,7 @@ _FINDINGS = text(
                   AS c(id, wkb, is_parcel)) AS given
     ),
     rule AS (
-        SELECT * FROM unnest(CAST(:rule_versions AS integer[]), CAST(:rule_filters AS text[]),
+        SELECT * FROM unnest(CAST(:rule_versions AS integer[]), CAST(:rule_filters AS jsonb[]),
                              CAST(:rule_ids AS text[]), CAST(:rule_protected AS boolean[]))
             AS r(version_id, filter, rule_id, protected)
     ),
@@ -513,7 +521,9 @@ class Selector:
 
     def candidate_rows(self, request: SelectionRequest) -> tuple[Any, list[Any]]:
         """The statistics row and the in-range candidate rows (id order) of the candidate statement."""
-        rows = self.connection.execute(*self.candidate_statement(request)).all()
+        statement, parameters = self.candidate_statement(request)
+        with custom_plans(self.connection):  # planned for its codes and versions (see custom_plans)
+            rows = self.connection.execute(statement, parameters).all()
         return rows[0], [row for row in rows if row.id is not None]
 
     def findings(self, request: SelectionRequest, rows: list[Any]) -> dict[str, list[str]]:
@@ -524,21 +534,22 @@ class Selector:
         found: dict[str, list[str]] = {row.id: [] for row in rows}
         if not rows:
             return found
-        result = self.connection.execute(_FINDINGS, {
-            "ids": [row.id for row in rows], "wkbs": [row.wkb for row in rows],
-            "rule_versions": [e[0] for e in entries], "rule_filters": [e[1] for e in entries],
-            "rule_ids": [e[2] for e in entries], "rule_protected": [e[3] for e in entries],
-            "all_rule_versions": sorted({e[0] for e in entries}),
-            "live_rule": OTHER_LIVE_PROPOSAL.rule_id, "live_states": sorted(LIVE_PROPOSAL_STATES),
-            "outside_rule_ids": [rule.rule_id for rule, _ in plan.outside],
-            "outside_sets": ["{" + ",".join(map(str, versions)) + "}" for _, versions in plan.outside],
-            "outside_protected": [rule.protected for rule, _ in plan.outside],
-            # a group of land-use zones is all on land-use data: only a parcel can lie partly off it
-            "outside_parcels_only": [rule.kind == "land_use" for rule, _ in plan.outside],
-            "parcels": [row.is_parcel for row in rows],
-            "sliver_m2": self.screener.settings.sliver_max_m2,
-            "sliver_percent": self.screener.settings.sliver_max_percent,
-        })
+        with custom_plans(self.connection):
+            result = self.connection.execute(_FINDINGS, {
+                "ids": [row.id for row in rows], "wkbs": [row.wkb for row in rows],
+                "rule_versions": [e[0] for e in entries], "rule_filters": [e[1] for e in entries],
+                "rule_ids": [e[2] for e in entries], "rule_protected": [e[3] for e in entries],
+                "all_rule_versions": sorted({e[0] for e in entries}),
+                "live_rule": OTHER_LIVE_PROPOSAL.rule_id, "live_states": sorted(LIVE_PROPOSAL_STATES),
+                "outside_rule_ids": [rule.rule_id for rule, _ in plan.outside],
+                "outside_sets": ["{" + ",".join(map(str, versions)) + "}" for _, versions in plan.outside],
+                "outside_protected": [rule.protected for rule, _ in plan.outside],
+                # a group of land-use zones is all on land-use data: only a parcel can lie partly off it
+                "outside_parcels_only": [rule.kind == "land_use" for rule, _ in plan.outside],
+                "parcels": [row.is_parcel for row in rows],
+                "sliver_m2": self.screener.settings.sliver_max_m2,
+                "sliver_percent": self.screener.settings.sliver_max_percent,
+            })
         for row in result:
             found[row.id].append(row.rule_id)
         return found
@@ -552,13 +563,34 @@ class Selector:
                 and rules[rule_id].severity is Severity.INFO]
         return (0, len({rule.department for rule in review}), len(review), len(info))
 
+    def best(self, request: SelectionRequest, rows: list[Any]) -> list[Any]:
+        """The best ``request.limit`` of ``rows`` by their findings, best first.
+
+        Findings are computed for the candidates in id order, first for twice the limit, then for all the
+        others only if needed: a candidate not yet overlaid ranks at best as one with nothing in its way and
+        its id, (0, 0, 0, 0, id), so once the last of the best found so far ranks before the next id, no
+        later candidate can displace any of them. Where the best sites are clear (the usual case) one small
+        overlay ranks them; the answer is the one that overlaying every candidate gives.
+        """
+        remaining = sorted(rows, key=lambda row: row.id)
+        keyed: list[tuple[tuple[int, int, int, int, str], Any]] = []
+        size = 2 * request.limit
+        while remaining:
+            batch, remaining = remaining[:size], remaining[size:]
+            found = self.findings(request, batch)
+            keyed = sorted([*keyed, *((_rank_key(self._counts(found[row.id]), row.id), row) for row in batch)],
+                           key=lambda pair: pair[0])
+            if remaining and len(keyed) >= request.limit and keyed[request.limit - 1][0] < _rank_key(
+                    (0, 0, 0, 0), remaining[0].id):
+                break
+            size = len(remaining)
+        return [row for _, row in keyed[:request.limit]]
+
     def select(self, request: SelectionRequest) -> SelectionResult:
         """The candidates of ``request``, best first, each with its full screening report and reasons."""
         stats, rows = self.candidate_rows(request)
-        findings = self.findings(request, rows)
-        ranked = sorted(rows, key=lambda row: _rank_key(self._counts(findings[row.id]), row.id))
         candidates = []
-        for row in ranked[:request.limit]:
+        for row in self.best(request, rows):
             geometry = shapely.from_wkb(row.wkb)
             site = Site(geometry=shapely.MultiPolygon([geometry]) if geometry.geom_type == "Polygon" else geometry,
                         source_crs="EPSG:4326", area_m2=row.area_m2)

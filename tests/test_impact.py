@@ -89,6 +89,24 @@ def test_a_new_layer_is_compared_with_nothing(revised, engine):
     assert revised["ids"]["B"] not in changes
 
 
+def test_a_boundary_that_shrinks_leaves_the_site_outside_its_new_version_only(revised, engine, tmp_path):
+    """An outside rule reads each version of the layer on its own: where the two versions are screened
+    together for their overlaps, the part of A outside the new boundary would be inside the old one."""
+    site = revised["sites"]["A"]
+    west, _ = _halves(site)
+    name = f"影响分析测试城镇开发边界 {uuid.uuid4().hex[:6]}"
+    for number, area in enumerate((site, west), start=1):
+        path = tmp_path / f"udb{number}.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": name}, "geometry": mapping(area)}]}))
+        report = import_layer(path, "urban_development_boundary", name=name, engine=engine)
+    changes = _by_proposal(compute_impact(engine, plan_impact(engine, report.layer_id, 2), in_process=True)["changes"])
+    assert set(changes) == {revised["ids"]["A"]}, "every other site is outside both versions alike"
+    outside = changes[revised["ids"]["A"]]
+    assert (outside["change"], outside["rule_id"]) == ("appeared", "urban_development_boundary.outside")
+    assert outside["new_m2"] == pytest.approx(ellipsoidal_area_m2(_halves(site)[1]), abs=0.01)
+
+
 def test_the_work_lists_and_the_rescreening_of_what_it_names(revised, client, login, engine):
     impact_id = analyse_and_store(engine, revised["layer_id"], 2, "test", in_process=True)
     ids = revised["ids"]

@@ -148,6 +148,20 @@ def test_every_layer_has_a_status(world):
     assert red_line["layer_version"] == 1 and red_line["kind_name"]["zh"] == "生态保护红线"
 
 
+def test_a_screening_that_leaves_other_projects_out_does_not_call_them_clear(world):
+    """An impact analysis reads the layers' conflicts only and skips other projects' sites: its report must
+    not claim those are clear, and its layers' findings are a full screening's."""
+    site = box(118.09, 24.49, 118.105, 24.505)
+    with world.connect() as connection:
+        request = ScreeningRequest(site=prepare_site(mapping(site)), project_type="02", land_use="0701",
+                                   industry="K70")
+        layers_only = Screener(connection, other_projects=False).screen(request)
+    full = screen(world, site)
+    assert "project_site" not in {entry["layer_kind"] for entry in layers_only.layer_status}
+    assert layers_only.layer_status == [e for e in full.layer_status if e["layer_kind"] != "project_site"]
+    assert [c.rule_id for c in layers_only.conflicts] == [c.rule_id for c in full.conflicts]
+
+
 def test_a_site_with_no_land_use_zone_under_it_needs_the_planning_department(world):
     site = box(118.16, 24.45, 118.18, 24.47)  # in the planning area, on no land-use zone
     report = screen(world, site)

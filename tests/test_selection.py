@@ -118,6 +118,17 @@ def test_candidates_are_ranked_by_what_stands_in_their_way(world):
     assert result.rule_set["version"] == 1
 
 
+def test_the_best_is_the_best_of_all_candidates_when_the_first_ones_by_id_are_not_clear(world):
+    """Findings are computed for the first candidates by id first: here the parcel and the flooded zone,
+    neither clear, so the clear pair further on must still be found and ranked first."""
+    engine, ids = world
+    area = prepare_site(mapping(box(118.105, 24.495, 118.165, 24.505)))  # the parcel, flooded, pair, half red
+    everyone = [c.id for c in select(engine, search_area=area, limit=10).candidates]
+    assert everyone[:2] == [zone_id(ids, "pair_west"), zone_id(ids, "half_red")]
+    assert [c.id for c in select(engine, search_area=area, limit=1).candidates] == everyone[:1]
+    assert [c.id for c in select(engine, search_area=area, limit=3).candidates] == everyone[:3]
+
+
 def test_touching_zones_make_one_site(world):
     engine, ids = world
     pair = next(c for c in select(engine).candidates if c.id == zone_id(ids, "pair_west"))
