@@ -38,8 +38,9 @@ SCREENS = {  # name: (context options, languages, run axe)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLES = {"public": None, "applicant": "applicant", "department": "dept-natural_resources", "ndrc": "ndrc",
          "window": "window-xiangan", "admin": "admin", "provider": SAMPLE_PROVIDER_ACCOUNTS[0]["username"]}
-SIDEWAYS = ".leaflet-container, .table-responsive"
-"""Where content may be wider than its box: the map's panes, and tables that scroll sideways on purpose."""
+SIDEWAYS = ".leaflet-container, .table-responsive, .sv-chart-wide"
+"""Where content may be wider than its box: the map's panes, and tables and a project's timeline (on a phone)
+that scroll sideways on purpose."""
 
 LAYOUT = """(sideways) => {
     const root = document.documentElement, inner = window.innerWidth;

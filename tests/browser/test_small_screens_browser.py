@@ -28,7 +28,7 @@ def in_view(page, selector: str) -> bool:
         return box.width > 0 && box.left >= 0 && box.right <= innerWidth && box.bottom <= innerHeight; }""", selector)
 
 
-def tab_to(page, selector: str, presses: int = 150) -> None:
+def tab_to(page, selector: str, presses: int = 400) -> None:
     """Press Tab from the top of the page until the focus is on an element matching ``selector``."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
     for _ in range(presses):
