@@ -20,12 +20,9 @@ import orjson
 import psycopg
 from psycopg.errors import QueryCanceled
 from psycopg.pq import TransactionStatus
-from psycopg.rows import namedtuple_row
 from psycopg.types.json import set_json_loads
 from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
-from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from gis.errors import PicklableError
 from gis.messages import Message, Text, phrases
@@ -209,37 +206,15 @@ def read_only(engine: Engine) -> Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-@lru_cache(maxsize=256)
-def _compiled(statement: TextClause, dialect: Dialect) -> Compiled:
-    return statement.compile(dialect=dialect)
+def run_statements(connection: Connection, statements: Sequence[tuple[TextClause, Mapping[str, Any]]]
+                   ) -> list[list[Any]]:
+    """Run ``statements`` in order on ``connection``; the rows of each. The first that fails stops the rest,
+    and its error is raised as SQLAlchemy raises it, so :func:`is_statement_timeout` tells a timeout.
 
-
-def pipelined(connection: Connection, statements: Sequence[tuple[TextClause, Mapping[str, Any]]]) -> list[list[Any]]:
-    """Run ``statements`` in order in one round trip to the server (psycopg's pipeline mode); the rows of each,
-    as named tuples.
-
-    On a busy machine each round trip waits for the backend to be scheduled again, and a screening's four
-    small statements around its overlay cost as much as the overlay. The statements are prepared as
-    SQLAlchemy's would be (psycopg prepares a statement once it has run a few times; sessions keep generic
-    plans). On an autocommit connection each statement commits on its own and one that fails does not stop
-    those after it; in a transaction the first failure aborts the rest. An error is raised as SQLAlchemy
-    raises it (a :class:`sqlalchemy.exc.DBAPIError`), so :func:`is_statement_timeout` tells a timeout.
-    """
-    driver = connection.connection.driver_connection
-    cursors = []
-    try:
-        with driver.pipeline():
-            for statement, parameters in statements:
-                compiled = _compiled(statement, connection.dialect)
-                cursor = driver.cursor(row_factory=namedtuple_row)
-                cursor.execute(str(compiled), compiled.construct_params(dict(parameters)))
-                cursors.append(cursor)
-        return [cursor.fetchall() for cursor in cursors]
-    except psycopg.Error as error:
-        raise DBAPIError.instance(None, None, error, psycopg.Error, dialect=connection.dialect) from error
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    One statement at a time: psycopg's pipeline mode sent them in one round trip, but after a failed pipeline
+    a later statement could find a prepared statement the server had skipped ("prepared statement _pg3_N
+    does not exist", a 500 on a later screening in the whole suite's order)."""
+    return [list(connection.execute(statement, dict(parameters))) for statement, parameters in statements]
 
 
 phrases("db", took_too_long=Text("{what}超过{ms:,}毫秒，已停止", "{what} took longer than {ms:,} ms and was stopped"))
@@ -305,18 +280,18 @@ def statement_timeout(connection: Connection, milliseconds: int, what: Text) -> 
                                {"milliseconds": str(int(database_settings().statement_timeout_ms))})
 
 
-def pipelined_under_timeout(connection: Connection, statements: Sequence[tuple[TextClause, Mapping[str, Any]]],
-                            milliseconds: int, what: Text) -> list[list[Any]]:
-    """:func:`pipelined` under a statement timeout of its own, in ms, set and reset in the same round trip;
+def statements_under_timeout(connection: Connection, statements: Sequence[tuple[TextClause, Mapping[str, Any]]],
+                             milliseconds: int, what: Text) -> list[list[Any]]:
+    """:func:`run_statements` under a statement timeout of its own, in ms, set before and reset after them;
     past it, :class:`StatementTimeoutError`. Afterwards the connection has the platform's timeout again, as
     with :func:`statement_timeout`."""
     platform = {"milliseconds": str(int(database_settings().statement_timeout_ms))}
     try:
-        rows = pipelined(connection, [(_SET_TIMEOUT, {"milliseconds": str(int(milliseconds))}), *statements,
+        rows = run_statements(connection, [(_SET_TIMEOUT, {"milliseconds": str(int(milliseconds))}), *statements,
                                       (_SET_TIMEOUT, platform)])
     except OperationalError as error:
-        # In a transaction the failure aborted the reset and the rollback undoes the SET; on its own the reset
-        # has run already, and running it again costs a round trip only on this path.
+        # In a transaction the failure aborted the rest and the rollback undoes the SET; on its own the reset
+        # did not run: run it now.
         if connection.connection.driver_connection.info.transaction_status is not TransactionStatus.INERROR:
             connection.execute(_SET_TIMEOUT, platform)
         if is_statement_timeout(error):

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, TextClause, text
 
 from gis import audit
 from gis.area import AreaFigures, area_m2_sql
-from gis.db import pipelined_under_timeout
+from gis.db import statements_under_timeout
 from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases, stored_name
 from gis.metrics import SCREENING_LATENCY, timed
@@ -363,7 +363,7 @@ class Screener:
             statements.append(self._project_statement(request))
         if self.snapshot is not None:
             statements.append((STAMP, {}))
-        rows = pipelined_under_timeout(self.connection, statements, self.settings.statement_timeout_ms,
+        rows = statements_under_timeout(self.connection, statements, self.settings.statement_timeout_ms,
                                        Text("检测", "the screening"))
         overlay_rows = rows.pop(0) if overlay else []
         project_rows = rows.pop(0) if self.other_projects else []
