@@ -124,9 +124,9 @@ CLEAN_LAYER_KINDS = ("ecological_red_line", "basic_farmland", "water_source_prot
 def clean_sites(engine: Engine, district: str = "350203") -> Iterator[dict[str, Any]]:
     """40 m squares on residential land inside the development boundary in ``district`` (GB/T 2260; 思明区 by
     default), away from every other layer and every existing site: sites that screen without blocking
-    conflicts (needs the loaded samples)."""
+    conflicts (needs the loaded samples). The zones are taken largest first, the next when one is used up."""
     with engine.connect() as connection:
-        zone = shapely.from_wkb(connection.execute(text(f"""
+        zones = [shapely.from_wkb(wkb) for wkb in connection.execute(text(f"""
             SELECT ST_AsBinary(f.geom) FROM layer_features f
             JOIN layer_versions v ON v.id = f.version_id JOIN layers l ON l.id = v.layer_id
             WHERE l.kind = 'land_use' AND f.properties->>'landuse_code' LIKE '07%'
@@ -141,16 +141,19 @@ def clean_sites(engine: Engine, district: str = "350203") -> Iterator[dict[str, 
                               JOIN layers ol ON ol.id = ov.layer_id
                               WHERE ol.kind IN {CLEAN_LAYER_KINDS} AND ST_Intersects(o.geom, f.geom))
               AND NOT EXISTS (SELECT 1 FROM site_revisions r WHERE ST_Intersects(r.geom, f.geom))
-            ORDER BY ST_Area(f.geom) DESC LIMIT 1"""), {"district": district}).scalar_one())
-    inner = zone.buffer(-0.0005)
-    west, south, east, north = inner.bounds
-    for i in itertools.count():
-        x, y = west + (i % 50) * 0.0006, south + (i // 50) * 0.0006
-        if y > north:
-            return
-        spot = box(x, y, x + 0.0004, y + 0.0004)
-        if inner.contains(spot):
-            yield mapping(spot)
+            ORDER BY ST_Area(f.geom) DESC LIMIT 40"""), {"district": district}).scalars()]
+    for zone in zones:
+        inner = zone.buffer(-0.0005)
+        if inner.is_empty:
+            continue
+        west, south, east, north = inner.bounds
+        for i in itertools.count():
+            x, y = west + (i % 50) * 0.0006, south + (i // 50) * 0.0006
+            if y > north:
+                break
+            spot = box(x, y, x + 0.0004, y + 0.0004)
+            if inner.contains(spot):
+                yield mapping(spot)
 
 
 def national_project(client: Any, people: People, site: dict[str, Any], *, category: str = "small_social",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from login_page import log_in
+from sqlalchemy import text
 
 pytestmark = pytest.mark.browser
 
@@ -159,11 +160,13 @@ def test_wide_tables_read_as_labelled_cards_on_a_phone(open_tab, live_server, wi
     assert tab.errors == []
 
 
-def test_a_projects_timeline_keeps_readable_labels_on_a_phone(open_tab, live_server, demo_secret, client,
-                                                             login) -> None:
+def test_a_projects_timeline_keeps_readable_labels_on_a_phone(open_tab, live_server, demo_secret,
+                                                             engine) -> None:
     """The 900-unit timeline shrank to a third on a phone: its 11 px labels came out 4 px high."""
-    code = next(p["project_code"] for p in client.get("/api/v1/proposals", headers=login("ndrc")).json()
-                if p["project_code"] and p["state"] == "approved")
+    with engine.connect() as connection:  # a coded project with approval items: one that has a timeline
+        code = connection.execute(text(
+            "SELECT p.project_code FROM proposals p WHERE EXISTS (SELECT 1 FROM approval_items i "
+            "WHERE i.proposal_id = p.id) ORDER BY p.id LIMIT 1")).scalar_one()
     tab = open_tab(390, "zh")
     page = tab.page
     page.goto(f"{live_server}/supervision/projects/{code}")
