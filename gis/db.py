@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import orjson
 import psycopg
 from psycopg.errors import QueryCanceled
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import set_json_loads
-from sqlalchemy import Connection, Engine, TextClause, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from gis.errors import PicklableError
@@ -206,17 +205,6 @@ def read_only(engine: Engine) -> Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def run_statements(connection: Connection, statements: Sequence[tuple[TextClause, Mapping[str, Any]]]
-                   ) -> list[list[Any]]:
-    """Run ``statements`` in order on ``connection``; the rows of each. The first that fails stops the rest,
-    and its error is raised as SQLAlchemy raises it, so :func:`is_statement_timeout` tells a timeout.
-
-    One statement at a time: psycopg's pipeline mode sent them in one round trip, but after a failed pipeline
-    a later statement could find a prepared statement the server had skipped ("prepared statement _pg3_N
-    does not exist", a 500 on a later screening in the whole suite's order)."""
-    return [list(connection.execute(statement, dict(parameters))) for statement, parameters in statements]
-
-
 phrases("db", took_too_long=Text("{what}超过{ms:,}毫秒，已停止", "{what} took longer than {ms:,} ms and was stopped"))
 
 
@@ -278,23 +266,3 @@ def statement_timeout(connection: Connection, milliseconds: int, what: Text) -> 
         if status is not TransactionStatus.INERROR:
             connection.execute(_SET_TIMEOUT,
                                {"milliseconds": str(int(database_settings().statement_timeout_ms))})
-
-
-def statements_under_timeout(connection: Connection, statements: Sequence[tuple[TextClause, Mapping[str, Any]]],
-                             milliseconds: int, what: Text) -> list[list[Any]]:
-    """:func:`run_statements` under a statement timeout of its own, in ms, set before and reset after them;
-    past it, :class:`StatementTimeoutError`. Afterwards the connection has the platform's timeout again, as
-    with :func:`statement_timeout`."""
-    platform = {"milliseconds": str(int(database_settings().statement_timeout_ms))}
-    try:
-        rows = run_statements(connection, [(_SET_TIMEOUT, {"milliseconds": str(int(milliseconds))}), *statements,
-                                      (_SET_TIMEOUT, platform)])
-    except OperationalError as error:
-        # In a transaction the failure aborted the rest and the rollback undoes the SET; on its own the reset
-        # did not run: run it now.
-        if connection.connection.driver_connection.info.transaction_status is not TransactionStatus.INERROR:
-            connection.execute(_SET_TIMEOUT, platform)
-        if is_statement_timeout(error):
-            raise StatementTimeoutError(what, milliseconds) from None
-        raise
-    return rows[1:-1]

@@ -210,7 +210,7 @@ def needs_overlay(overlap_versions: list[int], outside_of: dict[str, list[int]])
 
 def overlay_from_rows(rows: Sequence[Any]) -> SiteOverlay:
     """The overlay from the rows of :func:`overlay_statement`, run by :func:`overlay_site` or with other
-    statements in one call (:func:`gis.db.run_statements`)."""
+    statements (the screening's)."""
     overlaps = [
         FeatureOverlap(row.feature_id, row.version_id, row.feature_index, row.properties, row.area_m2,
                        row.geometry)

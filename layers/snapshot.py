@@ -3,7 +3,7 @@ memory between screenings and checked by each one.
 
 Reading both took two round trips per screening, as many as its overlay. The process now keeps the last
 snapshot it read from each engine, with a stamp of what it was read from; every screening reads the stamp
-again beside its overlay (:func:`gis.db.statements_under_timeout`) and, when it differs (a layer or a rule
+again beside its overlay and, when it differs (a layer or a rule
 set was imported since, by this process or by another server), reads the snapshot again and screens again.
 A screening that starts after an import has committed therefore always uses the new version.
 

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, TextClause, text
 
 from gis import audit
 from gis.area import AreaFigures, area_m2_sql
-from gis.db import statements_under_timeout
+from gis.db import statement_timeout
 from gis.errors import SpatialInputError
 from gis.messages import Message, Text, phrases, stored_name
 from gis.metrics import SCREENING_LATENCY, timed
@@ -354,8 +354,8 @@ class Screener:
 
     def _run(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]]
              ) -> tuple[list[Any], list[Any], tuple[Any, ...] | None]:
-        """The overlay's rows, the other projects' rows and (with a kept snapshot) the catalogue's stamp, in
-        one round trip under the screening's statement timeout."""
+        """The overlay's rows, the other projects' rows and (with a kept snapshot) the catalogue's stamp, under
+        the screening's statement timeout."""
         versions = self._overlay_versions(applicable)
         overlay = needs_overlay(*versions)
         statements = [overlay_statement(request.site.wkb, *versions)] if overlay else []
@@ -363,8 +363,8 @@ class Screener:
             statements.append(self._project_statement(request))
         if self.snapshot is not None:
             statements.append((STAMP, {}))
-        rows = statements_under_timeout(self.connection, statements, self.settings.statement_timeout_ms,
-                                       Text("检测", "the screening"))
+        with statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening")):
+            rows = [list(self.connection.execute(statement, parameters)) for statement, parameters in statements]
         overlay_rows = rows.pop(0) if overlay else []
         project_rows = rows.pop(0) if self.other_projects else []
         return overlay_rows, project_rows, tuple(rows[0][0]) if rows else None

@@ -96,11 +96,15 @@
     labelStackedCells(document);
     // pages draw forms and tables from the API's answers: they get the same treatment when they appear
     new MutationObserver(function (changes) {
+      var tables = new Set();  // rows appended one by one label their table once, not once a row
       changes.forEach(function (change) {
         change.addedNodes.forEach(function (node) {
-          if (node.querySelectorAll) { pickAll(node); labelStackedCells(node.closest ? node.closest('table') || node : node); }
+          if (!node.querySelectorAll) { return; }
+          pickAll(node);
+          tables.add(node.closest('table') || node);
         });
       });
+      tables.forEach(labelStackedCells);
     }).observe(document.body, { childList: true, subtree: true });
   }
 
