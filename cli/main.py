@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,7 @@ def serve(
     from api.settings import ServerSettings
     from gis.db import get_engine
     from gis.roles import PrivilegedRoleError
+    from projects.screening import keep_layers_in_memory
 
     settings = ServerSettings()
     host, port = host or settings.host, port or settings.port
@@ -54,6 +56,8 @@ def serve(
             pass
     except PrivilegedRoleError as error:
         fail(error)
+    # the layers screenings overlay in memory are read while the server starts, not by its first screening
+    threading.Thread(target=keep_layers_in_memory, args=(get_engine(),), daemon=True, name="keep-layers").start()
     base = f"http://{host}:{port}"
     typer.echo(f"One Blueprint on {base}/")
     for path, what in (("/", "one blueprint map (一张蓝图)"), ("/ndrc", "NDRC overview (发改委)"),

@@ -17,24 +17,36 @@ import json
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, Engine, TextClause, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from gis import audit
 from gis.area import AreaFigures, area_m2_sql
 from gis.db import statement_timeout
 from gis.errors import SpatialInputError
+from gis.memory_overlay import overlay_in_memory
 from gis.messages import Message, Text, phrases, stored_name
 from gis.metrics import SCREENING_LATENCY, timed
-from gis.overlay import GEOJSON_DECIMALS, OutsidePart, needs_overlay, overlay_from_rows, overlay_statement
+from gis.overlay import (
+    GEOJSON_DECIMALS,
+    SITE_PART_VERTICES,
+    FeatureOverlap,
+    OutsidePart,
+    SiteOverlay,
+    needs_overlay,
+    overlay_from_rows,
+    overlay_statement,
+)
 from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
+from layers.kept_pieces import kept_pieces
 from layers.land_use import Compatibility, class_name, is_known_class
 from layers.rule_set import RuleSet, rule_set_in_force
 from layers.snapshot import STAMP, CatalogueSnapshot, kept_snapshot, read_snapshot
@@ -336,26 +348,28 @@ class Screener:
     def screen(self, request: ScreeningRequest) -> ScreeningReport:
         """Overlay the site with every current layer and every other project; apply the rules.
 
-        Heavy sites wait for a slot (:class:`ScreeningBusyError` if none frees up); past the screening's
-        statement timeout, :class:`gis.db.StatementTimeoutError`.
+        A light site screened against the kept snapshot is overlaid in memory (:meth:`_run_in_memory`), any
+        other in PostGIS (:meth:`_run`). Heavy sites wait for a slot (:class:`ScreeningBusyError` if none
+        frees up); past the screening's statement timeout, :class:`gis.db.StatementTimeoutError`.
         """
         heavy = request.site.vertex_count > self.settings.heavy_site_vertices
         with (timed(SCREENING_LATENCY, site="heavy" if heavy else "simple"),
               heavy_site_slot(request.site, self.settings) if heavy else nullcontext()):
-            applicable = self._applicable_rules(request)
-            overlay_rows, project_rows, stamp = self._run(request, applicable)
-            if self.snapshot is not None and stamp != self.snapshot.stamp:
+            for attempt in range(2):
+                applicable = self._applicable_rules(request)
+                in_memory = self.snapshot is not None and request.site.vertex_count <= SITE_PART_VERTICES
+                overlay, project_rows, stamp = (self._run_in_memory if in_memory else self._run)(request, applicable)
+                if self.snapshot is None or stamp == self.snapshot.stamp or attempt:
+                    break
                 # a layer or rule set was imported since the snapshot was read: read it again, screen again
                 self.snapshot = read_snapshot(self.connection)
                 self._use(self.snapshot.versions, self.snapshot.rules)
-                applicable = self._applicable_rules(request)
-                overlay_rows, project_rows, _ = self._run(request, applicable)
-            return self._report(request, applicable, overlay_rows, project_rows)
+            return self._report(request, applicable, overlay, project_rows)
 
     def _run(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]]
-             ) -> tuple[list[Any], list[Any], tuple[Any, ...] | None]:
-        """The overlay's rows, the other projects' rows and (with a kept snapshot) the catalogue's stamp, under
-        the screening's statement timeout."""
+             ) -> tuple[SiteOverlay, list[Mapping[str, Any]], tuple[Any, ...] | None]:
+        """The overlay in PostGIS, the other projects' rows and (with a kept snapshot) the catalogue's stamp,
+        under the screening's statement timeout."""
         versions = self._overlay_versions(applicable)
         overlay = needs_overlay(*versions)
         statements = [overlay_statement(request.site.wkb, *versions)] if overlay else []
@@ -366,14 +380,43 @@ class Screener:
         with statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening")):
             rows = [list(self.connection.execute(statement, parameters)) for statement, parameters in statements]
         overlay_rows = rows.pop(0) if overlay else []
-        project_rows = rows.pop(0) if self.other_projects else []
-        return overlay_rows, project_rows, tuple(rows[0][0]) if rows else None
+        project_rows = [row._mapping for row in rows.pop(0)] if self.other_projects else []
+        return overlay_from_rows(overlay_rows), project_rows, tuple(rows[0][0]) if rows else None
+
+    def _run_in_memory(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]]
+                       ) -> tuple[SiteOverlay, list[Mapping[str, Any]], tuple[Any, ...] | None]:
+        """As :meth:`_run`, with the overlay computed in this process against the kept pieces of the snapshot's
+        versions (:mod:`layers.kept_pieces`), and one round trip for the rest: the catalogue's stamp, the
+        other projects' rows and the properties of the features the site lies on, under the screening's
+        statement timeout."""
+        assert self.snapshot is not None
+        overlap_versions, outside_of = self._overlay_versions(applicable)
+        parameters = self._project_statement(request)[1]
+        if not self.other_projects:
+            parameters["states"] = []
+        with statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening")):
+            pieces = kept_pieces(self.connection, self.snapshot)
+            hits, outside = overlay_in_memory(
+                request.site.geometry, {version: pieces[version] for version in overlap_versions},
+                {name: {version: pieces[version] for version in versions} for name, versions in outside_of.items()})
+            row = self.connection.execute(_KEPT_SCREENING, {
+                **parameters, "hit_versions": [hit.version_id for hit in hits],
+                "hit_features": [hit.feature_id for hit in hits]}).one()
+        stamp = tuple(row[:len(row) - 2])
+        if stamp != self.snapshot.stamp:
+            return SiteOverlay([], {}), [], stamp  # screened again on the new snapshot
+        features = {(feature["version_id"], feature["id"]): feature for feature in row.features or []}
+        overlaps = sorted(
+            (FeatureOverlap(hit.feature_id, hit.version_id, features[key]["feature_index"],
+                            features[key]["properties"], hit.area_m2, hit.geometry)
+             for hit in hits for key in [(hit.version_id, hit.feature_id)]),
+            key=lambda overlap: (overlap.version_id, overlap.feature_index))
+        return SiteOverlay(overlaps, outside), row.projects or [], stamp
 
     def _report(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]],
-                overlay_rows: list[Any], project_rows: list[Any]) -> ScreeningReport:
+                overlay: SiteOverlay, project_rows: list[Mapping[str, Any]]) -> ScreeningReport:
         site, site_m2 = request.site, request.site.area_m2
         missing = sorted(slug for slug in self.rules.kinds_with_rules if slug not in self.versions_by_kind)
-        overlay = overlay_from_rows(overlay_rows)
         self._refuse_outside_planning_area(site, overlay.outside.get(_PLANNING_AREA))
         candidates: list[tuple[ConflictRule, Conflict]] = []
 
@@ -484,21 +527,22 @@ class Screener:
         }
 
     @staticmethod
-    def _project_conflicts(request: ScreeningRequest, rows: list[Any]) -> list[tuple[ConflictRule, Conflict]]:
+    def _project_conflicts(request: ScreeningRequest, rows: list[Mapping[str, Any]]
+                           ) -> list[tuple[ConflictRule, Conflict]]:
         conflicts = []
         for row in rows:
-            rule = OTHER_CODED_PROJECT if row.state == CODED_STATE else OTHER_LIVE_PROPOSAL
+            rule = OTHER_CODED_PROJECT if row["state"] == CODED_STATE else OTHER_LIVE_PROPOSAL
             assert rule.severity is not None
             conflicts.append((rule, _conflict(
-                rule, rule.severity, None, row.name, _PROJECT_SITE, row.area_m2, request.site.area_m2,
-                row.geometry, attributes={"proposal_id": row.proposal_id, "name": row.name, "state": row.state,
-                                          "project_code": row.project_code, "site_revision": row.revision})))
+                rule, rule.severity, None, row["name"], _PROJECT_SITE, row["area_m2"], request.site.area_m2,
+                row["geometry"], attributes={"proposal_id": row["proposal_id"], "name": row["name"],
+                                             "state": row["state"], "project_code": row["project_code"],
+                                             "site_revision": row["revision"]})))
         return conflicts
 
 
-_OTHER_PROJECT_OVERLAPS = text(
-    f"""
-    WITH site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
+_OTHER_PROJECTS = f"""
+    site AS (SELECT ST_GeomFromWKB(:site, 4326) AS geom),
     shared AS (
         SELECT p.id AS proposal_id, p.name, p.state, p.project_code, r.revision,
                ST_CollectionExtract(ST_Intersection(r.geom, site.geom), 3) AS geom
@@ -506,12 +550,39 @@ _OTHER_PROJECT_OVERLAPS = text(
         WHERE r.is_current AND p.state = ANY(:states)
           AND (CAST(:own AS integer) IS NULL OR p.id <> :own)
           AND r.geom && site.geom AND ST_Intersects(r.geom, site.geom)
+    ),
+    projects AS (
+        SELECT proposal_id, name, state, project_code, revision, {area_m2_sql("shared.geom")} AS area_m2,
+               {geojson_sql('geom')} AS geometry
+        FROM shared WHERE NOT ST_IsEmpty(geom)
     )
-    SELECT proposal_id, name, state, project_code, revision, {area_m2_sql("shared.geom")} AS area_m2,
-           {geojson_sql('geom')} AS geometry
-    FROM shared WHERE NOT ST_IsEmpty(geom) ORDER BY proposal_id
+"""
+
+_OTHER_PROJECT_OVERLAPS = text(f"WITH {_OTHER_PROJECTS} SELECT * FROM projects ORDER BY proposal_id")
+
+# The round trip of an in-memory screening: the catalogue's stamp, the other projects' overlaps (as JSON)
+# and the properties of the features hit (as JSON), in one row.
+_KEPT_SCREENING = text(
+    f"""
+    WITH {_OTHER_PROJECTS},
+    hits AS (
+        SELECT feature.version_id, feature.id, feature.feature_index, feature.properties
+        FROM unnest(CAST(:hit_versions AS integer[]), CAST(:hit_features AS bigint[])) AS hit(version_id, id)
+        JOIN layer_features AS feature ON feature.version_id = hit.version_id AND feature.id = hit.id
+    )
+    SELECT stamp.*, (SELECT json_agg(projects ORDER BY proposal_id) FROM projects) AS projects,
+           (SELECT json_agg(hits) FROM hits) AS features
+    FROM ({STAMP.text}) AS stamp
     """
 )
+
+
+def keep_layers_in_memory(engine: Engine) -> None:
+    """Read the catalogue snapshot and the pieces of the current layer versions now (about a second at
+    scale 100), so that the first light screening does not wait for them; a database without the layer
+    store yet (not migrated) is left for later."""
+    with suppress(SQLAlchemyError), engine.connect() as connection:
+        kept_pieces(connection, kept_snapshot(connection))
 
 
 def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str],
