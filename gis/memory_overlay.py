@@ -147,10 +147,24 @@ def overlay_in_memory(
         elif shapely.covers(pieces, site).any():  # the usual case, without a union: one piece holds the site
             remainders.append(shapely.Polygon())
         else:
-            remainders.append(shapely.difference(site, pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)))
+            remainders.append(shapely.difference(site, _union(pieces)))
     kept, areas, geometries = _measured(np.array(remainders, dtype=object))
     outside = {names[i]: OutsidePart(area, geometry) for i, area, geometry in zip(kept, areas, geometries, strict=True)}
     return overlaps, outside
+
+
+COVERAGE_CHECK_PIECES = 64
+"""A union of more pieces checks first whether they form a coverage (a land-use plan's zones do)."""
+
+
+def _union(pieces: NDArray[np.object_]) -> BaseGeometry:
+    """The union of stored pieces: by edges alone where they form a valid coverage (no overlaps, shared edges
+    matching), several times faster than a general union for the hundreds of zones under a long corridor."""
+    if len(pieces) == 1:
+        return pieces[0]
+    if len(pieces) > COVERAGE_CHECK_PIECES and shapely.coverage_is_valid(pieces):
+        return shapely.coverage_union_all(pieces)
+    return shapely.union_all(pieces)
 
 
 def _measured(geometries: NDArray[np.object_]) -> tuple[list[int], list[float], list[dict[str, Any]]]:

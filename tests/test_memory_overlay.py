@@ -13,7 +13,7 @@ from shapely.geometry import box, mapping
 from sqlalchemy import text
 
 from gis.errors import SpatialInputError
-from gis.memory_overlay import overlay_in_memory
+from gis.memory_overlay import COVERAGE_CHECK_PIECES, _union, overlay_in_memory
 from gis.overlay import overlay_site
 from layers.kept_pieces import kept_pieces
 from projects.screening import Screener, ScreeningRequest
@@ -99,3 +99,15 @@ def test_a_light_site_gets_the_report_postgis_gives(kept, anchors, index):
         assert refused.value.slug == error.slug
         return
     assert in_memory.screen(request).to_dict() == expected
+
+
+@pytest.mark.parametrize("overlap", [0.0, 0.3])
+def test_many_pieces_unite_as_a_general_union_does(overlap):
+    """Over :data:`COVERAGE_CHECK_PIECES` pieces, a coverage (a grid of zones) is united by its edges, and
+    pieces that overlap are not taken for one."""
+    pieces = np.array([box(118 + i * 0.001, 24.5 + j * 0.001, 118 + (i + 1 + overlap) * 0.001,
+                           24.5 + (j + 1 + overlap) * 0.001) for i in range(12) for j in range(12)], dtype=object)
+    assert len(pieces) > COVERAGE_CHECK_PIECES
+    assert bool(shapely.coverage_is_valid(pieces)) is (overlap == 0)
+    united = _union(pieces)
+    assert united.is_valid and united.equals(shapely.union_all(pieces))
