@@ -13,6 +13,7 @@ import pyproj
 import pytest
 import shapely
 from login_page import log_in
+from playwright.sync_api import expect
 from shapely.geometry import Point, box, shape
 from sqlalchemy import text
 from test_proposals import credit_code
@@ -286,3 +287,37 @@ def test_an_applicant_turns_a_drawn_site_into_a_proposal_in_one_step(open_tab, l
     carried = shape(created.value.json()["revisions"][0]["geometry"])
     assert carried.symmetric_difference(site).area < 0.2 * site.area  # the site drawn on the map, by pixels
     assert not tab.errors, tab.errors
+
+
+@pytest.mark.parametrize(("width", "language"), [(390, "zh"), (1440, "en")])
+def test_a_proposal_left_at_the_default_district_takes_the_district_of_its_site(
+        open_tab, live_server, engine, applicant, tmp_path, width, language):
+    """The form's 所在区 starts at "from the site"; a site drawn in 集美 saves a 集美 proposal, and the saved
+    proposal's facts name 集美 in the page's language."""
+    tab = open_tab(width, language)
+    page = tab.page
+    open_page(tab, f"{live_server}/proposals/new?lang={language}")
+    log_in(tab, applicant, SECRET)
+    page.wait_for_selector("#proposal-form:not(.d-none)")
+    assert page.input_value("#field-district_code") == ""
+    assert page.inner_text("#field-district_code option[value='']") == (
+        "按选址所在区确定" if language == "zh" else "The district the site lies in")
+    page.fill("#field-name", f"按选址定区测试 {language} {width}")
+    page.select_option("#field-project_type", "03")
+    page.fill("#field-industry", "o80")
+    page.select_option("#field-land_use", "07")
+    page.fill("#field-total_investment_wan", "800")
+    page.select_option("#field-funding_source", "self_raised")
+    site = shape(next(clean_sites(engine, district="350211")))
+    page.set_input_files("#site-file", str(write(tmp_path / "集美选址.geojson", [site], "GeoJSON")))
+    page.click("#site-upload")
+    page.wait_for_selector("#screening-words")
+    page.click("#proposal-save")
+    page.wait_for_url("**/proposals/*/edit?lang=" + language)
+    tab.settle()
+    proposal_id = int(page.url.split("/proposals/")[1].split("/")[0])
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT district_code FROM proposals WHERE id = :id"),
+                                  {"id": proposal_id}).scalar_one() == "350211"
+    expect(page.locator("#proposal-district")).to_have_text("集美区" if language == "zh" else "Jimei")
+    tab.screenshot(f"proposal-district-from-site-{language}-{width}")

@@ -115,6 +115,12 @@
         function (error) { showProblem(error); update(); });
   }
 
+  /** A district's name as the form's own list gives it, in the page's language (the site may have chosen it). */
+  function districtName(code) {
+    var option = input('district_code').querySelector('option[value="' + code + '"]');
+    return option ? option.textContent : code;
+  }
+
   /** The proposal as stored: its facts, its current site and that site's stored screening. */
   function shown(detail, note) {
     proposal = detail;
@@ -129,6 +135,8 @@
       '<div class="small">' + B.labelled('proposal.state') + '<span id="proposal-state">' +
       esc(t('state.' + detail.state)) + '</span> · ' + B.labelled('proposal.code') + code + '</div>' +
       '<div class="small">' + B.labelled('opinions.awaiting') + esc(waiting) + '</div>' +
+      '<div class="small">' + B.labelled('field.district_code') + '<span id="proposal-district">' +
+      esc(districtName(detail.district_code)) + '</span></div>' +
       '<div class="small">' + B.labelled('field.funding_source') + '<span id="proposal-funding">' +
       esc(detail.funding_source ? t('funding.' + detail.funding_source) : '—') + '</span></div>' +
       (detail.site_editable ? '' : '<div class="small text-muted">' + esc(t('apply.not_editable')) + '</div>') +
