@@ -64,12 +64,13 @@ class Watched:
 def open_tab(chromium) -> Iterator[Callable[..., Watched]]:
     """``open_tab(width=1440, language="zh")``: a fresh tab in a browser context of its own (own cookies and
     session storage) that records console errors and responses; ``watched.context.new_page()`` opens another
-    tab of the same browser session."""
+    tab of the same browser session. ``storage_state`` (another context's ``storage_state()``) starts the
+    context with that one's cookies, e.g. its login."""
     contexts = []
 
-    def opened(width: int = 1440, language: str = "zh") -> Watched:
+    def opened(width: int = 1440, language: str = "zh", storage_state: dict | None = None) -> Watched:
         context = chromium.new_context(viewport={"width": width, "height": 900 if width > 800 else 844},
-                                       locale="zh-CN" if language == "zh" else "en-GB")
+                                       locale="zh-CN" if language == "zh" else "en-GB", storage_state=storage_state)
         contexts.append(context)
         page = context.new_page()
         watched = Watched(page)

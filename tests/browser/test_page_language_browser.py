@@ -152,11 +152,17 @@ def test_every_page_in_chinese_shows_no_english_and_in_english_no_chinese(
         open_tab, live_server, people) -> None:
     found: dict[str, list[str]] = {}
     tabs: dict[tuple[str | None, str], Watched] = {}
+    sessions: dict[str, dict] = {}
 
     def tab_of(user: str | None, language: str) -> Watched:
-        """The reader's tab in ``language``: one per reader and language, so each logs in once."""
+        """The reader's tab in ``language``: one per reader and language; the reader logs in once, on its
+        Chinese tab, and its English tab starts with that session's cookie."""
         if (user, language) not in tabs:
-            tabs[user, language] = open_tab(language=language)
+            tab = open_tab(language=language, storage_state=sessions.get(user) if user else None)
+            # The planning layers' own tiles answer "empty" at once: they are pictures on a canvas, with no
+            # words in them (tests/browser/test_browser_maps.py draws them); every other request is real.
+            tab.context.route(f"{live_server}/tiles/**", lambda route: route.fulfill(status=204))
+            tabs[user, language] = tab
         return tabs[user, language]
 
     for path, user in _pages(people):
@@ -165,6 +171,8 @@ def test_every_page_in_chinese_shows_no_english_and_in_english_no_chinese(
         runs = _english_runs(_read(tab, live_server, path, user, secret, "zh"))
         if runs:
             found[f"{path} as {user or 'the public'} in Chinese"] = runs
+        if user and user not in sessions:
+            sessions[user] = tab.context.storage_state()
         tab = tab_of(user, "en")
         chinese = [part for part in _read(tab, live_server, path, user, secret, "en", INTERFACE_TEXT)
                    if CHINESE_RUN.search(part) and part != "中文"]  # 中文: the language switch
