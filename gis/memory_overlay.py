@@ -53,9 +53,6 @@ class PieceIndex:
         geometries = shapely.from_wkb(np.array(wkbs, dtype=object))
         return cls(np.array(feature_ids, dtype=np.int64), geometries, shapely.STRtree(geometries))
 
-    def __len__(self) -> int:
-        return len(self.geometries)
-
 
 @dataclass(frozen=True)
 class FeatureHit:
@@ -130,18 +127,15 @@ def overlay_in_memory(
     for key, piece in zip(keys, _polygonal(np.array(cut, dtype=object)), strict=True):
         by_feature[key].append(piece)
     features = sorted(by_feature)
-    merged = np.array([pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
-                       for pieces in (by_feature[key] for key in features)], dtype=object)
-    hits = _measured(merged)
-    overlaps = [FeatureHit(version_id, feature_id, area, geometry)
-                for (version_id, feature_id), (area, geometry) in zip(
-                    (features[i] for i in hits[0]), zip(hits[1], hits[2], strict=True), strict=True)]
+    merged = np.array([_union(np.array(by_feature[key], dtype=object)) for key in features], dtype=object)
+    kept, areas, geometries = _measured(merged)
+    overlaps = [FeatureHit(*features[i], area, geometry)
+                for i, area, geometry in zip(kept, areas, geometries, strict=True)]
 
     names = sorted(name for name, indexes in outside_of.items() if indexes)
     remainders = []
     for name in names:
-        inside = [index.geometries[_under(site, probes, index)] for index in outside_of[name].values()]
-        pieces = np.concatenate(inside) if inside else np.array([], dtype=object)
+        pieces = np.concatenate([index.geometries[_under(site, probes, index)] for index in outside_of[name].values()])
         if not len(pieces):
             remainders.append(site)
         elif shapely.covers(pieces, site).any():  # the usual case, without a union: one piece holds the site
