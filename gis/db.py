@@ -247,6 +247,19 @@ _SET_TIMEOUT = text("SELECT set_config('statement_timeout', :milliseconds, false
 
 
 @contextmanager
+def cancelled_as_timeout(what: Text, milliseconds: int | None = None) -> Iterator[None]:
+    """A statement of the block cancelled by its statement timeout raises :class:`StatementTimeoutError`, for
+    ``what`` and a timeout of ``milliseconds`` (default: the platform's, which every session starts with)."""
+    try:
+        yield
+    except OperationalError as error:
+        if is_statement_timeout(error):
+            timeout_ms = database_settings().statement_timeout_ms if milliseconds is None else milliseconds
+            raise StatementTimeoutError(what, timeout_ms) from None
+        raise
+
+
+@contextmanager
 def statement_timeout(connection: Connection, milliseconds: int, what: Text) -> Iterator[None]:
     """Run the block's statements under a timeout of their own, in ms; past it, :class:`StatementTimeoutError`.
 
@@ -256,11 +269,8 @@ def statement_timeout(connection: Connection, milliseconds: int, what: Text) -> 
     """
     connection.execute(_SET_TIMEOUT, {"milliseconds": str(int(milliseconds))})
     try:
-        yield
-    except OperationalError as error:
-        if is_statement_timeout(error):
-            raise StatementTimeoutError(what, milliseconds) from None
-        raise
+        with cancelled_as_timeout(what, milliseconds):
+            yield
     finally:
         status = connection.connection.driver_connection.info.transaction_status
         if status is not TransactionStatus.INERROR:

@@ -42,16 +42,24 @@ _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
 @dataclass(frozen=True)
 class PieceIndex:
-    """The stored pieces of one layer version (WGS84 lon/lat), the feature each belongs to, and their STRtree."""
+    """The stored pieces of one layer version (WGS84 lon/lat), the feature each belongs to, their STRtree, and
+    which pieces lie edge to edge with their neighbours, overlapping none (``in_coverage``).
+
+    Any set of pieces all ``in_coverage`` is a valid coverage, whose union by edges alone is several times
+    faster than a general union: a land-use plan's zones are one (checking 200,000 takes about 2 s, once).
+    """
 
     feature_ids: NDArray[np.int64]
     geometries: NDArray[np.object_]
     tree: shapely.STRtree
+    in_coverage: NDArray[np.bool_]
 
     @classmethod
     def from_wkb(cls, feature_ids: list[int], wkbs: list[bytes]) -> PieceIndex:
         geometries = shapely.from_wkb(np.array(wkbs, dtype=object))
-        return cls(np.array(feature_ids, dtype=np.int64), geometries, shapely.STRtree(geometries))
+        in_coverage = shapely.is_empty(shapely.coverage_invalid_edges(geometries)) if len(geometries) else \
+            np.zeros(0, dtype=bool)
+        return cls(np.array(feature_ids, dtype=np.int64), geometries, shapely.STRtree(geometries), in_coverage)
 
 
 @dataclass(frozen=True)
@@ -135,13 +143,15 @@ def overlay_in_memory(
     names = sorted(name for name, indexes in outside_of.items() if indexes)
     remainders = []
     for name in names:
-        pieces = np.concatenate([index.geometries[_under(site, probes, index)] for index in outside_of[name].values()])
+        under = [(index, _under(site, probes, index)) for index in outside_of[name].values()]
+        pieces = np.concatenate([index.geometries[hit] for index, hit in under])
         if not len(pieces):
             remainders.append(site)
         elif shapely.covers(pieces, site).any():  # the usual case, without a union: one piece holds the site
             remainders.append(shapely.Polygon())
         else:
-            remainders.append(shapely.difference(site, _union(pieces)))
+            coverage = len(under) == 1 and bool(under[0][0].in_coverage[under[0][1]].all())
+            remainders.append(shapely.difference(site, _union(pieces, coverage)))
     kept, areas, geometries = _measured(np.array(remainders, dtype=object))
     outside = {names[i]: OutsidePart(area, geometry) for i, area, geometry in zip(kept, areas, geometries, strict=True)}
     return overlaps, outside
@@ -151,12 +161,13 @@ COVERAGE_CHECK_PIECES = 64
 """A union of more pieces checks first whether they form a coverage (a land-use plan's zones do)."""
 
 
-def _union(pieces: NDArray[np.object_]) -> BaseGeometry:
-    """The union of stored pieces: by edges alone where they form a valid coverage (no overlaps, shared edges
-    matching), several times faster than a general union for the hundreds of zones under a long corridor."""
+def _union(pieces: NDArray[np.object_], coverage: bool = False) -> BaseGeometry:
+    """The union of pieces: by edges alone where they form a valid coverage (no overlaps, shared edges
+    matching: known to, or else checked for more than :data:`COVERAGE_CHECK_PIECES`), several times faster
+    than a general union for the zones under a site, hundreds under a long corridor."""
     if len(pieces) == 1:
         return pieces[0]
-    if len(pieces) > COVERAGE_CHECK_PIECES and shapely.coverage_is_valid(pieces):
+    if coverage or (len(pieces) > COVERAGE_CHECK_PIECES and shapely.coverage_is_valid(pieces)):
         return shapely.coverage_union_all(pieces)
     return shapely.union_all(pieces)
 

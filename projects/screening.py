@@ -6,9 +6,9 @@ about other projects (:mod:`projects.rules`), drops slivers, and summarises what
 and its code. A report names the layer versions and the rule set version it used; storing it keeps it as it
 was when layers or rules change.
 
-A screening is bounded: its statements run under the screening's own statement timeout, and a heavy site
-(many vertices) waits for one of a few slots, so that heavy sites never take every connection or core from
-the simple screenings beside them.
+A screening is bounded: its statements in PostGIS run under the screening's own statement timeout (a light
+site's single round trip under the platform's), and a heavy site (many vertices) waits for one of a few
+slots, so that heavy sites never take every connection or core from the simple screenings beside them.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gis import audit
 from gis.area import AreaFigures, area_m2_sql
-from gis.db import statement_timeout
+from gis.db import cancelled_as_timeout, statement_timeout
 from gis.errors import SpatialInputError
 from gis.memory_overlay import overlay_in_memory
 from gis.messages import Message, Text, phrases, stored_name
@@ -387,14 +387,17 @@ class Screener:
                        ) -> tuple[SiteOverlay, list[Mapping[str, Any]], tuple[Any, ...] | None]:
         """As :meth:`_run`, with the overlay computed in this process against the kept pieces of the snapshot's
         versions (:mod:`layers.kept_pieces`), and one round trip for the rest: the catalogue's stamp, the
-        other projects' rows and the properties of the features the site lies on, under the screening's
-        statement timeout."""
+        other projects' rows and the properties of the features the site lies on.
+
+        That round trip is light work for a light site, so it runs under the session's own (the platform's)
+        statement timeout: setting the screening's and resetting it were two more round trips, which took
+        longer than the statement itself."""
         assert self.snapshot is not None
         overlap_versions, outside_of = self._overlay_versions(applicable)
         parameters = self._project_statement(request)[1]
         if not self.other_projects:
             parameters["states"] = []
-        with statement_timeout(self.connection, self.settings.statement_timeout_ms, Text("检测", "the screening")):
+        with cancelled_as_timeout(Text("检测", "the screening")):
             pieces = kept_pieces(self.connection, self.snapshot)
             hits, outside = overlay_in_memory(
                 request.site.geometry, {version: pieces[version] for version in overlap_versions},

@@ -14,6 +14,8 @@ from shapely.geometry import Polygon, box, mapping
 from sqlalchemy import Engine, text
 
 from gis.db import get_engine
+from gis.overlay import SITE_PART_VERTICES
+from gis.replica import read_router
 from gis.settings import database_settings
 from projects.screening import heavy_site_slot
 from projects.settings import screening_settings
@@ -33,6 +35,7 @@ def wavy_disc(lon: float, lat: float, radius_m: float, vertices: int) -> dict:
 
 
 HEAVY = wavy_disc(118.108, 24.472, 200, 6_000)
+IN_POSTGIS = wavy_disc(118.108, 24.472, 200, SITE_PART_VERTICES + 100)  # too many vertices to overlay in memory
 
 
 @pytest.fixture
@@ -63,7 +66,7 @@ def test_a_screening_past_its_timeout_is_a_503_to_retry_and_writes_nothing(clien
     settings.setenv("BLUEPRINT_SCREENING_STATEMENT_TIMEOUT_MS", "300")
     before = screenings_count(engine)
     with features_held():
-        response = client.post(API, json={**BASE, "site": SIMPLE, "store": store})
+        response = client.post(API, json={**BASE, "site": IN_POSTGIS, "store": store})
     assert_busy(response, "statement-timeout")
     assert "300 ms" in response.json()["detail"]
     assert screenings_count(engine) == before
@@ -75,10 +78,12 @@ def test_a_screening_past_its_timeout_is_a_503_to_retry_and_writes_nothing(clien
 
 @pytest.fixture
 def short_platform_timeout(database_url: str, monkeypatch) -> Iterator[None]:
-    """The app's engine is rebuilt with a platform-wide statement timeout of 300 ms, then put back."""
+    """The app's engine (and the read router holding it) is rebuilt with a platform-wide statement timeout of
+    300 ms, then put back."""
     monkeypatch.setenv("BLUEPRINT_STATEMENT_TIMEOUT_MS", "300")
     database_settings.cache_clear()
     get_engine.cache_clear()
+    read_router.cache_clear()
     try:
         yield
     finally:
@@ -86,6 +91,7 @@ def short_platform_timeout(database_url: str, monkeypatch) -> Iterator[None]:
         monkeypatch.undo()
         database_settings.cache_clear()
         get_engine.cache_clear()
+        read_router.cache_clear()
 
 
 def test_any_request_past_the_platform_timeout_is_a_503_not_a_500(client, engine, loaded_samples,
@@ -94,6 +100,19 @@ def test_any_request_past_the_platform_timeout_is_a_503_not_a_500(client, engine
     with features_held():
         response = client.get(f"/api/v1/layers/{layer_id}/features?limit=1")
     assert_busy(response, "statement-timeout")
+
+
+@pytest.mark.parametrize("store", [False, True])
+def test_a_light_screening_past_the_platform_timeout_is_a_503_and_writes_nothing(
+        client, engine, loaded_samples, short_platform_timeout, features_held, store):
+    """A light site's one round trip (overlaid in memory) runs under the platform's timeout."""
+    assert client.post(API, json={**BASE, "site": SIMPLE}).status_code == 200  # the layers are kept in memory
+    before = screenings_count(engine)
+    with features_held():
+        response = client.post(API, json={**BASE, "site": SIMPLE, "store": store})
+    assert_busy(response, "statement-timeout")
+    assert "300 ms" in response.json()["detail"]
+    assert screenings_count(engine) == before
 
 
 def test_a_heavy_site_waits_for_a_slot_and_never_holds_up_a_simple_one(client, loaded_samples, settings):
