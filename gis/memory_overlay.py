@@ -10,8 +10,7 @@ uses, and geometries are GeoJSON as the statement writes them (exterior rings co
 :data:`gis.overlay.GEOJSON_DECIMALS` decimals).
 
 The pieces of a layer version never change once imported, so a process can keep them
-(:mod:`layers.kept_pieces`); the properties of the features hit are read from the database with the rest of
-the screening's round trip.
+(:mod:`layers.kept_versions`, with the features' properties).
 """
 
 from __future__ import annotations

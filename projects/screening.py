@@ -46,7 +46,7 @@ from gis.overlay import (
 from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
-from layers.kept_pieces import kept_pieces
+from layers.kept_versions import kept_versions
 from layers.land_use import Compatibility, class_name, is_known_class
 from layers.rule_set import RuleSet, rule_set_in_force
 from layers.snapshot import STAMP, CatalogueSnapshot, kept_snapshot, read_snapshot
@@ -385,9 +385,10 @@ class Screener:
 
     def _run_in_memory(self, request: ScreeningRequest, applicable: dict[str, list[ConflictRule]]
                        ) -> tuple[SiteOverlay, list[Mapping[str, Any]], tuple[Any, ...] | None]:
-        """As :meth:`_run`, with the overlay computed in this process against the kept pieces of the snapshot's
-        versions (:mod:`layers.kept_pieces`), and one round trip for the rest: the catalogue's stamp, the
-        other projects' rows and the properties of the features the site lies on.
+        """As :meth:`_run`, with the overlay computed in this process against the snapshot's versions kept in
+        memory (:mod:`layers.kept_versions`: pieces, feature indexes and properties), and one round trip for
+        the rest: the catalogue's stamp and the other projects' rows. It reads no layer feature, so a long
+        import holding the features table does not hold up a light screening.
 
         That round trip is light work for a light site, so it runs under the session's own (the platform's)
         statement timeout: setting the screening's and resetting it were two more round trips, which took
@@ -398,21 +399,18 @@ class Screener:
         if not self.other_projects:
             parameters["states"] = []
         with cancelled_as_timeout(Text("检测", "the screening")):
-            pieces = kept_pieces(self.connection, self.snapshot)
+            kept = kept_versions(self.connection, self.snapshot)
             hits, outside = overlay_in_memory(
-                request.site.geometry, {version: pieces[version] for version in overlap_versions},
-                {name: {version: pieces[version] for version in versions} for name, versions in outside_of.items()})
-            row = self.connection.execute(_KEPT_SCREENING, {
-                **parameters, "hit_versions": [hit.version_id for hit in hits],
-                "hit_features": [hit.feature_id for hit in hits]}).one()
-        stamp = tuple(row[:len(row) - 2])
+                request.site.geometry, {version: kept[version].pieces for version in overlap_versions},
+                {name: {version: kept[version].pieces for version in versions}
+                 for name, versions in outside_of.items()})
+            row = self.connection.execute(_KEPT_SCREENING, parameters).one()
+        stamp = tuple(row[:len(row) - 1])
         if stamp != self.snapshot.stamp:
             return SiteOverlay([], {}), [], stamp  # screened again on the new snapshot
-        features = {(feature["version_id"], feature["id"]): feature for feature in row.features or []}
         overlaps = sorted(
-            (FeatureOverlap(hit.feature_id, hit.version_id, features[key]["feature_index"],
-                            features[key]["properties"], hit.area_m2, hit.geometry)
-             for hit in hits for key in [(hit.version_id, hit.feature_id)]),
+            (FeatureOverlap(hit.feature_id, hit.version_id, *kept[hit.version_id].features.of(hit.feature_id),
+                            hit.area_m2, hit.geometry) for hit in hits),
             key=lambda overlap: (overlap.version_id, overlap.feature_index))
         return SiteOverlay(overlaps, outside), row.projects or [], stamp
 
@@ -563,29 +561,23 @@ _OTHER_PROJECTS = f"""
 
 _OTHER_PROJECT_OVERLAPS = text(f"WITH {_OTHER_PROJECTS} SELECT * FROM projects ORDER BY proposal_id")
 
-# The round trip of an in-memory screening: the catalogue's stamp, the other projects' overlaps (as JSON)
-# and the properties of the features hit (as JSON), in one row.
+# The round trip of an in-memory screening: the catalogue's stamp and the other projects' overlaps (as JSON),
+# in one row.
 _KEPT_SCREENING = text(
     f"""
-    WITH {_OTHER_PROJECTS},
-    hits AS (
-        SELECT feature.version_id, feature.id, feature.feature_index, feature.properties
-        FROM unnest(CAST(:hit_versions AS integer[]), CAST(:hit_features AS bigint[])) AS hit(version_id, id)
-        JOIN layer_features AS feature ON feature.version_id = hit.version_id AND feature.id = hit.id
-    )
-    SELECT stamp.*, (SELECT json_agg(projects ORDER BY proposal_id) FROM projects) AS projects,
-           (SELECT json_agg(hits) FROM hits) AS features
+    WITH {_OTHER_PROJECTS}
+    SELECT stamp.*, (SELECT json_agg(projects ORDER BY proposal_id) FROM projects) AS projects
     FROM ({STAMP.text}) AS stamp
     """
 )
 
 
 def keep_layers_in_memory(engine: Engine) -> None:
-    """Read the catalogue snapshot and the pieces of the current layer versions now (about a second at
+    """Read the catalogue snapshot and the current layer versions' pieces and features now (about 3 s at
     scale 100), so that the first light screening does not wait for them; a database without the layer
     store yet (not migrated) is left for later."""
     with suppress(SQLAlchemyError), engine.connect() as connection:
-        kept_pieces(connection, kept_snapshot(connection))
+        kept_versions(connection, kept_snapshot(connection))
 
 
 def summarise(conflicts: list[Conflict], missing_layer_kinds: list[str],

@@ -273,19 +273,20 @@ def live_server(loaded_samples) -> Iterator[str]:
 
 
 @pytest.fixture
-def features_held(owner_engine: Engine) -> Callable[[], AbstractContextManager[None]]:
-    """``with features_held():`` another transaction holds ``layer_features`` (as a long import would, as the owner).
+def features_held(owner_engine: Engine) -> Callable[..., AbstractContextManager[None]]:
+    """``with features_held():`` another transaction holds ``layer_features`` (as a long import would, as the owner),
+    or with ``features_held("site_revisions")`` another table.
 
-    Statements reading the features wait meanwhile: a real slow statement, for the statement timeouts.
+    Statements reading the table wait meanwhile: a real slow statement, for the statement timeouts.
     """
 
     @contextmanager
-    def hold_for_the_block() -> Iterator[None]:
+    def hold_for_the_block(table: str = "layer_features") -> Iterator[None]:
         locked, release = threading.Event(), threading.Event()
 
         def hold() -> None:
             with owner_engine.begin() as connection:
-                connection.execute(text("LOCK TABLE layer_features IN ACCESS EXCLUSIVE MODE"))
+                connection.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
                 locked.set()
                 release.wait(20)
 

@@ -15,19 +15,20 @@ from sqlalchemy import text
 from gis.errors import SpatialInputError
 from gis.memory_overlay import COVERAGE_CHECK_PIECES, _union, overlay_in_memory
 from gis.overlay import overlay_site
-from layers.kept_pieces import kept_pieces
+from layers.kept_versions import kept_versions
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import prepare_site
 
 
 @pytest.fixture(scope="module")
 def kept(engine, loaded_samples):
-    """A screener on the kept snapshot, one on the same versions in PostGIS, and the kept pieces."""
+    """A screener on the kept snapshot, one on the same versions in PostGIS, and the kept pieces by version."""
     with engine.connect() as connection:
         in_memory = Screener(connection)
         in_postgis = Screener(connection, versions=in_memory.versions, rules=in_memory.rules)
         assert in_memory.snapshot is not None and in_postgis.snapshot is None
-        yield in_memory, in_postgis, kept_pieces(connection, in_memory.snapshot)
+        yield in_memory, in_postgis, {version: kept.pieces for version, kept in
+                                       kept_versions(connection, in_memory.snapshot).items()}
 
 
 @pytest.fixture(scope="module")
