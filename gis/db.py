@@ -113,18 +113,19 @@ def get_engine(url: str | None = None, *, background: bool = False) -> Engine:
     """
     if url is None and not background and (chosen := _READS_FROM.get()) is not None:
         return chosen
-    return _pooled_engine(url, background=background)
+    return _pooled_engine(url, background)
 
 
 def primary_engine() -> Engine:
     """The platform's own engine (the primary), whatever :func:`reads_from` chose."""
-    return _pooled_engine(None)
+    return _pooled_engine(None, False)
 
 
 @lru_cache
-def _pooled_engine(url: str | None = None, *, background: bool = False) -> Engine:
+def _pooled_engine(url: str | None, background: bool, /) -> Engine:
     """One pooled engine per URL (and priority); every connection gets the configured statement timeout and
-    generic plans."""
+    generic plans. Positional only: ``lru_cache`` keys ``f(None)`` and ``f(None, background=False)`` apart,
+    which gave the primary two engines, two pools and two copies of the layers kept in memory."""
     settings = database_settings()
     return configure_sessions(create_engine(
         url or resolve_database_url(), pool_size=settings.pool_size,

@@ -1,4 +1,5 @@
-"""Pooled sessions: one the server dropped while it lay idle is replaced before use, never handed out broken."""
+"""Pooled sessions: one the server dropped while it lay idle is replaced before use, never handed out broken;
+one engine (one pool) for the primary."""
 
 from __future__ import annotations
 
@@ -29,3 +30,10 @@ def test_a_session_dropped_while_idle_is_replaced_before_use(pool, owner_engine,
     second = _backend(pool)  # the pool's only session: a broken one would raise here
     assert second != first
 
+
+
+def test_the_primary_has_one_pool_whichever_way_it_is_asked_for(database_url):
+    """The request's reads (the read router's primary) and the server's own work share one engine: its pool
+    and the layers kept in memory for it exist once."""
+    assert db.get_engine() is db.primary_engine()
+    assert db.get_engine(background=True) is not db.get_engine()
