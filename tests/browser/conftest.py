@@ -42,13 +42,19 @@ class Watched:
     ended: int = 0
 
     def settle(self, quiet_ms: int = 400, timeout_s: float = 20) -> None:
-        """Wait until no request is in flight and none has started for ``quiet_ms`` (Playwright's
-        networkidle is a load state: once reached, it no longer waits for what a click or a pan starts)."""
+        """Wait until no request is in flight and none has started or ended for ``quiet_ms`` (Playwright's
+        networkidle is a load state: once reached, it no longer waits for what a click or a pan starts).
+
+        The counts are looked at every 50 ms (each wait hands Playwright's events over); the quiet time runs
+        from the last look that saw them change, so it is never shorter than ``quiet_ms``."""
         deadline = time.monotonic() + timeout_s
+        seen, quiet_since = None, time.monotonic()
         while time.monotonic() < deadline:
-            seen = self.started
-            self.page.wait_for_timeout(quiet_ms)
-            if self.started == seen and self.ended >= self.started:
+            self.page.wait_for_timeout(50)
+            counts = (self.started, self.ended)
+            if counts != seen:
+                seen, quiet_since = counts, time.monotonic()
+            elif self.ended >= self.started and time.monotonic() - quiet_since >= quiet_ms / 1000:
                 return
         raise AssertionError(f"requests still in flight after {timeout_s} s")
 
