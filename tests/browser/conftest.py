@@ -16,18 +16,51 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+BROWSER_TESTS = Path(__file__).resolve().parent
+_driver: dict[str, object] = {}
+"""The Playwright driver and the Chromium it launched, while the run is in this folder's tests."""
+
+
+def _shared_chromium():
+    if "browser" not in _driver:
+        from playwright.sync_api import sync_playwright
+
+        playwright = sync_playwright().start()
+        _driver["playwright"] = playwright
+        _driver["browser"] = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return _driver["browser"]
+
+
+def _close_chromium() -> None:
+    browser = _driver.pop("browser", None)
+    if browser is not None:
+        browser.close()
+        _driver.pop("playwright").stop()
+
+
 @pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium per test module: Playwright's sync API allows one driver per thread at a time,
-    so a module elsewhere can start its own after this one closes."""
+    """One headless Chromium for the browser tests in a row (every module gets its own contexts, which keep
+    nothing of another's). It closes when the run leaves this folder: Playwright's sync API allows one driver
+    per thread at a time and marks its event loop as the thread's running one between calls, so tests
+    elsewhere (tests/test_parcels.py starts its own) run without it."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (scripts/bootstrap --with-browser)")
-    from playwright.sync_api import sync_playwright
+    return _shared_chromium()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test's fixtures are torn down: close the shared Chromium when the next test is elsewhere."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or BROWSER_TESTS not in Path(nextitem.path).resolve().parents:
+            _close_chromium()
+
+
+def pytest_sessionfinish(session) -> None:
+    _close_chromium()
 
 
 @dataclass
@@ -42,13 +75,19 @@ class Watched:
     ended: int = 0
 
     def settle(self, quiet_ms: int = 400, timeout_s: float = 20) -> None:
-        """Wait until no request is in flight and none has started for ``quiet_ms`` (Playwright's
-        networkidle is a load state: once reached, it no longer waits for what a click or a pan starts)."""
+        """Wait until no request is in flight and none has started or ended for ``quiet_ms`` (Playwright's
+        networkidle is a load state: once reached, it no longer waits for what a click or a pan starts).
+
+        The counts are looked at every 50 ms (each wait hands Playwright's events over); the quiet time runs
+        from the last look that saw them change, so it is never shorter than ``quiet_ms``."""
         deadline = time.monotonic() + timeout_s
+        seen, quiet_since = None, time.monotonic()
         while time.monotonic() < deadline:
-            seen = self.started
-            self.page.wait_for_timeout(quiet_ms)
-            if self.started == seen and self.ended >= self.started:
+            self.page.wait_for_timeout(50)
+            counts = (self.started, self.ended)
+            if counts != seen:
+                seen, quiet_since = counts, time.monotonic()
+            elif self.ended >= self.started and time.monotonic() - quiet_since >= quiet_ms / 1000:
                 return
         raise AssertionError(f"requests still in flight after {timeout_s} s")
 

@@ -5,9 +5,12 @@ without a way to scroll to it, the navigation bar stays one line with the login 
 view, the map keeps a usable size, everything that reacts to a click can be reached with the keyboard, and
 axe-core (installed with npm in web/assets, injected by the test through DevTools, never served to the pages)
 finds no serious or critical accessibility violation (at 390 and 1440 px; the map's panes, which are
-pictures of the layers, are left out; its controls are checked).
+pictures of the layers, are left out; its controls are checked), and at 1440 px a page in Chinese shows no run
+of English words and one in English no Chinese words in its interface (tests/browser/page_language.py; the
+OGC API's HTML pages are not read for words).
 
-One browser for the module and one login per role; a role's tabs at the three widths share that session.
+One browser for the module and one login per role; a role's tabs at the three widths and in both languages
+share that session. A tab reads one language, in a browser of that locale (zh-CN, en-GB).
 The planning layers' vector tiles are answered empty by the test (their drawing is tested elsewhere), which
 takes most of the waiting out of a page's load.
 A page's findings are gathered before the assertion, so one failure lists all of them."""
@@ -23,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import Watched
 from login_page import log_in
+from page_language import wrong_language
 from sqlalchemy import text
 
 from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS
@@ -30,11 +34,13 @@ from data.samples.hall import SAMPLE_PROVIDER_ACCOUNTS
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parents[2] / "web" / "assets" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENS = {  # name: (context options, languages, run axe)
-    "phone": ({"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}, ("zh", "en"), True),
-    "laptop": ({"viewport": {"width": 1024, "height": 768}}, ("en",), False),
-    "desktop": ({"viewport": {"width": 1440, "height": 900}}, ("zh", "en"), True),
+SCREENS = {  # name: (context options, languages, run axe, read the words)
+    "phone": ({"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}, ("zh", "en"), True,
+              False),
+    "laptop": ({"viewport": {"width": 1024, "height": 768}}, ("en",), False, False),
+    "desktop": ({"viewport": {"width": 1440, "height": 900}}, ("zh", "en"), True, True),
 }
+LOCALES = {"zh": "zh-CN", "en": "en-GB"}
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ROLES = {"public": None, "applicant": "applicant", "department": "dept-natural_resources", "ndrc": "ndrc",
          "window": "window-xiangan", "admin": "admin", "provider": SAMPLE_PROVIDER_ACCOUNTS[0]["username"]}
@@ -130,10 +136,11 @@ def _map_size(page, width: int) -> str | None:
     return None if wide_enough and size["height"] >= 300 else f"the map shows only {size['width']}x{size['height']} px"
 
 
-def findings(visitor: Visitor, width: int, axe: bool) -> list[str]:
-    """What is wrong with the page the visitor's tab shows now."""
+def findings(visitor: Visitor, width: int, axe: bool, language: str | None = None) -> list[str]:
+    """What is wrong with the page the visitor's tab shows now; with ``language``, its words too."""
     page = visitor.tab.page
-    found = [f"request to another host: {url}" for url in visitor.requests if _offsite(url)]
+    found = wrong_language(page, language) if language else []
+    found += [f"request to another host: {url}" for url in visitor.requests if _offsite(url)]
     found += [f"console: {error}" for error in visitor.tab.errors]
     found += page.evaluate(LAYOUT, SIDEWAYS)
     if axe:
@@ -180,7 +187,7 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
         "department": ["/queue", f"/proposals/{ids['review']}/review", f"/supervision/projects/{ids['joint_review']}",
                        "/windows", f"/impacts/{ids['impact']}"],
         "ndrc": ["/", "/ndrc", "/supervision", f"/supervision/projects/{ids['code']}", "/hall/commissions",
-                 f"/impacts/{ids['impact']}"],
+                 f"/impacts/{ids['impact']}", f"/proposals/{ids['review']}/review"],
         "window": ["/windows"],
         "admin": ["/hall"],
         "provider": ["/hall/commissions"],
@@ -202,26 +209,28 @@ def _watch(page, visitor: Visitor) -> None:
 
 
 @pytest.fixture(scope="module")
-def visitors(chromium, live_server, demo_secret, sample_ids) -> Iterator[dict[tuple[str, str], Visitor]]:
-    """A tab per role and screen; each role logs in once, its other screens reuse the session's cookie."""
+def visitors(chromium, live_server, demo_secret, sample_ids) -> Iterator[dict[tuple[str, str, str], Visitor]]:
+    """A tab per role, screen and language; each role logs in once, its other tabs reuse the session's cookie."""
     made, contexts = {}, []
     for role, username in ROLES.items():
         session = None
-        for screen, (options, _, _) in SCREENS.items():
-            context = chromium.new_context(locale="zh-CN", storage_state=session, **options)
-            contexts.append(context)
-            # The planning layers' own tiles answer "empty" at once: a page's frame, panel and controls are what
-            # is checked here (tests/browser/test_browser_maps.py draws the tiles); other requests are real.
-            context.route(f"{live_server}/tiles/**", lambda route: route.fulfill(status=204))
-            page = context.new_page()
-            visitor = Visitor(Watched(page, context))
-            _watch(page, visitor)
-            if username and session is None:
-                username = sample_ids["applicant"] if role == "applicant" else username
-                page.goto(f"{live_server}/map")
-                log_in(visitor.tab, username, demo_secret(username))
-                session = context.storage_state()
-            made[role, screen] = visitor
+        for screen, (options, languages, _, _) in SCREENS.items():
+            for language in languages:
+                context = chromium.new_context(locale=LOCALES[language], storage_state=session, **options)
+                contexts.append(context)
+                # The planning layers' own tiles answer "empty" at once: a page's frame, panel, controls and
+                # words are what is checked here (tests/browser/test_browser_maps.py draws the tiles); other
+                # requests are real.
+                context.route(f"{live_server}/tiles/**", lambda route: route.fulfill(status=204))
+                page = context.new_page()
+                visitor = Visitor(Watched(page, context))
+                _watch(page, visitor)
+                if username and session is None:
+                    username = sample_ids["applicant"] if role == "applicant" else username
+                    page.goto(f"{live_server}/map")
+                    log_in(visitor.tab, username, demo_secret(username))
+                    session = context.storage_state()
+                made[role, screen, language] = visitor
     yield made
     for context in contexts:
         context.close()
@@ -231,15 +240,16 @@ def visitors(chromium, live_server, demo_secret, sample_ids) -> Iterator[dict[tu
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_fits_the_screen_stays_local_and_passes_axe(visitors, live_server, sample_ids, role,
                                                                screen) -> None:
-    visitor = visitors[role, screen]
-    options, languages, axe = SCREENS[screen]
+    options, languages, axe, words = SCREENS[screen]
     width = options["viewport"]["width"]
     found: list[str] = []
     for path in pages_of(role, sample_ids):
         for language in languages:
+            visitor = visitors[role, screen, language]
             visitor.requests.clear()
             visitor.tab.errors.clear()
             visitor.tab.page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={language}")
             visitor.tab.settle(quiet_ms=300)
-            found += [f"{path} {language}: {finding}" for finding in findings(visitor, width, axe)]
+            read = language if words and not path.startswith("/ogc") else None  # the OGC API's own pages: not read
+            found += [f"{path} {language}: {finding}" for finding in findings(visitor, width, axe, read)]
     assert found == [], "\n".join(found)
