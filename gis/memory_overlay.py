@@ -56,9 +56,8 @@ class PieceIndex:
     @classmethod
     def from_wkb(cls, feature_ids: list[int], wkbs: list[bytes]) -> PieceIndex:
         geometries = shapely.from_wkb(np.array(wkbs, dtype=object))
-        in_coverage = shapely.is_empty(shapely.coverage_invalid_edges(geometries)) if len(geometries) else \
-            np.zeros(0, dtype=bool)
-        return cls(np.array(feature_ids, dtype=np.int64), geometries, shapely.STRtree(geometries), in_coverage)
+        return cls(np.array(feature_ids, dtype=np.int64), geometries, shapely.STRtree(geometries),
+                   shapely.is_empty(shapely.coverage_invalid_edges(geometries)))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,11 +18,11 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 
 
 BROWSER_TESTS = Path(__file__).resolve().parent
-_driver: dict[str, object] = {}
+_driver: dict[str, Any] = {}
 """The Playwright driver and the Chromium it launched, while the run is in this folder's tests."""
 
 
-def _shared_chromium():
+def _shared_chromium() -> Any:
     if "browser" not in _driver:
         from playwright.sync_api import sync_playwright
 
@@ -50,7 +51,7 @@ def chromium():
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     """After a test's fixtures are torn down: close the shared Chromium when the next test is elsewhere."""
     try:
         return (yield)
@@ -59,7 +60,7 @@ def pytest_runtest_teardown(item, nextitem):
             _close_chromium()
 
 
-def pytest_sessionfinish(session) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
     _close_chromium()
 
 
