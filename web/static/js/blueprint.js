@@ -349,7 +349,7 @@
       });
       var summary = html && map().getZoom() < config.detailZoom ?
         '<div class="identify-hint">' + escapeHtml(t('identify.zoom_for_details', { zoom: config.detailZoom })) + '</div>' : '';
-      L.popup({ maxWidth: Math.min(360, map().getSize().x - 60), maxHeight: 360, className: 'identify-popup' })
+      L.popup(L.extend(popupFit(360), { maxHeight: 360, className: 'identify-popup' }))
         .setLatLng(event.latlng)
         .setContent('<div class="identify-title">' + escapeHtml(t('identify.title')) + '</div>' +
           (html || '<div class="text-muted">' + escapeHtml(t('identify.none')) + '</div>') + summary)
@@ -404,6 +404,12 @@
 
   var SEVERITY_RANK = { info: 0, needs_review: 1, blocking: 2 };
 
+  /** A popup's width and panning: at most ``widest`` px, and on a phone narrow enough to open beside the
+   *  map's left-hand controls (drawn above popups), not under them. */
+  function popupFit(widest) {
+    return { maxWidth: Math.min(widest, map().getSize().x - 100), autoPanPaddingTopLeft: [55, 10] };
+  }
+
   /**
    * The conflict overlaps of a proposal's current screening, each with its popup; group.byConflict[i] is
    * the layer of conflict i. Drawn from the least to the most severe, so a blocking overlap is on top.
@@ -413,7 +419,7 @@
     var conflicts = (detail.screening && detail.screening.conflicts) || [];
     group.byConflict = conflicts.map(function (conflict) {
       return conflict.geometry ? L.geoJSON(conflict.geometry, { style: proposalSymbol('conflict.' + conflict.severity) })
-        .bindPopup(conflictPopup(conflict), { maxWidth: 380 }) : null;
+        .bindPopup(conflictPopup(conflict), popupFit(380)) : null;
     });
     conflicts.map(function (conflict, index) { return index; })
       .sort(function (a, b) { return SEVERITY_RANK[conflicts[a].severity] - SEVERITY_RANK[conflicts[b].severity]; })
