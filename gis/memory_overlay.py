@@ -83,7 +83,6 @@ def _probes(site: BaseGeometry) -> NDArray[np.object_]:
     ys = np.arange(south, north, width)
     grid_x, grid_y = np.meshgrid(xs, ys)
     cells = shapely.box(grid_x.ravel(), grid_y.ravel(), grid_x.ravel() + width, grid_y.ravel() + width)
-    shapely.prepare(site)
     cells = cells[shapely.intersects(site, cells)]
     return shapely.envelope(shapely.intersection(cells, site))
 
@@ -121,6 +120,7 @@ def overlay_in_memory(
     ``overlap`` (by version id), ordered by version and feature, and for each named set of ``outside_of``
     the part of the site outside all of its pieces (absent when the site lies inside). Areas in m² on the
     WGS84 ellipsoid; overlaps and outside parts under :data:`gis.overlay.MIN_AREA_M2` are left out."""
+    shapely.prepare(site)  # tested against every piece under it
     probes = _probes(site)
     keys: list[tuple[int, int]] = []
     cut: list[Any] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Literal
 
 from gis.messages import Message, Text, phrases
@@ -81,6 +82,19 @@ class ConflictRule:
             and (self.linear_infrastructure is None
                  or self.linear_infrastructure == is_linear_infrastructure(land_use, industry))
         )
+
+    @cached_property
+    def conflict_texts(self) -> dict[str, Any]:
+        """What every conflict under this rule reports alike, as JSON-ready data built once per rule: its
+        relation, department, department's name, follow-up and message. Shared by those conflicts; a
+        conflict that says more gets a new message, never a changed one."""
+        return {
+            "relation": self.relation.value,
+            "department": self.department.value,
+            "department_name": {"zh": self.department.name_zh, "en": self.department.name_en},
+            "follow_up": {"zh": self.follow_up.zh, "en": self.follow_up.en} if self.follow_up else None,
+            "message": {"zh": self.message.zh, "en": self.message.en},
+        }
 
     def matches_feature(self, properties: Mapping[str, Any]) -> bool:
         """Whether a feature's attributes select this rule (e.g. water-source tier 1 only)."""

@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,6 +44,7 @@ from gis.overlay import (
     overlay_from_rows,
     overlay_statement,
 )
+from gis.settings import database_settings
 from gis.sql import geojson_sql
 from layers.catalogue import LAYER_KINDS, ConflictRule, Relation, Severity
 from layers.departments import Department
@@ -173,15 +175,24 @@ def _conflict(
         feature_index=feature_index,
         attributes=attributes or {},
         rule_id=rule.rule_id,
-        relation=rule.relation.value,
         severity=severity.value,
-        department=rule.department.value,
-        department_name={"zh": rule.department.name_zh, "en": rule.department.name_en},
-        follow_up={"zh": rule.follow_up.zh, "en": rule.follow_up.en} if rule.follow_up else None,
-        message={"zh": rule.message.zh, "en": rule.message.en},
         overlap=_figures(area_m2, site_m2),
         geometry=geometry,
+        **rule.conflict_texts,
     )
+
+
+_SEVERITY_ORDER = {severity.value: order for order, severity in enumerate(Severity)}
+"""Blocking conflicts first, then those needing review, then information."""
+
+
+@lru_cache(maxsize=4096)
+def _land_use_message(zh: str, en: str, intended: str, planned: str) -> dict[str, str]:
+    """A land-use conflict's message, naming the intended and the planned class (shared by the conflicts
+    that name the same two)."""
+    return {"zh": f"{zh}：拟用地 {intended} {class_name(intended)}，规划 {planned} {class_name(planned)}",
+            "en": f"{en}: intended {intended} {class_name(intended, 'en')}, planned {planned} "
+                  f"{class_name(planned, 'en')}"}
 
 
 def _sliver(conflict: Conflict, reason: dict[str, str]) -> dict[str, Any]:
@@ -253,6 +264,12 @@ def heavy_slot(settings: ScreeningSettings, what: Message) -> Iterator[None]:
 def heavy_site_slot(site: Site, settings: ScreeningSettings) -> AbstractContextManager[None]:
     """:func:`heavy_slot` for a site of many vertices."""
     return heavy_slot(settings, Message("screening.site_vertices", vertices=site.vertex_count))
+
+
+@lru_cache
+def _round_trips() -> ThreadPoolExecutor:
+    """Threads for the database round trip of in-memory screenings, as many as the pool has sessions."""
+    return ThreadPoolExecutor(database_settings().pool_size, thread_name_prefix="screening-round-trip")
 
 
 class Screener:
@@ -400,11 +417,15 @@ class Screener:
             parameters["states"] = []
         with cancelled_as_timeout(Text("检测", "the screening")):
             kept = kept_versions(self.connection, self.snapshot)
-            hits, outside = overlay_in_memory(
-                request.site.geometry, {version: kept[version].pieces for version in overlap_versions},
-                {name: {version: kept[version].pieces for version in versions}
-                 for name, versions in outside_of.items()})
-            row = self.connection.execute(_KEPT_SCREENING, parameters).one()
+            # the round trip runs while the site is cut: GEOS and the socket wait both release the GIL
+            round_trip = _round_trips().submit(lambda: self.connection.execute(_KEPT_SCREENING, parameters).one())
+            try:
+                hits, outside = overlay_in_memory(
+                    request.site.geometry, {version: kept[version].pieces for version in overlap_versions},
+                    {name: {version: kept[version].pieces for version in versions}
+                     for name, versions in outside_of.items()})
+            finally:
+                row = round_trip.result()  # the connection is free again before anything else uses it
         stamp = tuple(row[:len(row) - 1])
         if stamp != self.snapshot.stamp:
             return SiteOverlay([], {}), [], stamp  # screened again on the new snapshot
@@ -456,16 +477,9 @@ class Screener:
                 slivers.append(_sliver(conflict, reason))
         for conflict in conflicts:
             if conflict.rule_id == "land_use.compatibility":
-                code = str(conflict.attributes.get("landuse_code", ""))
-                conflict.message = {
-                    "zh": f"{conflict.message['zh']}：拟用地 {request.land_use} {class_name(request.land_use)}，"
-                          f"规划 {code} {class_name(code)}",
-                    "en": f"{conflict.message['en']}: intended {request.land_use} "
-                          f"{class_name(request.land_use, 'en')}, planned {code} {class_name(code, 'en')}",
-                }
-        conflicts.sort(key=lambda c: (
-            [Severity.BLOCKING, Severity.NEEDS_REVIEW, Severity.INFO].index(Severity(c.severity)),
-            c.layer_kind, c.feature_index or 0))
+                conflict.message = _land_use_message(conflict.message["zh"], conflict.message["en"],
+                                                     request.land_use, str(conflict.attributes.get("landuse_code", "")))
+        conflicts.sort(key=lambda c: (_SEVERITY_ORDER[c.severity], c.layer_kind, c.feature_index or 0))
         status = self._layer_status(applicable, conflicts, slivers, missing)
         return ScreeningReport(
             site_area=AreaFigures.from_m2(site_m2).as_dict(),
