@@ -25,3 +25,15 @@ def test_the_map_controls_speak_the_pages_language_and_the_scale_is_metric(open_
         assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0].inner_text().strip()), \
             [line.inner_text() for line in scale]
         assert not tab.errors, tab.errors
+
+
+def test_the_ogc_pages_map_speaks_the_pages_language_too(open_tab, live_server):
+    """The OGC API's items page draws its map in the page's body, not in the map frame; its controls are
+    localised all the same."""
+    for language, zoom_in, zoom_out in (("zh", "放大", "缩小"), ("en", "Zoom in", "Zoom out")):
+        tab = open_tab(language=language)
+        tab.page.goto(f"{live_server}/ogc/collections/district/items?f=html&limit=3&lang={language}")
+        tab.settle()
+        assert tab.page.get_attribute("#ogc-map .leaflet-control-zoom-in", "title") == zoom_in
+        assert tab.page.get_attribute("#ogc-map .leaflet-control-zoom-out", "title") == zoom_out
+        assert not tab.errors, tab.errors
