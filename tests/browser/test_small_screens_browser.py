@@ -114,6 +114,12 @@ def test_a_parcel_row_opens_with_the_keyboard_on_a_phone(phone, live_server) -> 
     phone.keyboard.press("Enter")
     phone.wait_for_selector(".leaflet-popup")
     assert code in phone.inner_text(".leaflet-popup")
+    # the whole popup on the map, beside the zoom buttons (drawn above popups), not under them
+    popup, zoom = (phone.locator(selector).bounding_box() for selector in (".leaflet-popup-content-wrapper",
+                                                                            ".leaflet-control-zoom"))
+    the_map = phone.locator(".folium-map").bounding_box()
+    assert zoom["x"] + zoom["width"] <= popup["x"] and popup["x"] + popup["width"] <= the_map["x"] + the_map["width"], \
+        (popup, zoom, the_map)
 
 
 def test_the_ndrc_table_and_a_proposals_conflicts_open_with_the_keyboard(open_tab, live_server, demo_secret,

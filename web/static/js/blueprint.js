@@ -10,7 +10,8 @@
  *     its own (planningLayer), styled from web/legend.py (style), a loading status, and click-to-identify
  *     over every visible layer, waiting for tiles still on their way (the words: feature_words.js; the
  *     layer panel: layer_panel.js);
- *   - proposal overlays (sites by screening result, conflict overlaps with popups);
+ *   - proposal overlays (sites by screening result, conflict overlaps with popups), and popups sized to fit
+ *     the map beside its controls on a phone (popupFit);
  *   - the GCJ-02 basemap layer (L.tileLayer.gcj02), shifted onto WGS84 with the formula of gis/gcj02.py.
  * Coordinates are WGS84 lon/lat throughout (GeoJSON order), as the API serves them.
  */
@@ -349,7 +350,7 @@
       });
       var summary = html && map().getZoom() < config.detailZoom ?
         '<div class="identify-hint">' + escapeHtml(t('identify.zoom_for_details', { zoom: config.detailZoom })) + '</div>' : '';
-      L.popup(L.extend(popupFit(360), { maxHeight: 360, className: 'identify-popup' }))
+      L.popup(L.extend(popupFit(360, 360), { className: 'identify-popup' }))
         .setLatLng(event.latlng)
         .setContent('<div class="identify-title">' + escapeHtml(t('identify.title')) + '</div>' +
           (html || '<div class="text-muted">' + escapeHtml(t('identify.none')) + '</div>') + summary)
@@ -404,10 +405,13 @@
 
   var SEVERITY_RANK = { info: 0, needs_review: 1, blocking: 2 };
 
-  /** A popup's width and panning: at most ``widest`` px, and on a phone narrow enough to open beside the
-   *  map's left-hand controls (drawn above popups), not under them. */
-  function popupFit(widest) {
-    return { maxWidth: Math.min(widest, map().getSize().x - 100), autoPanPaddingTopLeft: [55, 10] };
+  /** A popup's size and panning: at most ``widest`` px wide (and ``tallest`` px high, scrolling beyond), and on
+   *  a phone small enough to open on the map beside its left-hand controls (drawn above popups), not under them. */
+  function popupFit(widest, tallest) {
+    var size = map().getSize();
+    var fit = { maxWidth: Math.min(widest, size.x - 100), autoPanPaddingTopLeft: [55, 10] };
+    if (tallest) { fit.maxHeight = Math.min(tallest, size.y - 80); }
+    return fit;
   }
 
   /**
@@ -669,7 +673,7 @@
     style: style, compositeTiles: compositeTiles, planningLayer: planningLayer, featuresAt: featuresAt,
     whenTilesLoaded: whenTilesLoaded,
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
-    conflictPopup: conflictPopup, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
+    conflictPopup: conflictPopup, popupFit: popupFit, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
     proposalLayer: proposalLayer, oneLanguage: oneLanguage,
     proposalSummary: proposalSummary, proposalDetails: proposalDetails, showMessage: showMessage,
     watchSiteMarkers: watchSiteMarkers,

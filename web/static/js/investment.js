@@ -190,7 +190,7 @@
         var code = feature.properties.parcel_code;
         state.byCode[code] = layer;
         layer.bindTooltip(esc(code) + ' · ' + esc(landUseLabel(feature.properties)), { sticky: true });
-        layer.bindPopup(function () { return popupHtml(feature.properties); }, { maxWidth: 380, maxHeight: 460 });
+        layer.bindPopup(function () { return popupHtml(feature.properties); }, B.popupFit(380, 460));
         layer.on('popupopen', function (event) { select(code, true); loadConstraints(event.popup, code); });
         layer.on('popupclose', function () { state.constraints = null; });
         layer.on('add', function () { layer.getElement().setAttribute('data-code', code); });
