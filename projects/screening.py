@@ -13,6 +13,7 @@ slots, so that heavy sites never take every connection or core from the simple s
 
 from __future__ import annotations
 
+import contextvars
 import json
 import threading
 import uuid
@@ -417,8 +418,10 @@ class Screener:
             parameters["states"] = []
         with cancelled_as_timeout(Text("检测", "the screening")):
             kept = kept_versions(self.connection, self.snapshot)
-            # the round trip runs while the site is cut: GEOS and the socket wait both release the GIL
-            round_trip = _round_trips().submit(lambda: self.connection.execute(_KEPT_SCREENING, parameters).one())
+            # the round trip runs while the site is cut (GEOS and the socket wait both release the GIL), in this
+            # request's context, as if it ran here
+            round_trip = _round_trips().submit(contextvars.copy_context().run,
+                                               lambda: self.connection.execute(_KEPT_SCREENING, parameters).one())
             try:
                 hits, outside = overlay_in_memory(
                     request.site.geometry, {version: kept[version].pieces for version in overlap_versions},
