@@ -29,6 +29,17 @@ def in_view(page, selector: str) -> bool:
         return box.width > 0 && box.left >= 0 && box.right <= innerWidth && box.bottom <= innerHeight; }""", selector)
 
 
+def resting_box(page, selector: str) -> dict[str, float]:
+    """The box of ``selector`` once it stays put for 200 ms (a popup moves while the map pans to it)."""
+    box = page.locator(selector).bounding_box()
+    for _ in range(30):
+        page.wait_for_timeout(200)
+        box, before = page.locator(selector).bounding_box(), box
+        if box == before:
+            break
+    return box
+
+
 def tab_to(page, selector: str, presses: int = 400) -> None:
     """Press Tab from the top of the page until the focus is on an element matching ``selector``."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -114,9 +125,10 @@ def test_a_parcel_row_opens_with_the_keyboard_on_a_phone(phone, live_server) -> 
     phone.keyboard.press("Enter")
     phone.wait_for_selector(".leaflet-popup")
     assert code in phone.inner_text(".leaflet-popup")
-    # the whole popup on the map, beside the zoom buttons (drawn above popups), not under them
-    popup, zoom = (phone.locator(selector).bounding_box() for selector in (".leaflet-popup-content-wrapper",
-                                                                            ".leaflet-control-zoom"))
+    # once the map has panned to it: the whole popup on the map, beside the zoom buttons (drawn above popups),
+    # not under them
+    popup = resting_box(phone, ".leaflet-popup-content-wrapper")
+    zoom = phone.locator(".leaflet-control-zoom").bounding_box()
     the_map = phone.locator(".folium-map").bounding_box()
     assert zoom["x"] + zoom["width"] <= popup["x"] and popup["x"] + popup["width"] <= the_map["x"] + the_map["width"], \
         (popup, zoom, the_map)

@@ -409,7 +409,8 @@
    *  a phone small enough to open on the map beside its left-hand controls (drawn above popups), not under them. */
   function popupFit(widest, tallest) {
     var size = map().getSize();
-    var fit = { maxWidth: Math.min(widest, size.x - 100), autoPanPaddingTopLeft: [55, 10] };
+    // content width + the popup's own margins (about 46 px) between the controls' 55 px and Leaflet's 5 px
+    var fit = { maxWidth: Math.min(widest, size.x - 110), autoPanPaddingTopLeft: [55, 10] };
     if (tallest) { fit.maxHeight = Math.min(tallest, size.y - 80); }
     return fit;
   }
