@@ -375,7 +375,8 @@ class Screener:
               heavy_site_slot(request.site, self.settings) if heavy else nullcontext()):
             for attempt in range(2):
                 applicable = self._applicable_rules(request)
-                in_memory = self.snapshot is not None and request.site.vertex_count <= SITE_PART_VERTICES
+                in_memory = (self.settings.in_memory_layers and self.snapshot is not None
+                             and request.site.vertex_count <= SITE_PART_VERTICES)
                 overlay, project_rows, stamp = (self._run_in_memory if in_memory else self._run)(request, applicable)
                 if self.snapshot is None or stamp == self.snapshot.stamp or attempt:
                     break
@@ -592,7 +593,10 @@ _KEPT_SCREENING = text(
 def keep_layers_in_memory(engine: Engine) -> None:
     """Read the catalogue snapshot and the current layer versions' pieces and features now (about 3 s at
     scale 100), so that the first light screening does not wait for them; a database without the layer
-    store yet (not migrated) is left for later."""
+    store yet (not migrated) is left for later. Nothing is read when screenings keep no layers in memory
+    (``BLUEPRINT_SCREENING_IN_MEMORY_LAYERS=false``)."""
+    if not screening_settings().in_memory_layers:
+        return
     with suppress(SQLAlchemyError), engine.connect() as connection:
         kept_versions(connection, kept_snapshot(connection))
 

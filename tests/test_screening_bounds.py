@@ -143,3 +143,16 @@ def test_malformed_json_of_any_size_is_a_422_saying_so(client, loaded_samples, p
     response = client.post(API, content=body, headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert response.json()["type"] == "/problems/invalid-request"
+
+
+def test_with_no_layers_in_memory_a_light_site_is_overlaid_in_postgis(client, loaded_samples, features_held,
+                                                                      settings):
+    """``BLUEPRINT_SCREENING_IN_MEMORY_LAYERS=false``: the same report, read from the features in PostGIS (so a
+    long import holding them now holds up a light screening too)."""
+    from_memory = client.post(API, json={**BASE, "site": SIMPLE})
+    settings.setenv("BLUEPRINT_SCREENING_IN_MEMORY_LAYERS", "false")
+    settings.setenv("BLUEPRINT_SCREENING_STATEMENT_TIMEOUT_MS", "500")
+    screening_settings.cache_clear()
+    assert client.post(API, json={**BASE, "site": SIMPLE}).json() == from_memory.json()
+    with features_held():
+        assert_busy(client.post(API, json={**BASE, "site": SIMPLE}), "statement-timeout")
