@@ -141,7 +141,7 @@ checkout (SQLAlchemy's ``pool_pre_ping``) was a round trip on every request."""
 
 def configure_sessions(engine: Engine, *, background: bool = False) -> Engine:
     """``engine``, each of whose new sessions gets the platform's settings (statement timeout, generic plans,
-    no JIT, orjson, the privileged-role check, the background priority), whose idle sessions are pinged
+    no JIT, orjson, the privileged-role check, the background priority and sort memory), whose idle sessions are pinged
     before use (:data:`IDLE_PING_S`) and whose pool is in the metrics. Every engine the server reads or
     writes through is made so: a read replica's too. Make it without ``pool_pre_ping``."""
     settings = database_settings()
@@ -174,6 +174,8 @@ def configure_sessions(engine: Engine, *, background: bool = False) -> Engine:
             # ST_Subdivide, estimated at 1,000 rows) lifts its estimate over jit_above_cost, and compiling
             # then took ~0.9 s of a 10 ms screening.
             cursor.execute("SET jit = off")
+            if background:
+                cursor.execute(f"SET work_mem = '{int(settings.background_work_mem_mb)}MB'")
         dbapi_connection.commit()
         # Every new session is checked, so no code path of the server can run with the owner's powers.
         refuse_privileged(dbapi_connection, allowed=settings.allow_privileged_role)

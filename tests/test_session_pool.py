@@ -37,3 +37,17 @@ def test_the_primary_has_one_pool_whichever_way_it_is_asked_for(database_url):
     and the layers kept in memory for it exist once."""
     assert db.get_engine() is db.primary_engine()
     assert db.get_engine(background=True) is not db.get_engine()
+
+
+def test_background_sessions_sort_a_big_sites_rows_in_memory(database_url):
+    """A heavy screening's session (the heavy lane's) sorts its overlay's rows in memory; the server's others keep
+    the database's own setting."""
+    background, platform = (configure_sessions(create_engine(database_url, pool_size=1, max_overflow=0),
+                                               background=flag) for flag in (True, False))
+    try:
+        for engine, expected in ((background, True), (platform, False)):
+            with engine.connect() as connection:
+                assert (connection.execute(text("SHOW work_mem")).scalar_one() == "64MB") is expected
+    finally:
+        background.dispose()
+        platform.dispose()
