@@ -132,6 +132,9 @@ def test_a_parcel_row_opens_with_the_keyboard_on_a_phone(phone, live_server) -> 
     the_map = phone.locator(".folium-map").bounding_box()
     assert zoom["x"] + zoom["width"] <= popup["x"] and popup["x"] + popup["width"] <= the_map["x"] + the_map["width"], \
         (popup, zoom, the_map)
+    # and its title below the notice at the map's top right (drawn above it; clicks go through it, words do not)
+    note = phone.locator("#basemap-note").bounding_box()
+    assert note["y"] + note["height"] <= popup["y"], (popup, note)
 
 
 def test_the_ndrc_table_and_a_proposals_conflicts_open_with_the_keyboard(open_tab, live_server, demo_secret,

@@ -406,12 +406,13 @@
   var SEVERITY_RANK = { info: 0, needs_review: 1, blocking: 2 };
 
   /** A popup's size and panning: at most ``widest`` px wide (and ``tallest`` px high, scrolling beyond), and on
-   *  a phone small enough to open on the map beside its left-hand controls (drawn above popups), not under them. */
+   *  a phone small enough to open on the map beside its left-hand controls and below the basemap notice at its
+   *  top right (both drawn above popups), not under them. */
   function popupFit(widest, tallest) {
     var size = map().getSize();
     // content width + the popup's own margins (about 46 px) between the controls' 55 px and Leaflet's 5 px
-    var fit = { maxWidth: Math.min(widest, size.x - 110), autoPanPaddingTopLeft: [55, 10] };
-    if (tallest) { fit.maxHeight = Math.min(tallest, size.y - 80); }
+    var fit = { maxWidth: Math.min(widest, size.x - 110), autoPanPaddingTopLeft: [55, 40] };
+    if (tallest) { fit.maxHeight = Math.min(tallest, size.y - 110); }
     return fit;
   }
 
