@@ -36,7 +36,11 @@ from gis.overlay import (
     OutsidePart,
 )
 
-_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+def _is_polygonal(geometries: NDArray[np.object_]) -> NDArray[np.bool_]:
+    """Which geometries are polygons or multipolygons."""
+    types = shapely.get_type_id(geometries)
+    return (types == shapely.GeometryType.POLYGON) | (types == shapely.GeometryType.MULTIPOLYGON)
 
 
 @dataclass(frozen=True)
@@ -89,18 +93,19 @@ def _probes(site: BaseGeometry) -> NDArray[np.object_]:
 
 def _under(site: BaseGeometry, probes: NDArray[np.object_], index: PieceIndex) -> NDArray[np.intp]:
     """The indices of ``index``'s pieces that the site touches."""
-    candidates = np.unique(index.tree.query(probes)[1]) if len(probes) > 1 else index.tree.query(probes[0])
+    if len(probes) == 1:  # the tree tests the (prepared) site itself
+        return index.tree.query(site, predicate="intersects")
+    candidates = np.unique(index.tree.query(probes)[1])
     return candidates[shapely.intersects(site, index.geometries[candidates])]
 
 
 def _polygonal(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
     """Each geometry's polygons (``ST_CollectionExtract(…, 3)``): lines and points that an intersection or
     difference leaves along shared edges dropped; empty where nothing polygonal is left."""
-    types = shapely.get_type_id(geometries)
     out = geometries.copy()
-    for i in np.flatnonzero(~np.isin(types, _POLYGONAL)):
+    for i in np.flatnonzero(~_is_polygonal(geometries)):
         parts = shapely.get_parts(geometries[i])
-        parts = parts[np.isin(shapely.get_type_id(parts), _POLYGONAL)]
+        parts = parts[_is_polygonal(parts)]
         out[i] = shapely.multipolygons(shapely.get_parts(parts)) if len(parts) else shapely.Polygon()
     return out
 
