@@ -164,9 +164,10 @@ def test_the_blueprint_page_weighs_less_than_2_mb(tab, live_server):
 
 def test_a_department_draws_a_marking_on_the_review_map_and_it_is_still_there_after_reload(
         tab, live_server, client, login, demo_secret):
-    proposal = next(p for p in proposals_seen_by(client, login, "ndrc")
+    # a proposal this department reviews: other tests add proposals in districts whose own bureaus review them
+    proposal = next(p for p in proposals_seen_by(client, login, "dept-natural_resources")
                     if p["state"] == "under_review" and p["conflicts"]["blocking_count"])
-    detail = client.get(f"/api/v1/proposals/{proposal['id']}", headers=login("ndrc")).json()
+    detail = client.get(f"/api/v1/proposals/{proposal['id']}", headers=login("dept-natural_resources")).json()
     page = tab.page
     open_page(tab, f"{live_server}/proposals/{proposal['id']}/review")
     log_in(tab, "dept-natural_resources", demo_secret("dept-natural_resources"))
