@@ -16,6 +16,7 @@ from gis.geometry import (
     describe_invalidity,
     parse_geojson_geometry,
     require_site,
+    subdivide,
     to_multipolygon,
     validate_polygons,
 )
@@ -326,3 +327,28 @@ def test_a_long_ring_keeps_every_vertex_and_drops_third_coordinates():
     assert list(polygon.exterior.coords) == [tuple(position) for position in ring]
     with_z = parse_geojson_geometry({"type": "Polygon", "coordinates": [[[*p, 3.0] for p in ring]]})
     assert with_z.equals_exact(polygon, 0) and not with_z.has_z
+
+
+def _wavy_ring(x: float, y: float, radius: float, vertices: int) -> np.ndarray:
+    angle = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    wavy = radius * (1 + 0.05 * np.sin(angle * 40))
+    return np.c_[x + wavy * np.cos(angle), y + wavy * np.sin(angle)]
+
+
+@pytest.mark.parametrize("shape", ["holed disc and a comb", "comb cut along its teeth"])
+def test_subdivide_tiles_the_site_exactly_with_small_valid_parts(shape):
+    # a comb whose teeth's edges lie on the first cuts: a cut along an edge leaves lines, which are dropped
+    comb = shapely.union_all([box(0, 0, 4, 1), *(box(i, 1, i + 1, 3) for i in range(0, 4, 2))])
+    comb = shapely.segmentize(comb, 0.01)
+    if shape == "holed disc and a comb":
+        disc = Polygon(_wavy_ring(10, 10, 3, 5_000), [_wavy_ring(10, 10, 1, 700)[::-1]])
+        geometry = MultiPolygon([disc, *shapely.get_parts(comb)])
+    else:
+        geometry = comb
+    assert geometry.is_valid and shapely.get_num_coordinates(geometry) > 1_000
+    parts = subdivide(geometry, 128)
+    assert len(parts) > 1
+    assert all(isinstance(part, Polygon) and part.is_valid for part in parts)
+    assert max(shapely.get_num_coordinates(parts)) <= 128
+    assert sum(part.area for part in parts) == pytest.approx(geometry.area, rel=1e-12)  # no overlaps, no gaps
+    assert shapely.union_all(parts).symmetric_difference(geometry).area < 1e-12 * geometry.area

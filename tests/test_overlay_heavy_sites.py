@@ -18,7 +18,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, Polygon
 from sqlalchemy import Engine, Row
 
-from gis.overlay import MIN_AREA_M2, SITE_PART_VERTICES, SPARSE_SITE_RATIO
+from gis.overlay import MIN_AREA_M2, SITE_PART_VERTICES, SPARSE_SITE_RATIO, site_parts
 from projects.screening import Screener, ScreeningRequest
 from projects.sites import Site, prepare_site
 
@@ -59,7 +59,7 @@ def overlay_answer(engine: Engine, site: Site, **changed: Any) -> list[Row]:
 
 def overlay_rows(engine: Engine, site: Site, part_vertices: int) -> dict[tuple, float]:
     """(set or feature) -> area in m², as the platform's overlay statement answers with this part size."""
-    rows = overlay_answer(engine, site, site_part_vertices=part_vertices)
+    rows = overlay_answer(engine, site, site_parts=site_parts(site.wkb, part_vertices))
     return {(row.outside_of, row.version_id, row.feature_id): row.area_m2
             for row in rows if row.area_m2 >= MIN_AREA_M2}
 
