@@ -170,8 +170,8 @@ def configure_sessions(engine: Engine, *, background: bool = False) -> Engine:
             # PostgreSQL re-plans them on every call because it does not cost run-time partition pruning,
             # and planning was a third of a screening's overlay; a generic plan prunes at execution.
             cursor.execute("SET plan_cache_mode = force_generic_plan")
-            # The overlay's cost is GEOS, which JIT cannot speed up; but a set-returning function (the site's
-            # ST_Subdivide, estimated at 1,000 rows) lifts its estimate over jit_above_cost, and compiling
+            # The overlay's cost is GEOS, which JIT cannot speed up; but a set-returning function (the sparse site's
+            # ST_SquareGrid, estimated at 1,000 rows) lifts its estimate over jit_above_cost, and compiling
             # then took ~0.9 s of a 10 ms screening.
             cursor.execute("SET jit = off")
             if background:
