@@ -607,7 +607,7 @@ def subdivide(geom: BaseGeometry, max_vertices: int, max_depth: int = 32) -> lis
     pending = [(geom, 0)]
     while pending:
         piece, depth = pending.pop()
-        if shapely.get_num_coordinates(piece) <= max_vertices or depth >= max_depth:
+        if count_vertices(piece) <= max_vertices or depth >= max_depth:
             parts.extend(polygon for polygon in shapely.get_parts(piece) if not polygon.is_empty)
             continue
         west, south, east, north = piece.bounds

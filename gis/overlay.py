@@ -29,7 +29,7 @@ import shapely
 from sqlalchemy import Connection, TextClause, text
 
 from gis.area import area_m2_sql
-from gis.geometry import subdivide
+from gis.geometry import count_vertices, subdivide
 from gis.sql import geojson_sql
 
 GEOJSON_DECIMALS = 7
@@ -178,7 +178,7 @@ def site_parts(site_wkb: bytes, max_vertices: int = SITE_PART_VERTICES) -> list[
     ``max_vertices`` vertices, else :func:`gis.geometry.subdivide`'s parts, cut here rather than by
     ``ST_Subdivide`` in the statement, which took a quarter of a 99,000-vertex site's overlay."""
     site = shapely.from_wkb(site_wkb)
-    if shapely.get_num_coordinates(site) <= max_vertices:
+    if count_vertices(site) <= max_vertices:
         return [site_wkb]
     return list(shapely.to_wkb(subdivide(site, max_vertices), output_dimension=2))
 
