@@ -76,21 +76,10 @@ class Watched:
     ended: int = 0
 
     def settle(self, quiet_ms: int = 400, timeout_s: float = 20) -> None:
-        """Wait until no request is in flight and none has started or ended for ``quiet_ms`` (Playwright's
-        networkidle is a load state: once reached, it no longer waits for what a click or a pan starts).
-
-        The counts are looked at every 50 ms (each wait hands Playwright's events over); the quiet time runs
-        from the last look that saw them change, so it is never shorter than ``quiet_ms``."""
-        deadline = time.monotonic() + timeout_s
-        seen, quiet_since = None, time.monotonic()
-        while time.monotonic() < deadline:
-            self.page.wait_for_timeout(50)
-            counts = (self.started, self.ended)
-            if counts != seen:
-                seen, quiet_since = counts, time.monotonic()
-            elif self.ended >= self.started and time.monotonic() - quiet_since >= quiet_ms / 1000:
-                return
-        raise AssertionError(f"requests still in flight after {timeout_s} s")
+        """Wait until no request of this tab is in flight and none has started or ended for ``quiet_ms``
+        (Playwright's networkidle is a load state: once reached, it no longer waits for what a click or a pan
+        starts)."""
+        settle_tabs([self], quiet_ms, timeout_s)
 
     def tile_responses(self) -> list[object]:
         return [response for response in self.responses if "/tiles/" in response.url]
@@ -98,6 +87,24 @@ class Watched:
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def settle_tabs(tabs: list[Watched], quiet_ms: int = 400, timeout_s: float = 20) -> None:
+    """Wait until no request of any of ``tabs`` (tabs of the one browser) is in flight and none has started or
+    ended for ``quiet_ms``: tabs loading side by side settle together.
+
+    The counts are looked at every 50 ms (each wait hands Playwright's events over, for every tab); the quiet
+    time runs from the last look that saw them change, so it is never shorter than ``quiet_ms``."""
+    deadline = time.monotonic() + timeout_s
+    seen, quiet_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        tabs[0].page.wait_for_timeout(50)
+        counts = [(tab.started, tab.ended) for tab in tabs]
+        if counts != seen:
+            seen, quiet_since = counts, time.monotonic()
+        elif all(ended >= started for started, ended in counts) and time.monotonic() - quiet_since >= quiet_ms / 1000:
+            return
+    raise AssertionError(f"requests still in flight after {timeout_s} s")
 
 
 @pytest.fixture

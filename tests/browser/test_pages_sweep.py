@@ -9,8 +9,9 @@ pictures of the layers, are left out; its controls are checked), and at 1440 px 
 of English words and one in English no Chinese words in its interface (tests/browser/page_language.py; the
 OGC API's HTML pages are not read for words).
 
-One browser for the module and one login per role; a role's tabs at the three widths and in both languages
-share that session. A tab reads one language, in a browser of that locale (zh-CN, en-GB).
+One browser for the module and one login per role; a role's browser contexts at the three widths and in
+both languages share that session, each in a browser of its locale (zh-CN, en-GB). A role's pages at one width
+load side by side, each in a tab of its own, and settle together before each is looked at.
 The planning layers' vector tiles are answered empty by the test (their drawing is tested elsewhere), which
 takes most of the waiting out of a page's load.
 A page's findings are gathered before the assertion, so one failure lists all of them."""
@@ -24,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import Watched
+from conftest import Watched, settle_tabs
 from login_page import log_in
 from page_language import wrong_language
 from sqlalchemy import text
@@ -109,9 +110,11 @@ AXE_RUN = """() => axe.run({exclude: [['.leaflet-pane']]}, {resultTypes: ['viola
 
 
 @dataclass
-class Visitor:
-    """One role's tab at one screen size, and the requests it made since the last page."""
+class Visit:
+    """One page in a tab of its own, in one language, and the requests the tab made."""
 
+    path: str
+    language: str
     tab: Watched
     requests: list[str] = field(default_factory=list)
 
@@ -136,12 +139,12 @@ def _map_size(page, width: int) -> str | None:
     return None if wide_enough and size["height"] >= 300 else f"the map shows only {size['width']}x{size['height']} px"
 
 
-def findings(visitor: Visitor, width: int, axe: bool, language: str | None = None) -> list[str]:
-    """What is wrong with the page the visitor's tab shows now; with ``language``, its words too."""
-    page = visitor.tab.page
+def findings(visit: Visit, width: int, axe: bool, language: str | None = None) -> list[str]:
+    """What is wrong with the page the visit's tab shows now; with ``language``, its words too."""
+    page = visit.tab.page
     found = wrong_language(page, language) if language else []
-    found += [f"request to another host: {url}" for url in visitor.requests if _offsite(url)]
-    found += [f"console: {error}" for error in visitor.tab.errors]
+    found += [f"request to another host: {url}" for url in visit.requests if _offsite(url)]
+    found += [f"console: {error}" for error in visit.tab.errors]
     found += page.evaluate(LAYOUT, SIDEWAYS)
     if axe:
         if not page.evaluate("typeof window.axe === 'object'"):
@@ -194,62 +197,68 @@ def pages_of(role: str, ids: dict[str, object]) -> list[str]:
     }[role]
 
 
-def _watch(page, visitor: Visitor) -> None:
-    watched = visitor.tab
+def _open(context, path: str, language: str) -> Visit:
+    """A new tab of ``context`` that records its console errors and requests."""
+    page = context.new_page()
+    visit = Visit(path, language, Watched(page, context))
+    watched = visit.tab
     page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: watched.errors.append(f"uncaught: {error}"))
 
     def started(request) -> None:
-        visitor.requests.append(request.url)
+        visit.requests.append(request.url)
         watched.started += 1
 
     page.on("request", started)
     for done in ("requestfinished", "requestfailed"):
         page.on(done, lambda request: setattr(watched, "ended", watched.ended + 1))
+    return visit
 
 
 @pytest.fixture(scope="module")
-def visitors(chromium, live_server, demo_secret, sample_ids) -> Iterator[dict[tuple[str, str, str], Visitor]]:
-    """A tab per role, screen and language; each role logs in once, its other tabs reuse the session's cookie."""
-    made, contexts = {}, []
+def browsers(chromium, live_server, demo_secret, sample_ids) -> Iterator[dict[tuple[str, str, str], object]]:
+    """A browser context per role, screen and language; each role logs in once, its other contexts start with
+    that session's cookie."""
+    made = {}
     for role, username in ROLES.items():
         session = None
         for screen, (options, languages, _, _) in SCREENS.items():
             for language in languages:
                 context = chromium.new_context(locale=LOCALES[language], storage_state=session, **options)
-                contexts.append(context)
                 # The planning layers' own tiles answer "empty" at once: a page's frame, panel, controls and
                 # words are what is checked here (tests/browser/test_browser_maps.py draws the tiles); other
                 # requests are real.
                 context.route(f"{live_server}/tiles/**", lambda route: route.fulfill(status=204))
-                page = context.new_page()
-                visitor = Visitor(Watched(page, context))
-                _watch(page, visitor)
                 if username and session is None:
                     username = sample_ids["applicant"] if role == "applicant" else username
+                    page = context.new_page()
                     page.goto(f"{live_server}/map")
-                    log_in(visitor.tab, username, demo_secret(username))
+                    log_in(Watched(page, context), username, demo_secret(username))
                     session = context.storage_state()
-                made[role, screen, language] = visitor
+                    page.close()
+                made[role, screen, language] = context
     yield made
-    for context in contexts:
+    for context in made.values():
         context.close()
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 @pytest.mark.parametrize("role", list(ROLES))
-def test_every_page_fits_the_screen_stays_local_and_passes_axe(visitors, live_server, sample_ids, role,
+def test_every_page_fits_the_screen_stays_local_and_passes_axe(browsers, live_server, sample_ids, role,
                                                                screen) -> None:
     options, languages, axe, words = SCREENS[screen]
     width = options["viewport"]["width"]
+    visits = [_open(browsers[role, screen, language], path, language)
+              for path in pages_of(role, sample_ids) for language in languages]
+    for visit in visits:
+        query = f"{'&' if '?' in visit.path else '?'}lang={visit.language}"
+        visit.tab.page.goto(f"{live_server}{visit.path}{query}", wait_until="commit")
+    settle_tabs([visit.tab for visit in visits], quiet_ms=300, timeout_s=90)
     found: list[str] = []
-    for path in pages_of(role, sample_ids):
-        for language in languages:
-            visitor = visitors[role, screen, language]
-            visitor.requests.clear()
-            visitor.tab.errors.clear()
-            visitor.tab.page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={language}")
-            visitor.tab.settle(quiet_ms=300)
-            read = language if words and not path.startswith("/ogc") else None  # the OGC API's own pages: not read
-            found += [f"{path} {language}: {finding}" for finding in findings(visitor, width, axe, read)]
+    for visit in visits:
+        visit.tab.page.bring_to_front()  # a tab behind another is not painted: its transitions would not run
+        visit.tab.page.wait_for_load_state("load")
+        read = visit.language if words and not visit.path.startswith("/ogc") else None  # the OGC API's: not read
+        found += [f"{visit.path} {visit.language}: {finding}" for finding in findings(visit, width, axe, read)]
+        visit.tab.page.close()
     assert found == [], "\n".join(found)
