@@ -12,7 +12,7 @@ import hashlib
 import threading
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +56,19 @@ class RuleSet:
     source: str
 
     def for_kind(self, slug: str) -> tuple[ConflictRule, ...]:
-        return tuple(rule for rule in self.rules if rule.kind == slug)
+        return self._by_kind.get(slug, ())
 
-    @property
-    def kinds_with_rules(self) -> list[str]:
-        return [slug for slug in LAYER_KINDS if self.for_kind(slug)]
+    @cached_property
+    def _by_kind(self) -> dict[str, tuple[ConflictRule, ...]]:
+        """The rules of each layer kind, in file order: every screening asks for them several times."""
+        by_kind: dict[str, list[ConflictRule]] = {}
+        for rule in self.rules:
+            by_kind.setdefault(rule.kind, []).append(rule)
+        return {slug: tuple(rules) for slug, rules in by_kind.items()}
+
+    @cached_property
+    def kinds_with_rules(self) -> tuple[str, ...]:
+        return tuple(slug for slug in LAYER_KINDS if slug in self._by_kind)
 
     def compatibility(self, intended: str, planned: str) -> Compatibility:
         """What building an ``intended`` class project on a zone ``planned`` for another class means."""
