@@ -37,7 +37,7 @@ from api.security import SecurityHeaders
 from web import calendar_pages, departments_pages, hall_pages, selection_pages, supervision_pages, windows_pages
 from web import impact_pages as impact_page
 from web import investment as investment_page
-from web.assets import STATIC_URL, vendor
+from web.assets import static_url, vendor
 from web.pages import install as install_pages
 
 
@@ -96,7 +96,7 @@ def create_app() -> FastAPI:
             openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - API",
             swagger_js_url=vendor("swagger-ui", "swagger-ui-bundle.js"),
             swagger_css_url=vendor("swagger-ui", "swagger-ui.css"),
-            swagger_favicon_url=f"{STATIC_URL}/img/blueprint.svg")
+            swagger_favicon_url=static_url("img/blueprint.svg"))
         nonce = request.state.csp_nonce
         return HTMLResponse(bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">'))
 

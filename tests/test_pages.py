@@ -74,7 +74,7 @@ def test_every_page_lets_a_phone_fit_it_to_its_width_and_zoom_it(client, loaded_
 
 def test_stylesheets_load_their_fonts_and_images_from_the_app(client, loaded_samples):
     stylesheets = [url for tag, url in links_of(page(client, "/proposals/1/review"))
-                   if tag == "link" and url.endswith(".css")]
+                   if tag == "link" and urlsplit(url).path.endswith(".css")]
     assert len(stylesheets) >= 4  # Bootstrap, Font Awesome, ours, Leaflet, Leaflet.draw
     for sheet in stylesheets:
         css = client.get(sheet).text

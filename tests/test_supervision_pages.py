@@ -27,7 +27,7 @@ def test_the_pages_are_served_with_every_asset_from_the_app(client, loaded_sampl
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     parser = Links()
     parser.feed(response.text)
-    assert ("script", "/static/js/dashboard.js") in parser.urls
+    assert ("script", "/static/js/dashboard.js") in {(tag, urlsplit(url).path) for tag, url in parser.urls}
     for tag, url in parser.urls:
         parts = urlsplit(urljoin("http://testserver" + path, url))
         assert parts.netloc == "testserver", f"<{tag}> reaches off site: {url}"
@@ -43,8 +43,8 @@ def test_the_holiday_notice_page_is_served_with_its_assets_in_its_language(clien
     assert response.status_code == 200 and words in response.text.replace("&#39;", "'")
     parser = Links()
     parser.feed(response.text)
-    assert ("script", "/static/js/holiday_notice.js") in parser.urls
-    assert ("link", "/static/css/clocks.css") in parser.urls
+    paths = {(tag, urlsplit(url).path) for tag, url in parser.urls}
+    assert ("script", "/static/js/holiday_notice.js") in paths and ("link", "/static/css/clocks.css") in paths
     for tag, url in parser.urls:
         if tag in ("script", "link"):
             assert client.get(urlsplit(url).path).status_code == 200, f"<{tag}> {url} is not served"

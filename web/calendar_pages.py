@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from web.assets import PAGE_CSS, STATIC_URL
+from web.assets import PAGE_CSS, static_url
 from web.i18n import language_of
 from web.pages import Language, render_plain
 
@@ -23,4 +23,4 @@ def holiday_notice_page(request: Request, lang: Language = None) -> HTMLResponse
     """The years with and without holiday data, the notices entered, and the notice form (admin)."""
     return render_plain(request, "holiday_notice.html", page="calendar", language=language_of(lang),
                         title_key="nav.calendar",
-                        context={"page_css": [*PAGE_CSS, f"{STATIC_URL}/css/clocks.css"]})
+                        context={"page_css": [*PAGE_CSS, static_url("css/clocks.css")]})

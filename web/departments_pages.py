@@ -15,7 +15,7 @@ from gis.db import get_engine
 from layers.departments import seed
 from projects.departments import CATEGORIES, LEVEL_NAMES, department_tree
 from projects.supervision.stages import ITEM_TYPES
-from web.assets import PAGE_CSS, STATIC_URL
+from web.assets import PAGE_CSS, static_url
 from web.i18n import labels, language_of
 from web.pages import Language, render_plain
 
@@ -55,4 +55,4 @@ def departments_page(
                                  "categories": CATEGORIES, "concern_names": _concern_names(language),
                                  "districts": districts, "district_names": district_names,
                                  "chosen_level": level, "chosen_district": district,
-                                 "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/departments.css"]})
+                                 "page_css": [*PAGE_CSS, static_url("css/departments.css")]})

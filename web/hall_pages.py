@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from projects.accounts import Role
 from projects.hall.service_types import QUALIFICATION_KINDS, SERVICE_TYPES
-from web.assets import PAGE_CSS, STATIC_URL
+from web.assets import PAGE_CSS, static_url
 from web.i18n import labels, language_of
 from web.pages import Language, render_plain, session_account
 from web.site_form import XIAMEN_DISTRICTS
@@ -35,7 +35,7 @@ def _page(request: Request, template: str, page: str, title_key: str, language: 
         context={"t": table, "service_types": list(SERVICE_TYPES), "districts": list(XIAMEN_DISTRICTS),
                  "qualification_kinds": list(QUALIFICATION_KINDS),
                  "is_admin": account is not None and account.holds(Role.ADMIN),
-                 "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/hall.css"]})
+                 "page_css": [*PAGE_CSS, static_url("css/hall.css")]})
 
 
 @router.get("/hall", response_class=HTMLResponse)

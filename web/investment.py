@@ -20,7 +20,7 @@ from gis.db import get_engine
 from layers.catalogue import Text
 from projects.parcels import PARCEL_FIELDS, STATUS_VALUES, parcel_map_context
 from web import maps
-from web.assets import PAGE_CSS, STATIC_URL
+from web.assets import PAGE_CSS, static_url
 from web.i18n import labels, language_of
 from web.pages import Language, render_page
 
@@ -133,7 +133,7 @@ def investment_page(request: Request, lang: Language = None) -> HTMLResponse:
         context={
             "t": table,
             "title": table["nav.investment"],
-            "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/investment.css"],
+            "page_css": [*PAGE_CSS, static_url("css/investment.css")],
             "choices": choices,
             "sort_choices": [(value, text.in_language(language)) for value, text in SORT_CHOICES],
             "status_fields": list(STATUS_COLOURS),

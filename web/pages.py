@@ -20,7 +20,8 @@ Building another map page on this infrastructure (e.g. the investment map of the
    ``{% from "macros.html" import layer_panel, search_box, swatch %}`` and call ``layer_panel(layers, t,
    basemaps=basemaps)`` for the layer panel: groups, toggles, opacity, zoom-to-layer, legends and the basemap
    switch, static/js/layer_panel.js; ``search_box(t)`` for the search, static/js/search.js), optionally
-   ``map_overlay`` (HTML over the map) and ``scripts`` (your page script from ``/static/js/``, which uses
+   ``map_overlay`` (HTML over the map) and ``scripts`` (your page script from ``/static/js/``, linked as
+   ``{{ static_url('js/yours.js') }}``, a URL browsers keep until the file changes; the script uses
    ``window.Blueprint``: ``t``, ``api``, ``session``, ``map``, ``style``, ``formatArea``…; a list row that does
    something on click is made with ``Blueprint.activatable(row, open)`` so that Tab reaches it and Enter opens
    it). On a phone the panel is a bottom sheet under the map (``static/js/shell.js``);
@@ -42,7 +43,6 @@ from typing import Annotated, Any
 import folium
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from gis.db import get_engine
@@ -50,7 +50,17 @@ from gis.tiles import tile_settings
 from layers.store import list_layers
 from projects.accounts import SESSION_COOKIE, Account, Role, account_for_token
 from web import maps
-from web.assets import NODE_MODULES, PAGE_CSS, PAGE_JS, STATIC_DIR, STATIC_URL, VENDOR_DIRS, VENDOR_URL
+from web.assets import (
+    NODE_MODULES,
+    PAGE_CSS,
+    PAGE_JS,
+    STATIC_DIR,
+    STATIC_URL,
+    VENDOR_DIRS,
+    VENDOR_URL,
+    VersionedStaticFiles,
+    static_url,
+)
 from web.i18n import labels, language_of
 from web.legend import proposal_legend, style_config
 from web.site_form import site_form_choices, site_form_config
@@ -58,6 +68,7 @@ from web.site_form import site_form_choices, site_form_config
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=STATIC_DIR.parent / "templates")
+templates.env.globals["static_url"] = static_url  # templates link their scripts by versioned URL too
 
 EVERYONE: frozenset[Role | None] = frozenset({None, *Role})
 """Every audience of the navigation bar: ``None`` is the public (no login)."""
@@ -99,8 +110,9 @@ def install(app: FastAPI) -> None:
         path = NODE_MODULES / directory
         if not path.is_dir():
             logger.warning("map asset %s is missing (%s): run scripts/bootstrap", name, path)
-        app.mount(f"{VENDOR_URL}/{name}", StaticFiles(directory=path, check_dir=False), name=f"vendor-{name}")
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+        app.mount(f"{VENDOR_URL}/{name}", VersionedStaticFiles(directory=path, check_dir=False),
+                  name=f"vendor-{name}")
+    app.mount(STATIC_URL, VersionedStaticFiles(directory=STATIC_DIR), name="static")
 
 
 def _extent(layers: list[dict[str, Any]]) -> list[float] | None:

@@ -19,7 +19,7 @@ from projects.supervision.anomalies import WarningKind
 from projects.supervision.progress import KEY_LEVELS
 from projects.supervision.stages import ITEM_TYPES, Stage
 from web import maps
-from web.assets import PAGE_CSS, STATIC_URL
+from web.assets import PAGE_CSS, static_url
 from web.i18n import labels, language_of
 from web.pages import Language, render_page
 
@@ -134,7 +134,7 @@ def _render(request: Request, template: str, page: str, title_key: str, language
         request, template, page=page, language=language, fmap=fmap, layers=layers, title_key="app.title",
         config={"labels": table, **(config or {})},
         context={"t": table, "title": table[title_key],
-                 "page_css": [*PAGE_CSS, f"{STATIC_URL}/css/supervision.css", f"{STATIC_URL}/css/clocks.css"]},
+                 "page_css": [*PAGE_CSS, static_url("css/supervision.css"), static_url("css/clocks.css")]},
     )
 
 

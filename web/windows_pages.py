@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from layers.departments import seed
-from web.assets import PAGE_CSS, STATIC_URL
+from web.assets import PAGE_CSS, static_url
 from web.i18n import language_of
 from web.pages import Language, render_plain
 
@@ -24,4 +24,4 @@ def windows_page(request: Request, lang: Language = None) -> HTMLResponse:
     for a department (or the NDRC), what the windows accepted for it, to receive."""
     return render_plain(request, "windows.html", page="windows", language=language_of(lang), title_key="win.title",
                         config={"departments": [d.slug for d in seed().departments]},
-                        context={"page_css": [*PAGE_CSS, f"{STATIC_URL}/css/windows.css"]})
+                        context={"page_css": [*PAGE_CSS, static_url("css/windows.css")]})
