@@ -100,8 +100,8 @@ def _under(site: BaseGeometry, probes: NDArray[np.object_], index: PieceIndex) -
 
 
 def _cut(pieces: NDArray[np.object_], site: BaseGeometry) -> NDArray[np.object_]:
-    """Each piece's part on the (prepared) site, as the overlay statement cuts it: a piece wholly inside the site
-    is its own part, which saves its intersection (a third of the pieces under a compact site)."""
+    """Each piece's part on the (prepared) site: a piece wholly inside the site is its own part, what the overlay
+    statement's intersection gives, without computing it (a third of the pieces under a compact site)."""
     inside = shapely.contains_properly(site, pieces)
     cut = pieces.copy()
     cut[~inside] = shapely.intersection(pieces[~inside], site)

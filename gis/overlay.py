@@ -87,8 +87,7 @@ _CANDIDATES = """
 
 # One statement for a whole overlay: the pieces of the overlap versions are cut once (by the site's parts
 # when it is heavy; a light site is its only part) and merged per feature; for each named set of versions
-# the site minus that set's pieces is its part outside. A piece wholly inside a site part is its own part,
-# not intersected (a third of the pieces under a compact site). Each outside set is given as parallel arrays (set
+# the site minus that set's pieces is its part outside. Each outside set is given as parallel arrays (set
 # name, version id) so that any number of sets fits one prepared statement.
 _SITE_OVERLAY = text(
     f"""
@@ -97,8 +96,7 @@ _SITE_OVERLAY = text(
         SELECT ST_GeomFromWKB(part, 4326) AS geom FROM unnest(CAST(:site_parts AS bytea[])) AS part),
     pieces AS (
         SELECT candidates.version_id, candidates.feature_id,
-               CASE WHEN ST_ContainsProperly(site_part.geom, candidates.geom) THEN candidates.geom
-                    ELSE ST_CollectionExtract(ST_Intersection(candidates.geom, site_part.geom), 3) END AS geom
+               ST_CollectionExtract(ST_Intersection(candidates.geom, site_part.geom), 3) AS geom
         FROM candidates, site, site_parts AS site_part
         WHERE candidates.version_id = ANY(:overlap_versions) AND NOT (site.heavy AND candidates.is_part)
           AND (NOT site.heavy OR candidates.geom && site_part.geom AND ST_Intersects(candidates.geom, site_part.geom))
