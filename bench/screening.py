@@ -11,9 +11,12 @@ once, then, in one run, on the same seeded sites:
 - SQL alone: the statements the same screenings run (the overlay with every layer, and the check against
   other projects), timed inside PostgreSQL (EXPLAIN ANALYZE planning + execution time, the figure the goal
   is set against; and execution alone, since the server's sessions keep generic plans and plan nothing);
+- the engine in process: what the server does for one screening (site prepared, screened with the layers kept in
+  memory, report encoded) without HTTP, to tell the engine's share of the HTTP figure from the server's;
 - geopandas/shapely: an STRtree per layer in memory (load time excluded), intersections and pyproj Geod
   areas — what an analyst would write;
-- batch: re-screening ``--batch`` sites through the engine on one connection, sites per second;
+- batch: re-screening ``--batch`` sites through the engine on one connection, sites per second (the layers are
+  in this process's memory already, read once for the engine in process);
 - big sites over HTTP: a 30 km × 60 m highway corridor through the land use and a 99,000-vertex site (the
   limit is 100,000), p50 and p95 against the simple sites';
 - beside a big site: the p99 of the simple sites alone and while two clients (processes of their own) screen
@@ -49,9 +52,9 @@ from sqlalchemy import text
 
 from bench.common import bench_database, describe, environment_line, generate_samples, percentile
 from data.samples.load import DISTRICTS_FILE, DISTRICTS_LAYER, SAMPLES
-from gis.db import get_engine
+from gis.db import get_engine, read_only
 from layers.importer import import_layer
-from projects.screening import Screener, ScreeningRequest
+from projects.screening import Screener, ScreeningRequest, report_for
 from projects.sites import prepare_site
 
 GEOD = Geod(ellps="WGS84")
@@ -236,6 +239,20 @@ def bench_sql(url: str, sites: list[dict]) -> tuple[list[float], list[float]]:
     return timings, executing
 
 
+def bench_engine(url: str, sites: list[dict]) -> list[float]:
+    """Seconds per screening in this process, with no HTTP, as ``POST /api/v1/screenings`` answers the public: the
+    site prepared, screened by a new screener on a read-only connection (layers kept in memory, as the server
+    keeps them), the report encoded."""
+    timings = []
+    with read_only(get_engine(url)) as connection:
+        for site in sites:
+            started = time.perf_counter()
+            request = ScreeningRequest(site=prepare_site(site), **BODY)
+            orjson.dumps(report_for(None, Screener(connection).screen(request).to_dict()))
+            timings.append(time.perf_counter() - started)
+    return timings
+
+
 Frames = list[tuple[str, np.ndarray, shapely.STRtree]]
 
 
@@ -309,6 +326,8 @@ def main() -> None:
     sql: list[float] = []
     sql_executing: list[float] = []
     memory: list[float] = []
+    engine: list[float] = []
+    bench_engine(url, measured[:10])  # the layers read into this process once, as the server reads them
     with served(url) as client:
         screen_over_http(client, measured[:10])  # warm the pool and the caches
         # HTTP, SQL and geopandas take turns on slices of the sites, so that a shared machine's load, which
@@ -320,6 +339,7 @@ def main() -> None:
             sql += total
             sql_executing += executing
             memory += bench_geopandas(frames, part)
+            engine += bench_engine(url, part)
         corridor_http = screen_over_http(client, [corridor] * args.big_runs)
         big_retried: list[float] = []
         big_http = screen_over_http(client, [big] * args.big_runs, big_retried)
@@ -330,11 +350,15 @@ def main() -> None:
     print(describe("SQL alone (in PostgreSQL)", sql))
     print(describe("  of which execution (no planning)", sql_executing))
     print(describe("geopandas/shapely STRtree (in memory)", memory))
+    print(describe("engine in process (no HTTP)", engine))
     print(f"batch re-screening: {throughput:,.1f} sites/s over {args.batch} sites (goal ≥ 50)")
     http50, sql50, mem50 = (statistics.median(values) for values in (http, sql, memory))
     print(f"ratios of p50: HTTP/SQL {http50 / sql50:.2f}x (goal ≤ 2x); HTTP/geopandas {http50 / mem50:.2f}x "
           f"(goal ≤ 3x); SQL/geopandas {sql50 / mem50:.2f}x; HTTP/SQL execution "
           f"{http50 / statistics.median(sql_executing):.2f}x")
+    engine50 = statistics.median(engine)
+    print(f"  of HTTP's p50: the engine in process {1000 * engine50:.2f} ms ({engine50 / mem50:.2f}x geopandas), "
+          f"the server and client around it {1000 * (http50 - engine50):.2f} ms")
     http95 = percentile(http, 95)
     print(f"HTTP p95 {1000 * http95:.1f} ms (goal < 100 ms)")
     for label, timings, goal in (("30 km × 60 m highway corridor", corridor_http, 10),
