@@ -16,7 +16,7 @@ from login_page import log_in
 from playwright.sync_api import expect
 from shapely.geometry import Point, box, shape
 from sqlalchemy import text
-from test_proposals import credit_code
+from test_proposals import credit_code, proposal_body
 from test_site_files import red_line_dxf, write
 from test_supervision_support import clean_sites
 
@@ -253,9 +253,11 @@ def test_an_applicant_uploads_a_cad_drawing_in_4548_revises_the_site_and_submits
     assert page.inner_text("#proposal-funding") == ("企业自筹资金" if language == "zh" else "the company's own funds")
 
     # My proposals: its state, the departments it waits for, no code yet.
-    if width < 1200:  # the links are behind the menu button
+    if width < 1200:  # the links are behind the menu button, clickable once it has opened
         page.click("#nav-toggle")
+        page.wait_for_selector("#nav-menu.show")
     page.click("a.nav-link[href^='/proposals/mine']")
+    page.wait_for_url("**/proposals/mine**")
     page.wait_for_selector(f"#mine-list [data-proposal-id='{proposal_id}']")
     row = page.locator(f"#mine-list [data-proposal-id='{proposal_id}']")
     assert ("已提交" if language == "zh" else "submitted") in row.locator(".proposal-state").inner_text()
@@ -321,3 +323,43 @@ def test_a_proposal_left_at_the_default_district_takes_the_district_of_its_site(
                                   {"id": proposal_id}).scalar_one() == "350211"
     expect(page.locator("#proposal-district")).to_have_text("集美区" if language == "zh" else "Jimei")
     tab.screenshot(f"proposal-district-from-site-{language}-{width}")
+
+
+def test_my_proposals_are_listed_while_their_sites_still_load(open_tab, live_server, client, login, engine,
+                                                              applicant):
+    """The list shows every proposal at once; each site, a request of its own, is drawn when it comes, and only
+    then does its row zoom to it."""
+    headers = login(applicant, SECRET)
+    site = shape(next(clean_sites(engine)))
+    created = client.post("/api/v1/proposals", json=proposal_body(site, CODE, name="列表先于选址显示的项目"),
+                          headers=headers)
+    assert created.status_code == 201, created.text
+    proposal_id = created.json()["id"]
+    tab = open_tab(1440, "zh")
+    page = tab.page
+    held = []
+    detail = re.compile(r".*/api/v1/proposals/\d+$")
+
+    def hold(route) -> None:  # each site's request held back
+        held.append(route)
+
+    open_page(tab, f"{live_server}/")
+    log_in(tab, applicant, SECRET)
+    page.route(detail, hold)
+    page.goto(f"{live_server}/proposals/mine?lang=zh")
+    row = page.locator(f"#mine-list [data-proposal-id='{proposal_id}']")
+    expect(row).to_be_visible()
+    assert "列表先于选址显示的项目" in row.inner_text() and row.get_attribute("data-activate") is None
+    page.wait_for_function("(n) => document.querySelectorAll('#mine-list .proposal-item').length === n",
+                           arg=len([entry for entry in client.get("/api/v1/proposals", headers=headers).json()]))
+    for route in held:
+        route.continue_()
+    page.unroute(detail)
+    expect(row).to_have_attribute("data-activate", "")
+    page.wait_for_timeout(800)  # the map has moved to all the sites
+    row.locator(".proposal-name").click()  # the row zooms the map to its site, which has come
+    page.wait_for_function("() => Blueprint.map().getZoom() === 16")
+    west, south, east, north = page.evaluate(
+        "() => { const b = Blueprint.map().getBounds(); "
+        "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
+    assert west <= site.centroid.x <= east and south <= site.centroid.y <= north

@@ -14,7 +14,7 @@
   var list = document.getElementById('mine-list');
 
 
-  function item(entry, layer) {
+  function item(entry) {
     var lang = B.config.lang;
     var waiting = entry.outstanding.map(function (department) {
       return department[lang] + ' (' + department.waiting_days + ' ' + t('proposal.days') + ')';
@@ -33,12 +33,14 @@
       (entry.project_code ? '<code>' + esc(entry.project_code) + '</code>' : '—') + '</span></div>' +
       '<a class="small" href="' + link + '?lang=' + lang + '">' +
       esc(EDITABLE[entry.state] ? t('mine.edit') : t('proposal.review_link')) + '</a>';
-    if (layer) {
-      B.activatable(li, function (event) {
-        if (event.target.tagName !== 'A') { B.map().fitBounds(layer.getBounds(), { maxZoom: 16 }); }
-      });
-    }
     return li;
+  }
+
+  /** A row zooms to its site once the site has come. */
+  function zoomsTo(li, layer) {
+    B.activatable(li, function (event) {
+      if (event.target.tagName !== 'A') { B.map().fitBounds(layer.getBounds(), { maxZoom: 16 }); }
+    });
   }
 
   function load(user) {
@@ -51,10 +53,11 @@
     B.showMessage(message, 'light', esc(t('proposal.loading')));
     B.api('/proposals').then(function (entries) {
       message.innerHTML = entries.length ? '' : '<div class="alert alert-light py-2">' + esc(t('proposal.none')) + '</div>';
+      // The rows show at once; each proposal's site is a request of its own, drawn when it comes.
+      var rows = {};
+      entries.forEach(function (entry) { rows[entry.id] = list.appendChild(item(entry)); });
       return B.proposalDetails(entries.map(function (entry) { return entry.id; })).then(function (details) {
-        var layers = {};
-        details.forEach(function (detail) { layers[detail.id] = B.proposalLayer(detail).addTo(sites); });
-        entries.forEach(function (entry) { list.appendChild(item(entry, layers[entry.id])); });
+        details.forEach(function (detail) { zoomsTo(rows[detail.id], B.proposalLayer(detail).addTo(sites)); });
         if (sites.getLayers().length) { B.map().fitBounds(sites.getBounds(), { maxZoom: 15 }); }
       });
     }).catch(function (error) { B.showMessage(message, 'danger', esc(B.problemText(error))); });
