@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -184,6 +185,38 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
     assert ("已下达前期工作计划" if lang == "zh" else "Preliminary work plan issued") in plan.inner_text()
     assert tab.errors == []
 
+
+
+def test_the_ndrc_sees_every_proposal_listed_before_their_details_have_come(
+        tab, live_server, client, login, demo_secret, applicant, spots):
+    """The city's proposals are listed at once; each one's actions (approve…) and site follow its own request."""
+    proposal = under_review(client, login, applicant, spots, "先列出再加载详情测试")
+    for department in ("construction", "natural_resources"):
+        assert client.post(f"{API}/proposals/{proposal['id']}/opinions", headers=login(f"dept-{department}"),
+                           json={"verdict": "agree"}).status_code == 201
+    page = tab.page
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    open_page(tab, f"{live_server}/ndrc?lang=zh")
+    held = []
+    detail = re.compile(r".*/api/v1/proposals/\d+$")
+
+    def hold(route) -> None:  # each proposal's detail request held back
+        held.append(route)
+
+    log_in(tab, "ndrc", demo_secret("ndrc"))
+    page.route(detail, hold)
+    page.reload()  # logged in: the overview loads again, its details held back
+    row = page.locator(f"tr[data-proposal-id='{proposal['id']}']")
+    row.wait_for()
+    listed = client.get(f"{API}/proposals", headers=login("ndrc")).json()
+    assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
+    assert "先列出再加载详情测试" in row.inner_text() and row.locator("button[data-action=approve]").count() == 0
+    for route in held:
+        route.continue_()
+    page.unroute(detail)
+    row.locator("button[data-action=approve]").wait_for()  # eligible: approval offered once its details came
+    assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
+    assert tab.errors == []
 
 def test_the_review_page_downloads_the_report_and_prints_without_its_tools(
         tab, live_server, client, login, demo_secret, applicant, spots):

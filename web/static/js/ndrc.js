@@ -300,7 +300,18 @@
     fillOptions(filters.elements.waiting, Object.keys(departments).sort().map(function (slug) { return [slug, departments[slug]]; }));
   }
 
-  /** (Re)load the proposals and their details; the filters and the feedback of an action are kept. */
+  /** The rows of ``items``, with the details known of them (their actions and sites). */
+  function show(items) {
+    state.items = items;
+    fillFilters();
+    render();
+    table.classList.remove('d-none');
+    filters.classList.remove('d-none');
+    message.innerHTML = items.length ? '' : '<div class="alert alert-light py-2">' + B.escapeHtml(B.t('proposal.none')) + '</div>';
+  }
+
+  /** (Re)load the proposals and their details; the filters and the feedback of an action are kept. The first
+   *  load shows the rows at once, their actions and sites once every detail has come. */
   function load(user) {
     if (!user) {
       rows.innerHTML = '';
@@ -313,19 +324,15 @@
     }
     if (!state.items.length) { B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.loading'))); }
     return B.api('/proposals').then(function (items) {
+      if (!state.items.length) { show(items); }
       return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
-        state.items = items;
         state.details = {};
         state.layers = {};
         details.forEach(function (detail) {
           state.details[detail.id] = detail;
           state.layers[detail.id] = B.proposalLayer(detail, { marker: true });
         });
-        fillFilters();
-        render();
-        table.classList.remove('d-none');
-        filters.classList.remove('d-none');
-        message.innerHTML = items.length ? '' : '<div class="alert alert-light py-2">' + B.escapeHtml(B.t('proposal.none')) + '</div>';
+        show(items);
       });
     }).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));
