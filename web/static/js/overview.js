@@ -11,19 +11,23 @@
   var message = document.getElementById('proposals-message');
   var list = document.getElementById('proposal-list');
 
-  function listItem(detail, layer) {
+  function listItem(entry) {
     var item = document.createElement('li');
     item.className = 'proposal-item';
-    item.setAttribute('data-proposal-id', detail.id);
-    item.innerHTML = '<div class="proposal-line"><span class="status-dot status-' + B.siteStatus(detail) + '"></span>' +
-      '<span class="proposal-name">' + B.escapeHtml(detail.name) + '</span></div>' +
-      '<div class="proposal-meta">' + B.escapeHtml(B.t('state.' + detail.state)) + ' · ' +
-      B.conflictBadges(detail.screening ? detail.screening.summary : {}) + '</div>';
+    item.setAttribute('data-proposal-id', entry.id);
+    item.innerHTML = '<div class="proposal-line"><span class="status-dot status-' + B.siteStatus(entry) + '"></span>' +
+      '<span class="proposal-name">' + B.escapeHtml(entry.name) + '</span></div>' +
+      '<div class="proposal-meta">' + B.escapeHtml(B.t('state.' + entry.state)) + ' · ' +
+      B.conflictBadges(entry.conflicts || {}) + '</div>';
+    return item;
+  }
+
+  /** A row zooms to its site, and opens its popup, once the site has come. */
+  function zoomsTo(item, layer) {
     B.activatable(item, function () {
       B.map().fitBounds(layer.getBounds(), { maxZoom: 16 });
       if (layer.site) { layer.site.openPopup(); }
     });
-    return item;
   }
 
   /** Whether the account's work includes proposals (a window or a service provider has none). */
@@ -48,12 +52,12 @@
         B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.none')));
         return null;
       }
+      // The rows show at once; each proposal's site is a request of its own, drawn when it comes.
+      message.innerHTML = '';
+      var rows = {};
+      items.forEach(function (item) { rows[item.id] = list.appendChild(listItem(item)); });
       return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
-        message.innerHTML = '';
-        details.forEach(function (detail) {
-          var layer = B.proposalLayer(detail, { marker: true }).addTo(proposals);
-          list.appendChild(listItem(detail, layer));
-        });
+        details.forEach(function (detail) { zoomsTo(rows[detail.id], B.proposalLayer(detail, { marker: true }).addTo(proposals)); });
       });
     }).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));
