@@ -3,8 +3,10 @@ on a free loopback port, over the throwaway test database with the Xiamen sample
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,6 +107,23 @@ def settle_tabs(tabs: list[Watched], quiet_ms: int = 400, timeout_s: float = 20)
         elif all(ended >= started for started, ended in counts) and time.monotonic() - quiet_since >= quiet_ms / 1000:
             return
     raise AssertionError(f"requests still in flight after {timeout_s} s")
+
+
+PROPOSAL_DETAIL = re.compile(r".*/api/v1/proposals/\d+$")
+
+
+@contextmanager
+def proposal_details_held(page: Any) -> Iterator[None]:
+    """Inside the block, every request of one proposal's detail (``GET /api/v1/proposals/<id>``) the page makes is
+    held back; at its end they all go on, as if the server had been slow to answer them."""
+    held: list[Any] = []
+    page.route(PROPOSAL_DETAIL, lambda route: held.append(route))
+    try:
+        yield
+    finally:
+        for route in held:
+            route.continue_()
+        page.unroute(PROPOSAL_DETAIL)
 
 
 @pytest.fixture

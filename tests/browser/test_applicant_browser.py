@@ -12,6 +12,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from conftest import proposal_details_held
 from login_page import log_in
 from playwright.sync_api import expect
 from shapely.geometry import Point, box, shape
@@ -337,24 +338,15 @@ def test_my_proposals_are_listed_while_their_sites_still_load(open_tab, live_ser
     proposal_id = created.json()["id"]
     tab = open_tab(1440, "zh")
     page = tab.page
-    held = []
-    detail = re.compile(r".*/api/v1/proposals/\d+$")
-
-    def hold(route) -> None:  # each site's request held back
-        held.append(route)
-
     open_page(tab, f"{live_server}/")
     log_in(tab, applicant, SECRET)
-    page.route(detail, hold)
-    page.goto(f"{live_server}/proposals/mine?lang=zh")
     row = page.locator(f"#mine-list [data-proposal-id='{proposal_id}']")
-    expect(row).to_be_visible()
-    assert "列表先于选址显示的项目" in row.inner_text() and row.get_attribute("data-activate") is None
-    page.wait_for_function("(n) => document.querySelectorAll('#mine-list .proposal-item').length === n",
-                           arg=len([entry for entry in client.get("/api/v1/proposals", headers=headers).json()]))
-    for route in held:
-        route.continue_()
-    page.unroute(detail)
+    with proposal_details_held(page):
+        page.goto(f"{live_server}/proposals/mine?lang=zh")
+        expect(row).to_be_visible()
+        assert "列表先于选址显示的项目" in row.inner_text() and row.get_attribute("data-activate") is None
+        page.wait_for_function("(n) => document.querySelectorAll('#mine-list .proposal-item').length === n",
+                               arg=len(client.get("/api/v1/proposals", headers=headers).json()))
     expect(row).to_have_attribute("data-activate", "")
     page.wait_for_timeout(800)  # the map has moved to all the sites
     row.locator(".proposal-name").click()  # the row zooms the map to its site, which has come

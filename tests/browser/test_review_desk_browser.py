@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import uuid
 from collections.abc import Iterator
 
 import pytest
 import shapely
+from conftest import proposal_details_held
 from pypdf import PdfReader
 from test_browser_maps import log_in, open_page
 from test_fresh_approval import applicant_account
@@ -197,23 +197,14 @@ def test_the_ndrc_sees_every_proposal_listed_before_their_details_have_come(
     page = tab.page
     page.set_viewport_size(VIEWPORTS["desktop"])
     open_page(tab, f"{live_server}/ndrc?lang=zh")
-    held = []
-    detail = re.compile(r".*/api/v1/proposals/\d+$")
-
-    def hold(route) -> None:  # each proposal's detail request held back
-        held.append(route)
-
     log_in(tab, "ndrc", demo_secret("ndrc"))
-    page.route(detail, hold)
-    page.reload()  # logged in: the overview loads again, its details held back
     row = page.locator(f"tr[data-proposal-id='{proposal['id']}']")
-    row.wait_for()
     listed = client.get(f"{API}/proposals", headers=login("ndrc")).json()
-    assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
-    assert "先列出再加载详情测试" in row.inner_text() and row.locator("button[data-action=approve]").count() == 0
-    for route in held:
-        route.continue_()
-    page.unroute(detail)
+    with proposal_details_held(page):
+        page.reload()  # logged in: the overview loads again, its details held back
+        row.wait_for()
+        assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
+        assert "先列出再加载详情测试" in row.inner_text() and row.locator("button[data-action=approve]").count() == 0
     row.locator("button[data-action=approve]").wait_for()  # eligible: approval offered once its details came
     assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
     assert tab.errors == []

@@ -6,9 +6,8 @@ where the focus is, and open with Enter as they do with a click. Screenshots go 
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from conftest import proposal_details_held
 from login_page import log_in
 from sqlalchemy import text
 
@@ -108,19 +107,10 @@ def test_the_proposals_on_the_map_open_with_the_keyboard(open_tab, live_server, 
     page.goto(f"{live_server}/map")
     log_in(tab, "ndrc", demo_secret("ndrc"))
     # The proposals are listed at once; a row opens its site once the site's own request has come.
-    held = []
-    detail = re.compile(r".*/api/v1/proposals/\d+$")
-
-    def hold(route) -> None:
-        held.append(route)
-
-    page.route(detail, hold)
-    page.reload()
-    page.wait_for_selector("#proposal-list .proposal-item")
-    assert page.locator("#proposal-list .proposal-item[data-activate]").count() == 0
-    for route in held:
-        route.continue_()
-    page.unroute(detail)
+    with proposal_details_held(page):
+        page.reload()
+        page.wait_for_selector("#proposal-list .proposal-item")
+        assert page.locator("#proposal-list .proposal-item[data-activate]").count() == 0
     page.wait_for_selector("#proposal-list .proposal-item[data-activate]")
     before = page.evaluate("Blueprint.map().getZoom()")
     tab_to(page, "#proposal-list .proposal-item")
