@@ -520,7 +520,7 @@ LABELS: dict[str, Text] = {
     "cond.save": Text("保存", "Save"),
     "cond.saved": Text("已保存。", "Saved."),
     "cond.recorded_by": Text("填写：", "Recorded by"),
-    "cond.ndrc_missing": Text("建设条件未齐：", "Building conditions missing:"),
+    "cond.ndrc_missing_count": Text("建设条件未齐：{n}项", "Building conditions missing: {n}"),
     "cond.ndrc_complete": Text("建设条件已齐", "Building conditions complete"),
     # preliminary work plan and joint feasibility review (project page; static/js/feasibility.js)
     "fs.plan": Text("前期工作计划", "Preliminary work plan"),

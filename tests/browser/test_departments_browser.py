@@ -85,8 +85,13 @@ def test_a_district_department_fills_its_conditions_and_the_ndrc_sees_them(
     row = ndrc.page.locator(f"tr[data-proposal-id='{proposal['id']}'] .building-conditions")
     row.wait_for()
     assert row.get_attribute("data-missing") == "6"
-    assert ("厦门市自然资源和规划局翔安分局" if lang == "zh"
-            else "Xiamen Natural Resources and Planning Bureau, Xiang'an Branch") in row.inner_text()
+    # folded to its count, so the row stays one line tall; unfolded, it says who is to record each
+    responsible = ("厦门市自然资源和规划局翔安分局" if lang == "zh"
+                   else "Xiamen Natural Resources and Planning Bureau, Xiang'an Branch")
+    assert ("建设条件未齐：6项" if lang == "zh" else "Building conditions missing: 6") in row.inner_text()
+    assert not row.get_by_text(responsible).first.is_visible()
+    row.locator("summary").click()
+    assert row.get_by_text(responsible).first.is_visible()
     assert not ndrc.errors, ndrc.errors
 
 

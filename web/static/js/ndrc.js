@@ -51,18 +51,24 @@
     return html;
   }
 
-  /** 建设条件: complete, or which are still missing and who is to record them (the NDRC decides seeing this). */
-  function conditionsHtml(item) {
+  /**
+   * 建设条件: complete, or how many are still missing and, unfolded, which and who is to record them. Folded in
+   * the table, so a project with every condition missing does not make its row a screen tall; open in the
+   * approval confirmation, where the NDRC decides seeing them.
+   */
+  function conditionsHtml(item, open) {
     var conditions = item.building_conditions;
     if (!conditions) { return ''; }
     if (!conditions.missing.length) {
       return '<div class="small text-success building-conditions" data-missing="0">' +
         B.escapeHtml(B.t('cond.ndrc_complete')) + '</div>';
     }
-    return '<div class="small text-warning-emphasis building-conditions" data-missing="' + conditions.missing.length +
-      '">' + B.escapeHtml(B.t('cond.ndrc_missing')) + ' ' + conditions.missing_names.map(function (entry) {
-        return B.escapeHtml(entry[lang]) + ' (' + B.escapeHtml(entry['responsible_' + lang]) + ')';
-      }).join(B.escapeHtml(B.t('cond.separator'))) + '</div>';
+    return '<details class="small text-warning-emphasis building-conditions" data-missing="' +
+      conditions.missing.length + '"' + (open ? ' open' : '') + '><summary>' +
+      B.escapeHtml(B.t('cond.ndrc_missing_count', { n: conditions.missing.length })) + '</summary><ul class="mb-0 ps-3">' +
+      conditions.missing_names.map(function (entry) {
+        return '<li>' + B.escapeHtml(entry[lang]) + ' (' + B.escapeHtml(entry['responsible_' + lang]) + ')</li>';
+      }).join('') + '</ul></details>';
   }
 
   function stateCell(item) {
@@ -170,7 +176,7 @@
       B.escapeHtml(item.name) + '</td></tr><tr><th>' + B.escapeHtml(B.t('ndrc.filter_district')) + '</th><td>' +
       B.escapeHtml(districtName(item)) + ' (' + B.escapeHtml(item.district_code) + ')</td></tr><tr><th>' +
       B.escapeHtml(B.t('proposal.applicant')) + '</th><td>' + B.escapeHtml(item.applicant_organisation) + '</td></tr></table>' +
-      conditionsHtml(item) + '<div class="d-flex gap-1"></div></div>';
+      conditionsHtml(item, true) + '<div class="d-flex gap-1"></div></div>';
     var bar = feedback.querySelector('.d-flex');
     bar.appendChild(button(B.t('ndrc.confirm'), 'success', function () { act(item, 'approve', null, feedback); },
       'confirm-approve'));
