@@ -186,7 +186,6 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
     assert tab.errors == []
 
 
-
 def test_the_ndrc_sees_every_proposal_listed_before_their_details_have_come(
         tab, live_server, client, login, demo_secret, applicant, spots):
     """The city's proposals are listed at once; each one's actions (approve…) and site follow its own request."""
@@ -208,6 +207,7 @@ def test_the_ndrc_sees_every_proposal_listed_before_their_details_have_come(
     row.locator("button[data-action=approve]").wait_for()  # eligible: approval offered once its details came
     assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
     assert tab.errors == []
+
 
 def test_the_review_page_downloads_the_report_and_prints_without_its_tools(
         tab, live_server, client, login, demo_secret, applicant, spots):

@@ -507,6 +507,16 @@
     return Promise.all(workers).then(function () { return results.filter(Boolean); });
   }
 
+  /** Make a proposal's list row zoom the map to its site (click, Enter) once the site's ``layer`` has come; a
+   *  click on a link in the row follows the link instead. ``then``, if given, runs after the zoom. */
+  function zoomsToSite(row, layer, then) {
+    window.Blueprint.activatable(row, function (event) {
+      if (event.target.tagName === 'A') { return; }
+      map().fitBounds(layer.getBounds(), { maxZoom: 16 });
+      if (then) { then(); }
+    });
+  }
+
   /** The request fields a problem names, as dotted paths: the service's ``field``, or each validation error's
    *  location without its part of the request (``body.holidays.0.date`` → ``holidays.0.date``). */
   function problemFields(error) {
@@ -677,7 +687,8 @@
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
     conflictPopup: conflictPopup, popupFit: popupFit, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
     proposalLayer: proposalLayer, oneLanguage: oneLanguage,
-    proposalSummary: proposalSummary, proposalDetails: proposalDetails, showMessage: showMessage,
+    proposalSummary: proposalSummary, proposalDetails: proposalDetails, zoomsToSite: zoomsToSite,
+    showMessage: showMessage,
     watchSiteMarkers: watchSiteMarkers,
     wgs84ToGcj02: wgs84ToGcj02, measuring: measuring, formatAreaFull: formatAreaFull
   };

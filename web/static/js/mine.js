@@ -36,13 +36,6 @@
     return li;
   }
 
-  /** A row zooms to its site once the site has come. */
-  function zoomsTo(li, layer) {
-    B.activatable(li, function (event) {
-      if (event.target.tagName !== 'A') { B.map().fitBounds(layer.getBounds(), { maxZoom: 16 }); }
-    });
-  }
-
   function load(user) {
     sites.clearLayers();
     list.innerHTML = '';
@@ -57,7 +50,7 @@
       var rows = {};
       entries.forEach(function (entry) { rows[entry.id] = list.appendChild(item(entry)); });
       return B.proposalDetails(entries.map(function (entry) { return entry.id; })).then(function (details) {
-        details.forEach(function (detail) { zoomsTo(rows[detail.id], B.proposalLayer(detail).addTo(sites)); });
+        details.forEach(function (detail) { B.zoomsToSite(rows[detail.id], B.proposalLayer(detail).addTo(sites)); });
         if (sites.getLayers().length) { B.map().fitBounds(sites.getBounds(), { maxZoom: 15 }); }
       });
     }).catch(function (error) { B.showMessage(message, 'danger', esc(B.problemText(error))); });

@@ -242,7 +242,7 @@
     var feedback = feedbackRow.querySelector('.action-feedback');
     feedback.innerHTML = state.feedback[item.id] || '';
     actionsCell(item, detail, feedback, row.querySelector('.actions'));
-    if (layer) { B.activatable(row, function () { map.fitBounds(layer.getBounds(), { maxZoom: 16 }); }); }
+    if (layer) { B.zoomsToSite(row, layer); }
     rows.appendChild(row);
     rows.appendChild(feedbackRow);
   }

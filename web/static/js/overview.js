@@ -22,14 +22,6 @@
     return item;
   }
 
-  /** A row zooms to its site, and opens its popup, once the site has come. */
-  function zoomsTo(item, layer) {
-    B.activatable(item, function () {
-      B.map().fitBounds(layer.getBounds(), { maxZoom: 16 });
-      if (layer.site) { layer.site.openPopup(); }
-    });
-  }
-
   /** Whether the account's work includes proposals (a window or a service provider has none). */
   function listsProposals(user) {
     return [user.role].concat(user.extra_roles || []).some(function (role) {
@@ -57,7 +49,10 @@
       var rows = {};
       items.forEach(function (item) { rows[item.id] = list.appendChild(listItem(item)); });
       return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
-        details.forEach(function (detail) { zoomsTo(rows[detail.id], B.proposalLayer(detail, { marker: true }).addTo(proposals)); });
+        details.forEach(function (detail) {
+          var layer = B.proposalLayer(detail, { marker: true }).addTo(proposals);
+          B.zoomsToSite(rows[detail.id], layer, function () { if (layer.site) { layer.site.openPopup(); } });
+        });
       });
     }).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));
