@@ -90,8 +90,10 @@ def test_a_district_department_fills_its_conditions_and_the_ndrc_sees_them(
                    else "Xiamen Natural Resources and Planning Bureau, Xiang'an Branch")
     assert ("建设条件未齐：6项" if lang == "zh" else "Building conditions missing: 6") in row.inner_text()
     assert not row.get_by_text(responsible).first.is_visible()
+    zoom = ndrc.page.evaluate("Blueprint.map().getZoom()")
     row.locator("summary").click()
     assert row.get_by_text(responsible).first.is_visible()
+    assert ndrc.page.evaluate("Blueprint.map().getZoom()") == zoom  # unfolding is not a click on the row's site
     assert not ndrc.errors, ndrc.errors
 
 

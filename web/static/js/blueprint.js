@@ -508,10 +508,11 @@
   }
 
   /** Make a proposal's list row zoom the map to its site (click, Enter) once the site's ``layer`` has come; a
-   *  click on a link in the row follows the link instead. ``then``, if given, runs after the zoom. */
+   *  click on a link in the row follows the link, and one on a fold's summary unfolds it, without moving the
+   *  map. ``then``, if given, runs after the zoom. */
   function zoomsToSite(row, layer, then) {
     window.Blueprint.activatable(row, function (event) {
-      if (event.target.tagName === 'A') { return; }
+      if (event.target.closest('a, summary')) { return; }
       map().fitBounds(layer.getBounds(), { maxZoom: 16 });
       if (then) { then(); }
     });
