@@ -428,13 +428,7 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
     current_report = status.pop("current_report", None)
     return {
         **_public_fields(proposal),
-        "revisions": [
-            {"revision": r.revision, "is_current": r.is_current, "source_crs": r.source_crs,
-             "area_m2": round(r.area_m2, 2), "created_at": r.created_at.isoformat(), "geometry": r.geometry,
-             "screening_id": str(r.screening_id) if r.screening_id else None,
-             "summary": r.report["summary"] if r.report else None}
-            for r in revisions
-        ],
+        "revisions": [_revision_dict(r) for r in revisions],
         "screening": report_for(actor, current_report) if current_report else None,
         "approval_screening_id": connection.execute(
             text("SELECT after->>'screening_id' FROM audit_log WHERE proposal_id = :p AND action = 'approve'"),
@@ -447,6 +441,15 @@ def proposal_detail(connection: Connection, actor: Account | None, proposal_id: 
         "legal_actions": [a.value for a in _legal_actions(proposal)],
         "site_editable": State(proposal.state) in EDITABLE_STATES,
     }
+
+
+def _revision_dict(revision: Row[Any]) -> dict[str, Any]:
+    """A site revision as callers see it: its geometry (GeoJSON, EPSG:4326), area in m² and screening summary."""
+    return {"revision": revision.revision, "is_current": revision.is_current, "source_crs": revision.source_crs,
+            "area_m2": round(revision.area_m2, 2), "created_at": revision.created_at.isoformat(),
+            "geometry": revision.geometry,
+            "screening_id": str(revision.screening_id) if revision.screening_id else None,
+            "summary": revision.report["summary"] if revision.report else None}
 
 
 def proposal_conditions(connection: Connection, actor: Account | None, proposal_id: int) -> dict[str, Any]:
@@ -479,7 +482,9 @@ def _legal_actions(proposal: Row[Any]) -> list[Action]:
 
 
 def list_proposals(connection: Connection, actor: Account | None) -> list[dict[str, Any]]:
-    """The proposals this account may see, newest first, with their conflict and review status."""
+    """The proposals this account may see, newest first, with their conflict and review status, the actions
+    legal in their state, and the current site with its conflict overlaps, as the account may see them
+    (:func:`projects.screening.report_for`)."""
     require_role(actor, Role.NDRC, Role.DEPARTMENT, Role.APPLICANT,
                  action=Text("查看项目列表", "listing proposals"))
     rows = connection.execute(text(f"SELECT {_PROPOSAL_COLUMNS} FROM proposals ORDER BY id DESC")).all()
@@ -489,11 +494,13 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
     decided = decisions(connection, [row.id for row in rows])
     result = []
     for row in rows:
-        status = review_status(connection, row, directory=directory)
+        revisions = _revisions(connection, row.id)
+        status = review_status(connection, row, revisions, directory)
         if actor is not None and actor.role is Role.DEPARTMENT and actor.department not in routed_departments(
                 connection, row, status, directory):
             continue
-        summary = status.get("current_report", {}).get("summary", {}) if status.get("current_report") else {}
+        current_report = status.get("current_report")
+        summary = current_report["summary"] if current_report else {}
         blockers = approval_blockers(connection, row, status) if row.state == State.UNDER_REVIEW else None
         if blockers and not sees_other_projects(actor):  # which other project is in the way is for officials
             blockers = [{**b, "layer": None} if b.get("layer_kind") == "project_site" else b for b in blockers]
@@ -512,6 +519,10 @@ def list_proposals(connection: Connection, actor: Account | None) -> list[dict[s
             "eligible": blockers == [],
             "blockers": blockers or [],
             "decisions": decided[row.id],
+            "legal_actions": [a.value for a in _legal_actions(row)],
+            # what a page draws of it, so that a list of proposals is one request, not one per proposal
+            "current_site": _revision_dict(revisions[-1]) if revisions else None,
+            "current_conflicts": report_for(actor, current_report)["conflicts"] if current_report else [],
         })
     return result
 

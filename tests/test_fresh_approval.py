@@ -223,8 +223,13 @@ def test_an_applicants_own_proposal_does_not_name_the_project_it_overlaps(
     assert_anonymous(seen.json()["screening"], seen.text, other)
     assert client.post(f"{API}/proposals/{mine['id']}/actions", json={"action": "submit"},
                        headers=other_applicant["headers"]).status_code == 200
+    listed = client.get(f"{API}/proposals", headers=other_applicant["headers"])
+    [item] = [i for i in listed.json() if i["id"] == mine["id"]]
+    assert_anonymous({"conflicts": item["current_conflicts"]}, listed.text, other)
     for official in ("ndrc", "dept-natural_resources"):
         assert_named(client.get(f"{API}/proposals/{mine['id']}", headers=login(official)).json()["screening"], other)
+        [item] = [i for i in client.get(f"{API}/proposals", headers=login(official)).json() if i["id"] == mine["id"]]
+        assert_named({"conflicts": item["current_conflicts"]}, other)
 
 
 def test_a_sliver_of_another_project_is_listed_without_its_name_for_the_public(

@@ -82,6 +82,23 @@ def test_a_clean_proposal_goes_from_draft_to_a_national_code(client, login, appl
     assert client.get(f"{API}/projects/2017-35020-47-01-01234").json()["part"] in {"length", "layout"}
 
 
+def test_the_list_carries_each_proposals_current_site_conflicts_and_actions(client, login, applicant, clean_spots):
+    """What the map pages draw of a proposal comes in the list: its current site, its conflicts and the actions
+    its state allows are those of its own detail, after a revision too."""
+    proposal = create(client, applicant, next(clean_spots))
+    revised = client.post(f"{API}/proposals/{proposal['id']}/sites", json={"site": mapping(next(clean_spots))},
+                          headers=applicant["headers"])
+    assert revised.status_code == 201, revised.text
+    open_review(client, login, applicant, proposal["id"])
+    for headers in (applicant["headers"], login("ndrc")):
+        detail = client.get(f"{API}/proposals/{proposal['id']}", headers=headers).json()
+        [item] = [i for i in client.get(f"{API}/proposals", headers=headers).json() if i["id"] == proposal["id"]]
+        [current] = [r for r in detail["revisions"] if r["is_current"]]
+        assert current["revision"] == 2 and item["current_site"] == current
+        assert item["current_conflicts"] == detail["screening"]["conflicts"]
+        assert item["legal_actions"] == detail["legal_actions"] == ["approve", "return", "reject"]
+
+
 def test_approval_is_refused_with_every_reason(client, login, applicant, clean_spots, owner_engine):
     # type 01 (审批) always needs natural resources and construction; the applicant is blacklisted
     proposal = create(client, applicant, next(clean_spots), project_type="01", investment_category="financial")

@@ -102,7 +102,8 @@ def get_me(caller: Caller) -> dict[str, Any]:
 
 @router.get("/proposals", tags=["proposals"])
 def get_proposals(caller: Caller) -> list[dict[str, Any]]:
-    """Proposals the caller may see, with conflict counts, outstanding departments and waiting days."""
+    """Proposals the caller may see, with conflict counts, outstanding departments, waiting days, legal actions,
+    and the current site with its conflict overlaps (another project's only for officials)."""
     with get_engine().connect() as connection:
         return proposals.list_proposals(connection, caller)
 

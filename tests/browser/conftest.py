@@ -113,16 +113,20 @@ PROPOSAL_DETAIL = re.compile(r".*/api/v1/proposals/\d+$")
 
 
 @contextmanager
-def proposal_details_held(page: Any) -> Iterator[None]:
-    """Inside the block, every request of one proposal's detail (``GET /api/v1/proposals/<id>``) the page makes is
-    held back; at its end they all go on, as if the server had been slow to answer them."""
-    held: list[Any] = []
-    page.route(PROPOSAL_DETAIL, lambda route: held.append(route))
+def proposal_details_refused(page: Any) -> Iterator[list[str]]:
+    """Inside the block, every request of one proposal's detail (``GET /api/v1/proposals/<id>``) the page makes
+    fails, and its URL is added to the list the block is given: a page that lists proposals needs none of them,
+    its one list request carries the sites, conflicts and actions."""
+    asked: list[str] = []
+
+    def refuse(route: Any) -> None:
+        asked.append(route.request.url)
+        route.abort()
+
+    page.route(PROPOSAL_DETAIL, refuse)
     try:
-        yield
+        yield asked
     finally:
-        for route in held:
-            route.continue_()
         page.unroute(PROPOSAL_DETAIL)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from conftest import proposal_details_held
+from conftest import proposal_details_refused
 from login_page import log_in
 from playwright.sync_api import expect
 from shapely.geometry import Point, box, shape
@@ -326,13 +326,12 @@ def test_a_proposal_left_at_the_default_district_takes_the_district_of_its_site(
     tab.screenshot(f"proposal-district-from-site-{language}-{width}")
 
 
-def test_my_proposals_are_listed_while_their_sites_still_load(open_tab, live_server, client, login, engine,
-                                                              applicant):
-    """The list shows every proposal at once; each site, a request of its own, is drawn when it comes, and only
-    then does its row zoom to it."""
+def test_my_proposals_come_with_their_sites_in_one_request(open_tab, live_server, client, login, engine, applicant):
+    """The list's one request brings every proposal with its site: no proposal's own detail is asked for, and
+    a row zooms the map to its site."""
     headers = login(applicant, SECRET)
     site = shape(next(clean_sites(engine)))
-    created = client.post("/api/v1/proposals", json=proposal_body(site, CODE, name="列表先于选址显示的项目"),
+    created = client.post("/api/v1/proposals", json=proposal_body(site, CODE, name="一次请求列出选址的项目"),
                           headers=headers)
     assert created.status_code == 201, created.text
     proposal_id = created.json()["id"]
@@ -341,17 +340,17 @@ def test_my_proposals_are_listed_while_their_sites_still_load(open_tab, live_ser
     open_page(tab, f"{live_server}/")
     log_in(tab, applicant, SECRET)
     row = page.locator(f"#mine-list [data-proposal-id='{proposal_id}']")
-    with proposal_details_held(page):
+    with proposal_details_refused(page) as details_asked:
         page.goto(f"{live_server}/proposals/mine?lang=zh")
-        expect(row).to_be_visible()
-        assert "列表先于选址显示的项目" in row.inner_text() and row.get_attribute("data-activate") is None
-        page.wait_for_function("(n) => document.querySelectorAll('#mine-list .proposal-item').length === n",
-                               arg=len(client.get("/api/v1/proposals", headers=headers).json()))
-    expect(row).to_have_attribute("data-activate", "")
-    page.wait_for_timeout(800)  # the map has moved to all the sites
-    row.locator(".proposal-name").click()  # the row zooms the map to its site, which has come
-    page.wait_for_function("() => Blueprint.map().getZoom() === 16")
-    west, south, east, north = page.evaluate(
-        "() => { const b = Blueprint.map().getBounds(); "
-        "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
+        expect(row).to_have_attribute("data-activate", "")
+        assert "一次请求列出选址的项目" in row.inner_text()
+        assert page.locator("#mine-list .proposal-item").count() == len(
+            client.get("/api/v1/proposals", headers=headers).json())
+        page.wait_for_timeout(800)  # the map has moved to all the sites
+        row.locator(".proposal-name").click()  # the row zooms the map to its site
+        page.wait_for_function("() => Blueprint.map().getZoom() === 16")
+        west, south, east, north = page.evaluate(
+            "() => { const b = Blueprint.map().getBounds(); "
+            "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }")
     assert west <= site.centroid.x <= east and south <= site.centroid.y <= north
+    assert details_asked == []

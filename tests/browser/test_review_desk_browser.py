@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import shapely
-from conftest import proposal_details_held
+from conftest import proposal_details_refused
 from pypdf import PdfReader
 from test_browser_maps import log_in, open_page
 from test_fresh_approval import applicant_account
@@ -186,10 +186,11 @@ def test_the_ndrc_filters_the_overview_and_confirms_before_the_code(
     assert tab.errors == []
 
 
-def test_the_ndrc_sees_every_proposal_listed_before_their_details_have_come(
+def test_the_ndrc_overview_comes_with_every_site_and_action_in_one_request(
         tab, live_server, client, login, demo_secret, applicant, spots):
-    """The city's proposals are listed at once; each one's actions (approve…) and site follow its own request."""
-    proposal = under_review(client, login, applicant, spots, "先列出再加载详情测试")
+    """The city's proposals, each with its actions (approve…) and its site on the map, come in the list's one
+    request: no proposal's own detail is asked for."""
+    proposal = under_review(client, login, applicant, spots, "一次请求列出操作测试")
     for department in ("construction", "natural_resources"):
         assert client.post(f"{API}/proposals/{proposal['id']}/opinions", headers=login(f"dept-{department}"),
                            json={"verdict": "agree"}).status_code == 201
@@ -199,13 +200,15 @@ def test_the_ndrc_sees_every_proposal_listed_before_their_details_have_come(
     log_in(tab, "ndrc", demo_secret("ndrc"))
     row = page.locator(f"tr[data-proposal-id='{proposal['id']}']")
     listed = client.get(f"{API}/proposals", headers=login("ndrc")).json()
-    with proposal_details_held(page):
-        page.reload()  # logged in: the overview loads again, its details held back
-        row.wait_for()
+    with proposal_details_refused(page) as details_asked:
+        page.reload()  # logged in: the overview loads again
+        row.locator("button[data-action=approve]").wait_for()  # eligible: approval offered
         assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
-        assert "先列出再加载详情测试" in row.inner_text() and row.locator("button[data-action=approve]").count() == 0
-    row.locator("button[data-action=approve]").wait_for()  # eligible: approval offered once its details came
-    assert page.locator("#ndrc-rows tr[data-proposal-id]").count() == len(listed)
+        assert "一次请求列出操作测试" in row.inner_text()
+        assert page.evaluate("() => document.querySelectorAll('.leaflet-overlay-pane path').length") >= len(listed)
+        row.locator(".state-cell").click()  # the row zooms the map to its site
+        page.wait_for_function("() => Blueprint.map().getZoom() >= 15")
+    assert details_asked == []
     assert tab.errors == []
 
 

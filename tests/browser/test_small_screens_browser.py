@@ -7,7 +7,7 @@ where the focus is, and open with Enter as they do with a click. Screenshots go 
 from __future__ import annotations
 
 import pytest
-from conftest import proposal_details_held
+from conftest import proposal_details_refused
 from login_page import log_in
 from sqlalchemy import text
 
@@ -106,18 +106,17 @@ def test_the_proposals_on_the_map_open_with_the_keyboard(open_tab, live_server, 
     page = tab.page
     page.goto(f"{live_server}/map")
     log_in(tab, "ndrc", demo_secret("ndrc"))
-    # The proposals are listed at once; a row opens its site once the site's own request has come.
-    with proposal_details_held(page):
+    # The list's one request brings the sites: no proposal's own detail is asked for.
+    with proposal_details_refused(page) as details_asked:
         page.reload()
-        page.wait_for_selector("#proposal-list .proposal-item")
-        assert page.locator("#proposal-list .proposal-item[data-activate]").count() == 0
-    page.wait_for_selector("#proposal-list .proposal-item[data-activate]")
-    before = page.evaluate("Blueprint.map().getZoom()")
-    tab_to(page, "#proposal-list .proposal-item")
-    assert page.evaluate(FOCUS_RING)
-    page.keyboard.press("Enter")
-    page.wait_for_selector(".leaflet-popup")
-    assert page.evaluate("Blueprint.map().getZoom()") > before
+        page.wait_for_selector("#proposal-list .proposal-item[data-activate]")
+        before = page.evaluate("Blueprint.map().getZoom()")
+        tab_to(page, "#proposal-list .proposal-item")
+        assert page.evaluate(FOCUS_RING)
+        page.keyboard.press("Enter")
+        page.wait_for_selector(".leaflet-popup")
+        assert page.evaluate("Blueprint.map().getZoom()") > before
+    assert details_asked == []
     tab.screenshot("keyboard-proposal")
     assert tab.errors == []
 

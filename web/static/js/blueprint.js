@@ -422,7 +422,7 @@
    */
   function conflictLayer(detail) {
     var group = L.featureGroup();
-    var conflicts = (detail.screening && detail.screening.conflicts) || [];
+    var conflicts = (detail.screening ? detail.screening.conflicts : detail.current_conflicts) || [];
     group.byConflict = conflicts.map(function (conflict) {
       return conflict.geometry ? L.geoJSON(conflict.geometry, { style: proposalSymbol('conflict.' + conflict.severity) })
         .bindPopup(conflictPopup(conflict), popupFit(380)) : null;
@@ -454,13 +454,14 @@
   /**
    * A proposal's current site (symbol by screening result) over its conflict overlaps; with
    * options.withEarlier its earlier sites dashed; with options.marker a dot that finds the site when the
-   * map is zoomed out (hidden from zoom 14 on, see watchSiteMarkers).
+   * map is zoomed out (hidden from zoom 14 on, see watchSiteMarkers). ``detail`` is a proposal's detail (its
+   * revisions and screening) or an item of the proposal list (its current site and conflicts).
    */
   function proposalLayer(detail, options) {
     options = options || {};
     var group = L.featureGroup();
     group.conflicts = conflictLayer(detail).addTo(group);
-    detail.revisions.forEach(function (revision) {
+    (detail.revisions || [detail.current_site].filter(Boolean)).forEach(function (revision) {
       if (!revision.is_current && !options.withEarlier) { return; }
       var key = revision.is_current ? 'site.' + siteStatus(detail) : 'site.earlier';
       var layer = L.geoJSON(revision.geometry, { style: proposalSymbol(key) });
@@ -492,24 +493,9 @@
     update();
   }
 
-  /** Proposal details, fetched a few at a time (the list has no geometry). */
-  function proposalDetails(ids, concurrency) {
-    var results = [];
-    var next = 0;
-    function worker() {
-      if (next >= ids.length) { return Promise.resolve(); }
-      var index = next++;
-      return api('/proposals/' + ids[index]).then(function (detail) { results[index] = detail; }, function () {})
-        .then(worker);
-    }
-    var workers = [];
-    for (var i = 0; i < Math.min(concurrency || 6, ids.length); i++) { workers.push(worker()); }
-    return Promise.all(workers).then(function () { return results.filter(Boolean); });
-  }
-
-  /** Make a proposal's list row zoom the map to its site (click, Enter) once the site's ``layer`` has come; a
-   *  click on a link in the row follows the link, and one on a fold's summary unfolds it, without moving the
-   *  map. ``then``, if given, runs after the zoom. */
+  /** Make a proposal's list row zoom the map to its site's ``layer`` (click, Enter); a click on a link in the
+   *  row follows the link, and one on a fold's summary unfolds it, without moving the map. ``then``, if given,
+   *  runs after the zoom. */
   function zoomsToSite(row, layer, then) {
     window.Blueprint.activatable(row, function (event) {
       if (event.target.closest('a, summary')) { return; }
@@ -688,7 +674,7 @@
     siteStatus: siteStatus, proposalSymbol: proposalSymbol, conflictLayer: conflictLayer,
     conflictPopup: conflictPopup, popupFit: popupFit, conflictLayerName: conflictLayerName, conflictBadges: conflictBadges,
     proposalLayer: proposalLayer, oneLanguage: oneLanguage,
-    proposalSummary: proposalSummary, proposalDetails: proposalDetails, zoomsToSite: zoomsToSite,
+    proposalSummary: proposalSummary, zoomsToSite: zoomsToSite,
     showMessage: showMessage,
     watchSiteMarkers: watchSiteMarkers,
     wgs84ToGcj02: wgs84ToGcj02, measuring: measuring, formatAreaFull: formatAreaFull

@@ -46,13 +46,10 @@
     B.showMessage(message, 'light', esc(t('proposal.loading')));
     B.api('/proposals').then(function (entries) {
       message.innerHTML = entries.length ? '' : '<div class="alert alert-light py-2">' + esc(t('proposal.none')) + '</div>';
-      // The rows show at once; each proposal's site is a request of its own, drawn when it comes.
-      var rows = {};
-      entries.forEach(function (entry) { rows[entry.id] = list.appendChild(item(entry)); });
-      return B.proposalDetails(entries.map(function (entry) { return entry.id; })).then(function (details) {
-        details.forEach(function (detail) { B.zoomsToSite(rows[detail.id], B.proposalLayer(detail).addTo(sites)); });
-        if (sites.getLayers().length) { B.map().fitBounds(sites.getBounds(), { maxZoom: 15 }); }
+      entries.forEach(function (entry) {
+        B.zoomsToSite(list.appendChild(item(entry)), B.proposalLayer(entry).addTo(sites));
       });
+      if (sites.getLayers().length) { B.map().fitBounds(sites.getBounds(), { maxZoom: 15 }); }
     }).catch(function (error) { B.showMessage(message, 'danger', esc(B.problemText(error))); });
   }
 

@@ -16,7 +16,7 @@
   var table = document.getElementById('ndrc-table');
   var message = document.getElementById('ndrc-message');
   var filters = document.getElementById('ndrc-filters');
-  var state = { items: [], details: {}, layers: {}, feedback: {} };
+  var state = { items: [], layers: {}, feedback: {} };
 
   function districtName(item) { return item.district_name || item.district_code; }
 
@@ -205,9 +205,9 @@
   }
 
   /** The NDRC's actions legal in the proposal's state; approval only when eligible; other roles see none. */
-  function actionsCell(item, detail, feedback, cell) {
+  function actionsCell(item, feedback, cell) {
     var user = B.session.user;
-    var legal = detail && user && (user.role === 'ndrc' || user.role === 'admin') ? detail.legal_actions : [];
+    var legal = user && (user.role === 'ndrc' || user.role === 'admin') ? item.legal_actions : [];
     if (legal.indexOf('start_review') >= 0) {
       cell.appendChild(button(B.t('action.start_review'), 'outline-primary',
         function () { act(item, 'start_review', null, feedback); }, 'start_review'));
@@ -223,7 +223,6 @@
   }
 
   function addRow(item) {
-    var detail = state.details[item.id];
     var layer = state.layers[item.id];
     var row = document.createElement('tr');
     row.setAttribute('data-proposal-id', item.id);
@@ -241,8 +240,8 @@
     feedbackRow.innerHTML = '<td colspan="6"><div class="action-feedback"></div></td>';
     var feedback = feedbackRow.querySelector('.action-feedback');
     feedback.innerHTML = state.feedback[item.id] || '';
-    actionsCell(item, detail, feedback, row.querySelector('.actions'));
-    if (layer) { B.zoomsToSite(row, layer); }
+    actionsCell(item, feedback, row.querySelector('.actions'));
+    B.zoomsToSite(row, layer);
     rows.appendChild(row);
     rows.appendChild(feedbackRow);
   }
@@ -306,9 +305,11 @@
     fillOptions(filters.elements.waiting, Object.keys(departments).sort().map(function (slug) { return [slug, departments[slug]]; }));
   }
 
-  /** The rows of ``items``, with the details known of them (their actions and sites). */
+  /** The rows of ``items`` and their sites on the map. */
   function show(items) {
     state.items = items;
+    state.layers = {};
+    items.forEach(function (item) { state.layers[item.id] = B.proposalLayer(item, { marker: true }); });
     fillFilters();
     render();
     table.classList.remove('d-none');
@@ -316,31 +317,19 @@
     message.innerHTML = items.length ? '' : '<div class="alert alert-light py-2">' + B.escapeHtml(B.t('proposal.none')) + '</div>';
   }
 
-  /** (Re)load the proposals and their details; the filters and the feedback of an action are kept. The first
-   *  load shows the rows at once, their actions and sites once every detail has come. */
+  /** (Re)load the proposals; the filters and the feedback of an action are kept. */
   function load(user) {
     if (!user) {
       rows.innerHTML = '';
       sites.clearLayers();
-      state = { items: [], details: {}, layers: {}, feedback: {} };
+      state = { items: [], layers: {}, feedback: {} };
       table.classList.add('d-none');
       filters.classList.add('d-none');
       B.showMessage(message, 'secondary', B.escapeHtml(B.t('login.needed')));
       return Promise.resolve();
     }
     if (!state.items.length) { B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.loading'))); }
-    return B.api('/proposals').then(function (items) {
-      if (!state.items.length) { show(items); }
-      return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
-        state.details = {};
-        state.layers = {};
-        details.forEach(function (detail) {
-          state.details[detail.id] = detail;
-          state.layers[detail.id] = B.proposalLayer(detail, { marker: true });
-        });
-        show(items);
-      });
-    }).catch(function (error) {
+    return B.api('/proposals').then(show).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));
     });
   }

@@ -42,17 +42,12 @@
     B.api('/proposals').then(function (items) {
       if (!items.length) {
         B.showMessage(message, 'light', B.escapeHtml(B.t('proposal.none')));
-        return null;
+        return;
       }
-      // The rows show at once; each proposal's site is a request of its own, drawn when it comes.
       message.innerHTML = '';
-      var rows = {};
-      items.forEach(function (item) { rows[item.id] = list.appendChild(listItem(item)); });
-      return B.proposalDetails(items.map(function (item) { return item.id; })).then(function (details) {
-        details.forEach(function (detail) {
-          var layer = B.proposalLayer(detail, { marker: true }).addTo(proposals);
-          B.zoomsToSite(rows[detail.id], layer, function () { if (layer.site) { layer.site.openPopup(); } });
-        });
+      items.forEach(function (item) {
+        var layer = B.proposalLayer(item, { marker: true }).addTo(proposals);
+        B.zoomsToSite(list.appendChild(listItem(item)), layer, function () { if (layer.site) { layer.site.openPopup(); } });
       });
     }).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));

@@ -47,11 +47,11 @@
     B.api('/review-queue').then(function (queue) {
       message.innerHTML = queue.length ? '' :
         '<div class="alert alert-light py-2">' + B.escapeHtml(B.t('queue.none')) + '</div>';
-      queue.forEach(function (entry) { list.appendChild(item(entry)); });
-      return B.proposalDetails(queue.map(function (entry) { return entry.id; })).then(function (details) {
-        details.forEach(function (detail) { B.proposalLayer(detail, { marker: true }).addTo(sites); });
-        if (details.length) { map.fitBounds(sites.getBounds(), { maxZoom: 15, padding: [40, 40] }); }
+      queue.forEach(function (entry) {
+        list.appendChild(item(entry));
+        B.proposalLayer(entry, { marker: true }).addTo(sites);
       });
+      if (queue.length) { map.fitBounds(sites.getBounds(), { maxZoom: 15, padding: [40, 40] }); }
     }).catch(function (error) {
       B.showMessage(message, 'danger', B.escapeHtml(B.t('error.generic') + error.message));
     });
